@@ -1,0 +1,139 @@
+//! `eventgen`: check event definitions and show the catalog.
+//!
+//! Exit codes: 0 success (warnings allowed), 1 the definitions have errors, 2 usage or I/O error.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use event_codegen::catalog_view::CatalogView;
+use event_codegen::diagnostic::Style;
+use event_codegen::{Loaded, format_schema, load};
+
+/// Event definitions in, everything a service needs out.
+#[derive(Debug, Parser)]
+#[command(name = "eventgen", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check definitions and report every problem with its place in the source.
+    ///
+    /// Exits 0 when there are no errors (warnings are printed), 1 when there are, and 2
+    /// when a file cannot be read.
+    Check {
+        /// Definition files or directories (every `*.toml` directly inside).
+        #[arg(default_value = "definitions")]
+        paths: Vec<PathBuf>,
+    },
+    /// Print the catalog: the layer hierarchy with each layer's events and their markers.
+    Catalog {
+        /// Definition files or directories (every `*.toml` directly inside).
+        #[arg(default_value = "definitions")]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Tree)]
+        format: Format,
+    },
+    /// Print the JSON Schema of the definitions format (for editors, via `#:schema`).
+    DefinitionsSchema {
+        /// Write it to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    /// A text tree.
+    Tree,
+    /// JSON, with the counts of stored and analytics-only events.
+    Json,
+}
+
+const DEFINITION_ERRORS: u8 = 1;
+const USAGE_OR_IO: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { paths } => {
+            let loaded = load_and_report(&paths);
+            match exit_code(&loaded) {
+                0 => {
+                    let catalog = loaded.catalog.as_ref().expect("no errors, so a catalog");
+                    let events = catalog.events.len();
+                    let files = loaded.sources.files().count();
+                    eprintln!("ok: {events} events in {files} file(s)");
+                    ExitCode::SUCCESS
+                }
+                code => ExitCode::from(code),
+            }
+        }
+        Command::Catalog { paths, format } => {
+            let loaded = load_and_report(&paths);
+            let Some(catalog) = &loaded.catalog else {
+                return ExitCode::from(exit_code(&loaded));
+            };
+            let view = CatalogView::new(catalog);
+            let text = match format {
+                Format::Tree => view.to_tree(),
+                Format::Json => view.to_json(),
+            };
+            print_or_fail(&text)
+        }
+        Command::DefinitionsSchema { output } => {
+            let schema = format_schema::definitions_schema();
+            match output {
+                None => print_or_fail(&schema),
+                Some(path) => match std::fs::write(&path, schema) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(error) => {
+                        eprintln!("error: cannot write `{}`: {error}", path.display());
+                        ExitCode::from(USAGE_OR_IO)
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// Loads definitions and prints their diagnostics to standard error.
+fn load_and_report(paths: &[PathBuf]) -> Loaded {
+    let loaded = load(paths);
+    if !loaded.diagnostics.is_empty() {
+        let style = Style::detect(std::io::stderr().is_terminal());
+        eprint!("{}", loaded.render(style));
+    }
+    loaded
+}
+
+fn exit_code(loaded: &Loaded) -> u8 {
+    if loaded.has_io_errors() {
+        USAGE_OR_IO
+    } else if loaded.catalog.is_none() {
+        DEFINITION_ERRORS
+    } else {
+        0
+    }
+}
+
+fn print_or_fail(text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`eventgen catalog | head`) is not an error worth a message.
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: cannot write the output: {error}");
+            ExitCode::from(USAGE_OR_IO)
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! Events: their type strings, the layer each belongs to, and their settings.
+
+use std::collections::HashMap;
+
+use super::{Checker, MAX_EVENT_TYPE_LEN, RESERVED_TOP_LEVEL, fields};
+use crate::diagnostic::{Diagnostic, Rule};
+use crate::ir::{DeprecationDecl, EventDecl};
+use crate::model::{Deprecation, EventDef, Layer, LayerId};
+use crate::naming;
+
+pub(crate) fn check(checker: &mut Checker<'_>, layers: &[Layer]) -> Vec<EventDef> {
+    let definitions = checker.definitions;
+    let mut by_path: HashMap<&str, Vec<LayerId>> = HashMap::new();
+    for (i, layer) in layers.iter().enumerate() {
+        if !layer.is_abstract {
+            by_path
+                .entry(layer.path.as_str())
+                .or_default()
+                .push(LayerId(i));
+        }
+    }
+    let mut first_by_type: HashMap<&str, usize> = HashMap::new();
+    let mut events = Vec::with_capacity(definitions.events.len());
+    for (index, decl) in definitions.events.iter().enumerate() {
+        let event_type = &decl.event_type;
+        match first_by_type.get(event_type.value.as_str()) {
+            Some(&first) => {
+                checker.duplicate("event", event_type, &definitions.events[first].event_type)
+            }
+            None => {
+                first_by_type.insert(&event_type.value, index);
+            }
+        }
+        checker.describe("event", event_type, decl.description.as_ref());
+        check_type_string(checker, decl);
+        let stored = decl.stored.as_ref().is_none_or(|s| s.value);
+        let layer = resolve_layer(checker, decl, stored, layers, &by_path);
+        check_settings(checker, decl, stored);
+        let place = fields::Place::Event;
+        let event_fields = fields::resolve_all(checker, &decl.fields, &place);
+        if layer.is_none() {
+            for (field, field_decl) in event_fields.iter().zip(&decl.fields) {
+                if RESERVED_TOP_LEVEL.contains(&field.name.as_str()) {
+                    checker.error(
+                        Diagnostic::error(
+                            Rule::ReservedName,
+                            format!(
+                                "field `{}` of `{}` is reserved at the top of a payload",
+                                field.name, event_type.value
+                            ),
+                        )
+                        .label(&field_decl.name.origin, "belongs to the event itself")
+                        .help("every event has `uuid`, `type` and `timestamp`; rename this field"),
+                    );
+                }
+            }
+        }
+        events.push(EventDef {
+            event_type: event_type.value.clone(),
+            rust_name: naming::event_rust_name(&event_type.value),
+            description: decl.description.clone(),
+            layer,
+            stored,
+            client: decl.client.as_ref().is_some_and(|c| c.value),
+            version: decl.version.as_ref().map_or(1, |v| v.value),
+            deprecated: decl.deprecated.as_ref().map(|d| deprecation(d)),
+            fields: event_fields,
+            origin: event_type.origin.clone(),
+        });
+    }
+    let known: Vec<&str> = definitions
+        .events
+        .iter()
+        .map(|e| e.event_type.value.as_str())
+        .collect();
+    for decl in &definitions.events {
+        if let Some(deprecated) = &decl.deprecated {
+            check_deprecation(checker, decl, deprecated, &known);
+        }
+    }
+    events
+}
+
+fn check_type_string(checker: &mut Checker<'_>, decl: &EventDecl) {
+    let event_type = &decl.event_type;
+    let length = event_type.value.chars().count();
+    if length > MAX_EVENT_TYPE_LEN {
+        checker.error(
+            Diagnostic::error(
+                Rule::EventTypeLength,
+                format!("event type is {length} characters long, more than {MAX_EVENT_TYPE_LEN}"),
+            )
+            .label(&event_type.origin, "too long")
+            .help(format!("`event_types.name` holds at most {MAX_EVENT_TYPE_LEN} characters: shorten segments or the action")),
+        );
+    }
+    let bad: Vec<&str> = event_type
+        .value
+        .split(':')
+        .filter(|s| !naming::is_kebab(s))
+        .collect();
+    if !bad.is_empty() {
+        let shown: Vec<String> = bad.iter().map(|s| format!("`{s}`")).collect();
+        checker.error(
+            Diagnostic::error(Rule::Naming, format!("event type `{}` has invalid segments: {}", event_type.value, shown.join(", ")))
+                .label(&event_type.origin, "segments must be lowercase kebab-case")
+                .help("write event types as kebab-case segments joined by `:`, e.g. `project:pipeline-run:failed`"),
+        );
+    }
+}
+
+fn resolve_layer(
+    checker: &mut Checker<'_>,
+    decl: &EventDecl,
+    stored: bool,
+    layers: &[Layer],
+    by_path: &HashMap<&str, Vec<LayerId>>,
+) -> Option<LayerId> {
+    let event_type = &decl.event_type;
+    let prefix = event_type
+        .value
+        .rsplit_once(':')
+        .map_or("", |(prefix, _)| prefix);
+    let matches = by_path.get(prefix).map(Vec::as_slice).unwrap_or_default();
+    match matches {
+        [layer] => return Some(*layer),
+        [first, rest @ ..] => {
+            let mut diagnostic = Diagnostic::error(
+                Rule::EventLayer,
+                format!(
+                    "event type prefix `{prefix}` matches {} layers",
+                    rest.len() + 1
+                ),
+            )
+            .label(&event_type.origin, "which layer?");
+            for id in std::iter::once(first).chain(rest) {
+                diagnostic = diagnostic.label(
+                    &layers[id.0].origin,
+                    format!("layer `{}` has the path `{prefix}`", layers[id.0].name),
+                );
+            }
+            checker.error(
+                diagnostic.help(
+                    "give these layers different `segment`s so that each path names one layer",
+                ),
+            );
+            return None;
+        }
+        [] => {}
+    }
+    if !stored {
+        return None; // analytics-only events may stand outside the hierarchy
+    }
+    if prefix.is_empty() {
+        let stored_origin = decl
+            .stored
+            .as_ref()
+            .map_or(&event_type.origin, |s| &s.origin);
+        checker.error(
+            Diagnostic::error(Rule::EventLayer, format!("stored event `{}` belongs to no layer", event_type.value))
+                .label(stored_origin, "stored events need a layer")
+                .help("prefix the type with a layer's path (`project:...`), or make it analytics-only with `stored = false`"),
+        );
+        return None;
+    }
+    if checker.unreadable.iter().any(|name| prefix.ends_with(name)) {
+        return None; // the layer is there but could not be read (already reported)
+    }
+    let abstract_match = layers.iter().find(|l| {
+        l.is_abstract
+            && (l.path.is_empty() && prefix == l.name || prefix == format!("{}:{}", l.path, l.name))
+    });
+    if let Some(layer) = abstract_match {
+        checker.error(
+            Diagnostic::error(
+                Rule::EventLayer,
+                format!(
+                    "event `{}` names the abstract layer `{}`",
+                    event_type.value, layer.name
+                ),
+            )
+            .label(&event_type.origin, "abstract layers have no segment")
+            .label(&layer.origin, "declared abstract here")
+            .help(format!(
+                "name the event under one of `{}`'s children, or make the layer concrete",
+                layer.name
+            )),
+        );
+        return None;
+    }
+    let paths: Vec<&str> = by_path.keys().copied().filter(|p| !p.is_empty()).collect();
+    let mut sorted = paths.clone();
+    sorted.sort_unstable();
+    let suggestion = naming::did_you_mean(prefix, sorted.iter().copied());
+    checker.error(
+        Diagnostic::error(Rule::EventLayer, format!("event type prefix `{prefix}` matches no layer"))
+            .label(&event_type.origin, if suggestion.is_empty() { "no layer has this path" } else { &suggestion })
+            .help("all segments but the last must be the path of a layer (e.g. `project:pipeline`); declare the layer, fix the prefix, or mark the event `stored = false` if it is analytics-only"),
+    );
+    None
+}
+
+fn check_settings(checker: &mut Checker<'_>, decl: &EventDecl, stored: bool) {
+    if let Some(client) = decl.client.as_ref().filter(|c| c.value)
+        && stored
+    {
+        let mut diagnostic = Diagnostic::error(
+            Rule::EventShape,
+            format!(
+                "stored event `{}` is marked `client`",
+                decl.event_type.value
+            ),
+        )
+        .label(&client.origin, "client events are analytics-only");
+        if let Some(stored) = &decl.stored {
+            diagnostic = diagnostic.label(&stored.origin, "stored");
+        }
+        checker.error(diagnostic.help("front-end clients may only relay analytics: add `stored = false`, or remove `client = true`"));
+    }
+    if let Some(version) = decl.version.as_ref().filter(|v| v.value == 0) {
+        checker.error(
+            Diagnostic::error(
+                Rule::EventShape,
+                format!("event `{}` has version 0", decl.event_type.value),
+            )
+            .label(&version.origin, "versions start at 1")
+            .help("remove `version` (it defaults to 1) or set it to 1 or more"),
+        );
+    }
+}
+
+fn deprecation(decl: &DeprecationDecl) -> Deprecation {
+    Deprecation {
+        since: decl.since.as_ref().map(|s| s.value.clone()),
+        note: decl.note.clone(),
+        replaced_by: decl.replaced_by.as_ref().map(|s| s.value.clone()),
+        sunset: decl.sunset.as_ref().map(|s| s.value.clone()),
+    }
+}
+
+fn check_deprecation(
+    checker: &mut Checker<'_>,
+    decl: &EventDecl,
+    deprecated: &DeprecationDecl,
+    known: &[&str],
+) {
+    if let Some(replacement) = &deprecated.replaced_by {
+        if replacement.value == decl.event_type.value {
+            checker.error(
+                Diagnostic::error(
+                    Rule::Deprecation,
+                    format!("event `{}` is replaced by itself", decl.event_type.value),
+                )
+                .label(&replacement.origin, "the same event")
+                .help("name the event that replaces it, or remove `replaced_by`"),
+            );
+        } else if !known.contains(&replacement.value.as_str())
+            && !checker.unreadable.contains(replacement.value.as_str())
+        {
+            let suggestion = naming::did_you_mean(&replacement.value, known.iter().copied());
+            checker.error(
+                Diagnostic::error(
+                    Rule::Deprecation,
+                    format!(
+                        "`replaced_by` names the unknown event `{}`",
+                        replacement.value
+                    ),
+                )
+                .label(
+                    &replacement.origin,
+                    if suggestion.is_empty() {
+                        "no such event"
+                    } else {
+                        &suggestion
+                    },
+                )
+                .help("name an event declared in the catalog"),
+            );
+        }
+    }
+    if let Some(sunset) = &deprecated.sunset
+        && !is_date(&sunset.value)
+    {
+        checker.error(
+            Diagnostic::error(
+                Rule::Deprecation,
+                format!("sunset `{}` is not a date", sunset.value),
+            )
+            .label(&sunset.origin, "expected YYYY-MM-DD")
+            .help("write the sunset date as `YYYY-MM-DD`, e.g. `2027-06-30`"),
+        );
+    }
+}
+
+/// `YYYY-MM-DD` naming a real calendar day (TOML's date syntax, which checks the calendar).
+pub(crate) fn is_date(text: &str) -> bool {
+    text.len() == 10
+        && text
+            .parse::<toml::value::Datetime>()
+            .is_ok_and(|d| d.date.is_some() && d.time.is_none() && d.offset.is_none())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_date;
+
+    #[test]
+    fn dates() {
+        assert!(is_date("2027-06-30"));
+        assert!(is_date("2028-02-29"));
+        assert!(!is_date("2027-02-29"));
+        assert!(!is_date("2027-13-01"));
+        assert!(!is_date("27-06-30"));
+        assert!(!is_date("2027-06-30T10:00:00"));
+    }
+}

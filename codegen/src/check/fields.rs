@@ -1,0 +1,307 @@
+//! Fields: names, types, privacy policies, and the `events` columns they are stored in.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{Checker, RESERVED_TOP_LEVEL};
+use crate::diagnostic::{Diagnostic, Rule};
+use crate::ir::{FieldDecl, TelemetryPolicy, TypeExpr};
+use crate::model::{EventDef, FieldDef, FieldType, Layer, TypeDef};
+use crate::naming;
+use crate::source::Origin;
+
+/// Where a field is declared, which decides its default column.
+pub(crate) enum Place<'a> {
+    /// In a named type: stored inside its owner's JSON, no column of its own.
+    Type,
+    /// In a layer whose payload object has this key.
+    Layer { key: &'a str },
+    /// On an event.
+    Event,
+}
+
+pub(crate) fn check_types(checker: &mut Checker<'_>) -> Vec<TypeDef> {
+    let definitions = checker.definitions;
+    definitions
+        .types
+        .iter()
+        .map(|decl| {
+            checker.describe("type", &decl.name, decl.description.as_ref());
+            TypeDef {
+                name: decl.name.value.clone(),
+                rust_name: naming::pascal_case(&decl.name.value),
+                description: decl.description.clone(),
+                fields: resolve_all(checker, &decl.fields, &Place::Type),
+                origin: decl.name.origin.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Resolves fields, reporting two fields of one name in one declaration.
+pub(crate) fn resolve_all(
+    checker: &mut Checker<'_>,
+    decls: &[FieldDecl],
+    place: &Place<'_>,
+) -> Vec<FieldDef> {
+    decls
+        .iter()
+        .map(|decl| resolve(checker, decl, place))
+        .collect()
+}
+
+/// Checks one field and applies its defaults.
+fn resolve(checker: &mut Checker<'_>, decl: &FieldDecl, place: &Place<'_>) -> FieldDef {
+    let name = &decl.name;
+    checker.snake_name("field name", &name.value, &name.origin);
+    if naming::NOT_RAW_IDENTIFIERS.contains(&name.value.as_str()) {
+        checker.error(
+            Diagnostic::error(Rule::Naming, format!("field name `{}` cannot be a Rust field", name.value))
+                .label(&name.origin, "reserved in Rust")
+                .help("choose another name; `self`, `super`, `crate` and `extern` cannot be used even as raw identifiers"),
+        );
+    }
+    let ty = resolve_type(checker, &decl.ty.value);
+    let flag = |v: &Option<crate::source::Loc<bool>>| v.as_ref().is_some_and(|v| v.value);
+    let sensitive = flag(&decl.sensitive);
+    let telemetry = match &decl.telemetry {
+        Some(policy) => policy.value,
+        None if sensitive => TelemetryPolicy::Drop,
+        None => TelemetryPolicy::Keep,
+    };
+    let notification = decl.notification.as_ref().is_none_or(|v| v.value);
+    check_policy(checker, decl, &ty, sensitive, telemetry, notification);
+
+    if let Some(scope) = decl.scope.as_ref().filter(|s| s.value) {
+        if matches!(place, Place::Type) {
+            checker.error(
+                Diagnostic::error(Rule::InvalidValue, format!("field `{}` of a named type cannot be a scope", name.value))
+                    .label(&scope.origin, "scope inside a named type")
+                    .help("subscriptions filter on layer and event fields; move `scope = true` to such a field"),
+            );
+        } else if !ty.is_scalar() {
+            checker.error(
+                Diagnostic::error(Rule::InvalidValue, format!("scope field `{}` has the non-scalar type `{ty}`", name.value))
+                    .label(&scope.origin, "scope needs a scalar")
+                    .label(&decl.ty.origin, "not a scalar")
+                    .help("subscriptions filter on one value: make the scope field a uuid, string, int or enum"),
+            );
+        }
+    }
+
+    let column = match (place, &decl.column) {
+        (Place::Type, Some(column)) => {
+            checker.error(
+                Diagnostic::error(
+                    Rule::InvalidValue,
+                    format!("field `{}` of a named type has a column", name.value),
+                )
+                .label(&column.origin, "no column here")
+                .help(
+                    "named types are stored as JSON inside their owner's column; remove `column`",
+                ),
+            );
+            String::new()
+        }
+        (Place::Type, None) => String::new(),
+        (_, Some(column)) => column.value.clone(),
+        (Place::Layer { key }, None) => format!("{key}_{}", name.value),
+        (Place::Event, None) => name.value.clone(),
+    };
+    if let Some(column_decl) = &decl.column {
+        checker.snake_name("column", &column_decl.value, &column_decl.origin);
+        if RESERVED_TOP_LEVEL.contains(&column.as_str()) {
+            checker.error(
+                Diagnostic::error(Rule::ReservedName, format!("column `{column}` belongs to the event itself"))
+                    .label(&column_decl.origin, "reserved column")
+                    .help("`uuid`, `type` and `timestamp` are the base columns of `events`; choose another column"),
+            );
+        }
+    }
+
+    FieldDef {
+        name: name.value.clone(),
+        ty,
+        optional: flag(&decl.optional),
+        sensitive,
+        telemetry,
+        notification,
+        scope: flag(&decl.scope),
+        column,
+        description: decl.description.clone(),
+        deprecated: flag(&decl.deprecated),
+        origin: name.origin.clone(),
+    }
+}
+
+fn check_policy(
+    checker: &mut Checker<'_>,
+    decl: &FieldDecl,
+    ty: &FieldType,
+    sensitive: bool,
+    telemetry: TelemetryPolicy,
+    notification: bool,
+) {
+    let name = &decl.name.value;
+    let Some(policy) = &decl.telemetry else {
+        if !notification && sensitive {
+            reaches_nothing(checker, decl);
+        }
+        return;
+    };
+    match telemetry {
+        TelemetryPolicy::Keep if sensitive => {
+            let sensitive_origin = decl
+                .sensitive
+                .as_ref()
+                .map_or(&decl.name.origin, |s| &s.origin);
+            checker.error(
+                Diagnostic::error(Rule::TelemetryPolicy, format!("sensitive field `{name}` would be sent to telemetry as is"))
+                    .label(&policy.origin, "`keep` sends the value")
+                    .label(sensitive_origin, "marked sensitive here")
+                    .help("use `telemetry = \"drop\"` (the default), `\"count\"` for lists and maps, or `\"hash\"` for strings and uuids"),
+            );
+        }
+        TelemetryPolicy::Count if !ty.is_collection() => {
+            checker.error(
+                Diagnostic::error(Rule::TelemetryPolicy, format!("`count` needs a list or a map, but `{name}` is `{ty}`"))
+                    .label(&policy.origin, "count of what?")
+                    .label(&decl.ty.origin, "not a list or map")
+                    .help("use `drop`, `keep` or `hash` for a single value, or make the field a `list<...>` or `map<...>`"),
+            );
+        }
+        TelemetryPolicy::Hash if !matches!(ty, FieldType::String | FieldType::Uuid) => {
+            checker.error(
+                Diagnostic::error(
+                    Rule::TelemetryPolicy,
+                    format!("`hash` needs a string or uuid, but `{name}` is `{ty}`"),
+                )
+                .label(&policy.origin, "cannot hash this type")
+                .label(&decl.ty.origin, "not a string or uuid")
+                .help("use `drop`, or `count` for lists and maps"),
+            );
+        }
+        TelemetryPolicy::Drop if !notification => reaches_nothing(checker, decl),
+        _ => {}
+    }
+}
+
+fn reaches_nothing(checker: &mut Checker<'_>, decl: &FieldDecl) {
+    let origin = decl
+        .notification
+        .as_ref()
+        .map_or(&decl.name.origin, |n| &n.origin);
+    checker.error(
+        Diagnostic::error(
+            Rule::TelemetryPolicy,
+            format!("field `{}` reaches no payload", decl.name.value),
+        )
+        .label(origin, "not in notifications")
+        .label(&decl.name.origin, "and dropped from telemetry")
+        .help("remove `notification = false`, or give it a telemetry policy other than `drop`"),
+    );
+}
+
+/// Resolves a written type. Unknown names are reported and become `json`, so checking goes on.
+fn resolve_type(checker: &mut Checker<'_>, expr: &TypeExpr) -> FieldType {
+    match expr {
+        TypeExpr::List(inner) => FieldType::List(Box::new(resolve_type(checker, inner))),
+        TypeExpr::Map(inner) => FieldType::Map(Box::new(resolve_type(checker, inner))),
+        TypeExpr::Name(name) => {
+            if let Some(builtin) = FieldType::builtin(&name.value) {
+                builtin
+            } else if checker.enum_index.contains_key(name.value.as_str()) {
+                FieldType::Enum(name.value.clone())
+            } else if checker.type_index.contains_key(name.value.as_str()) {
+                FieldType::Object(name.value.clone())
+            } else {
+                if !checker.unreadable.contains(name.value.as_str()) {
+                    unknown_type(checker, &name.value, &name.origin);
+                }
+                FieldType::Json
+            }
+        }
+    }
+}
+
+fn unknown_type(checker: &mut Checker<'_>, name: &str, origin: &Origin) {
+    let candidates: Vec<&str> = FieldType::BUILTINS
+        .iter()
+        .copied()
+        .chain(checker.enum_index.keys().copied())
+        .chain(checker.type_index.keys().copied())
+        .chain(["list", "map"])
+        .collect();
+    let mut sorted = candidates.clone();
+    sorted.sort_unstable();
+    let suggestion = naming::did_you_mean(name, sorted.iter().copied());
+    checker.error(
+        Diagnostic::error(Rule::UnknownName, format!("unknown type `{name}`"))
+            .label(origin, if suggestion.is_empty() { "not a built-in type, enum or type" } else { &suggestion })
+            .help(format!(
+                "use a built-in type ({}), `list<T>`, `map<T>`, or declare `[enums.{name}]` or `[types.{name}]`",
+                FieldType::BUILTINS.join(", ")
+            )),
+    );
+}
+
+/// Columns: fields of different layers or events that share a column must share its type,
+/// and one event must not store two of its fields in one column.
+pub(crate) fn check_columns(checker: &mut Checker<'_>, layers: &[Layer], events: &[EventDef]) {
+    let mut first_by_column: HashMap<&str, &FieldDef> = HashMap::new();
+    let all_fields = layers
+        .iter()
+        .flat_map(|l| &l.fields)
+        .chain(events.iter().flat_map(|e| &e.fields));
+    for field in all_fields {
+        match first_by_column.get(field.column.as_str()) {
+            Some(first) if first.ty != field.ty => checker.error(
+                Diagnostic::error(
+                    Rule::ColumnType,
+                    format!("column `{}` holds `{}` here but `{}` elsewhere", field.column, field.ty, first.ty),
+                )
+                .label(&field.origin, format!("`{}` stored as `{}`", field.name, field.ty))
+                .label(&first.origin, format!("`{}` stored as `{}`", first.name, first.ty))
+                .help("fields that share a column need the same type: change one type, or give one field its own `column`"),
+            ),
+            Some(_) => {}
+            None => {
+                first_by_column.insert(&field.column, field);
+            }
+        }
+    }
+
+    let mut reported: HashSet<(Origin, Origin)> = HashSet::new();
+    for event in events {
+        let mut by_column: HashMap<&str, &FieldDef> = HashMap::new();
+        let chain = event
+            .layer
+            .map(|id| super::layers::chain(layers, id))
+            .unwrap_or_default();
+        let fields = chain
+            .iter()
+            .flat_map(|&id| &layers[id.0].fields)
+            .chain(&event.fields);
+        for field in fields {
+            if let Some(first) = by_column.insert(&field.column, field) {
+                let key = (first.origin.clone(), field.origin.clone());
+                if reported.insert(key) {
+                    checker.error(
+                        Diagnostic::error(
+                            Rule::ColumnClash,
+                            format!(
+                                "event `{}` would store two fields in column `{}`",
+                                event.event_type, field.column
+                            ),
+                        )
+                        .label(
+                            &field.origin,
+                            format!("`{}` is stored in `{}`", field.name, field.column),
+                        )
+                        .label(&first.origin, format!("and so is `{}`", first.name))
+                        .help("give one of them another `column`"),
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! Layers: parents, cycles, segments, keys and the event type prefix each one owns.
+
+use super::{Checker, RESERVED_TOP_LEVEL, fields};
+use crate::diagnostic::{Diagnostic, Rule};
+use crate::ir::LayerDecl;
+use crate::model::{Layer, LayerId};
+use crate::naming;
+
+/// Checks every layer. The result is parallel to `definitions.layers` (a layer's
+/// [`LayerId`] is its index there); parents that are unknown or on a cycle are cut off.
+pub(crate) fn check(checker: &mut Checker<'_>) -> Vec<Layer> {
+    let decls = &checker.definitions.layers;
+    let mut parents: Vec<Option<LayerId>> = decls
+        .iter()
+        .map(|decl| resolve_parent(checker, decl))
+        .collect();
+    break_cycles(checker, decls, &mut parents);
+
+    let mut layers: Vec<Layer> = Vec::with_capacity(decls.len());
+    for (index, decl) in decls.iter().enumerate() {
+        checker.describe("layer", &decl.name, decl.description.as_ref());
+        check_shape(checker, decl, parents[index]);
+        layers.push(Layer {
+            name: decl.name.value.clone(),
+            rust_name: naming::pascal_case(&decl.name.value),
+            description: decl.description.clone(),
+            parent: parents[index],
+            is_abstract: flag(&decl.is_abstract),
+            inline: flag(&decl.inline) && parents[index].is_some(),
+            segment: None,
+            key: String::new(),
+            path: String::new(),
+            fields: Vec::new(),
+            origin: decl.name.origin.clone(),
+        });
+    }
+    // Keys and paths depend on the parent's, so fill them root first.
+    for id in topological(&layers) {
+        let decl = &decls[id.0];
+        let parent = layers[id.0].parent.map(|p| layers[p.0].clone());
+        let layer = &mut layers[id.0];
+        layer.segment = (!layer.is_abstract).then(|| {
+            decl.segment
+                .as_ref()
+                .map_or_else(|| decl.name.value.clone(), |s| s.value.clone())
+        });
+        layer.key = match (&parent, layer.inline) {
+            (Some(parent), true) => parent.key.clone(),
+            _ => decl
+                .key
+                .as_ref()
+                .map_or_else(|| naming::snake_case(&decl.name.value), |k| k.value.clone()),
+        };
+        let parent_path = parent.as_ref().map_or("", |p| p.path.as_str());
+        layer.path = match (&layer.segment, parent_path) {
+            (None, _) => parent_path.to_owned(),
+            (Some(segment), "") => segment.clone(),
+            (Some(segment), parent_path) => format!("{parent_path}:{segment}"),
+        };
+    }
+    for (index, decl) in decls.iter().enumerate() {
+        let key = layers[index].key.clone();
+        layers[index].fields =
+            fields::resolve_all(checker, &decl.fields, &fields::Place::Layer { key: &key });
+    }
+    layers
+}
+
+/// The layers from the root down to `id` (inclusive).
+pub(crate) fn chain(layers: &[Layer], id: LayerId) -> Vec<LayerId> {
+    let mut chain = vec![id];
+    while let Some(parent) = layers[chain[chain.len() - 1].0].parent {
+        chain.push(parent);
+    }
+    chain.reverse();
+    chain
+}
+
+fn flag(value: &Option<crate::source::Loc<bool>>) -> bool {
+    value.as_ref().is_some_and(|v| v.value)
+}
+
+fn resolve_parent(checker: &mut Checker<'_>, decl: &LayerDecl) -> Option<LayerId> {
+    let parent = decl.parent.as_ref()?;
+    if let Some(&index) = checker.layer_index.get(parent.value.as_str()) {
+        return Some(LayerId(index));
+    }
+    if !checker.unreadable.contains(parent.value.as_str()) {
+        let mut names: Vec<&str> = checker.layer_index.keys().copied().collect();
+        names.sort_unstable();
+        let suggestion = naming::did_you_mean(&parent.value, names.iter().copied());
+        checker.error(
+            Diagnostic::error(
+                Rule::UnknownName,
+                format!(
+                    "layer `{}` has an unknown parent `{}`",
+                    decl.name.value, parent.value
+                ),
+            )
+            .label(
+                &parent.origin,
+                if suggestion.is_empty() {
+                    "no layer of this name"
+                } else {
+                    &suggestion
+                },
+            )
+            .help(format!(
+                "declare `[layers.{}]`, or name one of the layers: {}",
+                parent.value,
+                names.join(", ")
+            )),
+        );
+    }
+    None
+}
+
+/// Reports each parent cycle once and cuts it, so later phases can walk up safely.
+fn break_cycles(checker: &mut Checker<'_>, decls: &[LayerDecl], parents: &mut [Option<LayerId>]) {
+    for start in 0..parents.len() {
+        let mut path = vec![start];
+        let mut current = start;
+        while let Some(LayerId(next)) = parents[current] {
+            if next == start {
+                report_cycle(checker, decls, &path);
+                parents[start] = None;
+                break;
+            }
+            if path.contains(&next) || path.len() > parents.len() {
+                break; // a cycle further up; it is reported from one of its own members
+            }
+            path.push(next);
+            current = next;
+        }
+    }
+}
+
+fn report_cycle(checker: &mut Checker<'_>, decls: &[LayerDecl], cycle: &[usize]) {
+    let names: Vec<&str> = cycle
+        .iter()
+        .map(|&i| decls[i].name.value.as_str())
+        .collect();
+    let mut diagnostic = Diagnostic::error(
+        Rule::ParentCycle,
+        format!(
+            "layers form a parent cycle: {} -> {}",
+            names.join(" -> "),
+            names[0]
+        ),
+    );
+    for &i in cycle {
+        let origin = decls[i]
+            .parent
+            .as_ref()
+            .map_or(&decls[i].name.origin, |p| &p.origin);
+        diagnostic = diagnostic.label(origin, format!("`{}` has this parent", decls[i].name.value));
+    }
+    checker
+        .error(diagnostic.help("a hierarchy is a tree: remove `parent` from one of these layers"));
+}
+
+fn check_shape(checker: &mut Checker<'_>, decl: &LayerDecl, parent: Option<LayerId>) {
+    let name = &decl.name.value;
+    if let Some(inline) = decl.inline.as_ref().filter(|i| i.value) {
+        if decl.parent.is_none() {
+            checker.error(
+                Diagnostic::error(Rule::LayerShape, format!("layer `{name}` is inline but has no parent"))
+                    .label(&inline.origin, "inline into what?")
+                    .help("an inline layer merges its fields into its parent's object: give it a `parent`, or remove `inline`"),
+            );
+        }
+        if let Some(key) = &decl.key {
+            checker.error(
+                Diagnostic::error(
+                    Rule::LayerShape,
+                    format!("inline layer `{name}` has a `key`"),
+                )
+                .label(&key.origin, "not used")
+                .label(&inline.origin, "its fields merge into the parent's object")
+                .help("remove `key`, or remove `inline = true` to nest the layer under that key"),
+            );
+        }
+    }
+    if let (Some(is_abstract), Some(segment)) =
+        (decl.is_abstract.as_ref().filter(|a| a.value), &decl.segment)
+    {
+        checker.error(
+            Diagnostic::error(
+                Rule::LayerShape,
+                format!("abstract layer `{name}` has a `segment`"),
+            )
+            .label(&segment.origin, "not used")
+            .label(
+                &is_abstract.origin,
+                "abstract layers add no segment to event types",
+            )
+            .help("remove `segment`, or remove `abstract = true`"),
+        );
+    }
+    if let Some(segment) = &decl.segment
+        && !naming::is_kebab(&segment.value)
+    {
+        checker.error(
+            Diagnostic::error(
+                Rule::Naming,
+                format!("segment `{}` is not lowercase kebab-case", segment.value),
+            )
+            .label(&segment.origin, "expected `[a-z][a-z0-9-]*`")
+            .help("a segment is one part of an event type, without `:`"),
+        );
+    }
+    if let Some(key) = &decl.key {
+        checker.snake_name("payload key", &key.value, &key.origin);
+    }
+    if parent.is_none() && decl.parent.is_none() {
+        let key = decl
+            .key
+            .as_ref()
+            .map_or_else(|| naming::snake_case(name), |k| k.value.clone());
+        if RESERVED_TOP_LEVEL.contains(&key.as_str()) {
+            let origin = decl.key.as_ref().map_or(&decl.name.origin, |k| &k.origin);
+            checker.error(
+                Diagnostic::error(
+                    Rule::ReservedName,
+                    format!("root layer `{name}` would nest under the reserved key `{key}`"),
+                )
+                .label(origin, "reserved at the top of every payload")
+                .help(
+                    "`uuid`, `type` and `timestamp` belong to the event itself: set another `key`",
+                ),
+            );
+        }
+    }
+}
+
+/// Layer ids ordered so that every parent comes before its children.
+fn topological(layers: &[Layer]) -> Vec<LayerId> {
+    let mut depth: Vec<(usize, LayerId)> = (0..layers.len())
+        .map(|i| (chain(layers, LayerId(i)).len(), LayerId(i)))
+        .collect();
+    depth.sort();
+    depth.into_iter().map(|(_, id)| id).collect()
+}

@@ -1,0 +1,178 @@
+//! The checker: every rule of the definitions format, in one place, for every front end.
+//!
+//! It reads [`Definitions`], reports every problem it finds (it never stops at the first),
+//! and builds the [`Catalog`] when there is none. Each submodule owns one concern.
+
+mod catalog;
+mod enums;
+mod events;
+mod fields;
+mod layers;
+mod objects;
+mod rust_names;
+
+use std::collections::{HashMap, HashSet};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Rule};
+use crate::ir::Definitions;
+use crate::model::Catalog;
+use crate::naming;
+use crate::source::{Loc, Origin};
+
+/// Longest event type: the width of `event_types.name`.
+pub const MAX_EVENT_TYPE_LEN: usize = 150;
+
+/// Names at the top of every payload, owned by the event itself.
+pub const RESERVED_TOP_LEVEL: &[&str] = &["uuid", "type", "timestamp"];
+
+/// Checks `definitions`, adding every problem to `diagnostics`. Returns the catalog when
+/// no error was found (warnings allowed) in this phase or before it.
+pub fn check(definitions: &Definitions, diagnostics: &mut Diagnostics) -> Option<Catalog> {
+    let mut checker = Checker::new(definitions, diagnostics);
+    let header = catalog::check(&mut checker);
+    let enums = enums::check(&mut checker);
+    let types = fields::check_types(&mut checker);
+    let layers = layers::check(&mut checker);
+    let events = events::check(&mut checker, &layers);
+    objects::check(&mut checker, &layers, &events);
+    fields::check_columns(&mut checker, &layers, &events);
+    rust_names::check(&mut checker, &enums, &types, &layers, &events);
+    if checker.diagnostics.has_errors() {
+        return None;
+    }
+    let header = header?;
+    Some(Catalog {
+        name: header.name,
+        schema_base: header.schema_base,
+        description: header.description,
+        enums,
+        types,
+        layers,
+        events,
+    })
+}
+
+/// What the submodules share: the definitions, the diagnostics, and name look-ups.
+pub(crate) struct Checker<'a> {
+    pub definitions: &'a Definitions,
+    pub diagnostics: &'a mut Diagnostics,
+    /// First declaration of each enum, type and layer name.
+    pub enum_index: HashMap<&'a str, usize>,
+    pub type_index: HashMap<&'a str, usize>,
+    pub layer_index: HashMap<&'a str, usize>,
+    /// Declarations that could not be read: defined, but not checkable.
+    pub unreadable: HashSet<&'a str>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(definitions: &'a Definitions, diagnostics: &'a mut Diagnostics) -> Self {
+        let unreadable = definitions.unreadable.iter().map(String::as_str).collect();
+        let mut checker = Checker {
+            definitions,
+            diagnostics,
+            enum_index: HashMap::new(),
+            type_index: HashMap::new(),
+            layer_index: HashMap::new(),
+            unreadable,
+        };
+        checker.enum_index = checker.index("enum", definitions.enums.iter().map(|e| &e.name));
+        checker.type_index = checker.index("type", definitions.types.iter().map(|t| &t.name));
+        checker.layer_index = checker.index("layer", definitions.layers.iter().map(|l| &l.name));
+        checker
+    }
+
+    /// Maps names to their first declaration, reporting repeats and bad names.
+    fn index<'n>(
+        &mut self,
+        kind: &str,
+        names: impl Iterator<Item = &'n Loc<String>>,
+    ) -> HashMap<&'n str, usize> {
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut first: Vec<&Loc<String>> = Vec::new();
+        for (i, name) in names.enumerate() {
+            first.push(name);
+            self.kebab_name(kind, name);
+            if let Some(&previous) = index.get(name.value.as_str()) {
+                self.duplicate(kind, name, first[previous]);
+            } else {
+                index.insert(&name.value, i);
+            }
+        }
+        index
+    }
+
+    pub fn error(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Reports `name` as a second definition of what `previous` defines.
+    pub fn duplicate(&mut self, kind: &str, name: &Loc<String>, previous: &Loc<String>) {
+        self.error(
+            Diagnostic::error(
+                Rule::Duplicate,
+                format!("{kind} `{}` is defined twice", name.value),
+            )
+            .label(&name.origin, "defined again here")
+            .label(&previous.origin, "first defined here")
+            .help(format!(
+                "rename one of them or remove one: each {kind} is defined once"
+            )),
+        );
+    }
+
+    /// Reports a name that is not lowercase kebab-case.
+    pub fn kebab_name(&mut self, kind: &str, name: &Loc<String>) {
+        if !naming::is_kebab(&name.value) {
+            self.error(
+                Diagnostic::error(
+                    Rule::Naming,
+                    format!("{kind} name `{}` is not lowercase kebab-case", name.value),
+                )
+                .label(&name.origin, "expected `[a-z][a-z0-9-]*`")
+                .help(format!("write it as `{}`", suggest_kebab(&name.value))),
+            );
+        }
+    }
+
+    /// Reports a name that is not snake_case (fields, keys, columns).
+    pub fn snake_name(&mut self, kind: &str, name: &str, origin: &Origin) {
+        if !naming::is_snake(name) {
+            self.error(
+                Diagnostic::error(Rule::Naming, format!("{kind} `{name}` is not snake_case"))
+                    .label(origin, "expected `[a-z][a-z0-9_]*`")
+                    .help(format!("write it as `{}`", naming::snake_case(name))),
+            );
+        }
+    }
+
+    /// Warns about a definition without a description.
+    pub fn describe(&mut self, kind: &str, name: &Loc<String>, description: Option<&String>) {
+        if description.is_none_or(|d| d.trim().is_empty()) {
+            self.error(
+                Diagnostic::warning(
+                    Rule::MissingDescription,
+                    format!("{kind} `{}` has no description", name.value),
+                )
+                .label(&name.origin, "")
+                .help(
+                    "add `description = \"...\"`: it becomes the rustdoc, the JSON Schema \
+                     description and the catalog docs",
+                ),
+            );
+        }
+    }
+}
+
+fn suggest_kebab(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 && !out.ends_with('-') {
+            out.push('-');
+        }
+        match c {
+            '_' | ' ' | '.' => out.push('-'),
+            c => out.push(c.to_ascii_lowercase()),
+        }
+    }
+    out.trim_matches('-').to_owned()
+}

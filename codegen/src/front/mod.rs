@@ -1,0 +1,3 @@
+//! Front ends: each turns one way of writing definitions into [`crate::ir::Definitions`].
+
+pub mod toml;

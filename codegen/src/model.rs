@@ -1,0 +1,296 @@
+//! The checked catalog: every rule holds, every default is applied, every name resolves.
+//! Emitters read only this.
+
+use std::fmt;
+
+use crate::ir::TelemetryPolicy;
+use crate::source::Origin;
+
+/// Index of a layer in [`Catalog::layers`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LayerId(pub usize);
+
+/// A whole, checked catalog.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    /// Names the generated module and the schema `$id` base.
+    pub name: String,
+    /// Prefix of the JSON Schemas' `$id`.
+    pub schema_base: Option<String>,
+    /// What the catalog is about.
+    pub description: Option<String>,
+    /// Enums, in declaration order.
+    pub enums: Vec<EnumDef>,
+    /// Named object types, in declaration order.
+    pub types: Vec<TypeDef>,
+    /// Layers, in declaration order; parents may come after their children.
+    pub layers: Vec<Layer>,
+    /// Events, in declaration order.
+    pub events: Vec<EventDef>,
+}
+
+/// A closed set of string values.
+#[derive(Debug, Clone)]
+pub struct EnumDef {
+    /// Name in definitions (`job-status`).
+    pub name: String,
+    /// Generated Rust type name (`JobStatus`).
+    pub rust_name: String,
+    /// What it is.
+    pub description: Option<String>,
+    /// Values, in order.
+    pub variants: Vec<Variant>,
+    /// Where it was declared.
+    pub origin: Origin,
+}
+
+/// One value of an enum.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// As serialized (`DRAFT`).
+    pub value: String,
+    /// Generated Rust variant name (`Draft`).
+    pub rust_name: String,
+}
+
+/// A named object type.
+#[derive(Debug, Clone)]
+pub struct TypeDef {
+    /// Name in definitions (`step`).
+    pub name: String,
+    /// Generated Rust type name (`Step`).
+    pub rust_name: String,
+    /// What it is.
+    pub description: Option<String>,
+    /// Its fields.
+    pub fields: Vec<FieldDef>,
+    /// Where it was declared.
+    pub origin: Origin,
+}
+
+/// One level of the hierarchy.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    /// Name in definitions (`one-off-job`).
+    pub name: String,
+    /// Generated Rust type name (`OneOffJob`).
+    pub rust_name: String,
+    /// What it is.
+    pub description: Option<String>,
+    /// The enclosing layer.
+    pub parent: Option<LayerId>,
+    /// Contributes no segment to event types.
+    pub is_abstract: bool,
+    /// Its fields merge into its parent's payload object.
+    pub inline: bool,
+    /// Its part of event types; `None` for abstract layers.
+    pub segment: Option<String>,
+    /// Key of its payload object in its parent's (unused when inline).
+    pub key: String,
+    /// The event type prefix it owns (`project:one-off-job`), without the action.
+    pub path: String,
+    /// Its own fields.
+    pub fields: Vec<FieldDef>,
+    /// Where it was declared.
+    pub origin: Origin,
+}
+
+/// One event type.
+#[derive(Debug, Clone)]
+pub struct EventDef {
+    /// The full event type (`project:one-off-job:pipeline-run:failed`).
+    pub event_type: String,
+    /// Generated Rust name (`ProjectOneOffJobPipelineRunFailed`).
+    pub rust_name: String,
+    /// What happened.
+    pub description: Option<String>,
+    /// The layer whose path prefixes the type; `None` for analytics-only events at the top.
+    pub layer: Option<LayerId>,
+    /// Recorded in `events` and delivered; false: analytics only.
+    pub stored: bool,
+    /// May be relayed from front-end clients.
+    pub client: bool,
+    /// Payload schema version.
+    pub version: u32,
+    /// Deprecation notice.
+    pub deprecated: Option<Deprecation>,
+    /// The event's own fields (in its layer's payload object, or at the top).
+    pub fields: Vec<FieldDef>,
+    /// Where it was declared.
+    pub origin: Origin,
+}
+
+/// A deprecation notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deprecation {
+    /// The version that deprecated it.
+    pub since: Option<String>,
+    /// What to do instead.
+    pub note: Option<String>,
+    /// The event to use instead (it exists).
+    pub replaced_by: Option<String>,
+    /// `YYYY-MM-DD` after which it must be gone.
+    pub sunset: Option<String>,
+}
+
+/// One field.
+#[derive(Debug, Clone)]
+pub struct FieldDef {
+    /// Name (snake_case).
+    pub name: String,
+    /// Resolved type.
+    pub ty: FieldType,
+    /// May be absent or null.
+    pub optional: bool,
+    /// Personal or secret data.
+    pub sensitive: bool,
+    /// What reaches telemetry (defaults applied).
+    pub telemetry: TelemetryPolicy,
+    /// Part of the notification payload.
+    pub notification: bool,
+    /// Subscriptions may filter on it.
+    pub scope: bool,
+    /// Storage column in `events` (for layer and event fields; empty inside named types).
+    pub column: String,
+    /// What it holds.
+    pub description: Option<String>,
+    /// Deprecated field.
+    pub deprecated: bool,
+    /// Where it was declared.
+    pub origin: Origin,
+}
+
+/// A resolved field type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FieldType {
+    /// A UUID.
+    Uuid,
+    /// UTF-8 text.
+    String,
+    /// true or false.
+    Bool,
+    /// A 64-bit signed integer.
+    Int,
+    /// A 64-bit float.
+    Float,
+    /// An RFC 3339 UTC timestamp.
+    Timestamp,
+    /// Any JSON value.
+    Json,
+    /// An enum, by name.
+    Enum(String),
+    /// A named object type, by name.
+    Object(String),
+    /// A list.
+    List(Box<FieldType>),
+    /// A map with string keys.
+    Map(Box<FieldType>),
+}
+
+impl FieldType {
+    /// Built-in scalar names, as written in definitions.
+    pub const BUILTINS: &'static [&'static str] = &[
+        "uuid",
+        "string",
+        "bool",
+        "int",
+        "float",
+        "timestamp",
+        "json",
+    ];
+
+    /// The built-in type of that name.
+    pub fn builtin(name: &str) -> Option<FieldType> {
+        Some(match name {
+            "uuid" => FieldType::Uuid,
+            "string" => FieldType::String,
+            "bool" => FieldType::Bool,
+            "int" => FieldType::Int,
+            "float" => FieldType::Float,
+            "timestamp" => FieldType::Timestamp,
+            "json" => FieldType::Json,
+            _ => return None,
+        })
+    }
+
+    /// Lists and maps.
+    pub fn is_collection(&self) -> bool {
+        matches!(self, FieldType::List(_) | FieldType::Map(_))
+    }
+
+    /// Stored in a column of its own rather than as JSON.
+    pub fn is_scalar(&self) -> bool {
+        !matches!(
+            self,
+            FieldType::Json | FieldType::Object(_) | FieldType::List(_) | FieldType::Map(_)
+        )
+    }
+}
+
+impl fmt::Display for FieldType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldType::Uuid => f.write_str("uuid"),
+            FieldType::String => f.write_str("string"),
+            FieldType::Bool => f.write_str("bool"),
+            FieldType::Int => f.write_str("int"),
+            FieldType::Float => f.write_str("float"),
+            FieldType::Timestamp => f.write_str("timestamp"),
+            FieldType::Json => f.write_str("json"),
+            FieldType::Enum(name) | FieldType::Object(name) => f.write_str(name),
+            FieldType::List(inner) => write!(f, "list<{inner}>"),
+            FieldType::Map(inner) => write!(f, "map<{inner}>"),
+        }
+    }
+}
+
+impl Catalog {
+    /// The layer with this id.
+    pub fn layer(&self, id: LayerId) -> &Layer {
+        &self.layers[id.0]
+    }
+
+    /// The layers from the root down to `id` (inclusive).
+    pub fn layer_chain(&self, id: LayerId) -> Vec<LayerId> {
+        let mut chain = vec![id];
+        let mut current = id;
+        while let Some(parent) = self.layer(current).parent {
+            chain.push(parent);
+            current = parent;
+        }
+        chain.reverse();
+        chain
+    }
+
+    /// The children of a layer (or the roots, for `None`), in declaration order.
+    pub fn children(&self, parent: Option<LayerId>) -> impl Iterator<Item = LayerId> + '_ {
+        (0..self.layers.len())
+            .map(LayerId)
+            .filter(move |&id| self.layer(id).parent == parent)
+    }
+
+    /// Events that are rows of `events` and delivered.
+    pub fn stored_events(&self) -> impl Iterator<Item = &EventDef> {
+        self.events.iter().filter(|e| e.stored)
+    }
+
+    /// Events sent to analytics only.
+    pub fn analytics_only_events(&self) -> impl Iterator<Item = &EventDef> {
+        self.events.iter().filter(|e| !e.stored)
+    }
+
+    /// The event of that type.
+    pub fn event(&self, event_type: &str) -> Option<&EventDef> {
+        self.events.iter().find(|e| e.event_type == event_type)
+    }
+
+    /// The enum of that name.
+    pub fn enum_def(&self, name: &str) -> Option<&EnumDef> {
+        self.enums.iter().find(|e| e.name == name)
+    }
+
+    /// The named type of that name.
+    pub fn type_def(&self, name: &str) -> Option<&TypeDef> {
+        self.types.iter().find(|t| t.name == name)
+    }
+}

@@ -1,0 +1,118 @@
+//! Naming rules and the mapping from definition names to Rust names. The checker and
+//! every emitter call these, so a name is derived in exactly one place.
+
+/// `[a-z][a-z0-9-]*`: layer, enum, type and segment names, and event type segments.
+pub fn is_kebab(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// `[a-z][a-z0-9_]*`: field names, payload keys and columns.
+pub fn is_snake(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Enum values: a letter, then letters, digits, `_` or `-`.
+pub fn is_variant(value: &str) -> bool {
+    let mut chars = value.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// Words that cannot be Rust identifiers even as raw identifiers (`r#self` is invalid).
+pub const NOT_RAW_IDENTIFIERS: &[&str] = &["self", "super", "crate", "extern"];
+
+/// `one-off-job` and `pipeline_run` become `OneOffJob` and `PipelineRun`; `DRAFT` becomes `Draft`.
+pub fn pascal_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for word in name.split(['-', '_', ':']).filter(|w| !w.is_empty()) {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.extend(chars.map(|c| c.to_ascii_lowercase()));
+        }
+    }
+    out
+}
+
+/// `one-off-job` becomes `one_off_job`; `project:pipeline:created` becomes `project_pipeline_created`.
+pub fn snake_case(name: &str) -> String {
+    name.split(['-', '_', ':'])
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+/// The Rust type name of an event: `project:one-off-job:pipeline-run:failed` becomes
+/// `ProjectOneOffJobPipelineRunFailed`.
+pub fn event_rust_name(event_type: &str) -> String {
+    pascal_case(event_type)
+}
+
+/// The generated register function of a stored event.
+pub fn register_fn_name(event_type: &str) -> String {
+    format!("register_{}_event", snake_case(event_type))
+}
+
+/// The candidate closest to `name`, if one is close enough to be a likely typo.
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::normalized_damerau_levenshtein(name, c), c))
+        .filter(|(score, _)| *score >= 0.6)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(_, c)| c)
+}
+
+/// ` (did you mean `x`?)` or nothing.
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    match closest(name, candidates) {
+        Some(c) => format!("did you mean `{c}`?"),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cases() {
+        assert_eq!(pascal_case("one-off-job"), "OneOffJob");
+        assert_eq!(pascal_case("DRAFT"), "Draft");
+        assert_eq!(pascal_case("service_restarted"), "ServiceRestarted");
+        assert_eq!(
+            event_rust_name("project:one-off-job:pipeline-run:failed"),
+            "ProjectOneOffJobPipelineRunFailed"
+        );
+        assert_eq!(
+            register_fn_name("project:one-off-job:pipeline-run:failed"),
+            "register_project_one_off_job_pipeline_run_failed_event"
+        );
+    }
+
+    #[test]
+    fn rules() {
+        assert!(is_kebab("one-off-job2"));
+        assert!(!is_kebab("One"));
+        assert!(!is_kebab("a_b"));
+        assert!(!is_kebab(""));
+        assert!(is_snake("pipeline_run"));
+        assert!(!is_snake("pipeline-run"));
+        assert!(is_variant("DRAFT"));
+        assert!(!is_variant("1X"));
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(
+            closest("parnet", ["parent", "inline", "key"]),
+            Some("parent")
+        );
+        assert_eq!(closest("zzzzzz", ["parent", "inline"]), None);
+    }
+}

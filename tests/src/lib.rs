@@ -1,0 +1,1 @@
+//! Integration tests over the definitions this repository ships (see `tests/`).
