@@ -48,15 +48,19 @@ pub struct DefinitionsFile {
     /// The catalog's identity. Exactly one file of a catalog has it.
     pub catalog: Option<RawCatalog>,
     /// Enums: closed sets of string values, usable as field types by name.
+    #[schemars(extend("propertyNames" = { "pattern": "^[a-z][a-z0-9-]*$" }))]
     #[serde(default)]
     pub enums: IndexMap<String, RawEnum>,
     /// Named object types, usable as field types by name.
+    #[schemars(extend("propertyNames" = { "pattern": "^[a-z][a-z0-9-]*$" }))]
     #[serde(default)]
     pub types: IndexMap<String, RawType>,
     /// The hierarchy: each layer nests its payload object in its parent's.
+    #[schemars(extend("propertyNames" = { "pattern": "^[a-z][a-z0-9-]*$" }))]
     #[serde(default)]
     pub layers: IndexMap<String, RawLayer>,
     /// Events, keyed by their full type (`project:pipeline:created`).
+    #[schemars(extend("propertyNames" = { "pattern": "^[a-z][a-z0-9-]*(:[a-z][a-z0-9-]*)*$", "maxLength": 150 }))]
     #[serde(default)]
     pub events: IndexMap<String, RawEvent>,
 }
@@ -64,6 +68,7 @@ pub struct DefinitionsFile {
 /// `[catalog]`: the catalog's identity.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Catalog")]
 pub struct RawCatalog {
     /// Names the generated module and the JSON Schemas' `$id` base (kebab-case).
     pub name: Sp<String>,
@@ -76,6 +81,7 @@ pub struct RawCatalog {
 /// An enum: a closed set of string values.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Enum")]
 pub struct RawEnum {
     /// What it is.
     pub description: Option<String>,
@@ -86,10 +92,12 @@ pub struct RawEnum {
 /// A named object type.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Type")]
 pub struct RawType {
     /// What it is.
     pub description: Option<String>,
     /// Its fields, by name (snake_case).
+    #[schemars(extend("propertyNames" = { "pattern": "^[a-z][a-z0-9_]*$" }))]
     #[serde(default)]
     pub fields: IndexMap<String, RawField>,
 }
@@ -97,6 +105,7 @@ pub struct RawType {
 /// One level of the event hierarchy.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Layer")]
 pub struct RawLayer {
     /// What it is.
     pub description: Option<String>,
@@ -112,6 +121,7 @@ pub struct RawLayer {
     /// The key of its payload object in its parent's. Default: the name in snake_case.
     pub key: Option<Sp<String>>,
     /// Its fields, by name (snake_case).
+    #[schemars(extend("propertyNames" = { "pattern": "^[a-z][a-z0-9_]*$" }))]
     #[serde(default)]
     pub fields: IndexMap<String, RawField>,
 }
@@ -119,6 +129,7 @@ pub struct RawLayer {
 /// One event type.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Event")]
 pub struct RawEvent {
     /// What happened.
     pub description: Option<String>,
@@ -132,6 +143,7 @@ pub struct RawEvent {
     /// Deprecation notice.
     pub deprecated: Option<Sp<RawDeprecation>>,
     /// The event's own fields, by name (snake_case).
+    #[schemars(extend("propertyNames" = { "pattern": "^[a-z][a-z0-9_]*$" }))]
     #[serde(default)]
     pub fields: IndexMap<String, RawField>,
 }
@@ -139,6 +151,7 @@ pub struct RawEvent {
 /// `deprecated = { since, note, replaced_by, sunset }`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Deprecation")]
 pub struct RawDeprecation {
     /// The version that deprecated the event.
     pub since: Option<Sp<String>>,
@@ -154,6 +167,7 @@ pub struct RawDeprecation {
 /// One field.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Field")]
 pub struct RawField {
     /// `uuid`, `string`, `bool`, `int`, `float`, `timestamp`, `json`, an enum or type name,
     /// `list<T>` or `map<T>`.
