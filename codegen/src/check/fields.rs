@@ -60,7 +60,10 @@ fn resolve(checker: &mut Checker<'_>, decl: &FieldDecl, place: &Place<'_>) -> Fi
                 .help("choose another name; `self`, `super`, `crate` and `extern` cannot be used even as raw identifiers"),
         );
     }
-    let ty = resolve_type(checker, &decl.ty.value);
+    let resolved = resolve_type(checker, &decl.ty.value);
+    if resolved.is_none() {
+        checker.untyped_fields.insert(name.origin.clone());
+    }
     let flag = |v: &Option<crate::source::Loc<bool>>| v.as_ref().is_some_and(|v| v.value);
     let sensitive = flag(&decl.sensitive);
     let telemetry = match &decl.telemetry {
@@ -69,7 +72,14 @@ fn resolve(checker: &mut Checker<'_>, decl: &FieldDecl, place: &Place<'_>) -> Fi
         None => TelemetryPolicy::Keep,
     };
     let notification = decl.notification.as_ref().is_none_or(|v| v.value);
-    check_policy(checker, decl, &ty, sensitive, telemetry, notification);
+    check_policy(
+        checker,
+        decl,
+        resolved.as_ref(),
+        sensitive,
+        telemetry,
+        notification,
+    );
 
     if let Some(scope) = decl.scope.as_ref().filter(|s| s.value) {
         if matches!(place, Place::Type) {
@@ -78,7 +88,7 @@ fn resolve(checker: &mut Checker<'_>, decl: &FieldDecl, place: &Place<'_>) -> Fi
                     .label(&scope.origin, "scope inside a named type")
                     .help("subscriptions filter on layer and event fields; move `scope = true` to such a field"),
             );
-        } else if !ty.is_scalar() {
+        } else if let Some(ty) = resolved.as_ref().filter(|ty| !ty.is_scalar()) {
             checker.error(
                 Diagnostic::error(Rule::InvalidValue, format!("scope field `{}` has the non-scalar type `{ty}`", name.value))
                     .label(&scope.origin, "scope needs a scalar")
@@ -120,7 +130,7 @@ fn resolve(checker: &mut Checker<'_>, decl: &FieldDecl, place: &Place<'_>) -> Fi
 
     FieldDef {
         name: name.value.clone(),
-        ty,
+        ty: resolved.unwrap_or(FieldType::Json),
         optional: flag(&decl.optional),
         sensitive,
         telemetry,
@@ -136,7 +146,7 @@ fn resolve(checker: &mut Checker<'_>, decl: &FieldDecl, place: &Place<'_>) -> Fi
 fn check_policy(
     checker: &mut Checker<'_>,
     decl: &FieldDecl,
-    ty: &FieldType,
+    ty: Option<&FieldType>,
     sensitive: bool,
     telemetry: TelemetryPolicy,
     notification: bool,
@@ -161,7 +171,7 @@ fn check_policy(
                     .help("use `telemetry = \"drop\"` (the default), `\"count\"` for lists and maps, or `\"hash\"` for strings and uuids"),
             );
         }
-        TelemetryPolicy::Count if !ty.is_collection() => {
+        TelemetryPolicy::Count if let Some(ty) = ty.filter(|ty| !ty.is_collection()) => {
             checker.error(
                 Diagnostic::error(Rule::TelemetryPolicy, format!("`count` needs a list or a map, but `{name}` is `{ty}`"))
                     .label(&policy.origin, "count of what?")
@@ -169,7 +179,10 @@ fn check_policy(
                     .help("use `drop`, `keep` or `hash` for a single value, or make the field a `list<...>` or `map<...>`"),
             );
         }
-        TelemetryPolicy::Hash if !matches!(ty, FieldType::String | FieldType::Uuid) => {
+        TelemetryPolicy::Hash
+            if let Some(ty) =
+                ty.filter(|ty| !matches!(ty, FieldType::String | FieldType::Uuid)) =>
+        {
             checker.error(
                 Diagnostic::error(
                     Rule::TelemetryPolicy,
@@ -201,11 +214,11 @@ fn reaches_nothing(checker: &mut Checker<'_>, decl: &FieldDecl) {
     );
 }
 
-/// Resolves a written type. Unknown names are reported and become `json`, so checking goes on.
-fn resolve_type(checker: &mut Checker<'_>, expr: &TypeExpr) -> FieldType {
-    match expr {
-        TypeExpr::List(inner) => FieldType::List(Box::new(resolve_type(checker, inner))),
-        TypeExpr::Map(inner) => FieldType::Map(Box::new(resolve_type(checker, inner))),
+/// Resolves a written type; `None` when a name in it is unknown (reported here) or unreadable.
+fn resolve_type(checker: &mut Checker<'_>, expr: &TypeExpr) -> Option<FieldType> {
+    Some(match expr {
+        TypeExpr::List(inner) => FieldType::List(Box::new(resolve_type(checker, inner)?)),
+        TypeExpr::Map(inner) => FieldType::Map(Box::new(resolve_type(checker, inner)?)),
         TypeExpr::Name(name) => {
             if let Some(builtin) = FieldType::builtin(&name.value) {
                 builtin
@@ -217,10 +230,10 @@ fn resolve_type(checker: &mut Checker<'_>, expr: &TypeExpr) -> FieldType {
                 if !checker.unreadable.contains(name.value.as_str()) {
                     unknown_type(checker, &name.value, &name.origin);
                 }
-                FieldType::Json
+                return None;
             }
         }
-    }
+    })
 }
 
 fn unknown_type(checker: &mut Checker<'_>, name: &str, origin: &Origin) {
@@ -252,7 +265,10 @@ pub(crate) fn check_columns(checker: &mut Checker<'_>, layers: &[Layer], events:
         .iter()
         .flat_map(|l| &l.fields)
         .chain(events.iter().flat_map(|e| &e.fields));
-    for field in all_fields {
+    let typed: Vec<&FieldDef> = all_fields
+        .filter(|f| !checker.untyped_fields.contains(&f.origin))
+        .collect();
+    for field in typed {
         match first_by_column.get(field.column.as_str()) {
             Some(first) if first.ty != field.ty => checker.error(
                 Diagnostic::error(

@@ -62,6 +62,8 @@ pub(crate) struct Checker<'a> {
     pub layer_index: HashMap<&'a str, usize>,
     /// Declarations that could not be read: defined, but not checkable.
     pub unreadable: HashSet<&'a str>,
+    /// Fields whose type did not resolve (already reported): rules about their type skip them.
+    pub untyped_fields: HashSet<Origin>,
 }
 
 impl<'a> Checker<'a> {
@@ -74,6 +76,7 @@ impl<'a> Checker<'a> {
             type_index: HashMap::new(),
             layer_index: HashMap::new(),
             unreadable,
+            untyped_fields: HashSet::new(),
         };
         checker.enum_index = checker.index("enum", definitions.enums.iter().map(|e| &e.name));
         checker.type_index = checker.index("type", definitions.types.iter().map(|t| &t.name));
@@ -140,7 +143,10 @@ impl<'a> Checker<'a> {
             self.error(
                 Diagnostic::error(Rule::Naming, format!("{kind} `{name}` is not snake_case"))
                     .label(origin, "expected `[a-z][a-z0-9_]*`")
-                    .help(format!("write it as `{}`", naming::snake_case(name))),
+                    .help(format!(
+                        "write it as `{}`",
+                        suggest_kebab(name).replace('-', "_")
+                    )),
             );
         }
     }
