@@ -38,7 +38,11 @@ impl Transform for NoNull {
             }
         }
         if let Some(Value::Array(branches)) = object.get("anyOf") {
-            let rest: Vec<Value> = branches.iter().filter(|b| b.get("type").is_none_or(|t| t != "null")).cloned().collect();
+            let rest: Vec<Value> = branches
+                .iter()
+                .filter(|b| b.get("type").is_none_or(|t| t != "null"))
+                .cloned()
+                .collect();
             if let [single] = rest.as_slice() {
                 object.remove("anyOf");
                 if let Value::Object(single) = single {

@@ -35,7 +35,11 @@ fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
 fn check_passes_on_the_repository_definitions() {
     let output = eventgen(&["check"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(stderr(&output).contains("ok: 66 events"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("ok: 66 events"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -55,37 +59,68 @@ fn catalog_tree_shows_layers_events_and_markers() {
     let output = eventgen(&["catalog"]);
     assert_eq!(output.status.code(), Some(0));
     let tree = String::from_utf8(output.stdout).expect("UTF-8");
-    assert!(tree.starts_with("orchest: 66 events (58 stored, 8 analytics-only of which 3 client;"), "{tree}");
+    assert!(
+        tree.starts_with("orchest: 66 events (58 stored, 8 analytics-only of which 3 client;"),
+        "{tree}"
+    );
     assert!(tree.contains("├── project  [key project]"), "{tree}");
     assert!(tree.contains("job  [key job, abstract]"), "{tree}");
     assert!(tree.contains("one-off-job  [inline]"), "{tree}");
-    assert!(tree.contains("project:one-off-job:pipeline-run:failed  (stored)"), "{tree}");
-    assert!(tree.contains("view:loaded  (analytics-only, client)"), "{tree}");
+    assert!(
+        tree.contains("project:one-off-job:pipeline-run:failed  (stored)"),
+        "{tree}"
+    );
+    assert!(
+        tree.contains("view:loaded  (analytics-only, client)"),
+        "{tree}"
+    );
 }
 
 #[test]
 fn bad_definitions_exit_1_with_plain_located_diagnostics() {
     let dir = scratch(
         "bad",
-        &[("a.toml", "[catalog]\nname = \"demo\"\n\n[layers.project]\ndescription = \"A project.\"\nparnet = \"x\"\n")],
+        &[(
+            "a.toml",
+            "[catalog]\nname = \"demo\"\n\n[layers.project]\ndescription = \"A project.\"\nparnet = \"x\"\n",
+        )],
     );
     let output = eventgen(&["check", dir.to_str().expect("UTF-8 path")]);
     assert_eq!(output.status.code(), Some(1));
     let text = stderr(&output);
-    assert!(text.contains("[unknown-key] unknown key `parnet` in layer `project`"), "{text}");
-    assert!(text.contains("a.toml:6:1]"), "file:line:column of the key: {text}");
+    assert!(
+        text.contains("[unknown-key] unknown key `parnet` in layer `project`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("a.toml:6:1]"),
+        "file:line:column of the key: {text}"
+    );
     assert!(text.contains("did you mean `parent`?"), "{text}");
-    assert!(!text.contains('\u{1b}'), "no escape codes when stderr is not a terminal: {text}");
+    assert!(
+        !text.contains('\u{1b}'),
+        "no escape codes when stderr is not a terminal: {text}"
+    );
     assert!(text.ends_with("1 error and 0 warnings\n"), "{text}");
     std::fs::remove_dir_all(dir).expect("clean up");
 }
 
 #[test]
 fn warnings_alone_exit_0() {
-    let dir = scratch("warn", &[("a.toml", "[catalog]\nname = \"demo\"\n\n[layers.project]\n\n[events.\"project:created\"]\n")]);
+    let dir = scratch(
+        "warn",
+        &[(
+            "a.toml",
+            "[catalog]\nname = \"demo\"\n\n[layers.project]\n\n[events.\"project:created\"]\n",
+        )],
+    );
     let output = eventgen(&["check", dir.to_str().expect("UTF-8 path")]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(stderr(&output).contains("0 errors and 2 warnings"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("0 errors and 2 warnings"),
+        "{}",
+        stderr(&output)
+    );
     std::fs::remove_dir_all(dir).expect("clean up");
 }
 
@@ -93,19 +128,34 @@ fn warnings_alone_exit_0() {
 fn unreadable_paths_and_bad_usage_exit_2() {
     let output = eventgen(&["check", "no/such/definitions.toml"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("cannot read `no/such/definitions.toml`"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("cannot read `no/such/definitions.toml`"),
+        "{}",
+        stderr(&output)
+    );
     let empty = scratch("empty", &[]);
     let output = eventgen(&["check", empty.to_str().expect("UTF-8 path")]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("no definition files found"));
     std::fs::remove_dir_all(empty).expect("clean up");
-    assert_eq!(eventgen(&["check", "--no-such-flag"]).status.code(), Some(2));
-    assert_eq!(eventgen(&["catalog", "--format", "yaml"]).status.code(), Some(2));
+    assert_eq!(
+        eventgen(&["check", "--no-such-flag"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        eventgen(&["catalog", "--format", "yaml"]).status.code(),
+        Some(2)
+    );
 }
 
 #[test]
 fn every_command_has_help() {
-    for command in [&["--help"][..], &["check", "--help"], &["catalog", "--help"], &["definitions-schema", "--help"]] {
+    for command in [
+        &["--help"][..],
+        &["check", "--help"],
+        &["catalog", "--help"],
+        &["definitions-schema", "--help"],
+    ] {
         let output = eventgen(command);
         assert_eq!(output.status.code(), Some(0), "{command:?}");
         let text = String::from_utf8(output.stdout).expect("UTF-8");

@@ -21,11 +21,17 @@ fn the_documented_example_checks_clean() {
     let mut sources = SourceMap::new();
     sources.add("docs/definitions-format.md#example", toml_example(&doc));
     let loaded = event_codegen::load_sources(sources);
-    assert!(loaded.diagnostics.is_empty(), "{}", loaded.render(Style::Plain));
+    assert!(
+        loaded.diagnostics.is_empty(),
+        "{}",
+        loaded.render(Style::Plain)
+    );
     let catalog = loaded.catalog.expect("a catalog");
     assert_eq!(catalog.name, "orchest");
     assert_eq!(catalog.events.len(), 5);
-    let failed = catalog.event("project:one-off-job:pipeline-run:failed").expect("event");
+    let failed = catalog
+        .event("project:one-off-job:pipeline-run:failed")
+        .expect("event");
     let layer = catalog.layer(failed.layer.expect("in the hierarchy"));
     assert_eq!(layer.name, "one-off-job-pipeline-run");
     assert_eq!(layer.path, "project:one-off-job:pipeline-run");
@@ -41,5 +47,8 @@ fn every_rule_is_documented() {
         .map(|rule| rule.code())
         .filter(|code| !doc.contains(&format!("| `{code}` |")))
         .collect();
-    assert!(missing.is_empty(), "rules missing from the doc's table: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "rules missing from the doc's table: {missing:?}"
+    );
 }

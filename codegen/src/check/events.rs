@@ -63,7 +63,7 @@ pub(crate) fn check(checker: &mut Checker<'_>, layers: &[Layer]) -> Vec<EventDef
             stored,
             client: decl.client.as_ref().is_some_and(|c| c.value),
             version: decl.version.as_ref().map_or(1, |v| v.value),
-            deprecated: decl.deprecated.as_ref().map(|d| deprecation(d)),
+            deprecated: decl.deprecated.as_ref().map(deprecation),
             fields: event_fields,
             origin: event_type.origin.clone(),
         });
@@ -163,7 +163,8 @@ fn resolve_layer(
         );
         return None;
     }
-    if checker.unreadable.iter().any(|name| prefix.ends_with(name)) {
+    let last_segment = prefix.rsplit(':').next().unwrap_or_default();
+    if checker.unreadable.contains(last_segment) {
         return None; // the layer is there but could not be read (already reported)
     }
     let abstract_match = layers.iter().find(|l| {

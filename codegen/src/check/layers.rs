@@ -86,7 +86,12 @@ fn resolve_parent(checker: &mut Checker<'_>, decl: &LayerDecl) -> Option<LayerId
         return Some(LayerId(index));
     }
     if !checker.unreadable.contains(parent.value.as_str()) {
-        let mut names: Vec<&str> = checker.layer_index.keys().copied().collect();
+        let mut names: Vec<&str> = checker
+            .layer_index
+            .keys()
+            .copied()
+            .filter(|name| *name != decl.name.value)
+            .collect();
         names.sort_unstable();
         let suggestion = naming::did_you_mean(&parent.value, names.iter().copied());
         checker.error(
@@ -105,11 +110,15 @@ fn resolve_parent(checker: &mut Checker<'_>, decl: &LayerDecl) -> Option<LayerId
                     &suggestion
                 },
             )
-            .help(format!(
-                "declare `[layers.{}]`, or name one of the layers: {}",
-                parent.value,
-                names.join(", ")
-            )),
+            .help(if names.is_empty() {
+                format!("declare `[layers.{}]`", parent.value)
+            } else {
+                format!(
+                    "declare `[layers.{}]`, or name one of the layers: {}",
+                    parent.value,
+                    names.join(", ")
+                )
+            }),
         );
     }
     None

@@ -44,7 +44,7 @@ impl Walker<'_, '_> {
             if depth == 0 || !layer.inline {
                 if depth > 0 {
                     let member = Member {
-                        what: format!("the object of layer `{}`", layer.name),
+                        what: format!("the key of layer `{}`", layer.name),
                         origin: &layer.origin,
                     };
                     self.insert(&mut object, &path, &layer.key, member);
@@ -54,7 +54,7 @@ impl Walker<'_, '_> {
             }
             for field in &layer.fields {
                 let member = Member {
-                    what: format!("field `{}` of layer `{}`", field.name, layer.name),
+                    what: format!("a field of layer `{}`", layer.name),
                     origin: &field.origin,
                 };
                 self.insert(&mut object, &path, &field.name, member);
@@ -62,7 +62,7 @@ impl Walker<'_, '_> {
         }
         for field in event_fields {
             let member = Member {
-                what: format!("event field `{}`", field.name),
+                what: "a field of the event".to_owned(),
                 origin: &field.origin,
             };
             self.insert(&mut object, &path, &field.name, member);
@@ -91,8 +91,8 @@ impl Walker<'_, '_> {
                 Rule::FieldRedeclared,
                 format!("`{name}` is declared twice in the payload object `{}`", path.join(".")),
             )
-            .label(member.origin, format!("{} is `{name}`", member.what))
-            .label(first.origin, format!("and so is {}", first.what))
+            .label(member.origin, format!("declared again as {}", member.what))
+            .label(first.origin, format!("first declared as {}", first.what))
             .help("names in one payload object must differ: an inline layer or an event shares its layer's object; rename one"),
         );
     }

@@ -172,7 +172,7 @@ impl Reader<'_> {
             && let Some(deprecated) = table.get_mut("deprecated")
             && let DeValue::Table(inner) = deprecated.get_mut()
         {
-            self.strip_unknown::<RawDeprecation>(inner, "a deprecation");
+            self.strip_unknown::<RawDeprecation>(inner, &format!("in the deprecation of {what}"));
         }
         let Some((raw, fields)) = self.decode_with_fields::<RawEvent>(value, &what) else {
             self.definitions.unreadable.push(event_type.value);
