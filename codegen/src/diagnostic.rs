@@ -84,6 +84,9 @@ rules! {
     EventShape => "event-shape",
     /// A deprecation that names a missing event or a malformed date.
     Deprecation => "deprecation",
+    /// Generating would take back something already emitted into the migrations (a
+    /// stored event type removed without deprecation, a column retyped).
+    AppendOnly => "append-only",
     /// A definition without a description.
     MissingDescription => "missing-description",
 }
@@ -251,6 +254,10 @@ pub fn render(diagnostics: &Diagnostics, sources: &SourceMap, style: Style) -> S
         .with_links(false);
     let mut out = String::new();
     for diagnostic in diagnostics.sorted() {
+        if has_far_label(diagnostic, sources) {
+            out.push_str(&render_without_snippet(diagnostic, sources));
+            continue;
+        }
         let report = Report::new(diagnostic, sources);
         if handler.render_report(&mut out, &report).is_err() {
             // Rendering into a String cannot fail; keep the message if it somehow does.
@@ -267,6 +274,48 @@ pub fn render(diagnostics: &Diagnostics, sources: &SourceMap, style: Style) -> S
             plural(warnings, "warning")
         ));
     }
+    out
+}
+
+/// Columns past which snippets are not drawn: miette cannot pad that far (it panics past
+/// 65,535), and such a line is no use on a screen anyway.
+const MAX_SNIPPET_COLUMN: usize = 10_000;
+
+fn has_far_label(diagnostic: &Diagnostic, sources: &SourceMap) -> bool {
+    diagnostic.labels.iter().any(|label| {
+        let (_, start) = sources.line_col(label.origin.file, label.origin.span.start);
+        let (_, end) = sources.line_col(label.origin.file, label.origin.span.end);
+        start.max(end) > MAX_SNIPPET_COLUMN
+    })
+}
+
+/// The same content as a report, with places as `file:line:column` instead of snippets.
+fn render_without_snippet(diagnostic: &Diagnostic, sources: &SourceMap) -> String {
+    let marker = match diagnostic.severity {
+        Severity::Error => "x",
+        Severity::Warning => "!",
+    };
+    let mut out = format!(
+        "  {marker} [{}] {}
+",
+        diagnostic.rule.code(),
+        diagnostic.message
+    );
+    for label in &diagnostic.labels {
+        out.push_str(&format!(
+            "    at {}: {}
+",
+            sources.describe(&label.origin),
+            label.text
+        ));
+    }
+    if let Some(help) = &diagnostic.help {
+        out.push_str(&format!(
+            "  help: {help}
+"
+        ));
+    }
+    out.push('\n');
     out
 }
 

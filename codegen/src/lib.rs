@@ -21,6 +21,7 @@ pub mod ir;
 pub mod model;
 pub mod naming;
 pub mod source;
+pub mod synthetic;
 
 use std::path::{Path, PathBuf};
 
@@ -122,11 +123,11 @@ fn check_sources(
             definitions.merge(front::toml::parse(file, &source.text, &mut diagnostics));
         }
     }
-    // A file that is not UTF-8 or not TOML contributes nothing, so checking the rest would
-    // only report what that file defines as missing.
+    // A file that cannot be read, is not UTF-8 or is not TOML contributes nothing, so
+    // checking the rest would only report what that file defines as missing.
     let unparsable = diagnostics
         .iter()
-        .any(|d| matches!(d.rule, Rule::TomlSyntax | Rule::Encoding));
+        .any(|d| matches!(d.rule, Rule::Io | Rule::TomlSyntax | Rule::Encoding));
     let catalog = if unparsable {
         None
     } else {

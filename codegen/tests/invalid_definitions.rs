@@ -267,7 +267,9 @@ fn every_rule_has_a_case() {
         .collect();
     let missing: Vec<&str> = Rule::ALL
         .iter()
-        .filter(|&&r| r != Rule::Io && !expected.contains(&r))
+        // `append-only` compares the catalog with the lock file, which `eventgen check`
+        // does not read (yet): its cases live in tests/migrations.rs.
+        .filter(|&&r| r != Rule::Io && r != Rule::AppendOnly && !expected.contains(&r))
         .map(|r| r.code())
         .collect();
     assert!(

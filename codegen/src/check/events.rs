@@ -1,6 +1,6 @@
 //! Events: their type strings, the layer each belongs to, and their settings.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{Checker, MAX_EVENT_TYPE_LEN, RESERVED_TOP_LEVEL, fields};
 use crate::diagnostic::{Diagnostic, Rule};
@@ -54,6 +54,26 @@ pub(crate) fn check(checker: &mut Checker<'_>, layers: &[Layer]) -> Vec<EventDef
                     );
                 }
             }
+        } else {
+            // In a layer's object these names are free, but their default column is not (an
+            // explicit `column` is checked with the field).
+            for (field, field_decl) in event_fields.iter().zip(&decl.fields) {
+                if field_decl.column.is_none()
+                    && RESERVED_TOP_LEVEL.contains(&field.column.as_str())
+                {
+                    checker.error(
+                        Diagnostic::error(
+                            Rule::ReservedName,
+                            format!(
+                                "field `{}` of `{}` would be stored in the event's own column `{}`",
+                                field.name, event_type.value, field.column
+                            ),
+                        )
+                        .label(&field_decl.name.origin, "its default column is reserved")
+                        .help("rename the field, or store it elsewhere with `column = \"...\"`"),
+                    );
+                }
+            }
         }
         events.push(EventDef {
             event_type: event_type.value.clone(),
@@ -68,7 +88,8 @@ pub(crate) fn check(checker: &mut Checker<'_>, layers: &[Layer]) -> Vec<EventDef
             origin: event_type.origin.clone(),
         });
     }
-    let known: Vec<&str> = definitions
+    // A set: with many deprecations, a list made this quadratic in the number of events.
+    let known: HashSet<&str> = definitions
         .events
         .iter()
         .map(|e| e.event_type.value.as_str())
@@ -243,7 +264,7 @@ fn check_deprecation(
     checker: &mut Checker<'_>,
     decl: &EventDecl,
     deprecated: &DeprecationDecl,
-    known: &[&str],
+    known: &HashSet<&str>,
 ) {
     if let Some(replacement) = &deprecated.replaced_by {
         if replacement.value == decl.event_type.value {

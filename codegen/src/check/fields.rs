@@ -81,6 +81,18 @@ fn resolve(checker: &mut Checker<'_>, decl: &FieldDecl, place: &Place<'_>) -> Fi
         notification,
     );
 
+    if let (Place::Type, Some(only_telemetry)) =
+        (place, decl.notification.as_ref().filter(|n| !n.value))
+    {
+        checker.error(
+            Diagnostic::error(
+                Rule::InvalidValue,
+                format!("field `{}` of a named type cannot be telemetry-only", name.value),
+            )
+            .label(&only_telemetry.origin, "not allowed inside a named type")
+            .help("a named type appears whole in notifications; put telemetry-only fields on a layer or an event"),
+        );
+    }
     if let Some(scope) = decl.scope.as_ref().filter(|s| s.value) {
         if matches!(place, Place::Type) {
             checker.error(

@@ -37,6 +37,7 @@ pub fn check(definitions: &Definitions, diagnostics: &mut Diagnostics) -> Option
     objects::check(&mut checker, &layers, &events);
     fields::check_columns(&mut checker, &layers, &events);
     rust_names::check(&mut checker, &enums, &types, &layers, &events);
+    rust_names::check_event_members(&mut checker, &layers, &events);
     if checker.diagnostics.has_errors() {
         return None;
     }

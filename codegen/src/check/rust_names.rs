@@ -56,3 +56,40 @@ pub(crate) fn check(
         );
     }
 }
+
+/// An event struct holds `uuid`, `timestamp`, one member per layer of its chain (named
+/// after the layer) and its own fields: these names must differ.
+pub(crate) fn check_event_members(
+    checker: &mut Checker<'_>,
+    layers: &[Layer],
+    events: &[EventDef],
+) {
+    for event in events {
+        let chain = event
+            .layer
+            .map(|id| super::layers::chain(layers, id))
+            .unwrap_or_default();
+        for field in &event.fields {
+            // `uuid` and `timestamp` are reported as reserved names (see `events`).
+            let Some(layer) = chain
+                .iter()
+                .map(|id| &layers[id.0])
+                .find(|layer| crate::naming::snake_case(&layer.name) == field.name)
+            else {
+                continue;
+            };
+            checker.error(
+                Diagnostic::error(
+                    Rule::RustNameClash,
+                    format!(
+                        "field `{}` of event `{}` clashes with layer `{}`'s member of the generated struct",
+                        field.name, event.event_type, layer.name
+                    ),
+                )
+                .label(&field.origin, "the same Rust field name")
+                .label(&layer.origin, "the event struct holds this layer under that name")
+                .help("rename the field: the event struct holds `uuid`, `timestamp` and its layers by name"),
+            );
+        }
+    }
+}

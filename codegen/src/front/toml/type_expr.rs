@@ -10,6 +10,7 @@ pub fn parse(text: &str, origin: &Origin, diagnostics: &mut Diagnostics) -> Opti
     let mut parser = Parser {
         text,
         pos: 0,
+        depth: 0,
         origin,
     };
     let result = parser.ty().and_then(|ty| {
@@ -29,9 +30,14 @@ pub fn parse(text: &str, origin: &Origin, diagnostics: &mut Diagnostics) -> Opti
     }
 }
 
+/// Deepest `list<map<...>>` nesting accepted: real types nest two or three levels, and a
+/// bound keeps every recursive pass over types (resolving, dropping, printing) shallow.
+pub const MAX_DEPTH: usize = 16;
+
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
+    depth: usize,
     origin: &'a Origin,
 }
 
@@ -68,6 +74,14 @@ impl Parser<'_> {
             }
         };
         self.pos += 1;
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error(
+                start,
+                self.pos,
+                &format!("nested more than {MAX_DEPTH} levels deep"),
+            ));
+        }
         let inner = self.ty()?;
         self.skip_spaces();
         if !self.text[self.pos..].starts_with('>') {
@@ -142,7 +156,22 @@ mod tests {
 
     #[test]
     fn malformed_types_are_reported() {
-        for bad in ["", "list<", "list<step", "set<int>", "int>", "list<>"] {
+        let too_deep = format!(
+            "{}int{}",
+            "list<".repeat(MAX_DEPTH + 1),
+            ">".repeat(MAX_DEPTH + 1)
+        );
+        let deep_enough = format!("{}int{}", "list<".repeat(MAX_DEPTH), ">".repeat(MAX_DEPTH));
+        assert!(parse_str(&deep_enough).0.is_some());
+        for bad in [
+            "",
+            "list<",
+            "list<step",
+            "set<int>",
+            "int>",
+            "list<>",
+            &too_deep,
+        ] {
             let (ty, diagnostics) = parse_str(bad);
             assert!(ty.is_none(), "{bad:?} parsed");
             assert_eq!(diagnostics.error_count(), 1, "{bad:?}");
