@@ -1,0 +1,62 @@
+//! Recording events: what a generated event offers the store, and the store's interface.
+
+use std::future::Future;
+
+use uuid::Uuid;
+
+use crate::{Result, TelemetryKey, Timestamp};
+
+/// The id of a recorded event (its `uuid`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EventId(pub Uuid);
+
+/// A value for one column of the `events` table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnValue<'a> {
+    /// SQL NULL (an absent optional field).
+    Null,
+    /// A UUID.
+    Uuid(Uuid),
+    /// Text (strings and enum values).
+    Text(&'a str),
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// A timestamp.
+    Timestamp(Timestamp),
+    /// A composite (list, map, named type, JSON) serialized as JSON.
+    Json(String),
+}
+
+/// A stored event as the store sees it. Generated event types implement it; the store
+/// inserts the row and computes the deliveries from it.
+pub trait StoredEvent: Sync {
+    /// The exact event type, e.g. `project:created`.
+    fn event_type(&self) -> &'static str;
+    /// The event's id.
+    fn uuid(&self) -> Uuid;
+    /// When it happened.
+    fn timestamp(&self) -> Timestamp;
+    /// Its columns in `events`, besides `uuid`, `type` and `timestamp`.
+    fn columns(&self) -> Result<Vec<(&'static str, ColumnValue<'_>)>>;
+    /// The values subscriptions may be scoped by, as `(column, value)`.
+    fn scopes(&self) -> Vec<(&'static str, String)>;
+    /// The notification payload (for users and webhooks), as JSON.
+    fn notification_json(&self) -> Result<String>;
+    /// The anonymized telemetry payload (for analytics), as JSON.
+    fn telemetry_json(&self, key: &TelemetryKey) -> Result<String>;
+}
+
+/// Records an event and its deliveries in the caller's transaction, without committing
+/// (a transactional outbox). The runtime's stores implement it for their connections and
+/// transactions; generated `register_<type>_event` functions call it.
+pub trait Recorder: Send {
+    /// Records one event.
+    fn record<'a>(
+        &'a mut self,
+        event: &'a dyn StoredEvent,
+    ) -> impl Future<Output = Result<EventId>> + Send + 'a;
+}
