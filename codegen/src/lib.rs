@@ -12,19 +12,24 @@
 //! println!("{} events", catalog.events.len());
 //! ```
 
+mod builder;
 pub mod catalog_view;
 pub mod check;
 pub mod diagnostic;
 pub mod format_schema;
 pub mod front;
+pub mod generate;
 pub mod ir;
+pub mod lock;
 pub mod model;
 pub mod naming;
+pub mod shape;
 pub mod source;
 pub mod synthetic;
 
 use std::path::{Path, PathBuf};
 
+pub use builder::{BuildError, Builder};
 use diagnostic::{Diagnostic, Diagnostics, Rule, Style};
 use ir::Definitions;
 use model::Catalog;

@@ -1,15 +1,16 @@
-//! `eventgen`: check event definitions and show the catalog.
+//! `eventgen`: check event definitions, show the catalog, and generate from it.
 //!
 //! Exit codes: 0 success (warnings allowed), 1 the definitions have errors, 2 usage or I/O error.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use event_codegen::catalog_view::CatalogView;
-use event_codegen::diagnostic::Style;
-use event_codegen::{Loaded, format_schema, load};
+use event_codegen::diagnostic::{Diagnostics, Style, render};
+use event_codegen::lock::{self, Lock};
+use event_codegen::{Loaded, format_schema, generate, load};
 
 /// Event definitions in, everything a service needs out.
 #[derive(Debug, Parser)]
@@ -38,6 +39,22 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Tree)]
         format: Format,
+    },
+    /// Generate from the definitions: migrations (append-only, recorded in
+    /// `<definitions>/eventgen.lock`), JSON Schemas, the catalog docs and, with
+    /// `--rust-out`, the Rust module.
+    ///
+    /// Paths are relative to the current directory (the repository root).
+    Generate {
+        /// The definitions directory.
+        #[arg(long, default_value = "definitions")]
+        definitions: PathBuf,
+        /// Also write the Rust module to this file (build scripts use the `Builder` instead).
+        #[arg(long)]
+        rust_out: Option<PathBuf>,
+        /// Write nothing: list every missing, stale or obsolete output and exit 1 if any.
+        #[arg(long)]
+        check: bool,
     },
     /// Print the JSON Schema of the definitions format (for editors, via `#:schema`).
     DefinitionsSchema {
@@ -86,6 +103,11 @@ fn main() -> ExitCode {
             };
             print_or_fail(&text)
         }
+        Command::Generate {
+            definitions,
+            rust_out,
+            check,
+        } => generate(&definitions, rust_out.as_deref(), check),
         Command::DefinitionsSchema { output } => {
             let schema = format_schema::definitions_schema();
             match output {
@@ -97,6 +119,72 @@ fn main() -> ExitCode {
                         ExitCode::from(USAGE_OR_IO)
                     }
                 },
+            }
+        }
+    }
+}
+
+fn generate(definitions: &Path, rust_out: Option<&Path>, check: bool) -> ExitCode {
+    let mut loaded = load_and_report(&[definitions.to_path_buf()]);
+    let Some(catalog) = loaded.catalog.take() else {
+        return ExitCode::from(exit_code(&loaded));
+    };
+    let lock = match Lock::read(&definitions.join(lock::FILE_NAME)) {
+        Ok(lock) => lock,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(DEFINITION_ERRORS);
+        }
+    };
+    let outputs = match generate::outputs(&catalog, definitions, lock.as_ref(), rust_out) {
+        Ok(outputs) => outputs,
+        Err(problems) => {
+            let mut diagnostics = Diagnostics::new();
+            diagnostics.extend(problems);
+            let style = Style::detect(std::io::stderr().is_terminal());
+            eprint!("{}", render(&diagnostics, &loaded.sources, style));
+            return ExitCode::from(DEFINITION_ERRORS);
+        }
+    };
+    let root = Path::new(".");
+    if check {
+        match outputs.stale(root) {
+            Ok(stale) if stale.is_empty() => {
+                eprintln!("ok: {} generated files are up to date", outputs.files.len());
+                ExitCode::SUCCESS
+            }
+            Ok(stale) => {
+                for (path, why) in &stale {
+                    eprintln!("{}: {}", why.describe(), path.display());
+                }
+                eprintln!(
+                    "{} generated file(s) out of date: run `eventgen generate --definitions {}`",
+                    stale.len(),
+                    definitions.display()
+                );
+                ExitCode::from(DEFINITION_ERRORS)
+            }
+            Err(error) => {
+                eprintln!("error: cannot compare the generated files: {error}");
+                ExitCode::from(USAGE_OR_IO)
+            }
+        }
+    } else {
+        match outputs.write(root) {
+            Ok(touched) => {
+                for path in &touched {
+                    eprintln!("wrote {}", path.display());
+                }
+                eprintln!(
+                    "ok: {} generated files, {} changed",
+                    outputs.files.len(),
+                    touched.len()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("error: cannot write the generated files: {error}");
+                ExitCode::from(USAGE_OR_IO)
             }
         }
     }

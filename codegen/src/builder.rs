@@ -1,0 +1,140 @@
+//! Generating the Rust module from a build script.
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() -> Result<(), event_codegen::BuildError> {
+//!     event_codegen::Builder::new().definitions("definitions").generate()?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ```text
+//! // src/lib.rs
+//! pub mod events {
+//!     include!(concat!(env!("OUT_DIR"), "/events.rs"));
+//! }
+//! ```
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::Style;
+use crate::generate::{rust, write_if_changed};
+
+/// Why a build script could not generate the module.
+#[derive(thiserror::Error)]
+pub enum BuildError {
+    /// The definitions have errors; the text is the rendered diagnostics, as the CLI prints them.
+    #[error("invalid event definitions:\n{0}")]
+    Definitions(String),
+    /// No output directory: `OUT_DIR` is unset outside build scripts.
+    #[error("no output directory: call `out_dir`, or run from a build script (which sets OUT_DIR)")]
+    NoOutDir,
+    /// The module could not be written.
+    #[error("cannot write `{path}`: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+// A build script that returns `Err` prints it with `Debug`: show the diagnostics as they are.
+impl fmt::Debug for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Generates the Rust module of a catalog into `OUT_DIR` (or another directory).
+#[derive(Debug, Clone, Default)]
+pub struct Builder {
+    definitions: Vec<PathBuf>,
+    out_dir: Option<PathBuf>,
+    file_name: Option<String>,
+    emit_cargo_directives: bool,
+}
+
+impl Builder {
+    /// A builder that prints `cargo:` directives (for build scripts).
+    pub fn new() -> Self {
+        Self {
+            emit_cargo_directives: true,
+            ..Self::default()
+        }
+    }
+
+    /// Adds a definitions file or directory (every `*.toml` directly inside). May be
+    /// called several times; relative paths are relative to the package (build scripts run
+    /// there).
+    #[must_use]
+    pub fn definitions(mut self, path: impl AsRef<Path>) -> Self {
+        self.definitions.push(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// Writes into `dir` instead of `OUT_DIR`.
+    #[must_use]
+    pub fn out_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.out_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Names the generated file (default `events.rs`).
+    #[must_use]
+    pub fn file_name(mut self, name: impl Into<String>) -> Self {
+        self.file_name = Some(name.into());
+        self
+    }
+
+    /// Whether to print `cargo:rerun-if-changed` and `cargo:warning` lines (default: on).
+    #[must_use]
+    pub fn cargo_directives(mut self, on: bool) -> Self {
+        self.emit_cargo_directives = on;
+        self
+    }
+
+    /// Checks the definitions and writes the module (only when its content changed, so
+    /// an unchanged catalog does not rebuild the crate). Returns the file's path.
+    pub fn generate(self) -> Result<PathBuf, BuildError> {
+        let definitions = if self.definitions.is_empty() {
+            vec![PathBuf::from("definitions")]
+        } else {
+            self.definitions
+        };
+        let loaded = crate::load(&definitions);
+        if self.emit_cargo_directives {
+            for path in &definitions {
+                println!("cargo:rerun-if-changed={}", path.display());
+            }
+            for (_, file) in loaded.sources.files() {
+                println!("cargo:rerun-if-changed={}", file.path.display());
+            }
+        }
+        let Some(catalog) = &loaded.catalog else {
+            return Err(BuildError::Definitions(loaded.render(Style::Plain)));
+        };
+        if self.emit_cargo_directives && !loaded.diagnostics.is_empty() {
+            for line in loaded
+                .render(Style::Plain)
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+            {
+                println!("cargo:warning={line}");
+            }
+        }
+        let out_dir = match self.out_dir {
+            Some(dir) => dir,
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or(BuildError::NoOutDir)?,
+        };
+        let path = out_dir.join(self.file_name.as_deref().unwrap_or(rust::FILE_NAME));
+        write_if_changed(&path, &rust::module(catalog)).map_err(|source| BuildError::Write {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(path)
+    }
+}

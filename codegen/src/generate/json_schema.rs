@@ -1,0 +1,743 @@
+//! JSON Schemas (draft 2020-12) of the payloads every event produces: per event a
+//! notification schema (stored events only: analytics-only events are never delivered as
+//! notifications) and a telemetry schema, an `index.json` listing them, and one combined
+//! schema per payload kind that dispatches on the event type.
+//!
+//! The schemas describe exactly the shapes of [`crate::shape`]: the nesting of payload
+//! objects and which fields reach each payload come from there. Every object is closed
+//! (`additionalProperties: false`) and lists its non-optional members as `required`, so
+//! a payload with a missing, unknown or wrongly typed member fails. Optional members may
+//! be absent or `null`.
+//!
+//! Files are written relative to the repository root, under [`SCHEMA_DIR`]. A schema's
+//! `$id` is the catalog's `schema_base` followed by its path relative to [`SCHEMA_DIR`]
+//! (the bare relative path when there is no base); the combined schemas reference the
+//! per-event ones by relative path, so they resolve both under the `$id`s and on disk.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use schemars::{Schema, json_schema};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::{GENERATED_NOTICE, GeneratedFile};
+use crate::model::{Catalog, Deprecation, EventDef, FieldDef, FieldType};
+use crate::shape::{EventShape, TelemetrySlot};
+
+/// The JSON Schema dialect of every generated schema.
+pub const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
+
+/// Where the schemas go, relative to the repository root.
+pub const SCHEMA_DIR: &str = "schemas";
+
+/// The two payloads of an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PayloadKind {
+    /// `{ uuid, type, timestamp, <nested objects> }`, delivered to subscribers.
+    Notification,
+    /// `{ event_properties, derived_properties }`, sent to analytics.
+    Telemetry,
+}
+
+impl PayloadKind {
+    /// Both kinds.
+    pub const ALL: [PayloadKind; 2] = [PayloadKind::Notification, PayloadKind::Telemetry];
+
+    /// Its name: the directory of its per-event schemas and the stem of its combined one.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PayloadKind::Notification => "notification",
+            PayloadKind::Telemetry => "telemetry",
+        }
+    }
+
+    /// Whether an event has a payload of this kind (analytics-only events have no
+    /// notification payload).
+    pub fn applies_to(self, event: &EventDef) -> bool {
+        match self {
+            PayloadKind::Notification => event.stored,
+            PayloadKind::Telemetry => true,
+        }
+    }
+}
+
+/// The path of an event's schema relative to [`SCHEMA_DIR`]
+/// (`notification/project.one-off-job.pipeline-run.failed.json`).
+pub fn event_schema_path(kind: PayloadKind, event_type: &str) -> String {
+    format!("{}/{}.json", kind.as_str(), event_type.replace(':', "."))
+}
+
+/// The path of the combined schema of a payload kind relative to [`SCHEMA_DIR`]
+/// (`notification.json`).
+pub fn combined_schema_path(kind: PayloadKind) -> String {
+    format!("{}.json", kind.as_str())
+}
+
+/// The `$id` of the schema at `path` (relative to [`SCHEMA_DIR`]).
+pub fn schema_id(catalog: &Catalog, path: &str) -> String {
+    format!("{}{path}", catalog.schema_base.as_deref().unwrap_or(""))
+}
+
+/// Every schema file of the catalog, relative to the repository root: the per-event
+/// schemas, the combined schemas and `index.json`. Pretty JSON with a trailing newline;
+/// the `@generated` notice is the top-level `$comment` of each.
+pub fn files(catalog: &Catalog) -> Vec<GeneratedFile> {
+    let mut files = in_parallel(&catalog.events, |events| {
+        let mut files = Vec::with_capacity(events.len() * 2);
+        let mut buffer = Vec::new();
+        for event in events {
+            for kind in PayloadKind::ALL {
+                if let Some(schema) = event_schema(catalog, event, kind) {
+                    let path = event_schema_path(kind, &event.event_type);
+                    files.push(file(&path, schema, &mut buffer));
+                }
+            }
+        }
+        files
+    });
+    let mut buffer = Vec::new();
+    for kind in PayloadKind::ALL {
+        let path = combined_schema_path(kind);
+        files.push(file(&path, combined_schema(catalog, kind), &mut buffer));
+    }
+    files.push(GeneratedFile::new(
+        Path::new(SCHEMA_DIR).join("index.json"),
+        serde_json::to_string_pretty(&Index::new(catalog)).expect("the index serializes") + "\n",
+    ));
+    files
+}
+
+/// `f` over `items` in chunks, one scoped thread per available core when there are
+/// enough items to be worth it (a catalog of thousands of events), the results
+/// concatenated in order: the output does not depend on the number of threads.
+fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> Vec<R> + Sync) -> Vec<R> {
+    const MIN_CHUNK: usize = 500;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len() / MIN_CHUNK)
+        .max(1);
+    if threads == 1 {
+        return f(items);
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(items.len().div_ceil(threads))
+            .map(|chunk| scope.spawn(move || f(chunk)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
+/// The schema of one payload of an event; `None` for the notification payload of an
+/// analytics-only event.
+pub fn event_schema(catalog: &Catalog, event: &EventDef, kind: PayloadKind) -> Option<Schema> {
+    if !kind.applies_to(event) {
+        return None;
+    }
+    let shape = catalog.event_shape(event);
+    let mut builder = Builder::new(catalog, kind);
+    let payload = match kind {
+        PayloadKind::Notification => builder.notification_payload(&shape),
+        PayloadKind::Telemetry => builder.telemetry_payload(&shape),
+    };
+    let mut description = event.description.clone().unwrap_or_default();
+    if let Some(deprecation) = &event.deprecated {
+        push_sentence(&mut description, &deprecation_text(deprecation));
+    }
+    let mut schema = json_schema!({
+        "$id": schema_id(catalog, &event_schema_path(kind, &event.event_type)),
+        "$schema": DRAFT_2020_12,
+        "title": format!("{} ({})", event.event_type, kind.as_str()),
+    });
+    if !description.is_empty() {
+        schema.insert("description".to_owned(), description.into());
+    }
+    if event.deprecated.is_some() {
+        schema.insert("deprecated".to_owned(), true.into());
+    }
+    let defs = builder.into_defs();
+    extend(&mut schema, payload);
+    if !defs.is_empty() {
+        schema.insert("$defs".to_owned(), Value::Object(defs));
+    }
+    Some(schema)
+}
+
+/// The combined schema of a payload kind: accepts a payload of any event of the catalog
+/// that has this kind, checked against exactly that event's schema (by its `type`), and
+/// rejects unknown types.
+pub fn combined_schema(catalog: &Catalog, kind: PayloadKind) -> Schema {
+    let events: Vec<&EventDef> = catalog
+        .events
+        .iter()
+        .filter(|e| kind.applies_to(e))
+        .collect();
+    let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    let type_is = |schema: Schema| match kind {
+        PayloadKind::Notification => json_schema!({
+            "properties": { "type": schema },
+            "required": ["type"],
+        }),
+        PayloadKind::Telemetry => json_schema!({
+            "properties": {
+                "event_properties": {
+                    "type": "object",
+                    "properties": { "type": schema },
+                    "required": ["type"],
+                },
+            },
+            "required": ["event_properties"],
+        }),
+    };
+    let (what, location) = match kind {
+        PayloadKind::Notification => ("notification", "`type`"),
+        PayloadKind::Telemetry => ("telemetry", "`event_properties.type`"),
+    };
+    let mut schema = json_schema!({
+        "$id": schema_id(catalog, &combined_schema_path(kind)),
+        "$schema": DRAFT_2020_12,
+        "title": format!("{} ({what})", catalog.name),
+        "description": format!(
+            "A {what} payload of any event of the `{}` catalog, checked against the schema \
+             of the event type named by {location}.",
+            catalog.name
+        ),
+        "type": "object",
+    });
+    let dispatch = type_is(json_schema!({
+        "description": "The event type.",
+        "enum": types,
+    }));
+    extend(&mut schema, dispatch);
+    let branches: Vec<Schema> = events
+        .iter()
+        .map(|event| {
+            json_schema!({
+                "if": type_is(json_schema!({ "const": event.event_type })),
+                "then": { "$ref": event_schema_path(kind, &event.event_type) },
+            })
+        })
+        .collect();
+    if !branches.is_empty() {
+        let branches = branches.into_iter().map(Schema::to_value).collect();
+        schema.insert("allOf".to_owned(), Value::Array(branches));
+    }
+    schema
+}
+
+/// `schemas/<path>` holding `schema`, with the notice as its first member.
+/// `buffer` is scratch space, reused from file to file.
+fn file(path: &str, schema: Schema, buffer: &mut Vec<u8>) -> GeneratedFile {
+    #[derive(Serialize)]
+    struct WithNotice<'a> {
+        #[serde(rename = "$comment")]
+        comment: &'static str,
+        #[serde(flatten)]
+        schema: &'a Schema,
+    }
+    // Object members are written in key order whether or not serde_json keeps insertion
+    // order (its `preserve_order` feature may be on in some builds): schemars puts the
+    // main keywords first, the rest follow sorted.
+    let mut value = schema.to_value();
+    value.sort_all_objects();
+    let schema = Schema::try_from(value).expect("still a schema");
+    buffer.clear();
+    let with_notice = WithNotice {
+        comment: GENERATED_NOTICE,
+        schema: &schema,
+    };
+    serde_json::to_writer_pretty(&mut *buffer, &with_notice).expect("a schema serializes");
+    buffer.push(b'\n');
+    let contents = String::from_utf8(buffer.clone()).expect("serde_json writes UTF-8");
+    GeneratedFile::new(Path::new(SCHEMA_DIR).join(path), contents)
+}
+
+/// Builds the schemas of one payload kind, collecting the enums and named types they
+/// reference into `$defs` (each type in the form of that payload kind).
+struct Builder<'c> {
+    catalog: &'c Catalog,
+    kind: PayloadKind,
+    referenced: BTreeSet<&'c str>,
+}
+
+/// One member of an object schema.
+struct Member {
+    name: String,
+    schema: Schema,
+    required: bool,
+}
+
+impl<'c> Builder<'c> {
+    fn new(catalog: &'c Catalog, kind: PayloadKind) -> Self {
+        Self {
+            catalog,
+            kind,
+            referenced: BTreeSet::new(),
+        }
+    }
+
+    /// `{ uuid, type, timestamp, ... }`, with the event's objects nested under their keys.
+    fn notification_payload(&mut self, shape: &EventShape<'c>) -> Schema {
+        let mut members = base_members(&shape.event.event_type);
+        members.extend(self.nested(shape, |b, f| b.notification_members(f)));
+        object(None, members)
+    }
+
+    /// `{ event_properties, derived_properties }`, both with the notification nesting.
+    fn telemetry_payload(&mut self, shape: &EventShape<'c>) -> Schema {
+        let mut event_properties = base_members(&shape.event.event_type);
+        event_properties.extend(self.nested(shape, |b, f| b.event_property_members(f)));
+        let derived_properties = self.nested(shape, |b, f| b.derived_property_members(f));
+        object(
+            None,
+            vec![
+                Member {
+                    name: "event_properties".to_owned(),
+                    schema: object(
+                        Some(
+                            "The event's own properties: the values that may reach telemetry \
+                             and keyed hashes, in the nesting of the notification payload."
+                                .to_owned(),
+                        ),
+                        event_properties,
+                    ),
+                    required: true,
+                },
+                Member {
+                    name: "derived_properties".to_owned(),
+                    schema: object(
+                        Some(
+                            "Values derived from the event's data (the sizes of lists and \
+                             maps), in the nesting of the notification payload."
+                                .to_owned(),
+                        ),
+                        derived_properties,
+                    ),
+                    required: true,
+                },
+            ],
+        )
+    }
+
+    /// The members at the top of a payload (or of one of its telemetry trees) below the
+    /// base fields: the top fields, or the outermost object with the others nested in it.
+    /// `members` gives the members a field contributes to this tree.
+    fn nested(
+        &mut self,
+        shape: &EventShape<'c>,
+        members: impl Fn(&mut Self, &'c FieldDef) -> Vec<Member>,
+    ) -> Vec<Member> {
+        let mut top: Vec<Member> = Vec::new();
+        for &field in &shape.top_fields {
+            top.extend(members(self, field));
+        }
+        let mut inner: Option<Member> = None;
+        for object_shape in shape.objects.iter().rev() {
+            let mut object_members = Vec::new();
+            for &field in &object_shape.fields {
+                object_members.extend(members(self, field));
+            }
+            object_members.extend(inner.take());
+            let descriptions: Vec<&str> = object_shape
+                .layers
+                .iter()
+                .filter_map(|&id| self.catalog.layer(id).description.as_deref())
+                .collect();
+            let description = (!descriptions.is_empty()).then(|| descriptions.join(" "));
+            inner = Some(Member {
+                name: object_shape.key.to_owned(),
+                schema: object(description, object_members),
+                required: true,
+            });
+        }
+        top.extend(inner);
+        top
+    }
+
+    /// The field itself, if it is part of the notification payload.
+    fn notification_members(&mut self, field: &'c FieldDef) -> Vec<Member> {
+        if !field.in_notification() {
+            return Vec::new();
+        }
+        let schema = self.value_schema(&field.ty);
+        vec![member(
+            field,
+            &field.name,
+            schema,
+            field.description.clone(),
+        )]
+    }
+
+    /// The field's value or keyed hash, if its slot puts one under `event_properties`.
+    fn event_property_members(&mut self, field: &'c FieldDef) -> Vec<Member> {
+        match field.telemetry_slot() {
+            Some(TelemetrySlot::Value) => {
+                let schema = self.value_schema(&field.ty);
+                vec![member(
+                    field,
+                    &field.name,
+                    schema,
+                    field.description.clone(),
+                )]
+            }
+            Some(TelemetrySlot::Hash) => vec![hash_member(field)],
+            Some(TelemetrySlot::Count) | None => Vec::new(),
+        }
+    }
+
+    /// `<field>_count`, if the field's slot is a count.
+    fn derived_property_members(&mut self, field: &'c FieldDef) -> Vec<Member> {
+        match field.telemetry_slot() {
+            Some(TelemetrySlot::Count) => vec![count_member(field)],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The members a field of a named type contributes to that type's object, in the
+    /// form of this builder's payload kind.
+    fn type_field_members(&mut self, field: &'c FieldDef) -> Vec<Member> {
+        match self.kind {
+            PayloadKind::Notification => self.notification_members(field),
+            PayloadKind::Telemetry => match field.telemetry_slot() {
+                Some(TelemetrySlot::Value | TelemetrySlot::Hash) => {
+                    self.event_property_members(field)
+                }
+                Some(TelemetrySlot::Count) => vec![count_member(field)],
+                None => Vec::new(),
+            },
+        }
+    }
+
+    /// The schema of a value of a type (named types by reference to `$defs`).
+    fn value_schema(&mut self, ty: &'c FieldType) -> Schema {
+        match ty {
+            FieldType::Uuid => json_schema!({ "type": "string", "format": "uuid" }),
+            FieldType::String => json_schema!({ "type": "string" }),
+            FieldType::Bool => json_schema!({ "type": "boolean" }),
+            FieldType::Int => json_schema!({ "type": "integer" }),
+            FieldType::Float => json_schema!({ "type": "number" }),
+            FieldType::Timestamp => json_schema!({ "type": "string", "format": "date-time" }),
+            FieldType::Json => json_schema!({}),
+            FieldType::Enum(name) | FieldType::Object(name) => {
+                self.referenced.insert(name);
+                json_schema!({ "$ref": format!("#/$defs/{name}") })
+            }
+            FieldType::List(inner) => {
+                let mut schema = json_schema!({ "type": "array" });
+                schema.insert("items".to_owned(), self.value_schema(inner).to_value());
+                schema
+            }
+            FieldType::Map(inner) => {
+                let mut schema = json_schema!({ "type": "object" });
+                let values = self.value_schema(inner).to_value();
+                schema.insert("additionalProperties".to_owned(), values);
+                schema
+            }
+        }
+    }
+
+    /// The `$defs` of every enum and named type referenced so far, and of those they
+    /// reference, keyed by name.
+    fn into_defs(mut self) -> Map<String, Value> {
+        let mut defs: BTreeMap<&'c str, Schema> = BTreeMap::new();
+        while let Some(name) = self
+            .referenced
+            .iter()
+            .copied()
+            .find(|name| !defs.contains_key(name))
+        {
+            let schema = if let Some(enum_def) = self.catalog.enum_def(name) {
+                let mut schema = json_schema!({
+                    "type": "string",
+                    "enum": enum_def.variants.iter().map(|v| v.value.as_str()).collect::<Vec<_>>(),
+                });
+                if let Some(description) = &enum_def.description {
+                    schema.insert("description".to_owned(), description.as_str().into());
+                }
+                schema
+            } else {
+                let type_def = self
+                    .catalog
+                    .type_def(name)
+                    .expect("the checker resolved every type name");
+                let mut members = Vec::new();
+                for field in &type_def.fields {
+                    members.extend(self.type_field_members(field));
+                }
+                object(type_def.description.clone(), members)
+            };
+            defs.insert(name, schema);
+        }
+        defs.into_iter()
+            .map(|(name, schema)| (name.to_owned(), schema.to_value()))
+            .collect()
+    }
+}
+
+/// `uuid`, `type` and `timestamp`, which every payload starts with.
+fn base_members(event_type: &str) -> Vec<Member> {
+    vec![
+        Member {
+            name: "uuid".to_owned(),
+            schema: json_schema!({
+                "description": "UUID of the event.",
+                "type": "string",
+                "format": "uuid",
+            }),
+            required: true,
+        },
+        Member {
+            name: "type".to_owned(),
+            schema: json_schema!({
+                "description": "The event type.",
+                "type": "string",
+                "const": event_type,
+            }),
+            required: true,
+        },
+        Member {
+            name: "timestamp".to_owned(),
+            schema: json_schema!({
+                "description": "When the event happened (RFC 3339, UTC).",
+                "type": "string",
+                "format": "date-time",
+            }),
+            required: true,
+        },
+    ]
+}
+
+/// A field's member: its value schema, `null` allowed when optional, with its
+/// description and deprecation.
+fn member(field: &FieldDef, name: &str, schema: Schema, description: Option<String>) -> Member {
+    let mut schema = if field.optional {
+        nullable(schema)
+    } else {
+        schema
+    };
+    if let Some(description) = description {
+        schema.insert("description".to_owned(), description.into());
+    }
+    if field.deprecated {
+        schema.insert("deprecated".to_owned(), true.into());
+    }
+    Member {
+        name: name.to_owned(),
+        schema,
+        required: !field.optional,
+    }
+}
+
+/// The keyed hash of a field's value: lowercase hex HMAC-SHA256.
+fn hash_member(field: &FieldDef) -> Member {
+    let description = format!(
+        "Keyed hash (HMAC-SHA256, lowercase hex) of `{}`{}",
+        field.name,
+        field
+            .description
+            .as_deref()
+            .map(|d| format!(": {d}"))
+            .unwrap_or_else(|| ".".to_owned())
+    );
+    member(
+        field,
+        &field.name,
+        json_schema!({ "type": "string", "pattern": "^[0-9a-f]{64}$" }),
+        Some(description),
+    )
+}
+
+/// `<field>_count`: the number of elements of a list or map field.
+fn count_member(field: &FieldDef) -> Member {
+    let description = format!(
+        "Number of elements of `{}`{}",
+        field.name,
+        field
+            .description
+            .as_deref()
+            .map(|d| format!(": {d}"))
+            .unwrap_or_else(|| ".".to_owned())
+    );
+    member(
+        field,
+        &field.count_key(),
+        json_schema!({ "type": "integer", "minimum": 0 }),
+        Some(description),
+    )
+}
+
+/// The same schema, also accepting `null`.
+fn nullable(mut schema: Schema) -> Schema {
+    if schema.as_object().is_some_and(Map::is_empty) {
+        // `{}` (any JSON value) already accepts null.
+        return schema;
+    }
+    if let Some(Value::String(ty)) = schema.get("type") {
+        let types = Value::Array(vec![ty.as_str().into(), "null".into()]);
+        schema.insert("type".to_owned(), types);
+        return schema;
+    }
+    let mut either = json_schema!({});
+    let branches = vec![
+        schema.to_value(),
+        json_schema!({ "type": "null" }).to_value(),
+    ];
+    either.insert("anyOf".to_owned(), Value::Array(branches));
+    either
+}
+
+/// Moves the members of `from` (an object schema) into `schema`.
+fn extend(schema: &mut Schema, from: Schema) {
+    if let Value::Object(members) = from.to_value() {
+        schema.ensure_object().extend(members);
+    }
+}
+
+/// A closed object schema of these members.
+fn object(description: Option<String>, members: Vec<Member>) -> Schema {
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    for member in members {
+        if member.required {
+            required.push(Value::String(member.name.clone()));
+        }
+        properties.insert(member.name, member.schema.to_value());
+    }
+    let mut schema = json_schema!({ "type": "object" });
+    schema.insert("properties".to_owned(), Value::Object(properties));
+    if let Some(description) = description {
+        schema.insert("description".to_owned(), description.into());
+    }
+    if !required.is_empty() {
+        schema.insert("required".to_owned(), Value::Array(required));
+    }
+    schema.insert("additionalProperties".to_owned(), false.into());
+    schema
+}
+
+/// "Deprecated since 2.3.0: use X. Replaced by `x`. Sunset: 2030-06-30."
+fn deprecation_text(deprecation: &Deprecation) -> String {
+    let mut text = "Deprecated".to_owned();
+    if let Some(since) = &deprecation.since {
+        text.push_str(&format!(" since {since}"));
+    }
+    match &deprecation.note {
+        Some(note) => text.push_str(&format!(": {note}")),
+        None => text.push('.'),
+    }
+    if let Some(replacement) = &deprecation.replaced_by {
+        push_sentence(&mut text, &format!("Replaced by `{replacement}`."));
+    }
+    if let Some(sunset) = &deprecation.sunset {
+        push_sentence(&mut text, &format!("Sunset: {sunset}."));
+    }
+    text
+}
+
+/// Appends a sentence, ending the previous one first.
+fn push_sentence(text: &mut String, sentence: &str) {
+    if !text.is_empty() {
+        if !text.ends_with(['.', '!', '?']) {
+            text.push('.');
+        }
+        text.push(' ');
+    }
+    text.push_str(sentence);
+}
+
+/// `schemas/index.json`: what the catalog's schemas are.
+#[derive(Serialize)]
+struct Index<'c> {
+    #[serde(rename = "$comment")]
+    comment: &'static str,
+    catalog: &'c str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'c str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    schema_base: Option<&'c str>,
+    /// The combined schemas, by payload kind.
+    schemas: IndexSchemas,
+    events: Vec<IndexEvent<'c>>,
+}
+
+#[derive(Serialize)]
+struct IndexSchemas {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notification: Option<String>,
+    telemetry: String,
+}
+
+#[derive(Serialize)]
+struct IndexEvent<'c> {
+    #[serde(rename = "type")]
+    event_type: &'c str,
+    stored: bool,
+    client: bool,
+    version: u32,
+    deprecated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deprecation: Option<IndexDeprecation<'c>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'c str>,
+    schemas: IndexSchemas,
+}
+
+#[derive(Serialize)]
+struct IndexDeprecation<'c> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    since: Option<&'c str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'c str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replaced_by: Option<&'c str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sunset: Option<&'c str>,
+}
+
+impl<'c> Index<'c> {
+    fn new(catalog: &'c Catalog) -> Self {
+        Self {
+            comment: GENERATED_NOTICE,
+            catalog: &catalog.name,
+            description: catalog.description.as_deref(),
+            schema_base: catalog.schema_base.as_deref(),
+            schemas: IndexSchemas {
+                notification: Some(combined_schema_path(PayloadKind::Notification)),
+                telemetry: combined_schema_path(PayloadKind::Telemetry),
+            },
+            events: catalog
+                .events
+                .iter()
+                .map(|event| IndexEvent {
+                    event_type: &event.event_type,
+                    stored: event.stored,
+                    client: event.client,
+                    version: event.version,
+                    deprecated: event.deprecated.is_some(),
+                    deprecation: event.deprecated.as_ref().map(|d| IndexDeprecation {
+                        since: d.since.as_deref(),
+                        note: d.note.as_deref(),
+                        replaced_by: d.replaced_by.as_deref(),
+                        sunset: d.sunset.as_deref(),
+                    }),
+                    description: event.description.as_deref(),
+                    schemas: IndexSchemas {
+                        notification: PayloadKind::Notification.applies_to(event).then(|| {
+                            event_schema_path(PayloadKind::Notification, &event.event_type)
+                        }),
+                        telemetry: event_schema_path(PayloadKind::Telemetry, &event.event_type),
+                    },
+                })
+                .collect(),
+        }
+    }
+}

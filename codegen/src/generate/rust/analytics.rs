@@ -1,0 +1,161 @@
+//! The catalog-wide enums: `AnalyticsEvent` (every event, as analytics names them) and
+//! `Event` (any stored event, loaded from a row).
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::events::deprecation_note;
+use super::types::{doc, rt, type_ident};
+use crate::model::Catalog;
+
+pub(super) fn analytics_enum(catalog: &Catalog) -> TokenStream {
+    let rt = rt();
+    let variants: Vec<_> = catalog
+        .events
+        .iter()
+        .map(|e| format_ident!("{}", e.rust_name))
+        .collect();
+    let types: Vec<&str> = catalog
+        .events
+        .iter()
+        .map(|e| e.event_type.as_str())
+        .collect();
+    let declarations = catalog
+        .events
+        .iter()
+        .zip(&variants)
+        .map(|(event, variant)| {
+            let docs = doc(event.description.as_ref(), || {
+                format!("`{}`.", event.event_type)
+            });
+            let type_doc = format!(" Type: `{}`.", event.event_type);
+            let deprecated = event.deprecated.as_ref().map(|d| {
+                let note = deprecation_note(d);
+                quote!(#[deprecated(note = #note)])
+            });
+            quote!(#docs #[doc = ""] #[doc = #type_doc] #deprecated #variant,)
+        });
+    let stored: Vec<_> = catalog
+        .events
+        .iter()
+        .zip(&variants)
+        .filter(|(e, _)| e.stored)
+        .map(|(_, v)| v)
+        .collect();
+    let client: Vec<_> = catalog
+        .events
+        .iter()
+        .zip(&variants)
+        .filter(|(e, _)| e.client)
+        .map(|(_, v)| v)
+        .collect();
+    let stored_pattern = pattern(&stored);
+    let client_pattern = pattern(&client);
+    quote! {
+        /// Every event of the catalog, stored and analytics-only, as analytics names them.
+        /// It serializes as the event type string.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum AnalyticsEvent {
+            #(#declarations)*
+        }
+
+        #[allow(deprecated)]
+        impl AnalyticsEvent {
+            /// Every event, in declaration order.
+            pub const ALL: &'static [AnalyticsEvent] = &[#(AnalyticsEvent::#variants),*];
+
+            /// The event type string.
+            pub const fn as_str(self) -> &'static str {
+                match self { #(AnalyticsEvent::#variants => #types,)* }
+            }
+
+            /// Whether the event is stored in `events` and delivered (otherwise analytics-only).
+            pub const fn is_stored(self) -> bool {
+                #stored_pattern
+            }
+
+            /// Whether front-end clients may relay it.
+            pub const fn is_client(self) -> bool {
+                #client_pattern
+            }
+        }
+
+        impl ::std::fmt::Display for AnalyticsEvent {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        #[allow(deprecated)]
+        impl ::std::str::FromStr for AnalyticsEvent {
+            type Err = #rt::UnknownEventType;
+
+            /// Parses an event type; an unknown one is an error naming the closest event type.
+            fn from_str(name: &str) -> ::std::result::Result<Self, Self::Err> {
+                match name {
+                    #(#types => ::std::result::Result::Ok(AnalyticsEvent::#variants),)*
+                    _ => ::std::result::Result::Err(#rt::UnknownEventType::new(
+                        name,
+                        AnalyticsEvent::ALL.iter().map(|event| event.as_str()),
+                    )),
+                }
+            }
+        }
+
+        impl #rt::reexport::serde::Serialize for AnalyticsEvent {
+            fn serialize<S: #rt::reexport::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> #rt::reexport::serde::Deserialize<'de> for AnalyticsEvent {
+            fn deserialize<D: #rt::reexport::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let name = <::std::borrow::Cow<'de, str> as #rt::reexport::serde::Deserialize>::deserialize(deserializer)?;
+                name.parse().map_err(<D::Error as #rt::reexport::serde::de::Error>::custom)
+            }
+        }
+    }
+}
+
+fn pattern(variants: &[&proc_macro2::Ident]) -> TokenStream {
+    if variants.is_empty() {
+        quote!(false)
+    } else {
+        quote!(matches!(self, #(AnalyticsEvent::#variants)|*))
+    }
+}
+
+pub(super) fn event_enum(catalog: &Catalog) -> TokenStream {
+    let rt = rt();
+    let stored: Vec<_> = catalog.stored_events().collect();
+    let variants: Vec<_> = stored
+        .iter()
+        .map(|e| format_ident!("{}", e.rust_name))
+        .collect();
+    let types: Vec<_> = stored.iter().map(|e| type_ident(&e.event_type)).collect();
+    let docs = stored.iter().map(|e| format!(" `{}`.", e.event_type));
+    quote! {
+        /// Any stored event of the catalog: what a row of `events` holds.
+        #[allow(clippy::large_enum_variant)]
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum Event {
+            #(#[doc = #docs] #variants(#types),)*
+        }
+
+        impl Event {
+            /// Reads an event from a row of `events`, dispatching on its exact `type`.
+            pub fn from_row(row: &impl #rt::EventRow) -> ::std::result::Result<Self, #rt::LoadError> {
+                let event_type = row.event_type()?;
+                match event_type.as_str() {
+                    #(#types::TYPE => ::std::result::Result::Ok(Event::#variants(#types::load_row(row)?)),)*
+                    _ => ::std::result::Result::Err(#rt::LoadError::UnknownEventType(event_type)),
+                }
+            }
+
+            /// The event, as the store records it.
+            pub fn as_stored(&self) -> &dyn #rt::StoredEvent {
+                match self { #(Event::#variants(event) => event,)* }
+            }
+        }
+    }
+}

@@ -1,0 +1,473 @@
+//! SQL migrations for SQLite and PostgreSQL: the runtime's base tables, the columns of
+//! `events` and the rows of `event_types` that a catalog needs.
+//!
+//! Migrations are append-only (sqlx checksums the ones it applied), so they are not
+//! regenerated from the catalog: [`migrations`] compares the catalog with the [`Lock`] of
+//! what was emitted before and returns only the new files (none when nothing is new) and
+//! the updated lock. Files go to `migrations/sqlite/NNNN_<name>.sql` and
+//! `migrations/postgres/NNNN_<name>.sql`, the same numbers for both backends, in the
+//! layout `sqlx::migrate!` and `sqlx::migrate::Migrator` read.
+//!
+//! Numbering: first each runtime migration ([`event_runtime::schema::MIGRATIONS`]) not
+//! emitted yet (`0001_eventgen_base.sql`: the runtime's SQL verbatim), then one catalog
+//! migration (`0002_<catalog>.sql`) adding every column and event type the lock lacks.
+//! Every statement is idempotent where the backend allows it (`ON CONFLICT DO NOTHING`,
+//! `ADD COLUMN IF NOT EXISTS` on PostgreSQL; SQLite has no guarded column addition, so
+//! the lock is what adds each column once).
+
+use std::collections::{BTreeMap, HashMap};
+
+use event_runtime::schema::{MIGRATIONS as RUNTIME_MIGRATIONS, RuntimeMigration};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, syntax::SyntaxConfig};
+use serde::Serialize;
+
+use crate::diagnostic::{Diagnostic, Rule};
+use crate::generate::{GENERATED_NOTICE, GeneratedFile};
+use crate::lock::{self, Lock, LockedColumn, LockedEvent, LockedMigration, LockedRuntimeMigration};
+use crate::model::{Catalog, EventDef, FieldDef, FieldType};
+
+/// The directory, relative to the repository root, that holds one directory of
+/// migrations per backend.
+pub const DIR: &str = "migrations";
+
+/// A database the migrations are written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Backend {
+    /// SQLite (3.24 or newer: upserts).
+    Sqlite,
+    /// PostgreSQL (9.6 or newer).
+    Postgres,
+}
+
+impl Backend {
+    /// Every backend, in the order files are listed.
+    pub const ALL: [Backend; 2] = [Backend::Postgres, Backend::Sqlite];
+
+    /// The directory of its migrations, relative to the repository root
+    /// (`migrations/sqlite`).
+    pub fn dir(self) -> String {
+        format!("{DIR}/{}", self.name())
+    }
+
+    /// Its name, as in the directory (`sqlite`, `postgres`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    /// The SQL type of a column holding values of `ty`. Composites (json, named types,
+    /// lists, maps) are stored as JSON.
+    pub fn column_type(self, ty: &FieldType) -> &'static str {
+        match (self, ty) {
+            (Backend::Sqlite, FieldType::Int | FieldType::Bool) => "INTEGER",
+            (Backend::Sqlite, FieldType::Float) => "REAL",
+            (Backend::Sqlite, _) => "TEXT",
+            (Backend::Postgres, FieldType::Uuid) => "UUID",
+            (Backend::Postgres, FieldType::String | FieldType::Enum(_)) => "TEXT",
+            (Backend::Postgres, FieldType::Int) => "BIGINT",
+            (Backend::Postgres, FieldType::Float) => "DOUBLE PRECISION",
+            (Backend::Postgres, FieldType::Bool) => "BOOLEAN",
+            (Backend::Postgres, FieldType::Timestamp) => "TIMESTAMPTZ",
+            (
+                Backend::Postgres,
+                FieldType::Json | FieldType::Object(_) | FieldType::List(_) | FieldType::Map(_),
+            ) => "JSONB",
+        }
+    }
+
+    /// What a column of `ty` holds, for the comment beside it: the field type, and how
+    /// SQLite encodes what it has no type for.
+    fn column_comment(self, ty: &FieldType) -> String {
+        let encoding = match (self, ty) {
+            (Backend::Postgres, _) | (_, FieldType::Json) => None,
+            (Backend::Sqlite, FieldType::Object(_) | FieldType::List(_) | FieldType::Map(_)) => {
+                Some("JSON")
+            }
+            (Backend::Sqlite, FieldType::Bool) => Some("0 or 1"),
+            (Backend::Sqlite, FieldType::Timestamp) => Some("RFC 3339, UTC"),
+            (Backend::Sqlite, _) => None,
+        };
+        match encoding {
+            Some(encoding) => format!("{ty} ({encoding})"),
+            None => ty.to_string(),
+        }
+    }
+
+    /// Its name in prose (`SQLite`, `PostgreSQL`).
+    fn title(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+
+    /// The SQL of a runtime migration for this backend.
+    fn runtime_sql(self, migration: &RuntimeMigration) -> &'static str {
+        match self {
+            Backend::Sqlite => migration.sqlite,
+            Backend::Postgres => migration.postgres,
+        }
+    }
+}
+
+/// The migrations to write, and the lock that records them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migrations {
+    /// The new files, paths relative to the repository root, sorted by path; empty when
+    /// nothing is new. Files written before are not among them and must stay as they are.
+    pub files: Vec<GeneratedFile>,
+    /// The lock after these files: the previous one plus what they add (equal to the
+    /// previous one when nothing is new).
+    pub lock: Lock,
+}
+
+/// The migrations to write given what `lock` says was emitted before (`None`: nothing
+/// was): nothing new → no files.
+///
+/// Errors (rule `append-only`) when the catalog takes back something emitted: a stored
+/// event type that is gone or no longer stored without being deprecated, a column whose
+/// type changed, or a runtime migration this eventgen does not know.
+pub fn migrations(catalog: &Catalog, lock: Option<&Lock>) -> Result<Migrations, Vec<Diagnostic>> {
+    let previous = lock.cloned().unwrap_or_default();
+    let columns = catalog_columns(catalog);
+
+    let mut errors = Vec::new();
+    check_runtime(&previous, &mut errors);
+    check_events(catalog, &previous, &mut errors);
+    check_columns(&columns, &previous, &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    let mut next = previous.clone();
+    let mut number = previous.next_migration();
+    let mut files = Vec::new();
+    let env = environment();
+
+    for runtime in RUNTIME_MIGRATIONS {
+        if previous.runtime.contains_key(runtime.name) {
+            continue;
+        }
+        let name = format!("eventgen_{}", runtime.name);
+        for backend in Backend::ALL {
+            let contents = render(
+                &env,
+                "runtime.sql",
+                &RuntimeContext {
+                    notice: GENERATED_NOTICE,
+                    name: runtime.name,
+                    backend: backend.title(),
+                    sql: backend.runtime_sql(runtime),
+                },
+            );
+            files.push(GeneratedFile::new(
+                file_path(backend, number, &name),
+                contents,
+            ));
+        }
+        next.migrations.push(LockedMigration { number, name });
+        next.runtime.insert(
+            runtime.name.to_owned(),
+            LockedRuntimeMigration { migration: number },
+        );
+        number += 1;
+    }
+
+    let new_columns: Vec<(&str, &FieldDef)> = columns
+        .iter()
+        .filter(|(name, _)| !previous.columns.contains_key(**name))
+        .map(|(name, field)| (*name, *field))
+        .collect();
+    let new_events: Vec<&str> = catalog
+        .stored_events()
+        .map(|e| e.event_type.as_str())
+        .filter(|t| !previous.events.contains_key(*t))
+        .collect();
+    if !new_columns.is_empty() || !new_events.is_empty() {
+        let name = catalog.name.replace('-', "_");
+        let summary = summary(new_columns.len(), new_events.len());
+        for backend in Backend::ALL {
+            let postgres = backend == Backend::Postgres;
+            let columns: Vec<ColumnContext<'_>> = new_columns
+                .iter()
+                .map(|(name, field)| ColumnContext {
+                    name,
+                    sql_type: backend.column_type(&field.ty),
+                    comment: backend.column_comment(&field.ty),
+                })
+                .collect();
+            let contents = render(
+                &env,
+                "catalog.sql",
+                &CatalogContext {
+                    notice: GENERATED_NOTICE,
+                    catalog: &catalog.name,
+                    number,
+                    backend: backend.title(),
+                    postgres,
+                    summary: &summary,
+                    columns,
+                    event_types: &new_events,
+                },
+            );
+            files.push(GeneratedFile::new(
+                file_path(backend, number, &name),
+                contents,
+            ));
+        }
+        for (column, field) in &new_columns {
+            next.columns.insert(
+                (*column).to_owned(),
+                LockedColumn {
+                    ty: field.ty.to_string(),
+                    migration: number,
+                },
+            );
+        }
+        for event_type in &new_events {
+            next.events
+                .insert((*event_type).to_owned(), LockedEvent { migration: number });
+        }
+        next.migrations.push(LockedMigration { number, name });
+    }
+
+    if !files.is_empty() {
+        next.format = lock::FORMAT;
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Migrations { files, lock: next })
+}
+
+/// `migrations/<backend>/NNNN_<name>.sql`.
+fn file_path(backend: Backend, number: u32, name: &str) -> String {
+    format!("{}/{number:04}_{name}.sql", backend.dir())
+}
+
+/// "adds 2 columns and 3 event types".
+fn summary(columns: usize, events: usize) -> String {
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("1 {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    match (columns, events) {
+        (0, e) => format!("adds {}", plural(e, "event type")),
+        (c, 0) => format!("adds {}", plural(c, "column")),
+        (c, e) => format!(
+            "adds {} and {}",
+            plural(c, "column"),
+            plural(e, "event type")
+        ),
+    }
+}
+
+/// Every column of `events` the catalog stores something in, by name, with the first
+/// field stored there (fields sharing a column have one type: the checker makes sure):
+/// the fields of every layer on a stored event's chain, and the stored events' own.
+fn catalog_columns(catalog: &Catalog) -> BTreeMap<&str, &FieldDef> {
+    let mut used = vec![false; catalog.layers.len()];
+    for event in catalog.stored_events() {
+        if let Some(layer) = event.layer {
+            for id in catalog.layer_chain(layer) {
+                used[id.0] = true;
+            }
+        }
+    }
+    let layer_fields = catalog
+        .layers
+        .iter()
+        .zip(&used)
+        .filter(|(_, used)| **used)
+        .flat_map(|(layer, _)| &layer.fields);
+    let event_fields = catalog.stored_events().flat_map(|e| &e.fields);
+    let mut columns = BTreeMap::new();
+    for field in layer_fields.chain(event_fields) {
+        columns.entry(field.column.as_str()).or_insert(field);
+    }
+    columns
+}
+
+/// "migration `0002_orchest.sql`", or "migration 2" when the lock does not name it.
+fn describe_migration(lock: &Lock, number: u32) -> String {
+    match lock.migration_name(number) {
+        Some(name) => format!("migration `{number:04}_{name}.sql`"),
+        None => format!("migration {number}"),
+    }
+}
+
+/// A runtime migration in the lock that this eventgen does not ship.
+fn check_runtime(lock: &Lock, errors: &mut Vec<Diagnostic>) {
+    for (name, locked) in &lock.runtime {
+        if !RUNTIME_MIGRATIONS.iter().any(|m| m.name == name) {
+            errors.push(
+                Diagnostic::error(
+                    Rule::AppendOnly,
+                    format!(
+                        "the lock records the runtime migration `{name}` ({}), which this eventgen does not know",
+                        describe_migration(lock, locked.migration)
+                    ),
+                )
+                .help("the lock was written by a newer eventgen: generate with that version or a newer one"),
+            );
+        }
+    }
+}
+
+/// A stored event type emitted before must still be a stored event, or be deprecated.
+fn check_events(catalog: &Catalog, lock: &Lock, errors: &mut Vec<Diagnostic>) {
+    let by_type: HashMap<&str, &EventDef> = catalog
+        .events
+        .iter()
+        .map(|e| (e.event_type.as_str(), e))
+        .collect();
+    for (event_type, locked) in &lock.events {
+        let event = by_type.get(event_type.as_str()).copied();
+        if event.is_some_and(|e| e.stored || e.deprecated.is_some()) {
+            continue;
+        }
+        let added = describe_migration(lock, locked.migration);
+        let diagnostic = match event {
+            Some(event) => Diagnostic::error(
+                Rule::AppendOnly,
+                format!(
+                    "stored event `{event_type}`, added by {added}, is no longer stored"
+                ),
+            )
+            .label(&event.origin, "analytics-only now")
+            .help(format!(
+                "its `event_types` row stays: keep it stored, or deprecate it first with `deprecated = {{ since = \"...\", note = \"...\" }}` on `[events.\"{event_type}\"]`"
+            )),
+            None => Diagnostic::error(
+                Rule::AppendOnly,
+                format!("stored event `{event_type}`, added by {added}, was removed"),
+            )
+            .help(format!(
+                "an emitted event type cannot be removed, only deprecated (its `event_types` row stays): restore `[events.\"{event_type}\"]` with `deprecated = {{ since = \"...\", note = \"...\" }}`"
+            )),
+        };
+        errors.push(diagnostic);
+    }
+}
+
+/// A column emitted before keeps its type.
+fn check_columns(columns: &BTreeMap<&str, &FieldDef>, lock: &Lock, errors: &mut Vec<Diagnostic>) {
+    for (name, field) in columns {
+        let Some(locked) = lock.columns.get(*name) else {
+            continue;
+        };
+        let ty = field.ty.to_string();
+        if locked.ty != ty {
+            errors.push(
+                Diagnostic::error(
+                    Rule::AppendOnly,
+                    format!(
+                        "column `{name}` was added for `{}` by {}, but the catalog now stores `{ty}` in it",
+                        locked.ty,
+                        describe_migration(lock, locked.migration)
+                    ),
+                )
+                .label(&field.origin, format!("`{}` stored as `{ty}`", field.name))
+                .help(format!(
+                    "an emitted column cannot be retyped: keep `{}`, or store the field in a new column with `column = \"...\"`",
+                    locked.ty
+                )),
+            );
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct RuntimeContext<'a> {
+    notice: &'a str,
+    name: &'a str,
+    backend: &'a str,
+    sql: &'a str,
+}
+
+#[derive(Serialize)]
+struct CatalogContext<'a> {
+    notice: &'a str,
+    catalog: &'a str,
+    number: u32,
+    backend: &'a str,
+    postgres: bool,
+    summary: &'a str,
+    columns: Vec<ColumnContext<'a>>,
+    event_types: &'a [&'a str],
+}
+
+#[derive(Serialize)]
+struct ColumnContext<'a> {
+    name: &'a str,
+    sql_type: &'a str,
+    comment: String,
+}
+
+/// The template environment: the SQL templates, no HTML escaping, block tags on lines of
+/// their own, and the `ident` and `literal` filters that quote SQL.
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_syntax(
+        SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+            .expect("a valid syntax"),
+    );
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.add_filter("ident", |name: &str| quote_identifier(name));
+    env.add_filter("literal", |text: &str| quote_literal(text));
+    env.add_template(
+        "runtime.sql",
+        include_str!("../../templates/sql/runtime.sql.j2"),
+    )
+    .expect("the runtime template parses");
+    env.add_template(
+        "catalog.sql",
+        include_str!("../../templates/sql/catalog.sql.j2"),
+    )
+    .expect("the catalog template parses");
+    env
+}
+
+fn render<T: Serialize>(env: &Environment<'_>, template: &str, context: &T) -> String {
+    env.get_template(template)
+        .and_then(|t| t.render(Value::from(minijinja::value::Serde(context))))
+        .unwrap_or_else(|error| panic!("the `{template}` template renders: {error:#}"))
+}
+
+/// A quoted SQL identifier (`"update"`), valid on both backends.
+fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A quoted SQL string literal (`'it''s'`), valid on both backends (standard strings:
+/// backslashes are not escapes).
+fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes() {
+        assert_eq!(quote_identifier("update"), "\"update\"");
+        assert_eq!(quote_identifier("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_literal("it's"), "'it''s'");
+        assert_eq!(quote_literal("a\\b"), "'a\\b'");
+    }
+
+    #[test]
+    fn summaries() {
+        assert_eq!(summary(1, 0), "adds 1 column");
+        assert_eq!(summary(0, 2), "adds 2 event types");
+        assert_eq!(summary(3, 1), "adds 3 columns and 1 event type");
+    }
+}
