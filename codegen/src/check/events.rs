@@ -10,7 +10,7 @@ use crate::naming;
 
 pub(crate) fn check(checker: &mut Checker<'_>, layers: &[Layer]) -> Vec<EventDef> {
     let definitions = checker.definitions;
-    let mut by_path: HashMap<&str, Vec<LayerId>> = HashMap::new();
+    let mut by_path: HashMap<&str, Vec<LayerId>> = HashMap::with_capacity(layers.len());
     for (i, layer) in layers.iter().enumerate() {
         if !layer.is_abstract {
             by_path
@@ -19,7 +19,7 @@ pub(crate) fn check(checker: &mut Checker<'_>, layers: &[Layer]) -> Vec<EventDef
                 .push(LayerId(i));
         }
     }
-    let mut first_by_type: HashMap<&str, usize> = HashMap::new();
+    let mut first_by_type: HashMap<&str, usize> = HashMap::with_capacity(definitions.events.len());
     let mut events = Vec::with_capacity(definitions.events.len());
     for (index, decl) in definitions.events.iter().enumerate() {
         let event_type = &decl.event_type;

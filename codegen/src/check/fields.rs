@@ -299,7 +299,13 @@ pub(crate) fn check_columns(checker: &mut Checker<'_>, layers: &[Layer], events:
     }
 
     let mut reported: HashSet<(Origin, Origin)> = HashSet::new();
+    // Events without fields of their own share their layer's columns: check each such
+    // layer chain once (reported under the first event that has it).
+    let mut fieldless_layers_seen = HashSet::new();
     for event in events {
+        if event.fields.is_empty() && !fieldless_layers_seen.insert(event.layer) {
+            continue;
+        }
         let mut by_column: HashMap<&str, &FieldDef> = HashMap::new();
         let chain = event
             .layer

@@ -16,7 +16,8 @@ pub(crate) fn check(checker: &mut Checker<'_>, layers: &[Layer], events: &[Event
     for id in (0..layers.len()).map(LayerId) {
         walker.walk(layers, id, &[]);
     }
-    for event in events {
+    // An event without fields of its own has its layer's objects, walked above.
+    for event in events.iter().filter(|e| !e.fields.is_empty()) {
         if let Some(layer) = event.layer {
             walker.walk(layers, layer, &event.fields);
         }
@@ -31,8 +32,26 @@ struct Walker<'c, 'a> {
 
 /// A member of a payload object: a field, or the key of a nested layer's object.
 struct Member<'m> {
-    what: String,
+    what: What<'m>,
     origin: &'m Origin,
+}
+
+/// What declares a member; described only when reported (this runs for every event).
+#[derive(Clone, Copy)]
+enum What<'m> {
+    LayerKey(&'m str),
+    LayerField(&'m str),
+    EventField,
+}
+
+impl std::fmt::Display for What<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            What::LayerKey(layer) => write!(f, "the key of layer `{layer}`"),
+            What::LayerField(layer) => write!(f, "a field of layer `{layer}`"),
+            What::EventField => f.write_str("a field of the event"),
+        }
+    }
 }
 
 impl Walker<'_, '_> {
@@ -44,7 +63,7 @@ impl Walker<'_, '_> {
             if depth == 0 || !layer.inline {
                 if depth > 0 {
                     let member = Member {
-                        what: format!("the key of layer `{}`", layer.name),
+                        what: What::LayerKey(&layer.name),
                         origin: &layer.origin,
                     };
                     self.insert(&mut object, &path, &layer.key, member);
@@ -54,7 +73,7 @@ impl Walker<'_, '_> {
             }
             for field in &layer.fields {
                 let member = Member {
-                    what: format!("a field of layer `{}`", layer.name),
+                    what: What::LayerField(&layer.name),
                     origin: &field.origin,
                 };
                 self.insert(&mut object, &path, &field.name, member);
@@ -62,7 +81,7 @@ impl Walker<'_, '_> {
         }
         for field in event_fields {
             let member = Member {
-                what: "a field of the event".to_owned(),
+                what: What::EventField,
                 origin: &field.origin,
             };
             self.insert(&mut object, &path, &field.name, member);

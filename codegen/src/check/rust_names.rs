@@ -36,7 +36,8 @@ pub(crate) fn check(
                 &e.origin,
             )
         }));
-    let mut seen: HashMap<&str, (&str, &str, &Origin)> = HashMap::new();
+    let capacity = enums.len() + types.len() + layers.len() + events.len();
+    let mut seen: HashMap<&str, (&str, &str, &Origin)> = HashMap::with_capacity(capacity);
     for (kind, name, rust_name, origin) in items {
         let Some(&(first_kind, first_name, first_origin)) = seen.get(rust_name) else {
             seen.insert(rust_name, (kind, name, origin));
