@@ -6,3 +6,8 @@
 pub mod events {
     include!(concat!(env!("OUT_DIR"), "/events.rs"));
 }
+
+/// The generators' feature fixture (`codegen/tests/fixtures/features.toml`).
+pub mod features {
+    include!(concat!(env!("OUT_DIR"), "/features.rs"));
+}

@@ -396,3 +396,38 @@ fn catalog_enums_round_trip() {
         "`RUNNING` is not a value of `job-status`"
     );
 }
+
+/// The committed schema of `schemas/<kind>/<file>`, what client teams validate against.
+fn committed_schema(kind: &str, file: &str) -> jsonschema::Validator {
+    let path = format!("{}/../schemas/{kind}/{file}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let schema: Value = serde_json::from_str(&text).expect("JSON");
+    jsonschema::draft202012::new(&schema).expect("valid schema")
+}
+
+#[test]
+fn payloads_validate_against_the_committed_schemas() {
+    let event = one_off_run_failed();
+    let file = "project.one-off-job.pipeline-run.failed.json";
+    for (kind, payload) in [
+        ("notification", to_json(event.to_notification_payload())),
+        ("telemetry", to_json(event.to_telemetry_payload(&key()))),
+    ] {
+        let validator = committed_schema(kind, file);
+        let errors: Vec<String> = validator
+            .iter_errors(&payload)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{kind}: {errors:?}");
+        let mut broken = payload.clone();
+        broken.as_object_mut().expect("object").remove("type");
+        broken
+            .as_object_mut()
+            .expect("object")
+            .remove("event_properties");
+        assert!(
+            !validator.is_valid(&broken),
+            "{kind}: a missing member is refused"
+        );
+    }
+}
