@@ -47,6 +47,21 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The text. Invalid UTF-8 was replaced (and reported) when the file was read.
     pub text: Arc<str>,
+    /// Byte offset of the start of every line, so a position is found without rescanning.
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    fn new(path: PathBuf, text: Arc<str>) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self {
+            path,
+            text,
+            line_starts,
+        }
+    }
 }
 
 /// All source files of one run. Diagnostics refer to files through [`FileId`].
@@ -64,10 +79,7 @@ impl SourceMap {
     /// Adds a file and returns its id.
     pub fn add(&mut self, path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).expect("fewer than 2^32 source files"));
-        self.files.push(SourceFile {
-            path: path.into(),
-            text: text.into(),
-        });
+        self.files.push(SourceFile::new(path.into(), text.into()));
         id
     }
 
@@ -91,12 +103,12 @@ impl SourceMap {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, id: FileId, offset: usize) -> (usize, usize) {
-        let text = &self.file(id).text;
+        let file = self.file(id);
+        let text = &file.text;
         let offset = floor_char_boundary(text, offset.min(text.len()));
-        let before = &text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before[line_start..].chars().count() + 1;
+        let line = file.line_starts.partition_point(|&start| start <= offset);
+        let line_start = file.line_starts[line - 1];
+        let col = text[line_start..offset].chars().count() + 1;
         (line, col)
     }
 
@@ -112,4 +124,31 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
         offset -= 1;
     }
     offset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_1_based_lines_and_character_columns() {
+        let mut sources = SourceMap::new();
+        let file = sources.add("a.toml", "ab\né = 1\n\nx");
+        assert_eq!(sources.line_col(file, 0), (1, 1));
+        assert_eq!(sources.line_col(file, 2), (1, 3));
+        assert_eq!(sources.line_col(file, 3), (2, 1));
+        assert_eq!(
+            sources.line_col(file, 6),
+            (2, 3),
+            "é is one character of two bytes"
+        );
+        assert_eq!(
+            sources.line_col(file, 4),
+            (2, 1),
+            "inside a character: its start"
+        );
+        assert_eq!(sources.line_col(file, 10), (3, 1));
+        assert_eq!(sources.line_col(file, 11), (4, 1));
+        assert_eq!(sources.line_col(file, 99), (4, 2), "past the end: the end");
+    }
 }
