@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use event_codegen::source::SourceMap;
 use event_codegen::synthetic;
 
 const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../definitions/orchest.toml");
@@ -31,9 +30,7 @@ const ROUNDS: usize = 9;
 /// Parses and checks one in-memory file, asserting that it is clean. The text is shared,
 /// not copied, so that only parsing and checking are timed.
 fn check(name: &str, text: &Arc<str>) -> usize {
-    let mut sources = SourceMap::new();
-    sources.add(name, Arc::clone(text));
-    let loaded = event_codegen::load_sources(sources);
+    let loaded = event_codegen::load_str(name, Arc::clone(text));
     assert!(
         !loaded.diagnostics.has_errors(),
         "{name} does not check:\n{}",

@@ -13,16 +13,13 @@ use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use event_codegen::model::Catalog;
-use event_codegen::source::SourceMap;
 use event_codegen::{generate, synthetic};
 
 const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../definitions/orchest.toml");
 const SYNTHETIC_EVENTS: usize = 5_000;
 
 fn catalog(name: &str, text: &str) -> Catalog {
-    let mut sources = SourceMap::new();
-    sources.add(name, text);
-    event_codegen::load_sources(sources)
+    event_codegen::load_str(name, text)
         .catalog
         .expect("the catalog checks")
 }

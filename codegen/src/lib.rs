@@ -117,6 +117,13 @@ pub fn load_sources(sources: SourceMap) -> Loaded {
     check_sources(sources, Diagnostics::new(), &[])
 }
 
+/// Checks one definitions file held in memory; `name` is the path diagnostics show.
+pub fn load_str(name: impl Into<PathBuf>, text: impl Into<std::sync::Arc<str>>) -> Loaded {
+    let mut sources = SourceMap::new();
+    sources.add(name, text);
+    load_sources(sources)
+}
+
 fn check_sources(
     sources: SourceMap,
     mut diagnostics: Diagnostics,

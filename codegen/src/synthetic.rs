@@ -31,9 +31,7 @@
 //!
 //! ```
 //! let text = event_codegen::synthetic::catalog(100);
-//! let mut sources = event_codegen::source::SourceMap::new();
-//! sources.add("synthetic.toml", text);
-//! let loaded = event_codegen::load_sources(sources);
+//! let loaded = event_codegen::load_str("synthetic.toml", text);
 //! assert!(loaded.diagnostics.is_empty());
 //! let catalog = loaded.catalog.expect("a valid catalog");
 //! assert_eq!(catalog.stored_events().count(), 100);
@@ -382,12 +380,9 @@ fn analytics_event(out: &mut String, index: usize, families: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::SourceMap;
 
     fn check(events: usize) -> crate::Loaded {
-        let mut sources = SourceMap::new();
-        sources.add("synthetic.toml", catalog(events));
-        crate::load_sources(sources)
+        crate::load_str("synthetic.toml", catalog(events))
     }
 
     #[test]

@@ -6,7 +6,6 @@ use event_codegen::diagnostic::Style;
 use event_codegen::generate::GENERATED_NOTICE;
 use event_codegen::generate::docs::markdown;
 use event_codegen::model::Catalog;
-use event_codegen::source::SourceMap;
 
 /// The fixture of `json_schemas.rs`: a 3-level hierarchy with an inline layer, a named
 /// type with a sensitive field, an enum, every telemetry policy, optional, deprecated and
@@ -15,9 +14,7 @@ use event_codegen::source::SourceMap;
 const FIXTURE: &str = include_str!("fixtures/features.toml");
 
 fn load(name: &str, text: &str) -> Catalog {
-    let mut sources = SourceMap::new();
-    sources.add(name, text);
-    let loaded = event_codegen::load_sources(sources);
+    let loaded = event_codegen::load_str(name, text);
     let rendered = loaded.render(Style::Plain);
     loaded.catalog.unwrap_or_else(|| panic!("{rendered}"))
 }

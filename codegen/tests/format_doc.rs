@@ -2,7 +2,6 @@
 //! checks clean, and it documents every rule the checker reports.
 
 use event_codegen::diagnostic::{Rule, Style};
-use event_codegen::source::SourceMap;
 
 fn format_doc() -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/definitions-format.md");
@@ -18,9 +17,7 @@ fn toml_example(doc: &str) -> &str {
 #[test]
 fn the_documented_example_checks_clean() {
     let doc = format_doc();
-    let mut sources = SourceMap::new();
-    sources.add("docs/definitions-format.md#example", toml_example(&doc));
-    let loaded = event_codegen::load_sources(sources);
+    let loaded = event_codegen::load_str("docs/definitions-format.md#example", toml_example(&doc));
     assert!(
         loaded.diagnostics.is_empty(),
         "{}",

@@ -13,7 +13,6 @@ use event_codegen::generate::json_schema::{
 };
 use event_codegen::model::{Catalog, FieldDef, FieldType};
 use event_codegen::shape::{EventShape, TelemetrySlot};
-use event_codegen::source::SourceMap;
 use serde_json::{Map, Value, json};
 
 /// A 3-level hierarchy (project > job (abstract) > one-off job (inline) > pipeline run),
@@ -23,9 +22,7 @@ use serde_json::{Map, Value, json};
 const FIXTURE: &str = include_str!("fixtures/features.toml");
 
 fn load(name: &str, text: &str) -> Catalog {
-    let mut sources = SourceMap::new();
-    sources.add(name, text);
-    let loaded = event_codegen::load_sources(sources);
+    let loaded = event_codegen::load_str(name, text);
     let rendered = loaded.render(Style::Plain);
     loaded.catalog.unwrap_or_else(|| panic!("{rendered}"))
 }
@@ -934,9 +931,7 @@ fn index_lists_every_event_and_its_schemas() {
 #[test]
 fn large_catalogs_give_the_same_files_in_catalog_order() {
     // Large enough to be generated on several threads where there are several cores.
-    let mut sources = SourceMap::new();
-    sources.add("synthetic.toml", event_codegen::synthetic::catalog(1200));
-    let loaded = event_codegen::load_sources(sources);
+    let loaded = event_codegen::load_str("synthetic.toml", event_codegen::synthetic::catalog(1200));
     let catalog = loaded.catalog.expect("the synthetic catalog checks");
     let files = json_schema::files(&catalog);
     assert!(files == json_schema::files(&catalog));

@@ -16,8 +16,7 @@ use event_codegen::diagnostic::{self, Diagnostic, Diagnostics, Rule, Style};
 use event_codegen::generate::sql::{self, Migrations};
 use event_codegen::generate::{GENERATED_NOTICE, GeneratedFile, Outputs};
 use event_codegen::lock::{self, Lock, LockError};
-use event_codegen::source::SourceMap;
-use event_codegen::{Loaded, load_sources};
+use event_codegen::{Loaded, load_str};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::sqlite::SqliteConnection;
@@ -93,9 +92,7 @@ fn reference_catalog() -> String {
 
 /// Loads definitions from text; panics with the rendered diagnostics on errors.
 fn load(text: &str) -> Loaded {
-    let mut sources = SourceMap::new();
-    sources.add("definitions/catalog.toml", text.to_owned());
-    let loaded = load_sources(sources);
+    let loaded = load_str("definitions/catalog.toml", text.to_owned());
     assert!(loaded.catalog.is_some(), "{}", loaded.render(Style::Plain));
     loaded
 }

@@ -10,8 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use event_codegen::diagnostic::{Rule, Style};
-use event_codegen::source::SourceMap;
-use event_codegen::{Loaded, load, load_sources, synthetic};
+use event_codegen::{Loaded, load, load_str, synthetic};
 use proptest::prelude::*;
 use proptest::sample::Index;
 
@@ -36,9 +35,7 @@ fn config(default: u32) -> ProptestConfig {
 
 /// Checks one in-memory file and asserts the properties every outcome must have.
 fn check_text(text: &str) -> Loaded {
-    let mut sources = SourceMap::new();
-    sources.add("fuzz.toml", text);
-    let loaded = load_sources(sources);
+    let loaded = load_str("fuzz.toml", text);
     assert_sound(&loaded);
     loaded
 }

@@ -5,15 +5,12 @@
 use event_codegen::diagnostic::Style;
 use event_codegen::generate::rust;
 use event_codegen::model::Catalog;
-use event_codegen::source::SourceMap;
 use event_codegen::{BuildError, Builder};
 
 const FIXTURE: &str = include_str!("fixtures/features.toml");
 
 fn fixture() -> Catalog {
-    let mut sources = SourceMap::new();
-    sources.add("features.toml", FIXTURE);
-    let loaded = event_codegen::load_sources(sources);
+    let loaded = event_codegen::load_str("features.toml", FIXTURE);
     let rendered = loaded.render(Style::Plain);
     loaded.catalog.unwrap_or_else(|| panic!("{rendered}"))
 }

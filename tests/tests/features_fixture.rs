@@ -47,14 +47,12 @@ fn failed() -> ProjectOneOffJobPipelineRunFailed {
 
 fn schema(path: &str) -> jsonschema::Validator {
     // The generated schemas of the fixture, from the same generator the CLI runs.
-    let mut sources = event_codegen::source::SourceMap::new();
-    sources.add(
+    let catalog = event_codegen::load_str(
         "features.toml",
         include_str!("../../codegen/tests/fixtures/features.toml"),
-    );
-    let catalog = event_codegen::load_sources(sources)
-        .catalog
-        .expect("fixture checks");
+    )
+    .catalog
+    .expect("fixture checks");
     let file = event_codegen::generate::json_schema::files(&catalog)
         .into_iter()
         .find(|f| f.path.to_str() == Some(path))
