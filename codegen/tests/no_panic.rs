@@ -115,28 +115,27 @@ enum Mutation {
 }
 
 fn type_value() -> impl Strategy<Value = String> {
-    let fixed = prop::sample::select(vec![
-        "uuid",
-        "string",
-        "bool",
-        "int",
-        "float",
-        "timestamp",
-        "json",
-        "step",
-        "change-list",
-        "job-status",
-        "list<step>",
-        "map<json>",
-        "map<list<change>>",
-        "list<",
-        "list<>",
-        "set<int>",
-        "",
-        " ",
-        "list<list<list<list<uuid>>>>",
-        "map<unknown-type>",
-    ])
+    let fixed = prop::sample::select(
+        event_codegen::model::FieldType::BUILTINS
+            .iter()
+            .copied()
+            .chain([
+                "step",
+                "change-list",
+                "job-status",
+                "list<step>",
+                "map<json>",
+                "map<list<change>>",
+                "list<",
+                "list<>",
+                "set<int>",
+                "",
+                " ",
+                "list<list<list<list<uuid>>>>",
+                "map<unknown-type>",
+            ])
+            .collect::<Vec<_>>(),
+    )
     .prop_map(str::to_owned);
     prop_oneof![3 => fixed, 1 => kebab(), 1 => "[a-z<> ]{0,16}"]
 }

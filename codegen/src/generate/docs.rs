@@ -6,9 +6,7 @@
 //! The document is rendered from `templates/docs/events.md.j2` (minijinja); this module
 //! computes everything the template shows, so the template holds layout only.
 
-use minijinja::syntax::SyntaxConfig;
 use minijinja::value::Serde;
-use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
 use super::GENERATED_NOTICE;
@@ -22,15 +20,7 @@ const TEMPLATE: &str = include_str!("../../templates/docs/events.md.j2");
 /// comment. Deterministic: events in hierarchy order (stored ones first, analytics-only
 /// ones in their own section), enums and types in declaration order.
 pub fn markdown(catalog: &Catalog) -> String {
-    let mut env = Environment::new();
-    env.set_syntax(
-        SyntaxConfig::builder()
-            .trim_blocks(true)
-            .lstrip_blocks(true)
-            .build()
-            .expect("a valid syntax"),
-    );
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    let mut env = super::template_environment();
     env.add_template(TEMPLATE_NAME, TEMPLATE)
         .expect("the docs template parses");
     let document = env

@@ -176,6 +176,22 @@ impl Outputs {
     }
 }
 
+/// A template environment as the generators use it: block tags on lines of their own, no
+/// HTML escaping (the outputs are SQL and Markdown), and an error for any undefined value.
+fn template_environment() -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+            .expect("a valid syntax"),
+    );
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env
+}
+
 /// Writes `contents` to `path` unless it already holds exactly that (so build scripts do
 /// not trigger rebuilds for nothing). Returns whether it wrote.
 pub fn write_if_changed(path: &Path, contents: &str) -> io::Result<bool> {

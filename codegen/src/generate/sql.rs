@@ -18,7 +18,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use event_runtime::schema::{MIGRATIONS as RUNTIME_MIGRATIONS, RuntimeMigration};
-use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, syntax::SyntaxConfig};
+use minijinja::{Environment, Value};
 use serde::Serialize;
 
 use crate::diagnostic::{Diagnostic, Rule};
@@ -407,19 +407,10 @@ struct ColumnContext<'a> {
     comment: String,
 }
 
-/// The template environment: the SQL templates, no HTML escaping, block tags on lines of
-/// their own, and the `ident` and `literal` filters that quote SQL.
+/// The template environment: the SQL templates and the `ident` and `literal` filters that
+/// quote SQL.
 fn environment() -> Environment<'static> {
-    let mut env = Environment::new();
-    env.set_syntax(
-        SyntaxConfig::builder()
-            .trim_blocks(true)
-            .lstrip_blocks(true)
-            .build()
-            .expect("a valid syntax"),
-    );
-    env.set_auto_escape_callback(|_| AutoEscape::None);
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    let mut env = super::template_environment();
     env.add_filter("ident", |name: &str| quote_identifier(name));
     env.add_filter("literal", |text: &str| quote_literal(text));
     env.add_template(
