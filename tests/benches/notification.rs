@@ -10,60 +10,11 @@ use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use event_runtime::Timestamp;
-use event_runtime::reexport::chrono::{TimeZone, Utc};
 use event_runtime::reexport::serde::Serialize;
 use event_runtime::reexport::uuid::Uuid;
-use serde_json::{Value, json};
+use serde_json::Value;
 use workspace_tests::events::*;
-
-fn at() -> Timestamp {
-    Utc.with_ymd_and_hms(2026, 11, 27, 10, 0, 0)
-        .single()
-        .expect("valid time")
-}
-
-fn parameters() -> BTreeMap<String, Value> {
-    BTreeMap::from([
-        (
-            "step-1".to_owned(),
-            json!({ "step": { "uuid": "s1", "title": "Load" }, "parameters": { "rows": 10 } }),
-        ),
-        (
-            "pipeline_parameters".to_owned(),
-            json!({ "parameters": { "seed": 3 } }),
-        ),
-    ])
-}
-
-fn generated() -> ProjectOneOffJobPipelineRunFailed {
-    ProjectOneOffJobPipelineRunFailed {
-        uuid: Uuid::from_u128(100),
-        timestamp: at(),
-        project: Project {
-            uuid: Uuid::from_u128(1),
-            name: "Demo project".into(),
-        },
-        job: Job {
-            uuid: Uuid::from_u128(2),
-            name: "Nightly".into(),
-            status: JobStatus::Started,
-            pipeline_name: "Train".into(),
-            url_path: "/job/2".into(),
-        },
-        one_off_job: OneOffJob { total_runs: 4 },
-        one_off_job_pipeline_run: OneOffJobPipelineRun {
-            uuid: Uuid::from_u128(3),
-            status: PipelineRunStatus::Failure,
-            number: Some(2),
-            url_path: "/job/2/run/3".into(),
-            parameters: parameters(),
-        },
-        failed_steps: vec![Step {
-            uuid: Uuid::from_u128(9),
-            title: "Load data".into(),
-        }],
-    }
-}
+use workspace_tests::samples::one_off_run_failed;
 
 // The same payload, written by hand as a service would without the generator.
 #[derive(Serialize)]
@@ -109,7 +60,7 @@ struct HandPipelineRun {
 }
 
 fn hand_written() -> HandPayload {
-    let event = generated();
+    let event = one_off_run_failed();
     HandPayload {
         uuid: event.uuid,
         event_type: ProjectOneOffJobPipelineRunFailed::TYPE,
@@ -164,7 +115,7 @@ fn nanos_per_op(mut op: impl FnMut()) -> f64 {
 }
 
 fn main() {
-    let event = generated();
+    let event = one_off_run_failed();
     let hand = hand_written();
     let mut out = Vec::with_capacity(4096);
     let mut expected = Vec::new();

@@ -11,3 +11,5 @@ pub mod events {
 pub mod features {
     include!(concat!(env!("OUT_DIR"), "/features.rs"));
 }
+
+pub mod samples;

@@ -4,21 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use event_runtime::reexport::chrono::{TimeZone, Utc};
-use event_runtime::reexport::uuid::Uuid;
-use event_runtime::{StoredEvent, TelemetryKey, Timestamp};
+use event_runtime::{StoredEvent, TelemetryKey};
 use serde_json::{Value, json};
 use workspace_tests::events::*;
-
-fn id(n: u128) -> Uuid {
-    Uuid::from_u128(n)
-}
-
-fn at() -> Timestamp {
-    Utc.with_ymd_and_hms(2026, 11, 27, 10, 0, 0)
-        .single()
-        .expect("valid time")
-}
+use workspace_tests::samples::*;
 
 fn key() -> TelemetryKey {
     TelemetryKey::new(b"test key".to_vec())
@@ -26,61 +15,6 @@ fn key() -> TelemetryKey {
 
 fn to_json(value: impl event_runtime::reexport::serde::Serialize) -> Value {
     serde_json::to_value(value).expect("serializes")
-}
-
-fn project() -> Project {
-    Project {
-        uuid: id(1),
-        name: "Secret project".into(),
-    }
-}
-
-fn job(status: JobStatus) -> Job {
-    Job {
-        uuid: id(2),
-        name: "Nightly".into(),
-        status,
-        pipeline_name: "Train".into(),
-        url_path: "/job/2".into(),
-    }
-}
-
-fn parameters() -> BTreeMap<String, Value> {
-    BTreeMap::from([
-        (
-            "step-1".to_owned(),
-            json!({ "step": { "uuid": "s1", "title": "Load" }, "parameters": { "rows": 10 } }),
-        ),
-        (
-            "pipeline_parameters".to_owned(),
-            json!({ "parameters": { "seed": 3 } }),
-        ),
-    ])
-}
-
-fn failed_steps() -> Vec<Step> {
-    vec![Step {
-        uuid: id(9),
-        title: "Load data".into(),
-    }]
-}
-
-fn one_off_run_failed() -> ProjectOneOffJobPipelineRunFailed {
-    ProjectOneOffJobPipelineRunFailed {
-        uuid: id(100),
-        timestamp: at(),
-        project: project(),
-        job: job(JobStatus::Started),
-        one_off_job: OneOffJob { total_runs: 4 },
-        one_off_job_pipeline_run: OneOffJobPipelineRun {
-            uuid: id(3),
-            status: PipelineRunStatus::Failure,
-            number: Some(2),
-            url_path: "/job/2/run/3".into(),
-            parameters: parameters(),
-        },
-        failed_steps: failed_steps(),
-    }
 }
 
 #[test]

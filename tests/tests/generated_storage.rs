@@ -4,12 +4,12 @@
 
 use std::collections::HashMap;
 
-use event_runtime::reexport::chrono::{TimeZone, Utc};
 use event_runtime::reexport::uuid::Uuid;
 use event_runtime::{
     ColumnValue, EventId, EventRow, LoadError, Recorder, StoredEvent, TelemetryKey, Timestamp,
 };
 use workspace_tests::events::*;
+use workspace_tests::samples::at;
 
 /// A recorder that keeps what it was given, as the outbox store will insert it.
 #[derive(Default)]
@@ -139,12 +139,6 @@ impl EventRow for Row {
             Some(other) => Err(LoadError::invalid(column, format!("not JSON: {other:?}"))),
         }
     }
-}
-
-fn at() -> Timestamp {
-    Utc.with_ymd_and_hms(2026, 11, 27, 10, 0, 0)
-        .single()
-        .expect("valid time")
 }
 
 fn failed_run() -> ProjectOneOffJobPipelineRunFailed {
