@@ -10,13 +10,15 @@
 //! with their own issue; the interfaces here are the ones they implement.
 
 mod analytics;
+mod outcome;
 mod record;
 mod row;
 pub mod schema;
 mod telemetry;
 
 pub use analytics::{InvalidEnumValue, UnknownEventType};
-pub use record::{ColumnValue, EventId, Recorder, StoredEvent};
+pub use outcome::{Attempt, Outcome};
+pub use record::{ColumnValue, EventId, Recorder, StoredEvent, TelemetryEvent};
 #[doc(hidden)]
 pub use row::load;
 pub use row::{EventRow, LoadError};

@@ -31,23 +31,28 @@ pub enum ColumnValue<'a> {
     Json(String),
 }
 
-/// A stored event as the store sees it. Generated event types implement it; the store
-/// inserts the row and computes the deliveries from it.
-pub trait StoredEvent: Sync {
+/// Any event of a catalog as analytics sees it: its identity and its anonymized
+/// telemetry payload. Every generated event type implements it, stored or not.
+pub trait TelemetryEvent: Sync {
     /// The exact event type, e.g. `project:created`.
     fn event_type(&self) -> &'static str;
     /// The event's id.
     fn uuid(&self) -> Uuid;
     /// When it happened.
     fn timestamp(&self) -> Timestamp;
+    /// The anonymized telemetry payload (for analytics), as JSON.
+    fn telemetry_json(&self, key: &TelemetryKey) -> Result<String>;
+}
+
+/// A stored event as the store sees it. Generated stored event types implement it; the
+/// store inserts the row and computes the deliveries from it.
+pub trait StoredEvent: TelemetryEvent {
     /// Its columns in `events`, besides `uuid`, `type` and `timestamp`.
     fn columns(&self) -> Result<Vec<(&'static str, ColumnValue<'_>)>>;
     /// The values subscriptions may be scoped by, as `(column, value)`.
     fn scopes(&self) -> Vec<(&'static str, String)>;
     /// The notification payload (for users and webhooks), as JSON.
     fn notification_json(&self) -> Result<String>;
-    /// The anonymized telemetry payload (for analytics), as JSON.
-    fn telemetry_json(&self, key: &TelemetryKey) -> Result<String>;
 }
 
 /// Records an event and its deliveries in the caller's transaction, without committing

@@ -4,7 +4,7 @@
 
 use event_runtime::reexport::chrono::{TimeZone, Utc};
 use event_runtime::reexport::uuid::Uuid;
-use event_runtime::{StoredEvent, TelemetryKey};
+use event_runtime::{StoredEvent, TelemetryEvent, TelemetryKey};
 use serde_json::{Value, json};
 use workspace_tests::features::*;
 

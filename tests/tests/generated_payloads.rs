@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use event_runtime::{StoredEvent, TelemetryKey};
+use event_runtime::{TelemetryEvent, TelemetryKey};
 use serde_json::{Value, json};
 use workspace_tests::events::*;
 use workspace_tests::samples::*;

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use event_runtime::reexport::uuid::Uuid;
 use event_runtime::{
-    ColumnValue, EventId, EventRow, LoadError, Recorder, StoredEvent, TelemetryKey, Timestamp,
+    ColumnValue, EventId, EventRow, LoadError, Recorder, StoredEvent, TelemetryEvent, TelemetryKey,
+    Timestamp,
 };
 use workspace_tests::events::*;
 use workspace_tests::samples::at;

@@ -151,6 +151,25 @@ pub(super) fn event(catalog: &Catalog, event: &EventDef) -> TokenStream {
             }
         }
 
+        impl #rt::TelemetryEvent for #name {
+            fn event_type(&self) -> &'static str {
+                Self::TYPE
+            }
+
+            fn uuid(&self) -> #rt::reexport::uuid::Uuid {
+                self.uuid
+            }
+
+            fn timestamp(&self) -> #rt::Timestamp {
+                self.timestamp
+            }
+
+            fn telemetry_json(&self, key: &#rt::TelemetryKey) -> #rt::Result<::std::string::String> {
+                #rt::reexport::serde_json::to_string(&self.to_telemetry_payload(key))
+                    .map_err(#rt::Error::serialize(Self::TYPE))
+            }
+        }
+
         #[doc = #module_doc]
         pub mod #module {
             #notification_types
@@ -441,18 +460,6 @@ fn stored_impls(catalog: &Catalog, event: &EventDef, name: &Ident) -> TokenStrea
     quote! {
         #[allow(unused_variables, deprecated)]
         impl #rt::StoredEvent for #name {
-            fn event_type(&self) -> &'static str {
-                Self::TYPE
-            }
-
-            fn uuid(&self) -> #rt::reexport::uuid::Uuid {
-                self.uuid
-            }
-
-            fn timestamp(&self) -> #rt::Timestamp {
-                self.timestamp
-            }
-
             fn columns(&self) -> #rt::Result<::std::vec::Vec<(&'static str, #rt::ColumnValue<'_>)>> {
                 #columns_body
             }
@@ -463,11 +470,6 @@ fn stored_impls(catalog: &Catalog, event: &EventDef, name: &Ident) -> TokenStrea
 
             fn notification_json(&self) -> #rt::Result<::std::string::String> {
                 #rt::reexport::serde_json::to_string(&self.to_notification_payload())
-                    .map_err(#rt::Error::serialize(Self::TYPE))
-            }
-
-            fn telemetry_json(&self, key: &#rt::TelemetryKey) -> #rt::Result<::std::string::String> {
-                #rt::reexport::serde_json::to_string(&self.to_telemetry_payload(key))
                     .map_err(#rt::Error::serialize(Self::TYPE))
             }
         }
