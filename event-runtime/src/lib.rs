@@ -10,7 +10,10 @@
 //! with their own issue; the interfaces here are the ones they implement.
 
 mod analytics;
+#[doc(hidden)]
+pub mod column;
 mod outcome;
+pub mod payload;
 mod record;
 mod row;
 pub mod schema;
@@ -23,6 +26,8 @@ pub use record::{ColumnValue, EventId, Recorder, StoredEvent, TelemetryEvent};
 pub use row::load;
 pub use row::{EventRow, LoadError};
 pub use telemetry::TelemetryKey;
+
+pub use uuid::Uuid;
 
 /// When an event happened: UTC, serialized as RFC 3339.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

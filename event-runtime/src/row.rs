@@ -61,40 +61,106 @@ pub trait EventRow {
     fn get_json(&self, column: &str) -> Result<Option<serde_json::Value>, LoadError>;
 }
 
-/// Helpers that generated loading code calls.
+/// Helpers that generated loading code calls: one call reads one field.
 #[doc(hidden)]
 pub mod load {
+    use std::fmt::Display;
+    use std::str::FromStr;
+
     use super::*;
 
-    /// The value, or the error saying which column the event type needs.
-    pub fn required<T>(
-        value: Option<T>,
-        event_type: &'static str,
-        column: &'static str,
-    ) -> Result<T, LoadError> {
-        value.ok_or(LoadError::MissingValue { event_type, column })
+    /// A type stored in a column of its own kind, read with the matching `EventRow` getter.
+    pub trait Column: Sized {
+        /// Reads `column` of `row`.
+        fn read<R: EventRow + ?Sized>(row: &R, column: &str) -> Result<Option<Self>, LoadError>;
     }
 
-    /// Decodes a JSON column into a composite field.
-    pub fn json<T: DeserializeOwned>(
-        value: Option<serde_json::Value>,
-        column: &str,
+    macro_rules! columns {
+        ($($ty:ty => $get:ident),* $(,)?) => {$(
+            impl Column for $ty {
+                fn read<R: EventRow + ?Sized>(row: &R, column: &str) -> Result<Option<Self>, LoadError> {
+                    row.$get(column)
+                }
+            }
+        )*};
+    }
+
+    columns! {
+        Uuid => get_uuid,
+        String => get_text,
+        i64 => get_int,
+        f64 => get_float,
+        bool => get_bool,
+        Timestamp => get_timestamp,
+    }
+
+    /// The value of a column the event type requires.
+    pub fn required<T: Column, R: EventRow + ?Sized>(
+        row: &R,
+        column: &'static str,
+        event_type: &'static str,
+    ) -> Result<T, LoadError> {
+        present(T::read(row, column)?, column, event_type)
+    }
+
+    /// The value of an optional field's column.
+    pub fn optional<T: Column, R: EventRow + ?Sized>(
+        row: &R,
+        column: &'static str,
     ) -> Result<Option<T>, LoadError> {
-        value
+        T::read(row, column)
+    }
+
+    /// An enum value from a text column the event type requires.
+    pub fn required_parsed<T: FromStr, R: EventRow + ?Sized>(
+        row: &R,
+        column: &'static str,
+        event_type: &'static str,
+    ) -> Result<T, LoadError>
+    where
+        T::Err: Display,
+    {
+        present(optional_parsed(row, column)?, column, event_type)
+    }
+
+    /// An optional enum value from a text column.
+    pub fn optional_parsed<T: FromStr, R: EventRow + ?Sized>(
+        row: &R,
+        column: &'static str,
+    ) -> Result<Option<T>, LoadError>
+    where
+        T::Err: Display,
+    {
+        row.get_text(column)?
+            .map(|v| v.parse().map_err(|e| LoadError::invalid(column, e)))
+            .transpose()
+    }
+
+    /// A composite value (list, map, named type, JSON) from a JSON column the event type
+    /// requires.
+    pub fn required_json<T: DeserializeOwned, R: EventRow + ?Sized>(
+        row: &R,
+        column: &'static str,
+        event_type: &'static str,
+    ) -> Result<T, LoadError> {
+        present(optional_json(row, column)?, column, event_type)
+    }
+
+    /// An optional composite value from a JSON column.
+    pub fn optional_json<T: DeserializeOwned, R: EventRow + ?Sized>(
+        row: &R,
+        column: &'static str,
+    ) -> Result<Option<T>, LoadError> {
+        row.get_json(column)?
             .map(|v| serde_json::from_value(v).map_err(|e| LoadError::invalid(column, e)))
             .transpose()
     }
 
-    /// Parses a text column into an enum.
-    pub fn parse<T: std::str::FromStr>(
-        value: Option<String>,
-        column: &str,
-    ) -> Result<Option<T>, LoadError>
-    where
-        T::Err: std::fmt::Display,
-    {
-        value
-            .map(|v| v.parse().map_err(|e| LoadError::invalid(column, e)))
-            .transpose()
+    fn present<T>(
+        value: Option<T>,
+        column: &'static str,
+        event_type: &'static str,
+    ) -> Result<T, LoadError> {
+        value.ok_or(LoadError::MissingValue { event_type, column })
     }
 }

@@ -1,5 +1,6 @@
-//! Generated Rust names: enums, types, layers and events share one module, so two
-//! definitions must not map to one name.
+//! Generated Rust names: enums, types, layers and events (and their telemetry types)
+//! share one module, so two definitions must not map to one name, nor take a name the
+//! module reserves.
 
 use std::collections::HashMap;
 
@@ -8,6 +9,17 @@ use crate::diagnostic::{Diagnostic, Rule};
 use crate::model::{EnumDef, EventDef, Layer, TypeDef};
 use crate::source::Origin;
 
+/// Names the generated module declares itself (the catalog-wide enums) or uses from the
+/// standard prelude without a path, which no definition may take.
+const RESERVED: &[&str] = &[
+    "AnalyticsEvent",
+    "Event",
+    "Option",
+    "Result",
+    "String",
+    "Vec",
+];
+
 pub(crate) fn check(
     checker: &mut Checker<'_>,
     enums: &[EnumDef],
@@ -15,7 +27,7 @@ pub(crate) fn check(
     layers: &[Layer],
     events: &[EventDef],
 ) {
-    let items = enums
+    let definitions = enums
         .iter()
         .map(|e| ("enum", e.name.as_str(), e.rust_name.as_str(), &e.origin))
         .chain(
@@ -36,25 +48,41 @@ pub(crate) fn check(
                 &e.origin,
             )
         }));
-    let capacity = enums.len() + types.len() + layers.len() + events.len();
-    let mut seen: HashMap<&str, (&str, &str, &Origin)> = HashMap::with_capacity(capacity);
-    for (kind, name, rust_name, origin) in items {
-        let Some(&(first_kind, first_name, first_origin)) = seen.get(rust_name) else {
-            seen.insert(rust_name, (kind, name, origin));
+    let capacity = 2 * (enums.len() + types.len() + layers.len() + events.len());
+    // Each definition's Rust names: its type, and for all but enums its telemetry type.
+    let mut seen: HashMap<String, (&str, &str, &Origin)> = HashMap::with_capacity(capacity);
+    for (kind, name, rust_name, origin) in definitions {
+        if RESERVED.contains(&rust_name) {
+            checker.error(
+                Diagnostic::error(
+                    Rule::RustNameClash,
+                    format!("{kind} `{name}` would generate the Rust type `{rust_name}`, which the generated module already uses"),
+                )
+                .label(origin, format!("becomes `{rust_name}`"))
+                .help(format!("rename it: the generated module reserves {}", RESERVED.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "))),
+            );
             continue;
-        };
-        if first_kind == kind && first_name == name {
-            continue; // the same name twice: reported as a duplicate already
         }
-        checker.error(
-            Diagnostic::error(
-                Rule::RustNameClash,
-                format!("{kind} `{name}` and {first_kind} `{first_name}` would both generate the Rust type `{rust_name}`"),
-            )
-            .label(origin, format!("becomes `{rust_name}`"))
-            .label(first_origin, format!("also becomes `{rust_name}`"))
-            .help("rename one of them so that their Rust names differ"),
-        );
+        let telemetry = (kind != "enum").then(|| format!("{rust_name}Telemetry"));
+        for generated in std::iter::once(rust_name.to_owned()).chain(telemetry) {
+            let Some(&(first_kind, first_name, first_origin)) = seen.get(&generated) else {
+                seen.insert(generated, (kind, name, origin));
+                continue;
+            };
+            if first_kind == kind && first_name == name {
+                continue; // the same name twice: reported as a duplicate already
+            }
+            checker.error(
+                Diagnostic::error(
+                    Rule::RustNameClash,
+                    format!("{kind} `{name}` and {first_kind} `{first_name}` would both generate the Rust type `{generated}`"),
+                )
+                .label(origin, format!("generates `{generated}`"))
+                .label(first_origin, format!("also generates `{generated}`"))
+                .help("rename one of them so that their Rust names differ (a type, layer or event `x` also generates `XTelemetry`)"),
+            );
+            break; // one report per pair of definitions
+        }
     }
 }
 

@@ -21,7 +21,7 @@ use schemars::{Schema, json_schema};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{GENERATED_NOTICE, GeneratedFile};
+use super::{GENERATED_NOTICE, GeneratedFile, in_parallel};
 use crate::model::{Catalog, Deprecation, EventDef, FieldDef, FieldType};
 use crate::shape::{EventShape, TelemetrySlot};
 
@@ -106,35 +106,6 @@ pub fn files(catalog: &Catalog) -> Vec<GeneratedFile> {
         serde_json::to_string_pretty(&Index::new(catalog)).expect("the index serializes") + "\n",
     ));
     files
-}
-
-/// `f` over `items` in chunks, one scoped thread per available core when there are
-/// enough items to be worth it (a catalog of thousands of events), the results
-/// concatenated in order: the output does not depend on the number of threads.
-fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&[T]) -> Vec<R> + Sync) -> Vec<R> {
-    const MIN_CHUNK: usize = 500;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len() / MIN_CHUNK)
-        .max(1);
-    if threads == 1 {
-        return f(items);
-    }
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(items.len().div_ceil(threads))
-            .map(|chunk| scope.spawn(move || f(chunk)))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
 }
 
 /// The schema of one payload of an event; `None` for the notification payload of an

@@ -204,3 +204,35 @@ pub fn write_if_changed(path: &Path, contents: &str) -> io::Result<bool> {
     std::fs::write(path, contents)?;
     Ok(true)
 }
+
+/// `f` over `items` in chunks, one scoped thread per available core when there are
+/// enough items to be worth it (a catalog of thousands of events), the results
+/// concatenated in order: the output does not depend on the number of threads.
+pub(crate) fn in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&[T]) -> Vec<R> + Sync,
+) -> Vec<R> {
+    const MIN_CHUNK: usize = 500;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len() / MIN_CHUNK)
+        .max(1);
+    if threads == 1 {
+        return f(items);
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(items.len().div_ceil(threads))
+            .map(|chunk| scope.spawn(move || f(chunk)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}

@@ -1,8 +1,8 @@
-// A project's name is sensitive: the telemetry object of the project has no slot for it.
-use workspace_tests::events::project_created::EventPropertiesProject;
+// A project's name is sensitive: the telemetry type of the project layer has no slot for it.
+use workspace_tests::events::ProjectTelemetry;
 
 fn main() {
-    let _ = EventPropertiesProject {
+    let _ = ProjectTelemetry {
         uuid: Default::default(),
         name: String::from("Secret project"),
     };

@@ -91,10 +91,10 @@ pub(super) fn analytics_enum(catalog: &Catalog) -> TokenStream {
             type Err = #rt::UnknownEventType;
 
             /// Parses an event type; an unknown one is an error naming the closest event type.
-            fn from_str(name: &str) -> ::std::result::Result<Self, Self::Err> {
+            fn from_str(name: &str) -> Result<Self, Self::Err> {
                 match name {
-                    #(#types => ::std::result::Result::Ok(AnalyticsEvent::#variants),)*
-                    _ => ::std::result::Result::Err(#rt::UnknownEventType::new(
+                    #(#types => Ok(AnalyticsEvent::#variants),)*
+                    _ => Err(#rt::UnknownEventType::new(
                         name,
                         AnalyticsEvent::ALL.iter().map(|event| event.as_str()),
                     )),
@@ -103,13 +103,13 @@ pub(super) fn analytics_enum(catalog: &Catalog) -> TokenStream {
         }
 
         impl #rt::reexport::serde::Serialize for AnalyticsEvent {
-            fn serialize<S: #rt::reexport::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+            fn serialize<S: #rt::reexport::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
 
         impl<'de> #rt::reexport::serde::Deserialize<'de> for AnalyticsEvent {
-            fn deserialize<D: #rt::reexport::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+            fn deserialize<D: #rt::reexport::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let name = <::std::borrow::Cow<'de, str> as #rt::reexport::serde::Deserialize>::deserialize(deserializer)?;
                 name.parse().map_err(<D::Error as #rt::reexport::serde::de::Error>::custom)
             }
@@ -144,11 +144,11 @@ pub(super) fn event_enum(catalog: &Catalog) -> TokenStream {
 
         impl Event {
             /// Reads an event from a row of `events`, dispatching on its exact `type`.
-            pub fn from_row(row: &impl #rt::EventRow) -> ::std::result::Result<Self, #rt::LoadError> {
+            pub fn from_row(row: &impl #rt::EventRow) -> Result<Self, #rt::LoadError> {
                 let event_type = row.event_type()?;
                 match event_type.as_str() {
-                    #(#types::TYPE => ::std::result::Result::Ok(Event::#variants(#types::load_row(row)?)),)*
-                    _ => ::std::result::Result::Err(#rt::LoadError::UnknownEventType(event_type)),
+                    #(#types::TYPE => Ok(Event::#variants(#types::load_row(row)?)),)*
+                    _ => Err(#rt::LoadError::UnknownEventType(event_type)),
                 }
             }
 

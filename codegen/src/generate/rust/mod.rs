@@ -8,41 +8,74 @@
 mod analytics;
 mod events;
 mod layers;
+mod level;
 mod named;
 mod types;
 
-use quote::quote;
+use proc_macro2::TokenStream;
 
-use super::GENERATED_NOTICE;
-use crate::model::Catalog;
+use super::{GENERATED_NOTICE, in_parallel};
+use crate::model::{Catalog, EnumDef, EventDef, Layer, TypeDef};
 
 /// The file name the build.rs `Builder` writes to `OUT_DIR`.
 pub const FILE_NAME: &str = "events.rs";
 
+/// One top-level part of the module, generated and formatted on its own.
+enum Part<'c> {
+    Enum(&'c EnumDef),
+    Type(&'c TypeDef),
+    Layer(&'c Layer),
+    Event(&'c EventDef),
+    AnalyticsEnum,
+    EventEnum,
+}
+
+impl Part<'_> {
+    fn tokens(&self, catalog: &Catalog) -> TokenStream {
+        match self {
+            Part::Enum(def) => named::enum_def(def),
+            Part::Type(def) => named::type_def(def),
+            Part::Layer(layer) => layers::layer(layer),
+            Part::Event(event) => events::event(catalog, event),
+            Part::AnalyticsEnum => analytics::analytics_enum(catalog),
+            Part::EventEnum => analytics::event_enum(catalog),
+        }
+    }
+}
+
 /// The Rust source of the catalog's module.
+///
+/// Each part is parsed and pretty-printed on its own and the texts are concatenated,
+/// which gives the text of the whole file formatted at once (prettyplease puts nothing
+/// between items) while keeping the syntax trees small; large catalogs are split over
+/// threads, in order, so the text does not depend on the thread count.
 pub fn module(catalog: &Catalog) -> String {
-    let enums = catalog.enums.iter().map(named::enum_def);
-    let types = catalog.types.iter().map(named::type_def);
-    let layers = catalog.layers.iter().map(layers::layer);
-    let events = catalog
-        .events
-        .iter()
-        .map(|event| events::event(catalog, event));
-    let analytics = analytics::analytics_enum(catalog);
-    let event_enum = analytics::event_enum(catalog);
-    let tokens = quote! {
-        #(#enums)*
-        #(#types)*
-        #(#layers)*
-        #(#events)*
-        #analytics
-        #event_enum
-    };
-    let file: syn::File = syn::parse2(tokens).expect("generated Rust parses");
-    let header = format!(
+    let parts: Vec<Part<'_>> = (catalog.enums.iter().map(Part::Enum))
+        .chain(catalog.types.iter().map(Part::Type))
+        .chain(catalog.layers.iter().map(Part::Layer))
+        .chain(catalog.events.iter().map(Part::Event))
+        .chain([Part::AnalyticsEnum, Part::EventEnum])
+        .collect();
+    let texts = in_parallel(&parts, |parts| {
+        parts
+            .iter()
+            .map(|part| format(part.tokens(catalog)))
+            .collect()
+    });
+    let mut module = format!(
         "// {GENERATED_NOTICE}\n// The `{}` event catalog. Include it in a module: \
          `mod events {{ include!(concat!(env!(\"OUT_DIR\"), \"/events.rs\")); }}`\n\n",
         catalog.name
     );
-    header + &prettyplease::unparse(&file)
+    module.reserve(texts.iter().map(String::len).sum());
+    for text in texts {
+        module.push_str(&text);
+    }
+    module
+}
+
+/// Formats generated items.
+fn format(tokens: TokenStream) -> String {
+    let file: syn::File = syn::parse2(tokens).expect("generated Rust parses");
+    prettyplease::unparse(&file)
 }

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::types::{self, Scope, doc, ident, rt, serde_crate_attr, type_ident};
+use super::types::{self, doc, ident, rt, serde_crate_attr, type_ident};
 use crate::model::{EnumDef, FieldDef, TypeDef};
 use crate::shape::TelemetrySlot;
 
@@ -47,13 +47,19 @@ pub(super) fn enum_def(def: &EnumDef) -> TokenStream {
             }
         }
 
+        impl #rt::column::ToColumn for #name {
+            fn to_column(&self) -> #rt::ColumnValue<'_> {
+                #rt::ColumnValue::Text(self.as_str())
+            }
+        }
+
         impl ::std::str::FromStr for #name {
             type Err = #rt::InvalidEnumValue;
 
-            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
                 match value {
-                    #(#values => ::std::result::Result::Ok(#name::#variants),)*
-                    _ => ::std::result::Result::Err(#rt::InvalidEnumValue { enum_name: #name_str, value: value.to_owned() }),
+                    #(#values => Ok(#name::#variants),)*
+                    _ => Err(#rt::InvalidEnumValue { enum_name: #name_str, value: value.to_owned() }),
                 }
             }
         }
@@ -124,27 +130,27 @@ pub(super) fn telemetry_members(
         let Some(slot) = field.telemetry_slot() else {
             continue;
         };
-        let (declaration, value) = telemetry_member(field, slot, &access(field), Scope::Catalog);
+        let (declaration, value) = telemetry_member(field, slot, &access(field), true);
         declarations.push(declaration);
         values.push(value);
     }
     (declarations, values)
 }
 
-/// One telemetry member of a field: its declaration and initializer.
+/// One telemetry member of a field: its declaration (with serde's attribute to skip an
+/// absent optional value when the type derives `Serialize`) and initializer.
 pub(super) fn telemetry_member(
     field: &FieldDef,
     slot: TelemetrySlot,
     access: &TokenStream,
-    scope: Scope,
+    serde: bool,
 ) -> (TokenStream, TokenStream) {
-    let skip = field
-        .optional
+    let skip = (serde && field.optional)
         .then(|| quote!(#[serde(skip_serializing_if = "Option::is_none")]));
     let (name, ty, value, what) = match slot {
         TelemetrySlot::Value => (
             ident(&field.name),
-            types::telemetry_field_ty(field, scope),
+            types::telemetry_field_ty(field),
             types::telemetry_field(field, access),
             "The",
         ),

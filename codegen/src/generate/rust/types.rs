@@ -46,88 +46,77 @@ pub(super) fn doc(description: Option<&String>, fallback: impl FnOnce() -> Strin
     quote!(#(#[doc = #lines])*)
 }
 
-/// Where a type is named: in the catalog's module, or in an event's payload module inside it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Scope {
-    /// The catalog's module.
-    Catalog,
-    /// A payload module: catalog types are `super::`.
-    Payload,
-}
-
-fn catalog_type(name: &str, suffix: &str, scope: Scope) -> TokenStream {
+/// A catalog type's name with a suffix (`Step`, `StepTelemetry`).
+fn catalog_type(name: &str, suffix: &str) -> TokenStream {
     let name = format_ident!("{}{suffix}", naming::pascal_case(name));
-    match scope {
-        Scope::Catalog => quote!(#name),
-        Scope::Payload => quote!(super::#name),
-    }
+    quote!(#name)
 }
 
 /// The model type of a value.
-pub(super) fn model_ty(ty: &FieldType, scope: Scope) -> TokenStream {
+pub(super) fn model_ty(ty: &FieldType) -> TokenStream {
     let rt = rt();
     match ty {
-        FieldType::Uuid => quote!(#rt::reexport::uuid::Uuid),
-        FieldType::String => quote!(::std::string::String),
+        FieldType::Uuid => quote!(#rt::Uuid),
+        FieldType::String => quote!(String),
         FieldType::Bool => quote!(bool),
         FieldType::Int => quote!(i64),
         FieldType::Float => quote!(f64),
         FieldType::Timestamp => quote!(#rt::Timestamp),
         FieldType::Json => quote!(#rt::reexport::serde_json::Value),
-        FieldType::Enum(name) | FieldType::Object(name) => catalog_type(name, "", scope),
+        FieldType::Enum(name) | FieldType::Object(name) => catalog_type(name, ""),
         FieldType::List(inner) => {
-            let inner = model_ty(inner, scope);
-            quote!(::std::vec::Vec<#inner>)
+            let inner = model_ty(inner);
+            quote!(Vec<#inner>)
         }
         FieldType::Map(inner) => {
-            let inner = model_ty(inner, scope);
-            quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
+            let inner = model_ty(inner);
+            quote!(::std::collections::BTreeMap<String, #inner>)
         }
     }
 }
 
 /// The model type of a field (`Option` when optional).
 pub(super) fn field_ty(field: &FieldDef) -> TokenStream {
-    let ty = model_ty(&field.ty, Scope::Catalog);
+    let ty = model_ty(&field.ty);
     if field.optional {
-        quote!(::std::option::Option<#ty>)
+        quote!(Option<#ty>)
     } else {
         ty
     }
 }
 
 /// The telemetry type of a value: named types become their telemetry types.
-pub(super) fn telemetry_ty(ty: &FieldType, scope: Scope) -> TokenStream {
+pub(super) fn telemetry_ty(ty: &FieldType) -> TokenStream {
     match ty {
-        FieldType::Object(name) => catalog_type(name, "Telemetry", scope),
+        FieldType::Object(name) => catalog_type(name, "Telemetry"),
         FieldType::List(inner) => {
-            let inner = telemetry_ty(inner, scope);
-            quote!(::std::vec::Vec<#inner>)
+            let inner = telemetry_ty(inner);
+            quote!(Vec<#inner>)
         }
         FieldType::Map(inner) => {
-            let inner = telemetry_ty(inner, scope);
-            quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
+            let inner = telemetry_ty(inner);
+            quote!(::std::collections::BTreeMap<String, #inner>)
         }
-        other => model_ty(other, scope),
+        other => model_ty(other),
     }
 }
 
 fn optional(field: &FieldDef, ty: TokenStream) -> TokenStream {
     if field.optional {
-        quote!(::std::option::Option<#ty>)
+        quote!(Option<#ty>)
     } else {
         ty
     }
 }
 
 /// The type of a field's telemetry value (`Value` slot).
-pub(super) fn telemetry_field_ty(field: &FieldDef, scope: Scope) -> TokenStream {
-    optional(field, telemetry_ty(&field.ty, scope))
+pub(super) fn telemetry_field_ty(field: &FieldDef) -> TokenStream {
+    optional(field, telemetry_ty(&field.ty))
 }
 
 /// The type of a hashed field.
 pub(super) fn hash_field_ty(field: &FieldDef) -> TokenStream {
-    optional(field, quote!(::std::string::String))
+    optional(field, quote!(String))
 }
 
 /// The type of a counted field.
@@ -240,53 +229,26 @@ pub(super) fn count_field(field: &FieldDef, access: &TokenStream) -> TokenStream
     })
 }
 
-/// The `events` column value of a field.
+/// Whether a value is stored as JSON text (lists, maps, named types, JSON).
+fn stored_as_json(ty: &FieldType) -> bool {
+    matches!(
+        ty,
+        FieldType::Json | FieldType::Object(_) | FieldType::List(_) | FieldType::Map(_)
+    )
+}
+
+/// The `events` column value of a field read through `access` (`event_type` names the
+/// event in serialization errors).
 pub(super) fn column_value(
     field: &FieldDef,
     access: &TokenStream,
     event_type: &TokenStream,
 ) -> TokenStream {
     let rt = rt();
-    let convert = |value: Value| match &field.ty {
-        FieldType::Uuid => {
-            let value = value.copied();
-            quote!(#rt::ColumnValue::Uuid(#value))
-        }
-        FieldType::String | FieldType::Enum(_) => {
-            let value = value.receiver();
-            quote!(#rt::ColumnValue::Text(#value.as_str()))
-        }
-        FieldType::Bool => {
-            let value = value.copied();
-            quote!(#rt::ColumnValue::Bool(#value))
-        }
-        FieldType::Int => {
-            let value = value.copied();
-            quote!(#rt::ColumnValue::Int(#value))
-        }
-        FieldType::Float => {
-            let value = value.copied();
-            quote!(#rt::ColumnValue::Float(#value))
-        }
-        FieldType::Timestamp => {
-            let value = value.copied();
-            quote!(#rt::ColumnValue::Timestamp(#value))
-        }
-        FieldType::Json | FieldType::Object(_) | FieldType::List(_) | FieldType::Map(_) => {
-            let value = value.by_ref();
-            quote! {
-                #rt::ColumnValue::Json(
-                    #rt::reexport::serde_json::to_string(#value)
-                        .map_err(#rt::Error::serialize(#event_type))?,
-                )
-            }
-        }
-    };
-    if field.optional {
-        let some = convert(Value::Ref(quote!(value)));
-        quote!(match &#access { ::std::option::Option::Some(value) => #some, ::std::option::Option::None => #rt::ColumnValue::Null })
-    } else {
-        convert(Value::Place(access.clone()))
+    match (stored_as_json(&field.ty), field.optional) {
+        (true, false) => quote!(#rt::column::json(&#access, #event_type)?),
+        (true, true) => quote!(#rt::column::optional_json(&#access, #event_type)?),
+        (false, _) => quote!(#rt::column::value(&#access)),
     }
 }
 
@@ -294,21 +256,19 @@ pub(super) fn column_value(
 pub(super) fn load_field(field: &FieldDef) -> TokenStream {
     let rt = rt();
     let column = &field.column;
+    let presence = if field.optional {
+        "optional"
+    } else {
+        "required"
+    };
     let read = match &field.ty {
-        FieldType::Uuid => quote!(row.get_uuid(#column)?),
-        FieldType::String => quote!(row.get_text(#column)?),
-        FieldType::Bool => quote!(row.get_bool(#column)?),
-        FieldType::Int => quote!(row.get_int(#column)?),
-        FieldType::Float => quote!(row.get_float(#column)?),
-        FieldType::Timestamp => quote!(row.get_timestamp(#column)?),
-        FieldType::Enum(_) => quote!(#rt::load::parse(row.get_text(#column)?, #column)?),
-        FieldType::Json | FieldType::Object(_) | FieldType::List(_) | FieldType::Map(_) => {
-            quote!(#rt::load::json(row.get_json(#column)?, #column)?)
-        }
+        FieldType::Enum(_) => format_ident!("{presence}_parsed"),
+        ty if stored_as_json(ty) => format_ident!("{presence}_json"),
+        _ => format_ident!("{presence}"),
     };
     if field.optional {
-        read
+        quote!(#rt::load::#read(row, #column)?)
     } else {
-        quote!(#rt::load::required(#read, event_type, #column)?)
+        quote!(#rt::load::#read(row, #column, event_type)?)
     }
 }

@@ -1,0 +1,140 @@
+//! What one level of an event (a layer, or an event's own fields) contributes: its
+//! `event_runtime::payload::Level` implementation (notification fields, telemetry form,
+//! scopes) and its telemetry type. The runtime nests the levels of an event into its
+//! payloads.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use super::named::telemetry_member;
+use super::types::{ident, rt};
+use crate::model::FieldDef;
+use crate::shape::TelemetrySlot;
+
+/// `Level` for `owner`, whose fields (read from `self`) are `fields`, and its telemetry
+/// type `<owner>Telemetry` when any field reaches telemetry (described by `what`).
+pub(super) fn level(owner: &Ident, fields: &[FieldDef], what: &str) -> TokenStream {
+    let rt = rt();
+    let notification: Vec<TokenStream> = fields
+        .iter()
+        .filter(|f| f.in_notification())
+        .map(|field| write_entry(&field.name, &ident(&field.name), field.optional))
+        .collect();
+    let notification_map = map_param(&notification);
+    let scopes: Vec<TokenStream> = fields
+        .iter()
+        .filter(|f| f.scope)
+        .map(|field| {
+            let column = &field.column;
+            let member = ident(&field.name);
+            if field.optional {
+                quote!(if let Some(value) = &self.#member { scopes.push((#column, value.to_string())); })
+            } else {
+                quote!(scopes.push((#column, self.#member.to_string()));)
+            }
+        })
+        .collect();
+    let push_scopes = (!scopes.is_empty()).then(|| {
+        quote! {
+            fn push_scopes(&self, scopes: &mut #rt::payload::Scopes) {
+                #(#scopes)*
+            }
+        }
+    });
+    let (telemetry_ty, telemetry_value, telemetry_type) = telemetry(owner, fields, what);
+    quote! {
+        #[allow(unused_variables, deprecated)]
+        impl #rt::payload::Level for #owner {
+            type Telemetry = #telemetry_ty;
+
+            fn write_notification<M: #rt::payload::SerializeMap>(&self, #notification_map: &mut M) -> Result<(), M::Error> {
+                #(#notification)*
+                Ok(())
+            }
+
+            fn telemetry(&self, key: &#rt::TelemetryKey) -> Self::Telemetry {
+                #telemetry_value
+            }
+
+            #push_scopes
+        }
+
+        #telemetry_type
+    }
+}
+
+/// The telemetry type's name, its value built from `self`, and its declaration with its
+/// `TelemetryFields` (`()` and nothing when no field reaches telemetry).
+fn telemetry(
+    owner: &Ident,
+    fields: &[FieldDef],
+    what: &str,
+) -> (TokenStream, TokenStream, TokenStream) {
+    let rt = rt();
+    let mut declarations = Vec::new();
+    let mut values = Vec::new();
+    let mut properties = Vec::new();
+    let mut derived = Vec::new();
+    for field in fields {
+        let Some(slot) = field.telemetry_slot() else {
+            continue;
+        };
+        let member = ident(&field.name);
+        let (declaration, value) = telemetry_member(field, slot, &quote!(self.#member), false);
+        declarations.push(declaration);
+        values.push(value);
+        match slot {
+            TelemetrySlot::Count => {
+                let key = field.count_key();
+                derived.push(write_entry(&key, &format_ident!("{key}"), field.optional));
+            }
+            TelemetrySlot::Value | TelemetrySlot::Hash => {
+                properties.push(write_entry(&field.name, &member, field.optional));
+            }
+        }
+    }
+    if declarations.is_empty() {
+        return (quote!(()), TokenStream::new(), TokenStream::new());
+    }
+    let name = format_ident!("{owner}Telemetry");
+    let docs = format!(
+        " The telemetry form of {what}: only what its fields' privacy policies let through."
+    );
+    let (properties_map, derived_map) = (map_param(&properties), map_param(&derived));
+    let declaration = quote! {
+        #[doc = #docs]
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #name { #(#declarations)* }
+
+        impl #rt::payload::TelemetryFields for #name {
+            fn write_properties<M: #rt::payload::SerializeMap>(&self, #properties_map: &mut M) -> Result<(), M::Error> {
+                #(#properties)*
+                Ok(())
+            }
+
+            fn write_derived<M: #rt::payload::SerializeMap>(&self, #derived_map: &mut M) -> Result<(), M::Error> {
+                #(#derived)*
+                Ok(())
+            }
+        }
+    };
+    (quote!(#name), quote!(#name { #(#values)* }), declaration)
+}
+
+/// Writes `self.<member>` under `key`; an absent optional value is left out.
+fn write_entry(key: &str, member: &Ident, optional: bool) -> TokenStream {
+    if optional {
+        quote!(if let Some(value) = &self.#member { map.serialize_entry(#key, value)?; })
+    } else {
+        quote!(map.serialize_entry(#key, &self.#member)?;)
+    }
+}
+
+/// The name of the map parameter: `_` when nothing is written.
+fn map_param(writes: &[TokenStream]) -> TokenStream {
+    if writes.is_empty() {
+        quote!(_)
+    } else {
+        quote!(map)
+    }
+}

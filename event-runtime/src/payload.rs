@@ -1,0 +1,375 @@
+//! Events as generated code declares them, and what follows from that declaration: the
+//! two payloads and the subscription scopes.
+//!
+//! A payload is `{ uuid, type, timestamp, ... }` with one object per layer of the event's
+//! hierarchy nested under the layer's key, the innermost holding the event's own fields.
+//! Generated code describes what differs per event: each level's fields (a layer's, or
+//! the event's own) through [`Level`], and how an event's levels nest, through
+//! [`Payloads::levels`] built from [`Object`]s. The rest is written once, here: the
+//! nesting, serialization straight from the event's fields (no intermediate maps), and the
+//! [`TelemetryEvent`] and [`StoredEvent`] implementations.
+//!
+//! The telemetry payload, `{ event_properties, derived_properties }`, is made of each
+//! level's [`Level::Telemetry`] type, which generated code declares without a member for
+//! a dropped value: what a [`Telemetry`] holds is all that can reach analytics.
+
+pub use serde::ser::SerializeMap;
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+use uuid::Uuid;
+
+use crate::{ColumnValue, Error, Result, StoredEvent, TelemetryEvent, TelemetryKey, Timestamp};
+
+/// The `events` columns of an event, as `(column, value)`.
+pub type Columns<'a> = Vec<(&'static str, ColumnValue<'a>)>;
+
+/// The values subscriptions may be scoped by, as `(column, value)`.
+pub type Scopes = Vec<(&'static str, String)>;
+
+/// An event as generated code declares it: its type, its base fields, and its levels.
+/// Its payloads, columns and scopes follow; [`TelemetryEvent`] comes with it, and
+/// [`StoredEvent`] with [`Stored`].
+pub trait Payloads: Sync {
+    /// The exact event type, e.g. `project:created`.
+    const TYPE: &'static str;
+    /// The event's id.
+    fn uuid(&self) -> Uuid;
+    /// When it happened.
+    fn timestamp(&self) -> Timestamp;
+    /// The event's levels, nested as in its payloads: its own fields at the top for an
+    /// event outside the hierarchy, otherwise [`Object`]s built from the innermost out.
+    fn levels(&self) -> impl Level + '_;
+}
+
+/// A stored event (a row of `events`), which gets [`StoredEvent`].
+pub trait Stored: Payloads {
+    /// Its columns in `events`, besides `uuid`, `type` and `timestamp`.
+    fn columns(&self) -> Result<Columns<'_>>;
+}
+
+/// The fields one level of an event contributes: a layer's, or the event's own (those
+/// beside its layers'). Generated for every layer with fields and every event.
+pub trait Level {
+    /// Its telemetry form: only what the fields' privacy policies let through.
+    type Telemetry: TelemetryFields;
+    /// Writes its notification fields as entries of the payload object being serialized.
+    fn write_notification<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+    /// Its telemetry form; hashed fields use `key`.
+    fn telemetry(&self, key: &TelemetryKey) -> Self::Telemetry;
+    /// Appends the values subscriptions may be scoped by (most levels have none).
+    fn push_scopes(&self, scopes: &mut Scopes) {
+        let _ = scopes;
+    }
+}
+
+/// The telemetry form of one level: the values that reach analytics (kept or hashed) and
+/// the values derived from the level (counts of lists and maps).
+pub trait TelemetryFields {
+    /// Writes the kept and hashed values, as entries of `event_properties`' object.
+    fn write_properties<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+    /// Writes the counts, as entries of `derived_properties`' object.
+    fn write_derived<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+}
+
+/// A payload object nested under `key`: the fields of its level (a layer with the inline
+/// layers merged into it), then what is inside it (the next object, or nothing).
+///
+/// Generated code builds an event's objects from the innermost out:
+/// `Object::new("run", (&self.run, self)).within("job", &self.job)` nests `run` (the run
+/// layer's fields and the event's own) inside `job`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Object<F, I = ()> {
+    key: &'static str,
+    fields: F,
+    inner: I,
+}
+
+impl<F> Object<F> {
+    /// The innermost object: `fields` under `key`.
+    pub const fn new(key: &'static str, fields: F) -> Self {
+        Self {
+            key,
+            fields,
+            inner: (),
+        }
+    }
+}
+
+impl<F, I> Object<F, I> {
+    /// This object nested in a new one holding `fields` under `key`.
+    pub const fn within<G>(self, key: &'static str, fields: G) -> Object<G, Self> {
+        Object {
+            key,
+            fields,
+            inner: self,
+        }
+    }
+}
+
+/// The notification payload of `event` (for users and webhooks).
+pub fn notification<E: Payloads + ?Sized>(event: &E) -> Notification<impl Level + '_> {
+    Notification {
+        uuid: event.uuid(),
+        event_type: E::TYPE,
+        timestamp: event.timestamp(),
+        levels: event.levels(),
+    }
+}
+
+/// The telemetry payload of `event` (for analytics); hashed fields use `key`.
+pub fn telemetry<'e, E: Payloads + ?Sized>(
+    event: &'e E,
+    key: &TelemetryKey,
+) -> Telemetry<impl TelemetryFields + use<'e, E>> {
+    Telemetry {
+        uuid: event.uuid(),
+        event_type: E::TYPE,
+        timestamp: event.timestamp(),
+        body: event.levels().telemetry(key),
+    }
+}
+
+/// A payload of an event of `event_type` as JSON text.
+pub fn to_json(event_type: &'static str, payload: &impl Serialize) -> Result<String> {
+    serde_json::to_string(payload).map_err(Error::serialize(event_type))
+}
+
+impl<T: Payloads> TelemetryEvent for T {
+    fn event_type(&self) -> &'static str {
+        T::TYPE
+    }
+
+    fn uuid(&self) -> Uuid {
+        Payloads::uuid(self)
+    }
+
+    fn timestamp(&self) -> Timestamp {
+        Payloads::timestamp(self)
+    }
+
+    fn telemetry_json(&self, key: &TelemetryKey) -> Result<String> {
+        to_json(T::TYPE, &telemetry(self, key))
+    }
+}
+
+impl<T: Stored> StoredEvent for T {
+    fn columns(&self) -> Result<Columns<'_>> {
+        Stored::columns(self)
+    }
+
+    fn scopes(&self) -> Scopes {
+        let mut scopes = Vec::new();
+        self.levels().push_scopes(&mut scopes);
+        scopes
+    }
+
+    fn notification_json(&self) -> Result<String> {
+        to_json(T::TYPE, &notification(self))
+    }
+}
+
+/// The notification payload of an event: `uuid`, `type`, `timestamp`, then its levels.
+#[derive(Debug, Clone)]
+pub struct Notification<L> {
+    uuid: Uuid,
+    event_type: &'static str,
+    timestamp: Timestamp,
+    levels: L,
+}
+
+impl<L: Level> Serialize for Notification<L> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("uuid", &self.uuid)?;
+        map.serialize_entry("type", self.event_type)?;
+        map.serialize_entry("timestamp", &self.timestamp)?;
+        self.levels.write_notification(&mut map)?;
+        map.end()
+    }
+}
+
+/// The telemetry payload of an event: what reaches analytics, `{ event_properties,
+/// derived_properties }`, made of the telemetry types of the event's levels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Telemetry<B> {
+    /// The event's id.
+    pub uuid: Uuid,
+    /// The event type.
+    pub event_type: &'static str,
+    /// When it happened.
+    pub timestamp: Timestamp,
+    /// The levels' telemetry forms, nested like the notification.
+    pub body: B,
+}
+
+impl<B: TelemetryFields> Serialize for Telemetry<B> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut payload = serializer.serialize_struct("Telemetry", 2)?;
+        payload.serialize_field("event_properties", &EventProperties(self))?;
+        payload.serialize_field("derived_properties", &Derived(&self.body))?;
+        payload.end()
+    }
+}
+
+/// `event_properties`: the base fields, then the levels' values.
+struct EventProperties<'a, B>(&'a Telemetry<B>);
+
+impl<B: TelemetryFields> Serialize for EventProperties<'_, B> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let telemetry = self.0;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("uuid", &telemetry.uuid)?;
+        map.serialize_entry("type", telemetry.event_type)?;
+        map.serialize_entry("timestamp", &telemetry.timestamp)?;
+        telemetry.body.write_properties(&mut map)?;
+        map.end()
+    }
+}
+
+/// One object of the notification tree: the fields of its level, then its inner object.
+struct NotificationObject<'a, F, I>(&'a Object<F, I>);
+
+impl<F: Level, I: Level> Serialize for NotificationObject<'_, F, I> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        self.0.fields.write_notification(&mut map)?;
+        self.0.inner.write_notification(&mut map)?;
+        map.end()
+    }
+}
+
+/// One object of the `event_properties` tree.
+struct Properties<'a, F, I>(&'a Object<F, I>);
+
+impl<F: TelemetryFields, I: TelemetryFields> Serialize for Properties<'_, F, I> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        self.0.fields.write_properties(&mut map)?;
+        self.0.inner.write_properties(&mut map)?;
+        map.end()
+    }
+}
+
+/// `derived_properties`: the levels' derived values.
+struct Derived<'a, T>(&'a T);
+
+impl<T: TelemetryFields> Serialize for Derived<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        self.0.write_derived(&mut map)?;
+        map.end()
+    }
+}
+
+/// One object of the `derived_properties` tree.
+struct DerivedObject<'a, F, I>(&'a Object<F, I>);
+
+impl<F: TelemetryFields, I: TelemetryFields> Serialize for DerivedObject<'_, F, I> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        self.0.fields.write_derived(&mut map)?;
+        self.0.inner.write_derived(&mut map)?;
+        map.end()
+    }
+}
+
+impl<F: Level, I: Level> Level for Object<F, I> {
+    type Telemetry = Object<F::Telemetry, I::Telemetry>;
+
+    fn write_notification<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry(self.key, &NotificationObject(self))
+    }
+
+    fn telemetry(&self, key: &TelemetryKey) -> Self::Telemetry {
+        Object {
+            key: self.key,
+            fields: self.fields.telemetry(key),
+            inner: self.inner.telemetry(key),
+        }
+    }
+
+    fn push_scopes(&self, scopes: &mut Scopes) {
+        self.fields.push_scopes(scopes);
+        self.inner.push_scopes(scopes);
+    }
+}
+
+impl<F: TelemetryFields, I: TelemetryFields> TelemetryFields for Object<F, I> {
+    fn write_properties<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry(self.key, &Properties(self))
+    }
+
+    fn write_derived<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry(self.key, &DerivedObject(self))
+    }
+}
+
+/// Two levels merged into one object (a layer and an inline layer under it, or the
+/// innermost layer and the event's own fields), in order.
+impl<A: Level, B: Level> Level for (A, B) {
+    type Telemetry = (A::Telemetry, B::Telemetry);
+
+    fn write_notification<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        self.0.write_notification(map)?;
+        self.1.write_notification(map)
+    }
+
+    fn telemetry(&self, key: &TelemetryKey) -> Self::Telemetry {
+        (self.0.telemetry(key), self.1.telemetry(key))
+    }
+
+    fn push_scopes(&self, scopes: &mut Scopes) {
+        self.0.push_scopes(scopes);
+        self.1.push_scopes(scopes);
+    }
+}
+
+impl<A: TelemetryFields, B: TelemetryFields> TelemetryFields for (A, B) {
+    fn write_properties<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        self.0.write_properties(map)?;
+        self.1.write_properties(map)
+    }
+
+    fn write_derived<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        self.0.write_derived(map)?;
+        self.1.write_derived(map)
+    }
+}
+
+/// A level that contributes nothing (an object whose layers have no fields).
+impl Level for () {
+    type Telemetry = ();
+
+    fn write_notification<M: SerializeMap>(&self, _: &mut M) -> Result<(), M::Error> {
+        Ok(())
+    }
+
+    fn telemetry(&self, _: &TelemetryKey) {}
+
+    fn push_scopes(&self, _: &mut Scopes) {}
+}
+
+impl TelemetryFields for () {
+    fn write_properties<M: SerializeMap>(&self, _: &mut M) -> Result<(), M::Error> {
+        Ok(())
+    }
+
+    fn write_derived<M: SerializeMap>(&self, _: &mut M) -> Result<(), M::Error> {
+        Ok(())
+    }
+}
+
+impl<L: Level + ?Sized> Level for &L {
+    type Telemetry = L::Telemetry;
+
+    fn write_notification<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        (**self).write_notification(map)
+    }
+
+    fn telemetry(&self, key: &TelemetryKey) -> Self::Telemetry {
+        (**self).telemetry(key)
+    }
+
+    fn push_scopes(&self, scopes: &mut Scopes) {
+        (**self).push_scopes(scopes);
+    }
+}
