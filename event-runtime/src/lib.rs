@@ -14,7 +14,11 @@ mod outcome;
 mod record;
 mod row;
 pub mod schema;
+mod secret;
 mod telemetry;
+mod transport;
+pub mod webhook;
+pub mod worker;
 
 pub use analytics::{InvalidEnumValue, UnknownEventType};
 pub use outcome::{Attempt, Outcome};
@@ -22,7 +26,9 @@ pub use record::{ColumnValue, EventId, Recorder, StoredEvent, TelemetryEvent};
 #[doc(hidden)]
 pub use row::load;
 pub use row::{EventRow, LoadError};
+pub use secret::{InvalidSecret, Secret};
 pub use telemetry::TelemetryKey;
+pub use transport::ClientError;
 
 /// When an event happened: UTC, serialized as RFC 3339.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

@@ -1,0 +1,4 @@
+//! The senders against real HTTP receivers on 127.0.0.1.
+
+mod receiver;
+mod webhook;
