@@ -10,6 +10,7 @@
 //! with their own issue; the interfaces here are the ones they implement.
 
 mod analytics;
+pub mod analytics_sink;
 mod outcome;
 mod record;
 mod row;

@@ -1,4 +1,5 @@
 //! The senders against real HTTP receivers on 127.0.0.1.
 
+mod analytics;
 mod receiver;
 mod webhook;

@@ -21,7 +21,7 @@ pub struct Received {
 }
 
 /// Answers by path:
-/// - `/status/<code>[?retry_after=<value>]`: that status (and `Retry-After`);
+/// - `/status/<code>[/...][?retry_after=<value>]`: that status (and `Retry-After`);
 /// - `/redirect`: 302 to `/ok`;
 /// - `/hang`: never answers;
 /// - anything else: 200 `ok`.
@@ -70,6 +70,7 @@ async fn answer(
     });
     let response = Response::builder();
     if let Some(code) = path.strip_prefix("/status/") {
+        let code = code.split('/').next().unwrap_or_default();
         let mut response = response.status(code.parse::<u16>().unwrap());
         if let Some(value) = uri.query().and_then(|q| q.strip_prefix("retry_after=")) {
             let value = value.replace("%20", " ");
