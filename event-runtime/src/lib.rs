@@ -13,6 +13,7 @@ mod analytics;
 pub mod analytics_sink;
 mod outcome;
 mod record;
+pub mod relay;
 mod row;
 pub mod schema;
 mod secret;

@@ -2,4 +2,6 @@
 
 mod analytics;
 mod receiver;
+#[cfg(feature = "relay-http")]
+mod relay_http;
 mod webhook;
