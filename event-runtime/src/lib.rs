@@ -6,8 +6,9 @@
 //! [`TelemetryKey`], and names its analytics events with [`UnknownEventType`] errors.
 //! [`schema`] holds the SQL of the runtime's own tables, which generated migrations embed.
 //!
-//! The outbox store, the delivery worker, webhook signing and the analytics sink arrive
-//! with their own issue; the interfaces here are the ones they implement.
+//! Delivery speaks HTTP through [`webhook::WebhookSender`] (Standard Webhooks signatures,
+//! an address policy against SSRF) and [`analytics_sink::AnalyticsSender`] (PostHog-style
+//! batches); both report an [`Attempt`]. [`relay`] checks events that front ends post.
 
 mod analytics;
 pub mod analytics_sink;
