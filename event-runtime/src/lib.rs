@@ -6,18 +6,25 @@
 //! [`TelemetryKey`], and names its analytics events with [`UnknownEventType`] errors.
 //! [`schema`] holds the SQL of the runtime's own tables, which generated migrations embed.
 //!
-//! The outbox store, the delivery worker, webhook signing and the analytics sink arrive
-//! with their own issue; the interfaces here are the ones they implement.
+//! Delivery speaks HTTP through [`webhook::WebhookSender`] (Standard Webhooks signatures,
+//! an address policy against SSRF) and [`analytics_sink::AnalyticsSender`] (PostHog-style
+//! batches); both report an [`Attempt`]. [`relay`] checks events that front ends post.
 
 mod analytics;
+pub mod analytics_sink;
 #[doc(hidden)]
 pub mod column;
 mod outcome;
 pub mod payload;
 mod record;
+pub mod relay;
 mod row;
 pub mod schema;
+mod secret;
 mod telemetry;
+mod transport;
+pub mod webhook;
+pub mod worker;
 
 pub use analytics::{InvalidEnumValue, UnknownEventType};
 pub use outcome::{Attempt, Outcome};
@@ -25,7 +32,9 @@ pub use record::{ColumnValue, EventId, Recorder, StoredEvent, TelemetryEvent};
 #[doc(hidden)]
 pub use row::load;
 pub use row::{EventRow, LoadError};
+pub use secret::{InvalidSecret, Secret};
 pub use telemetry::TelemetryKey;
+pub use transport::ClientError;
 
 pub use uuid::Uuid;
 

@@ -1,0 +1,12 @@
+//! Webhooks: Standard Webhooks signatures, the address policy against SSRF, and the
+//! sender that makes one delivery attempt.
+
+mod address;
+mod body;
+mod resolver;
+mod sender;
+mod signature;
+
+pub use address::{AddressPolicy, Cidr, InvalidCidr, RefusedAddress, refused_range};
+pub use sender::{WebhookConfig, WebhookSender};
+pub use signature::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, sign, signature_header};
