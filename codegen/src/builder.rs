@@ -97,6 +97,10 @@ impl Builder {
 
     /// Checks the definitions and writes the module (only when its content changed, so
     /// an unchanged catalog does not rebuild the crate). Returns the file's path.
+    ///
+    /// The check is `eventgen check`'s: against the `eventgen.lock` beside the definitions
+    /// (a breaking change needs a version bump, a privacy-relevant one a review) and
+    /// today's date (a deprecated event past its sunset fails the build).
     pub fn generate(self) -> Result<PathBuf, BuildError> {
         let definitions = if self.definitions.is_empty() {
             vec![PathBuf::from("definitions")]
@@ -110,6 +114,10 @@ impl Builder {
             }
             for (_, file) in loaded.sources.files() {
                 println!("cargo:rerun-if-changed={}", file.path.display());
+            }
+            // The lock is a baseline of the check (version bumps, privacy reviews).
+            if let Some(lock) = loaded.lock_path.as_ref().filter(|p| p.exists()) {
+                println!("cargo:rerun-if-changed={}", lock.display());
             }
         }
         let Some(catalog) = &loaded.catalog else {

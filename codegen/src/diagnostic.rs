@@ -87,6 +87,18 @@ rules! {
     /// Generating would take back something already emitted into the migrations (a
     /// stored event type removed without deprecation, a column retyped).
     AppendOnly => "append-only",
+    /// The lock file beside the definitions is not a lock this eventgen reads.
+    Lock => "lock",
+    /// A breaking change to an event's payloads (against the lock) without a version bump,
+    /// or a version lower than the lock's.
+    VersionBump => "version-bump",
+    /// A privacy-relevant change to a field (against the lock) without a new
+    /// `privacy_reviewed`.
+    PrivacyReview => "privacy-review",
+    /// An event the lock records was removed without being deprecated first.
+    EventRemoved => "event-removed",
+    /// A deprecated event past its sunset date.
+    Sunset => "sunset",
     /// A definition without a description.
     MissingDescription => "missing-description",
 }

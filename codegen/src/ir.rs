@@ -180,6 +180,8 @@ pub struct FieldDecl {
     pub description: Option<String>,
     /// Deprecated field.
     pub deprecated: Option<Loc<bool>>,
+    /// Who reviewed the field's latest privacy-relevant change, and where.
+    pub privacy_reviewed: Option<Loc<String>>,
 }
 
 /// A field type as written: a name (built-in, enum or named type) or a collection.

@@ -1,7 +1,8 @@
 //! Event definitions in, everything a service needs out.
 //!
 //! The pipeline: front ends ([`front`]) read definitions into the [`ir`]; [`check`]
-//! enforces every rule and builds the [`model::Catalog`]; emitters read the catalog.
+//! enforces every rule and builds the [`model::Catalog`], and compares it with the
+//! [`lock`] of the last generation ([`evolution`]); emitters read the catalog.
 //! Problems are [`diagnostic::Diagnostic`]s, all collected in one run and rendered with
 //! the source they point at.
 //!
@@ -15,7 +16,9 @@
 mod builder;
 pub mod catalog_view;
 pub mod check;
+pub mod date;
 pub mod diagnostic;
+pub mod evolution;
 pub mod format_schema;
 pub mod front;
 pub mod generate;
@@ -26,12 +29,15 @@ pub mod naming;
 pub mod shape;
 pub mod source;
 pub mod synthetic;
+pub mod usage;
 
 use std::path::{Path, PathBuf};
 
 pub use builder::{BuildError, Builder};
+use date::Date;
 use diagnostic::{Diagnostic, Diagnostics, Rule, Style};
 use ir::Definitions;
+use lock::{Lock, LockError};
 use model::Catalog;
 use source::{Origin, SourceMap};
 
@@ -44,6 +50,11 @@ pub struct Loaded {
     pub diagnostics: Diagnostics,
     /// The checked catalog, when there was no error.
     pub catalog: Option<Catalog>,
+    /// The lock the catalog was compared with, if there is one.
+    pub lock: Option<Lock>,
+    /// The path of the lock beside the definitions, whether or not it exists (`None` for
+    /// definitions held in memory, or a lock given by the caller).
+    pub lock_path: Option<PathBuf>,
 }
 
 impl Loaded {
@@ -59,8 +70,202 @@ impl Loaded {
 }
 
 /// Reads and checks definitions from files and directories (every `*.toml` directly
-/// inside, in name order).
+/// inside, in name order), against the lock beside them and today's date: see
+/// [`Baseline`].
 pub fn load<P: AsRef<Path>>(paths: &[P]) -> Loaded {
+    Baseline::new().load(paths)
+}
+
+/// Checks definitions already in memory (one source per file). There is no lock beside
+/// them: only the definitions' own rules apply (sunsets as of today).
+pub fn load_sources(sources: SourceMap) -> Loaded {
+    Baseline::new().load_sources(sources)
+}
+
+/// Checks one definitions file held in memory; `name` is the path diagnostics show.
+pub fn load_str(name: impl Into<PathBuf>, text: impl Into<std::sync::Arc<str>>) -> Loaded {
+    Baseline::new().load_str(name, text)
+}
+
+/// What definitions are checked against besides their own rules: the lock of the last
+/// `eventgen generate` (a breaking change needs a version bump, a privacy-relevant change
+/// a review, an event a deprecation before it goes) and the day deprecated events' sunsets
+/// are compared with.
+///
+/// By default the lock is `eventgen.lock` beside the definitions (in the first directory
+/// given, or beside the first file), and the day is today (UTC).
+///
+/// ```
+/// use event_codegen::{Baseline, date::Date, lock::Lock};
+///
+/// let text = "[catalog]\nname = \"demo\"\n";
+/// let day: Date = "2031-01-01".parse().unwrap();
+/// let loaded = Baseline::new().lock(Lock::new()).today(day).load_str("demo.toml", text);
+/// assert!(loaded.catalog.is_some());
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    lock: LockChoice,
+    today: Option<Date>,
+}
+
+#[derive(Debug, Clone, Default)]
+enum LockChoice {
+    /// `eventgen.lock` beside the definitions files (none for definitions in memory).
+    #[default]
+    BesideDefinitions,
+    /// This lock.
+    Given(Box<Lock>),
+    /// No lock: only the definitions' own rules.
+    Without,
+}
+
+impl Baseline {
+    /// The lock beside the definitions, and today.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Compares with `lock` instead of the lock beside the definitions.
+    #[must_use]
+    pub fn lock(mut self, lock: Lock) -> Self {
+        self.lock = LockChoice::Given(Box::new(lock));
+        self
+    }
+
+    /// Compares with no lock: only the definitions' own rules apply.
+    #[must_use]
+    pub fn without_lock(mut self) -> Self {
+        self.lock = LockChoice::Without;
+        self
+    }
+
+    /// Checks sunsets as of `today` instead of the system clock's day.
+    #[must_use]
+    pub fn today(mut self, today: Date) -> Self {
+        self.today = Some(today);
+        self
+    }
+
+    /// Reads and checks definitions from files and directories, like [`load`].
+    pub fn load<P: AsRef<Path>>(&self, paths: &[P]) -> Loaded {
+        let lock_path = paths.first().map(|first| {
+            let first = first.as_ref();
+            let dir = if first.is_dir() {
+                first
+            } else {
+                first.parent().unwrap_or(Path::new(""))
+            };
+            dir.join(lock::FILE_NAME)
+        });
+        let (sources, diagnostics, unreadable) = read_files(paths);
+        let mut loaded = self.check(sources, diagnostics, &unreadable, lock_path.as_deref());
+        if let LockChoice::BesideDefinitions = self.lock {
+            loaded.lock_path = lock_path;
+        }
+        if loaded.sources.files().next().is_none() && !loaded.has_io_errors() {
+            loaded.diagnostics.push(
+                Diagnostic::error(Rule::Io, "no definition files found")
+                    .help("pass definition files or a directory holding `*.toml` definition files"),
+            );
+            loaded.catalog = None;
+        }
+        loaded
+    }
+
+    /// Checks definitions already in memory, like [`load_sources`].
+    pub fn load_sources(&self, sources: SourceMap) -> Loaded {
+        self.check(sources, Diagnostics::new(), &[], None)
+    }
+
+    /// Checks one definitions file held in memory, like [`load_str`].
+    pub fn load_str(
+        &self,
+        name: impl Into<PathBuf>,
+        text: impl Into<std::sync::Arc<str>>,
+    ) -> Loaded {
+        let mut sources = SourceMap::new();
+        sources.add(name, text);
+        self.load_sources(sources)
+    }
+
+    fn check(
+        &self,
+        sources: SourceMap,
+        diagnostics: Diagnostics,
+        skip: &[source::FileId],
+        lock_path: Option<&Path>,
+    ) -> Loaded {
+        let (lock, lock_error) = match (&self.lock, lock_path) {
+            (LockChoice::Given(lock), _) => (Some((**lock).clone()), None),
+            (LockChoice::BesideDefinitions, Some(path)) => match Lock::read(path) {
+                Ok(lock) => (lock, None),
+                Err(error) => (None, Some(error)),
+            },
+            _ => (None, None),
+        };
+        let today = self.today.unwrap_or_else(Date::today);
+        let mut loaded = check_sources(sources, diagnostics, skip, today);
+        if let Some(error) = lock_error {
+            // After the check: a lock shown as a snippet joins the sources, not the definitions.
+            let diagnostic = lock_diagnostic(&error, &mut loaded.sources);
+            loaded.diagnostics.push(diagnostic);
+            loaded.catalog = None;
+        }
+        if let (Some(catalog), Some(lock)) = (&loaded.catalog, &lock) {
+            let gate = check::evolution::gate(catalog, lock);
+            if gate.is_blocking() {
+                loaded.diagnostics.extend(gate.diagnostics);
+                loaded.catalog = None;
+            }
+        }
+        loaded.lock = lock;
+        loaded
+    }
+}
+
+fn lock_diagnostic(error: &LockError, sources: &mut SourceMap) -> Diagnostic {
+    match error {
+        LockError::Io { .. } => Diagnostic::error(Rule::Io, error.to_string())
+            .help("check that the lock file is readable"),
+        LockError::Parse {
+            path,
+            line,
+            column,
+            message,
+        } => {
+            let help = "the lock is generated: restore it from version control (`git checkout -- <lock>`) and run `eventgen generate`";
+            // Shown as a snippet of the lock when it can be read again, so the place is a
+            // label (file:line:column) rather than part of the wrapped message.
+            match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    let offset =
+                        text.split_inclusive('\n')
+                            .take(line - 1)
+                            .map(str::len)
+                            .sum::<usize>()
+                            + text.split_inclusive('\n').nth(line - 1).map_or(0, |l| {
+                                l.chars().take(column - 1).map(char::len_utf8).sum()
+                            });
+                    let file = sources.add(path.clone(), text);
+                    let origin = source::Origin {
+                        file,
+                        span: offset..offset,
+                    };
+                    Diagnostic::error(Rule::Lock, format!("invalid lock file: {message}"))
+                        .label(&origin, "here")
+                        .help(help)
+                }
+                Err(_) => Diagnostic::error(Rule::Lock, error.to_string()).help(help),
+            }
+        }
+        LockError::Format { .. } => Diagnostic::error(Rule::Lock, error.to_string())
+            .help("use the eventgen that wrote the lock, or a newer one"),
+    }
+}
+
+/// Reads every definitions file; unreadable and non-UTF-8 files are reported.
+fn read_files<P: AsRef<Path>>(paths: &[P]) -> (SourceMap, Diagnostics, Vec<source::FileId>) {
     let mut sources = SourceMap::new();
     let mut diagnostics = Diagnostics::new();
     let mut encoding_errors = Vec::new();
@@ -101,33 +306,14 @@ pub fn load<P: AsRef<Path>>(paths: &[P]) -> Loaded {
         .filter_map(|d| d.primary().map(|o| o.file))
         .collect();
     diagnostics.extend(encoding_errors);
-    let mut loaded = check_sources(sources, diagnostics, &unreadable);
-    if loaded.sources.files().next().is_none() && !loaded.has_io_errors() {
-        loaded.diagnostics.push(
-            Diagnostic::error(Rule::Io, "no definition files found")
-                .help("pass definition files or a directory holding `*.toml` definition files"),
-        );
-        loaded.catalog = None;
-    }
-    loaded
-}
-
-/// Checks definitions already in memory (one source per file).
-pub fn load_sources(sources: SourceMap) -> Loaded {
-    check_sources(sources, Diagnostics::new(), &[])
-}
-
-/// Checks one definitions file held in memory; `name` is the path diagnostics show.
-pub fn load_str(name: impl Into<PathBuf>, text: impl Into<std::sync::Arc<str>>) -> Loaded {
-    let mut sources = SourceMap::new();
-    sources.add(name, text);
-    load_sources(sources)
+    (sources, diagnostics, unreadable)
 }
 
 fn check_sources(
     sources: SourceMap,
     mut diagnostics: Diagnostics,
     skip: &[source::FileId],
+    today: Date,
 ) -> Loaded {
     let mut definitions = Definitions::default();
     for (file, source) in sources.files() {
@@ -143,12 +329,16 @@ fn check_sources(
     let catalog = if unparsable {
         None
     } else {
-        check::check(&definitions, &mut diagnostics)
+        check::check_on(&definitions, &mut diagnostics, today)
     };
+    // A lock that could not be read leaves the catalog unchecked against it.
+    let catalog = catalog.filter(|_| !diagnostics.has_errors());
     Loaded {
         sources,
         diagnostics,
         catalog,
+        lock: None,
+        lock_path: None,
     }
 }
 

@@ -156,6 +156,8 @@ pub struct FieldDef {
     pub description: Option<String>,
     /// Deprecated field.
     pub deprecated: bool,
+    /// The privacy review acknowledging its latest privacy-relevant change.
+    pub privacy_reviewed: Option<String>,
     /// Where it was declared.
     pub origin: Origin,
 }

@@ -155,6 +155,8 @@ fn every_command_has_help() {
         &["check", "--help"],
         &["catalog", "--help"],
         &["definitions-schema", "--help"],
+        &["diff", "--help"],
+        &["usage", "--help"],
     ] {
         let output = eventgen(command);
         assert_eq!(output.status.code(), Some(0), "{command:?}");

@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{Checker, MAX_EVENT_TYPE_LEN, RESERVED_TOP_LEVEL, fields};
+use crate::date::Date;
 use crate::diagnostic::{Diagnostic, Rule};
 use crate::ir::{DeprecationDecl, EventDecl};
 use crate::model::{Deprecation, EventDef, Layer, LayerId};
@@ -300,39 +301,37 @@ fn check_deprecation(
             );
         }
     }
-    if let Some(sunset) = &deprecated.sunset
-        && !is_date(&sunset.value)
-    {
-        checker.error(
+    let Some(sunset) = &deprecated.sunset else {
+        return;
+    };
+    match sunset.value.parse::<Date>() {
+        Err(_) => checker.error(
             Diagnostic::error(
                 Rule::Deprecation,
                 format!("sunset `{}` is not a date", sunset.value),
             )
             .label(&sunset.origin, "expected YYYY-MM-DD")
             .help("write the sunset date as `YYYY-MM-DD`, e.g. `2027-06-30`"),
-        );
-    }
-}
-
-/// `YYYY-MM-DD` naming a real calendar day (TOML's date syntax, which checks the calendar).
-pub(crate) fn is_date(text: &str) -> bool {
-    text.len() == 10
-        && text
-            .parse::<toml::value::Datetime>()
-            .is_ok_and(|d| d.date.is_some() && d.time.is_none() && d.offset.is_none())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_date;
-
-    #[test]
-    fn dates() {
-        assert!(is_date("2027-06-30"));
-        assert!(is_date("2028-02-29"));
-        assert!(!is_date("2027-02-29"));
-        assert!(!is_date("2027-13-01"));
-        assert!(!is_date("27-06-30"));
-        assert!(!is_date("2027-06-30T10:00:00"));
+        ),
+        Ok(date) if date < checker.today => {
+            let event_type = &decl.event_type.value;
+            let stored_help = if decl.stored.as_ref().is_none_or(|s| s.value) {
+                " (its `event_types` row and stored rows stay)"
+            } else {
+                ""
+            };
+            checker.error(
+                Diagnostic::error(
+                    Rule::Sunset,
+                    format!("deprecated event `{event_type}` is past its sunset, {date}"),
+                )
+                .label(&sunset.origin, "the event had to be gone after this day")
+                .label(&decl.event_type.origin, "still defined here")
+                .help(format!(
+                    "remove `[events.\"{event_type}\"]` and every call of its `register_*` function{stored_help}, then run `eventgen generate`; or, if it must live longer, move `sunset` to a later date"
+                )),
+            );
+        }
+        Ok(_) => {}
     }
 }

@@ -93,6 +93,20 @@ fn resolve(checker: &mut Checker<'_>, decl: &FieldDecl, place: &Place<'_>) -> Fi
             .help("a named type appears whole in notifications; put telemetry-only fields on a layer or an event"),
         );
     }
+    if let Some(review) = decl
+        .privacy_reviewed
+        .as_ref()
+        .filter(|r| r.value.trim().is_empty())
+    {
+        checker.error(
+            Diagnostic::error(
+                Rule::InvalidValue,
+                format!("the privacy review of field `{}` is empty", name.value),
+            )
+            .label(&review.origin, "says nothing")
+            .help("say who reviewed the change and where, e.g. `privacy_reviewed = \"PRIV-12, 2025-03-01: hashed names may reach analytics\"`"),
+        );
+    }
     if let Some(scope) = decl.scope.as_ref().filter(|s| s.value) {
         if matches!(place, Place::Type) {
             checker.error(
@@ -151,6 +165,7 @@ fn resolve(checker: &mut Checker<'_>, decl: &FieldDecl, place: &Place<'_>) -> Fi
         column,
         description: decl.description.clone(),
         deprecated: flag(&decl.deprecated),
+        privacy_reviewed: decl.privacy_reviewed.as_ref().map(|r| r.value.clone()),
         origin: name.origin.clone(),
     }
 }

@@ -6,6 +6,7 @@
 mod catalog;
 mod enums;
 mod events;
+pub mod evolution;
 mod fields;
 mod layers;
 mod objects;
@@ -13,6 +14,7 @@ mod rust_names;
 
 use std::collections::{HashMap, HashSet};
 
+use crate::date::Date;
 use crate::diagnostic::{Diagnostic, Diagnostics, Rule};
 use crate::ir::Definitions;
 use crate::model::Catalog;
@@ -26,9 +28,20 @@ pub const MAX_EVENT_TYPE_LEN: usize = 150;
 pub const RESERVED_TOP_LEVEL: &[&str] = &["uuid", "type", "timestamp"];
 
 /// Checks `definitions`, adding every problem to `diagnostics`. Returns the catalog when
-/// no error was found (warnings allowed) in this phase or before it.
+/// no error was found (warnings allowed) in this phase or before it. Sunsets are checked
+/// against today's date.
 pub fn check(definitions: &Definitions, diagnostics: &mut Diagnostics) -> Option<Catalog> {
-    let mut checker = Checker::new(definitions, diagnostics);
+    check_on(definitions, diagnostics, Date::today())
+}
+
+/// [`check`] as of the day `today`: a deprecated event whose sunset is before it is an
+/// error.
+pub fn check_on(
+    definitions: &Definitions,
+    diagnostics: &mut Diagnostics,
+    today: Date,
+) -> Option<Catalog> {
+    let mut checker = Checker::new(definitions, diagnostics, today);
     let header = catalog::check(&mut checker);
     let enums = enums::check(&mut checker);
     let types = fields::check_types(&mut checker);
@@ -65,10 +78,12 @@ pub(crate) struct Checker<'a> {
     pub unreadable: HashSet<&'a str>,
     /// Fields whose type did not resolve (already reported): rules about their type skip them.
     pub untyped_fields: HashSet<Origin>,
+    /// The day sunsets are compared with.
+    pub today: Date,
 }
 
 impl<'a> Checker<'a> {
-    fn new(definitions: &'a Definitions, diagnostics: &'a mut Diagnostics) -> Self {
+    fn new(definitions: &'a Definitions, diagnostics: &'a mut Diagnostics, today: Date) -> Self {
         let unreadable = definitions.unreadable.iter().map(String::as_str).collect();
         let mut checker = Checker {
             definitions,
@@ -78,6 +93,7 @@ impl<'a> Checker<'a> {
             layer_index: HashMap::new(),
             unreadable,
             untyped_fields: HashSet::new(),
+            today,
         };
         checker.enum_index = checker.index("enum", definitions.enums.iter().map(|e| &e.name));
         checker.type_index = checker.index("type", definitions.types.iter().map(|t| &t.name));

@@ -11,24 +11,26 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
-use crate::format_schema;
 use crate::lock::{self, Lock};
 use crate::model::Catalog;
+use crate::{evolution, format_schema};
 
 /// Where `eventgen generate` writes the catalog's Markdown docs, relative to the root.
 pub const DOCS_PATH: &str = "docs/events.md";
 
 /// What `eventgen generate` produces for a catalog, paths relative to the repository
 /// root: the migrations (given what `lock` says was emitted before) and the updated lock
-/// in `definitions_dir`, the JSON Schemas, the docs, the definitions-format schema beside
-/// the definitions, and the Rust module when `rust_out` is given.
+/// in `definitions_dir` (which also records every event's payloads, see
+/// [`crate::evolution::record`]), the JSON Schemas, the docs, the definitions-format schema
+/// beside the definitions, and the Rust module when `rust_out` is given.
 pub fn outputs(
     catalog: &Catalog,
     definitions_dir: &Path,
     lock: Option<&Lock>,
     rust_out: Option<&Path>,
 ) -> Result<Outputs, Vec<Diagnostic>> {
-    let migrations = sql::migrations(catalog, lock)?;
+    let mut migrations = sql::migrations(catalog, lock)?;
+    evolution::record(&mut migrations.lock, catalog);
     let mut outputs = Outputs::default();
     outputs.files.extend(migrations.files);
     outputs.push(GeneratedFile::new(

@@ -317,7 +317,8 @@ fn check_runtime(lock: &Lock, errors: &mut Vec<Diagnostic>) {
     }
 }
 
-/// A stored event type emitted before must still be a stored event, or be deprecated.
+/// A stored event type emitted before must still be a stored event, or be deprecated; it
+/// may leave the catalog once the lock records it as deprecated (its row stays).
 fn check_events(catalog: &Catalog, lock: &Lock, errors: &mut Vec<Diagnostic>) {
     let by_type: HashMap<&str, &EventDef> = catalog
         .events
@@ -327,6 +328,13 @@ fn check_events(catalog: &Catalog, lock: &Lock, errors: &mut Vec<Diagnostic>) {
     for (event_type, locked) in &lock.events {
         let event = by_type.get(event_type.as_str()).copied();
         if event.is_some_and(|e| e.stored || e.deprecated.is_some()) {
+            continue;
+        }
+        let deprecated_before = lock
+            .payloads
+            .get(event_type)
+            .is_some_and(|p| p.deprecated.is_some());
+        if event.is_none() && deprecated_before {
             continue;
         }
         let added = describe_migration(lock, locked.migration);
@@ -346,7 +354,7 @@ fn check_events(catalog: &Catalog, lock: &Lock, errors: &mut Vec<Diagnostic>) {
                 format!("stored event `{event_type}`, added by {added}, was removed"),
             )
             .help(format!(
-                "an emitted event type cannot be removed, only deprecated (its `event_types` row stays): restore `[events.\"{event_type}\"]` with `deprecated = {{ since = \"...\", note = \"...\" }}`"
+                "an emitted event type is deprecated before it is removed (its `event_types` row stays): restore `[events.\"{event_type}\"]` with `deprecated = {{ since = \"...\", note = \"...\" }}` and run `eventgen generate` before removing it"
             )),
         };
         errors.push(diagnostic);

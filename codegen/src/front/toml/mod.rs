@@ -251,6 +251,7 @@ impl Reader<'_> {
                 column: raw.column.map(|v| self.loc(v)),
                 description: raw.description,
                 deprecated: raw.deprecated.map(|v| self.loc(v)),
+                privacy_reviewed: raw.privacy_reviewed.map(|v| self.loc(v)),
             });
         }
         fields

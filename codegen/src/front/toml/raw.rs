@@ -189,4 +189,9 @@ pub struct RawField {
     pub description: Option<String>,
     /// Marks the field deprecated in rustdoc and schemas.
     pub deprecated: Option<Sp<bool>>,
+    /// Acknowledges a privacy-relevant change to this field (more of it reaches telemetry,
+    /// or it is no longer sensitive): who reviewed it and where, e.g.
+    /// `"PRIV-12, 2025-03-01: hashed names may reach analytics"`. Needed once per change:
+    /// after `eventgen generate` the lock records it, and a later change needs a new text.
+    pub privacy_reviewed: Option<Sp<String>>,
 }

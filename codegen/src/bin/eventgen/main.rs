@@ -1,6 +1,12 @@
-//! `eventgen`: check event definitions, show the catalog, and generate from it.
+//! `eventgen`: check event definitions, show the catalog, generate from it, and gate its
+//! evolution.
 //!
-//! Exit codes: 0 success (warnings allowed), 1 the definitions have errors, 2 usage or I/O error.
+//! Exit codes: 0 success (warnings allowed), 1 the definitions have errors (or, for
+//! `diff` and `usage --deny-unused`, a blocking change or an unused event), 2 usage or I/O
+//! error.
+
+mod diff;
+mod usage;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -9,7 +15,6 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use event_codegen::catalog_view::CatalogView;
 use event_codegen::diagnostic::{Diagnostics, Style, render};
-use event_codegen::lock::{self, Lock};
 use event_codegen::{Loaded, format_schema, generate, load};
 
 /// Event definitions in, everything a service needs out.
@@ -23,6 +28,11 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check definitions and report every problem with its place in the source.
+    ///
+    /// Besides the definitions' own rules, compares them with `eventgen.lock` beside them
+    /// (a breaking change needs a version bump, a privacy-relevant change a
+    /// `privacy_reviewed`, an event a deprecation before it is removed) and checks sunsets
+    /// against today's date.
     ///
     /// Exits 0 when there are no errors (warnings are printed), 1 when there are, and 2
     /// when a file cannot be read.
@@ -56,6 +66,51 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// List what changed since a lock, classified as additive, breaking,
+    /// privacy-relevant, deprecation or compatible, and which changes are blocking.
+    ///
+    /// A breaking change blocks until the event's `version` is bumped, a privacy-relevant
+    /// one until the field has a new `privacy_reviewed`, a removed event unless it was
+    /// deprecated. Changes go to standard output, the diagnostics of blocking ones to
+    /// standard error.
+    ///
+    /// Exits 0 when no change is blocking, 1 when one is (or the definitions have errors),
+    /// and 2 when a file, the lock or the git revision cannot be read.
+    Diff {
+        /// The definitions directory.
+        #[arg(long, default_value = "definitions")]
+        definitions: PathBuf,
+        /// A lock file, or a git revision (`HEAD`, `origin/main`) whose lock beside the
+        /// definitions to read. Default: the lock beside the definitions.
+        #[arg(long, value_name = "LOCK_FILE_OR_GIT_REV")]
+        against: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// List the stored events whose `register_<event>_event` function no Rust source uses.
+    ///
+    /// Sources are parsed whole; calls, functions passed as values, method calls and macro
+    /// arguments count, comments, strings and `use` lines do not.
+    ///
+    /// Exits 0, or 1 with `--deny-unused` when a stored event that is not deprecated is
+    /// never registered (or the definitions have errors), and 2 when a source cannot be
+    /// read or parsed.
+    Usage {
+        /// Rust files or directories (searched recursively, skipping `target` and hidden
+        /// directories).
+        #[arg(long = "src", value_name = "PATH", required = true, num_args = 1..)]
+        sources: Vec<PathBuf>,
+        /// The definitions directory.
+        #[arg(long, default_value = "definitions")]
+        definitions: PathBuf,
+        /// Exit 1 when a stored event that is not deprecated is never registered.
+        #[arg(long)]
+        deny_unused: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
     /// Print the JSON Schema of the definitions format (for editors, via `#:schema`).
     DefinitionsSchema {
         /// Write it to this file instead of standard output.
@@ -72,7 +127,17 @@ enum Format {
     Json,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    /// Text for people.
+    Text,
+    /// JSON for programs.
+    Json,
+}
+
 const DEFINITION_ERRORS: u8 = 1;
+/// A blocking change (`diff`) or an unused event (`usage --deny-unused`).
+const BLOCKING: u8 = 1;
 const USAGE_OR_IO: u8 = 2;
 
 fn main() -> ExitCode {
@@ -108,6 +173,17 @@ fn main() -> ExitCode {
             rust_out,
             check,
         } => generate(&definitions, rust_out.as_deref(), check),
+        Command::Diff {
+            definitions,
+            against,
+            format,
+        } => diff::run(&definitions, against.as_deref(), format),
+        Command::Usage {
+            sources,
+            definitions,
+            deny_unused,
+            format,
+        } => usage::run(&definitions, &sources, deny_unused, format),
         Command::DefinitionsSchema { output } => {
             let schema = format_schema::definitions_schema();
             match output {
@@ -129,13 +205,7 @@ fn generate(definitions: &Path, rust_out: Option<&Path>, check: bool) -> ExitCod
     let Some(catalog) = loaded.catalog.take() else {
         return ExitCode::from(exit_code(&loaded));
     };
-    let lock = match Lock::read(&definitions.join(lock::FILE_NAME)) {
-        Ok(lock) => lock,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::from(DEFINITION_ERRORS);
-        }
-    };
+    let lock = loaded.lock.take();
     let outputs = match generate::outputs(&catalog, definitions, lock.as_ref(), rust_out) {
         Ok(outputs) => outputs,
         Err(problems) => {
@@ -192,7 +262,11 @@ fn generate(definitions: &Path, rust_out: Option<&Path>, check: bool) -> ExitCod
 
 /// Loads definitions and prints their diagnostics to standard error.
 fn load_and_report(paths: &[PathBuf]) -> Loaded {
-    let loaded = load(paths);
+    report(load(paths))
+}
+
+/// Prints the diagnostics of `loaded` to standard error.
+fn report(loaded: Loaded) -> Loaded {
     if !loaded.diagnostics.is_empty() {
         let style = Style::detect(std::io::stderr().is_terminal());
         eprint!("{}", loaded.render(style));
