@@ -6,15 +6,35 @@
 //! [`TelemetryKey`], and names its analytics events with [`UnknownEventType`] errors.
 //! [`schema`] holds the SQL of the runtime's own tables, which generated migrations embed.
 //!
-//! The outbox store, the delivery worker, webhook signing and the analytics sink arrive
-//! with their own issue; the interfaces here are the ones they implement.
+//! With the `store` feature (on by default), [`store::Store`] is the transactional outbox
+//! on SQLite or PostgreSQL: it records events and their deliveries in the caller's
+//! transaction, manages subscribers, and hands due deliveries to the [`worker::Worker`],
+//! which sends them through a [`worker::Deliverer`] (the HTTP senders).
+//!
+//! ```no_run
+//! # async fn example(event: &dyn event_runtime::StoredEvent) -> Result<(), Box<dyn std::error::Error>> {
+//! use event_runtime::Recorder as _;
+//! use event_runtime::store::Store;
+//!
+//! let store = Store::connect("sqlite:events.db").await?;
+//! let mut tx = store.begin().await?;
+//! // Generated code: register_project_created_event(&mut tx, &event).await?;
+//! tx.record(event).await?;
+//! tx.commit().await?; // wakes the workers of this process
+//! # Ok(())
+//! # }
+//! ```
 
 mod analytics;
 mod outcome;
 mod record;
 mod row;
 pub mod schema;
+pub mod secret;
+#[cfg(feature = "store")]
+pub mod store;
 mod telemetry;
+pub mod worker;
 
 pub use analytics::{InvalidEnumValue, UnknownEventType};
 pub use outcome::{Attempt, Outcome};
