@@ -125,11 +125,12 @@ struct Held {
 }
 
 impl<D: Deliverer> Worker<D> {
-    /// A worker with the default configuration.
-    pub fn new(store: Store, deliverer: impl Into<Arc<D>>) -> Self {
+    /// A worker with the default configuration. The deliverer is shared, so that several
+    /// workers can send through one.
+    pub fn new(store: Store, deliverer: Arc<D>) -> Self {
         Worker {
             store,
-            deliverer: deliverer.into(),
+            deliverer,
             config: WorkerConfig::default(),
         }
     }
