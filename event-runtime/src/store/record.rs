@@ -1,15 +1,17 @@
 //! Recording events and their deliveries in the caller's transaction (the transactional
 //! outbox): the `Recorder` of generated `register_<type>_event` functions.
 //!
-//! One event costs three statements: its row, the subscriptions of its type, and one
-//! multi-row insert of its deliveries. A batch costs one insert per set of non-NULL
-//! columns, one lookup for all its types, and multi-row inserts of all deliveries.
+//! One event costs three statements on SQLite: its row, the subscriptions of its type,
+//! and one multi-row insert of its deliveries; two on PostgreSQL, where the lookup rides
+//! on the event's insert (a data-modifying `WITH`). A batch costs one insert per set of
+//! non-NULL columns, one lookup for all its types, and multi-row inserts of all
+//! deliveries.
 
 use std::collections::{BTreeSet, HashMap};
 
 use uuid::Uuid;
 
-use super::sql::{Conn, MAX_PARAMS, Sql, Value};
+use super::sql::{Conn, MAX_PARAMS, Row, Sql, Value};
 use super::{NOTIFY_CHANNEL, Store, StoreError, WriteTx};
 use crate::{ColumnValue, EventId, Recorder, StoredEvent};
 
@@ -137,9 +139,7 @@ async fn record(
     if events.is_empty() {
         return Ok(Vec::new());
     }
-    insert_events(conn, events).await?;
-
-    let targets = subscriptions(conn, events).await?;
+    let targets = insert_events(conn, events).await?;
     let telemetry = store.config().telemetry.as_ref();
     // Payloads are computed once per event and kind, only when someone receives them.
     let mut payloads: Vec<String> = Vec::new();
@@ -198,9 +198,14 @@ fn matches(scope: &[(String, String)], scopes: &[(&'static str, String)]) -> boo
         .all(|(column, value)| scopes.iter().any(|(c, v)| c == column && v == value))
 }
 
-/// Inserts the `events` rows: one multi-row insert per set of non-NULL columns (NULL
-/// columns are left out rather than bound, so that no untyped NULL meets a typed column).
-async fn insert_events(conn: &mut Conn<'_>, events: &[&dyn StoredEvent]) -> Result<(), StoreError> {
+/// Inserts the `events` rows, one multi-row insert per set of non-NULL columns (NULL
+/// columns are left out rather than bound, so that no untyped NULL meets a typed column),
+/// and looks up the subscriptions to their types: on PostgreSQL in the last insert's
+/// statement, saving a round trip.
+async fn insert_events(
+    conn: &mut Conn<'_>,
+    events: &[&dyn StoredEvent],
+) -> Result<HashMap<String, Vec<Target>>, StoreError> {
     let mut rows = Vec::with_capacity(events.len());
     for &event in events {
         let columns: Vec<(&'static str, ColumnValue<'_>)> = event
@@ -219,10 +224,25 @@ async fn insert_events(conn: &mut Conn<'_>, events: &[&dyn StoredEvent]) -> Resu
             None => groups.push((names, vec![index])),
         }
     }
+    let types: BTreeSet<&str> = events.iter().map(|e| e.event_type()).collect();
+    let mut remaining = groups
+        .iter()
+        .map(|(names, members)| {
+            members
+                .len()
+                .div_ceil((MAX_PARAMS / (names.len() + 3)).max(1))
+        })
+        .sum::<usize>();
     for (names, members) in &groups {
         let per_row = names.len() + 3;
         for chunk in members.chunks((MAX_PARAMS / per_row).max(1)) {
-            let mut sql = Sql::new(conn, r#"INSERT INTO "events" ("uuid", "type", "timestamp""#);
+            remaining -= 1;
+            let lookup = remaining == 0 && conn.is_postgres();
+            let mut sql = Sql::new(conn, "");
+            if lookup {
+                sql.push(r#"WITH "recorded" AS ("#);
+            }
+            sql.push(r#"INSERT INTO "events" ("uuid", "type", "timestamp""#);
             for name in names {
                 sql.push(", ").push(&quote(name));
             }
@@ -241,10 +261,17 @@ async fn insert_events(conn: &mut Conn<'_>, events: &[&dyn StoredEvent]) -> Resu
                 .chain(columns.iter().map(|(_, value)| column_value(value)));
                 sql.list(values);
             }
+            if lookup {
+                sql.push(r#" RETURNING 1) "#);
+                subscriptions_query(&mut sql, &types);
+                return targets(sql.fetch_all(conn).await?);
+            }
             sql.execute(conn).await?;
         }
     }
-    Ok(())
+    let mut sql = Sql::new(conn, "");
+    subscriptions_query(&mut sql, &types);
+    targets(sql.fetch_all(conn).await?)
 }
 
 /// A column value as a bound value.
@@ -266,21 +293,20 @@ fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// The subscriptions of enabled subscribers to the events' types, by event type.
-async fn subscriptions(
-    conn: &mut Conn<'_>,
-    events: &[&dyn StoredEvent],
-) -> Result<HashMap<String, Vec<Target>>, StoreError> {
-    let types: BTreeSet<&str> = events.iter().map(|e| e.event_type()).collect();
-    let mut sql = Sql::new(
-        conn,
+/// Appends the lookup of the subscriptions of enabled subscribers to `types`.
+fn subscriptions_query<'a>(sql: &mut Sql<'a>, types: &BTreeSet<&'a str>) {
+    sql.push(
         r#"SELECT s."event_type", s."subscriber_uuid", s."scope", sub."kind"
            FROM "subscriptions" s JOIN "subscribers" sub ON sub."uuid" = s."subscriber_uuid"
            WHERE sub."enabled" AND s."event_type" IN "#,
     );
-    sql.list(types.into_iter().map(Value::Text));
+    sql.list(types.iter().map(|t| Value::Text(t)));
+}
+
+/// The subscriptions looked up, by event type.
+fn targets(rows: Vec<Row>) -> Result<HashMap<String, Vec<Target>>, StoreError> {
     let mut targets: HashMap<String, Vec<Target>> = HashMap::new();
-    for row in sql.fetch_all(conn).await? {
+    for row in rows {
         let scope = row.text("scope")?;
         let target = Target {
             event_type: row.text("event_type")?,
