@@ -267,9 +267,11 @@ fn the_first_generation_writes_the_runtime_then_the_catalog() {
         paths(&migrations.files),
         [
             "migrations/postgres/0001_eventgen_base.sql",
-            "migrations/postgres/0002_shop_demo.sql",
+            "migrations/postgres/0002_eventgen_outbox.sql",
+            "migrations/postgres/0003_shop_demo.sql",
             "migrations/sqlite/0001_eventgen_base.sql",
-            "migrations/sqlite/0002_shop_demo.sql",
+            "migrations/sqlite/0002_eventgen_outbox.sql",
+            "migrations/sqlite/0003_shop_demo.sql",
         ]
     );
     for file in &migrations.files {
@@ -280,10 +282,13 @@ fn the_first_generation_writes_the_runtime_then_the_catalog() {
             file.path.display()
         );
     }
-    // The runtime's SQL, verbatim.
-    let runtime = &event_runtime::schema::MIGRATIONS[0];
-    assert!(migrations.files[0].contents.ends_with(runtime.postgres));
-    assert!(migrations.files[2].contents.ends_with(runtime.sqlite));
+    // The runtime's SQL, verbatim, in order.
+    let runtime = event_runtime::schema::MIGRATIONS;
+    assert_eq!(runtime.len(), 2);
+    for (i, migration) in runtime.iter().enumerate() {
+        assert!(migrations.files[i].contents.ends_with(migration.postgres));
+        assert!(migrations.files[3 + i].contents.ends_with(migration.sqlite));
+    }
 
     insta::with_settings!({ snapshot_path => "snapshots/migrations", prepend_module_to_snapshot => false }, {
         for file in &migrations.files {
@@ -332,8 +337,9 @@ fn columns_are_those_of_stored_events() {
             "shop:updated"
         ]
     );
-    assert!(lock.events.values().all(|e| e.migration == 2));
+    assert!(lock.events.values().all(|e| e.migration == 3));
     assert_eq!(lock.runtime["base"].migration, 1);
+    assert_eq!(lock.runtime["outbox"].migration, 2);
 }
 
 #[test]
@@ -349,7 +355,7 @@ fn nothing_new_writes_nothing() {
 fn event_types_follow_declaration_order() {
     let loaded = load(FIXTURE);
     let migrations = generate(&loaded, None);
-    let sqlite = &migrations.files[3].contents;
+    let sqlite = &migrations.files[5].contents;
     let inserts: Vec<&str> = sqlite.lines().filter(|l| l.starts_with("INSERT")).collect();
     assert_eq!(
         inserts,
@@ -381,7 +387,7 @@ async fn the_fixture_applies_to_sqlite() {
     let mut conn = sqlite().await;
     let migrator = migrator(&root, sql::Backend::Sqlite).await;
     migrator.run(&mut conn).await.expect("the migrations apply");
-    assert_eq!(applied_count(&mut conn).await, 2);
+    assert_eq!(applied_count(&mut conn).await, 3);
     // Applying again is a no-op.
     migrator
         .run(&mut conn)
@@ -477,7 +483,7 @@ fn evolve(name: &str) -> Evolution {
 
     assert_eq!(Lock::read(&lock_path).expect("no lock yet"), None);
     let first = generate(&reference, None);
-    assert_eq!(first.files.len(), 4, "{:?}", paths(&first.files));
+    assert_eq!(first.files.len(), 6, "{:?}", paths(&first.files));
     write(&root, &first.files);
     write(
         &root,
@@ -497,8 +503,8 @@ fn evolve(name: &str) -> Evolution {
     assert_eq!(
         paths(&second.files),
         [
-            "migrations/postgres/0003_orchest.sql",
-            "migrations/sqlite/0003_orchest.sql",
+            "migrations/postgres/0004_orchest.sql",
+            "migrations/sqlite/0004_orchest.sql",
         ]
     );
     for file in &second.files {
@@ -524,7 +530,7 @@ fn evolve(name: &str) -> Evolution {
     let after = snapshot_dir(&root.join(sql::DIR));
     let unchanged: Vec<_> = after
         .iter()
-        .filter(|(path, _)| !path.contains("0003_"))
+        .filter(|(path, _)| !path.contains("0004_"))
         .cloned()
         .collect();
     assert_eq!(
@@ -569,11 +575,16 @@ fn editing_the_reference_catalog_adds_exactly_one_migration() {
             .iter()
             .map(|m| (m.number, m.name.as_str()))
             .collect::<Vec<_>>(),
-        [(1, "eventgen_base"), (2, "orchest"), (3, "orchest")]
+        [
+            (1, "eventgen_base"),
+            (2, "eventgen_outbox"),
+            (3, "orchest"),
+            (4, "orchest")
+        ]
     );
-    assert_eq!(lock.events["project:pipeline:renamed"].migration, 3);
-    assert_eq!(lock.events["project:created"].migration, 2);
-    assert_eq!(lock.columns["previous_name"].migration, 3);
+    assert_eq!(lock.events["project:pipeline:renamed"].migration, 4);
+    assert_eq!(lock.events["project:created"].migration, 3);
+    assert_eq!(lock.columns["previous_name"].migration, 4);
     assert_eq!(lock.events.len(), 59);
     let _ = std::fs::remove_dir_all(&evolution.root);
 }
@@ -588,7 +599,7 @@ async fn the_evolving_reference_applies_to_sqlite() {
         .run(&mut conn)
         .await
         .expect("the first generation applies");
-    assert_eq!(applied_count(&mut conn).await, 2);
+    assert_eq!(applied_count(&mut conn).await, 3);
     let event_types: i64 = sqlx::query_scalar(r#"SELECT COUNT(*) FROM "event_types""#)
         .fetch_one(&mut conn)
         .await
@@ -602,7 +613,7 @@ async fn the_evolving_reference_applies_to_sqlite() {
         .expect("the second generation applies on top");
     assert_eq!(
         applied_count(&mut conn).await,
-        3,
+        4,
         "only the new migration ran"
     );
     sqlx::query(
@@ -621,7 +632,7 @@ async fn the_evolving_reference_applies_to_sqlite() {
         .run(&mut fresh)
         .await
         .expect("the whole directory applies");
-    assert_eq!(applied_count(&mut fresh).await, 3);
+    assert_eq!(applied_count(&mut fresh).await, 4);
     let _ = std::fs::remove_dir_all(&evolution.root);
 }
 
@@ -641,7 +652,7 @@ async fn the_evolving_reference_applies_to_postgres() {
                 .fetch_all(&pool)
                 .await
                 .expect("list the applied migrations");
-        assert_eq!(applied, [1, 2, 3]);
+        assert_eq!(applied, [1, 2, 3, 4]);
         let event_types: i64 = sqlx::query_scalar(r#"SELECT COUNT(*) FROM "event_types""#)
             .fetch_one(&pool)
             .await
@@ -683,7 +694,7 @@ fn removing_an_emitted_event_is_an_error() {
         error.message
     );
     assert!(
-        error.message.contains("`0002_shop_demo.sql`"),
+        error.message.contains("`0003_shop_demo.sql`"),
         "{}",
         error.message
     );

@@ -6,23 +6,49 @@
 //! [`TelemetryKey`], and names its analytics events with [`UnknownEventType`] errors.
 //! [`schema`] holds the SQL of the runtime's own tables, which generated migrations embed.
 //!
-//! Delivery speaks HTTP through [`webhook::WebhookSender`] (Standard Webhooks signatures,
-//! an address policy against SSRF) and [`analytics_sink::AnalyticsSender`] (PostHog-style
-//! batches); both report an [`Attempt`]. [`relay`] checks events that front ends post.
+//! With the `store` feature (on by default), [`store::Store`] is the transactional outbox
+//! on SQLite or PostgreSQL: it records events and their deliveries in the caller's
+//! transaction, manages subscribers, and hands due deliveries to the [`worker::Worker`],
+//! which sends them through a [`worker::Deliverer`] (the HTTP senders).
+//!
+//! ```no_run
+//! # async fn example(event: &dyn event_runtime::StoredEvent) -> Result<(), Box<dyn std::error::Error>> {
+//! use event_runtime::Recorder as _;
+//! use event_runtime::store::Store;
+//!
+//! let store = Store::connect("sqlite:events.db").await?;
+//! let mut tx = store.begin().await?;
+//! // Generated code: register_project_created_event(&mut tx, &event).await?;
+//! tx.record(event).await?;
+//! tx.commit().await?; // wakes the workers of this process
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! With the `http` feature (on by default), delivery speaks HTTP through
+//! `webhook::WebhookSender` (Standard Webhooks signatures, an address policy against SSRF)
+//! and `analytics_sink::AnalyticsSender` (PostHog-style batches); both report an
+//! [`Attempt`]. With the `relay` feature, `relay` checks the events front ends post.
 
 mod analytics;
+#[cfg(feature = "http")]
 pub mod analytics_sink;
 #[doc(hidden)]
 pub mod column;
 mod outcome;
 pub mod payload;
 mod record;
+#[cfg(feature = "relay")]
 pub mod relay;
 mod row;
 pub mod schema;
-mod secret;
+pub mod secret;
+#[cfg(feature = "store")]
+pub mod store;
 mod telemetry;
+#[cfg(feature = "http")]
 mod transport;
+#[cfg(feature = "http")]
 pub mod webhook;
 pub mod worker;
 
@@ -34,6 +60,7 @@ pub use row::load;
 pub use row::{EventRow, LoadError};
 pub use secret::{InvalidSecret, Secret};
 pub use telemetry::TelemetryKey;
+#[cfg(feature = "http")]
 pub use transport::ClientError;
 
 pub use uuid::Uuid;

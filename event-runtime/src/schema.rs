@@ -1,7 +1,7 @@
 //! The SQL of the runtime's own tables, for SQLite and PostgreSQL.
 //!
-//! The runtime owns these tables (`event_types`, `events`, and later the delivery
-//! tables); a catalog only adds rows of `event_types` and columns of `events`. The code
+//! The runtime owns these tables (`event_types`, `events`, and the outbox's `subscribers`,
+//! `subscriptions`, `deliveries` and `delivery_attempts`); a catalog only adds rows of `event_types` and columns of `events`. The code
 //! generator embeds these migrations verbatim at the start of a catalog's migration
 //! directory, so the schema the runtime reads and the one the migrations create never
 //! disagree.
@@ -29,11 +29,22 @@ pub struct RuntimeMigration {
 /// - `base`: `event_types` (`name`, the event type, at most 150 characters) and `events`
 ///   (`uuid`, `type` referencing `event_types`, `timestamp`), with an index on
 ///   `(type, timestamp)`.
-pub const MIGRATIONS: &[RuntimeMigration] = &[RuntimeMigration {
-    name: "base",
-    sqlite: include_str!("../sql/sqlite/0001_base.sql"),
-    postgres: include_str!("../sql/postgres/0001_base.sql"),
-}];
+/// - `outbox`: `subscribers` (webhooks and the one analytics subscriber, with their
+///   secrets and enabled state), `subscriptions` (subscriber, exact event type, scope),
+///   `deliveries` (the outbox: one row per event and subscriber until delivered, or dead)
+///   and `delivery_attempts` (the log of every attempt).
+pub const MIGRATIONS: &[RuntimeMigration] = &[
+    RuntimeMigration {
+        name: "base",
+        sqlite: include_str!("../sql/sqlite/0001_base.sql"),
+        postgres: include_str!("../sql/postgres/0001_base.sql"),
+    },
+    RuntimeMigration {
+        name: "outbox",
+        sqlite: include_str!("../sql/sqlite/0002_outbox.sql"),
+        postgres: include_str!("../sql/postgres/0002_outbox.sql"),
+    },
+];
 
 /// The longest event type the `event_types` table holds (`VARCHAR(150)` on PostgreSQL).
 pub const MAX_EVENT_TYPE_LEN: usize = 150;

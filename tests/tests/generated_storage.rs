@@ -1,6 +1,10 @@
-//! Generated storage code: `register_<type>_event` hands the event to the runtime's
-//! recorder, its columns and scopes are what the catalog declares, and a row of `events`
-//! loads back into the same typed event by its exact type.
+//! Generated storage code: `register_<type>_event` records the event and its deliveries
+//! through the runtime's store (on SQLite and PostgreSQL, with the committed migrations of
+//! `definitions/`), its columns and scopes are what the catalog declares, and a row of
+//! `events` loads back into the same typed event by its exact type.
+//!
+//! PostgreSQL tests connect through `EVENTGEN_TEST_POSTGRES_URL` and run in a database of
+//! their own; without it they are skipped, except on CI (`CI=true`), where they fail.
 
 use std::collections::HashMap;
 
@@ -12,7 +16,8 @@ use event_runtime::{
 use workspace_tests::events::*;
 use workspace_tests::samples::at;
 
-/// A recorder that keeps what it was given, as the outbox store will insert it.
+/// A recorder that keeps what it was given in memory, so that rows can be edited and
+/// loaded back without a database.
 #[derive(Default)]
 struct MemoryRecorder {
     rows: Vec<Row>,
@@ -268,4 +273,228 @@ fn loading_dispatches_on_the_exact_type_and_reports_what_is_wrong() {
         matches!(Event::from_row(&row), Err(LoadError::UnknownEventType(_))),
         "analytics-only events are never rows"
     );
+}
+
+// ---- the real store ---------------------------------------------------------------------
+
+mod store {
+    use std::path::Path;
+    use std::str::FromStr;
+    use std::time::Duration;
+
+    use event_runtime::store::{NewWebhook, Scope, Store, StoreConfig, SubscriberKind};
+    use event_runtime::{StoredEvent, TelemetryEvent, TelemetryKey};
+    use sqlx::migrate::Migrator;
+    use sqlx::postgres::{PgConnectOptions, PgConnection};
+    use sqlx::{AssertSqlSafe, Connection, Row};
+    use workspace_tests::events::*;
+    use workspace_tests::samples::{id, one_off_run_failed};
+
+    const POSTGRES_URL: &str = "EVENTGEN_TEST_POSTGRES_URL";
+
+    fn config() -> StoreConfig {
+        StoreConfig::default().telemetry(TelemetryKey::new(b"k".to_vec()))
+    }
+
+    async fn migrator(backend: &str) -> Migrator {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../migrations")
+            .join(backend);
+        Migrator::new(dir.as_path())
+            .await
+            .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+    }
+
+    /// The stored event types of the generated catalog.
+    fn stored_types() -> impl Iterator<Item = &'static str> {
+        AnalyticsEvent::ALL
+            .iter()
+            .filter(|e| e.is_stored())
+            .map(|e| e.as_str())
+    }
+
+    /// Records the sample through the generated function and checks the event row, the
+    /// deliveries and their payloads.
+    async fn scenario(store: Store) {
+        store
+            .check_event_types(stored_types())
+            .await
+            .expect("the migrations hold the catalog's event types");
+        let event = one_off_run_failed();
+        let failed = ProjectOneOffJobPipelineRunFailed::TYPE;
+        let in_job = store
+            .create_webhook(NewWebhook::new("in-job", "https://a.example/"))
+            .await
+            .expect("create")
+            .subscriber
+            .uuid;
+        store
+            .subscribe(
+                in_job,
+                failed,
+                Scope::global()
+                    .with("project_uuid", id(1))
+                    .with("job_uuid", id(2)),
+            )
+            .await
+            .expect("subscribe");
+        let other_job = store
+            .create_webhook(NewWebhook::new("other-job", "https://b.example/"))
+            .await
+            .expect("create")
+            .subscriber
+            .uuid;
+        store
+            .subscribe(
+                other_job,
+                failed,
+                Scope::global()
+                    .with("project_uuid", id(1))
+                    .with("job_uuid", id(99)),
+            )
+            .await
+            .expect("subscribe");
+        store
+            .ensure_analytics_subscriber("analytics", stored_types())
+            .await
+            .expect("the analytics subscriber");
+
+        let mut tx = store.begin().await.expect("begin");
+        let recorded = register_project_one_off_job_pipeline_run_failed_event(&mut tx, &event)
+            .await
+            .expect("recorded");
+        tx.commit().await.expect("commit");
+        assert_eq!(recorded.0, event.uuid);
+
+        let (job_status, total_runs, run_uuid, number) = match (
+            store.sqlite_pool(),
+            store.postgres_pool(),
+        ) {
+            (Some(pool), _) => {
+                let row = sqlx::query(r#"SELECT "job_status", "job_total_runs", "pipeline_run_uuid", "pipeline_run_number" FROM "events""#)
+                    .fetch_one(pool)
+                    .await
+                    .expect("the event row");
+                (
+                    row.get::<String, _>(0),
+                    row.get::<i64, _>(1),
+                    row.get::<String, _>(2),
+                    row.get::<Option<i64>, _>(3),
+                )
+            }
+            (_, Some(pool)) => {
+                let row = sqlx::query(r#"SELECT "job_status", "job_total_runs", "pipeline_run_uuid"::text, "pipeline_run_number" FROM "events""#)
+                    .fetch_one(pool)
+                    .await
+                    .expect("the event row");
+                (
+                    row.get::<String, _>(0),
+                    row.get::<i64, _>(1),
+                    row.get::<String, _>(2),
+                    row.get::<Option<i64>, _>(3),
+                )
+            }
+            _ => unreachable!("a store has a pool"),
+        };
+        assert_eq!(job_status, "STARTED");
+        assert_eq!(total_runs, 4);
+        assert_eq!(run_uuid, id(3).to_string());
+        assert_eq!(number, Some(2));
+
+        let claim = store
+            .claim("test", 10, Duration::from_secs(60))
+            .await
+            .expect("claim");
+        let mut names: Vec<&str> = claim
+            .deliveries
+            .iter()
+            .map(|d| d.target.name.as_str())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["analytics", "in-job"],
+            "scoped to the event's project and job"
+        );
+        for delivery in &claim.deliveries {
+            let expected = match delivery.target.kind {
+                SubscriberKind::Analytics => event
+                    .telemetry_json(&TelemetryKey::new(b"k".to_vec()))
+                    .expect("JSON"),
+                SubscriberKind::Webhook => event.notification_json().expect("JSON"),
+            };
+            assert_eq!(delivery.payload, expected);
+            assert_eq!(delivery.event_timestamp, event.timestamp);
+        }
+        assert!(
+            !claim
+                .deliveries
+                .iter()
+                .any(|d| d.payload.contains("Secret project")
+                    && d.target.kind == SubscriberKind::Analytics)
+        );
+    }
+
+    #[tokio::test]
+    async fn register_records_into_the_sqlite_store() {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("generated-storage-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create a directory");
+        let url = format!("sqlite:{}", dir.join("events.db").display());
+        let store = Store::connect_with(&url, config()).await.expect("open");
+        store
+            .migrate(&migrator("sqlite").await)
+            .await
+            .expect("migrate");
+        let outcome = tokio::spawn(scenario(store.clone())).await;
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+        if let Err(error) = outcome {
+            std::panic::resume_unwind(error.into_panic());
+        }
+    }
+
+    #[tokio::test]
+    async fn register_records_into_the_postgres_store() {
+        let url = match std::env::var(POSTGRES_URL) {
+            Ok(url) if !url.is_empty() => url,
+            _ => {
+                assert!(
+                    std::env::var("CI").map_or(true, |v| v != "true"),
+                    "{POSTGRES_URL} is not set, and PostgreSQL tests do not skip on CI"
+                );
+                eprintln!("PostgreSQL tests skipped: set {POSTGRES_URL}");
+                return;
+            }
+        };
+        let admin = PgConnectOptions::from_str(&url).expect("a PostgreSQL URL");
+        let name = format!("eventgen_generated_{}", std::process::id());
+        let mut conn = PgConnection::connect_with(&admin).await.expect("connect");
+        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut conn)
+            .await
+            .expect("create a database");
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(4)
+            .connect_with(admin.clone().database(&name))
+            .await
+            .expect("connect to it");
+        let store = Store::from_postgres_pool(pool, config());
+        store
+            .migrate(&migrator("postgres").await)
+            .await
+            .expect("migrate");
+        let outcome = tokio::spawn(scenario(store.clone())).await;
+        store.close().await;
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+        )))
+        .execute(&mut conn)
+        .await
+        .expect("drop the database");
+        if let Err(error) = outcome {
+            std::panic::resume_unwind(error.into_panic());
+        }
+    }
 }

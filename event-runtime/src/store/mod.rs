@@ -1,0 +1,315 @@
+//! The outbox store on SQLite or PostgreSQL: recording events with their deliveries,
+//! managing subscribers, and claiming and completing deliveries.
+//!
+//! One code base serves both backends through an enum over their pools ([`Conn`] for a
+//! borrowed connection) rather than sqlx's `Any` driver: `Any` maps neither UUIDs nor
+//! times, cannot open SQLite transactions with `BEGIN IMMEDIATE`, and has no `LISTEN`.
+//! Statements are written once with `$N` placeholders, which both backends read; only the
+//! encoding of values differs (see `sql`), plus `FOR UPDATE SKIP LOCKED` and `NOTIFY`,
+//! which exist on PostgreSQL only.
+//!
+//! On SQLite, writes go through a pool of one connection, so writers of this process
+//! queue in the pool instead of polling the database lock, and every write transaction
+//! starts with `BEGIN IMMEDIATE` (a deferred transaction that reads and then writes fails
+//! with `SQLITE_BUSY` at once); reads use a pool of their own (WAL lets them run beside
+//! the writer). Other processes writing the same file wait up to the busy timeout.
+
+mod config;
+mod drift;
+mod error;
+mod outbox;
+mod record;
+mod retry;
+mod sql;
+mod subscribers;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::{PgConnection, SqliteConnection};
+use tokio::sync::Notify;
+
+pub use config::StoreConfig;
+pub use error::{DriftError, StoreError};
+pub use outbox::{
+    AttemptRecord, Claim, ClaimedDelivery, Completion, DeadDelivery, Lease, OutboxCounts, Target,
+};
+pub use record::{Recording, Transaction};
+pub use retry::RetrySchedule;
+pub use sql::Conn;
+pub use subscribers::{
+    CreatedWebhook, NewWebhook, Scope, Subscriber, SubscriberKind, Subscription, WebhookUpdate,
+};
+
+/// The PostgreSQL channel the store notifies when deliveries are recorded or redriven.
+pub const NOTIFY_CHANNEL: &str = "eventgen_deliveries";
+
+/// The outbox store. Cheap to clone: clones share the pools, the configuration and the
+/// wake-up signal of the in-process workers.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pools: Pools,
+    config: StoreConfig,
+    wake: Notify,
+}
+
+/// The pools of the backend in use.
+enum Pools {
+    Sqlite {
+        /// One connection: every write of this process, in turn.
+        writer: SqlitePool,
+        /// Reads beside the writer.
+        reader: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let backend = match self.inner.pools {
+            Pools::Sqlite { .. } => "sqlite",
+            Pools::Postgres(_) => "postgres",
+        };
+        f.debug_struct("Store")
+            .field("backend", &backend)
+            .field("config", &self.inner.config)
+            .finish()
+    }
+}
+
+/// A connection from one of the store's pools.
+pub(crate) enum PoolConn {
+    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+}
+
+impl PoolConn {
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match self {
+            PoolConn::Sqlite(c) => Conn::Sqlite(c),
+            PoolConn::Postgres(c) => Conn::Postgres(c),
+        }
+    }
+}
+
+impl Store {
+    /// Connects with the default configuration (telemetry disabled): `sqlite:PATH` (the
+    /// file is created when missing), `sqlite::memory:`, or `postgres://...`.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        Store::connect_with(url, StoreConfig::default()).await
+    }
+
+    /// Connects with `config`.
+    pub async fn connect_with(url: &str, config: StoreConfig) -> Result<Store, StoreError> {
+        let pools = if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(config.busy_timeout)
+                .foreign_keys(true);
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone())
+                .await?;
+            // An in-memory database exists once per connection: read through the writer.
+            let memory = url.contains(":memory:") || url.contains("mode=memory");
+            let reader = if memory {
+                writer.clone()
+            } else {
+                SqlitePoolOptions::new()
+                    .max_connections(config.max_connections)
+                    .connect_with(options)
+                    .await?
+            };
+            Pools::Sqlite { writer, reader }
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(config.max_connections)
+                .connect_with(options)
+                .await?;
+            Pools::Postgres(pool)
+        } else {
+            return Err(StoreError::UnsupportedUrl(redact_url(url)));
+        };
+        Ok(Store::from_pools(pools, config))
+    }
+
+    /// A store over an existing SQLite pool, for reads and writes alike. Give it one
+    /// connection (`max_connections(1)`) so that writers queue in the pool.
+    pub fn from_sqlite_pool(pool: SqlitePool, config: StoreConfig) -> Store {
+        Store::from_pools(
+            Pools::Sqlite {
+                writer: pool.clone(),
+                reader: pool,
+            },
+            config,
+        )
+    }
+
+    /// A store over an existing PostgreSQL pool.
+    pub fn from_postgres_pool(pool: PgPool, config: StoreConfig) -> Store {
+        Store::from_pools(Pools::Postgres(pool), config)
+    }
+
+    fn from_pools(pools: Pools, config: StoreConfig) -> Store {
+        Store {
+            inner: Arc::new(Inner {
+                pools,
+                config,
+                wake: Notify::new(),
+            }),
+        }
+    }
+
+    /// Applies a directory of generated migrations (`migrations/sqlite` or
+    /// `migrations/postgres`, the one for this backend), e.g. from `sqlx::migrate!`.
+    pub async fn migrate(&self, migrator: &Migrator) -> Result<(), StoreError> {
+        match &self.inner.pools {
+            Pools::Sqlite { writer, .. } => migrator.run(writer).await?,
+            Pools::Postgres(pool) => migrator.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Begins a write transaction (`BEGIN IMMEDIATE` on SQLite) to record events in,
+    /// beside the caller's own statements ([`Transaction::conn`]). Committing it wakes the
+    /// workers of this process.
+    pub async fn begin(&self) -> Result<Transaction, StoreError> {
+        Transaction::begin(self.clone()).await
+    }
+
+    /// Records into a transaction the caller began on a connection of their own. On
+    /// SQLite, begin it with `BEGIN IMMEDIATE` (`pool.begin_with("BEGIN IMMEDIATE")`). After
+    /// committing, call [`Store::wake`] so that workers of this process start at once.
+    pub fn recorder<'c>(&'c self, conn: impl Into<Conn<'c>>) -> Recording<'c> {
+        Recording::new(self, conn.into())
+    }
+
+    /// Wakes the workers of this process (after a commit that recorded deliveries).
+    pub fn wake(&self) {
+        self.inner.wake.notify_waiters();
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &StoreConfig {
+        &self.inner.config
+    }
+
+    /// The backend's name: `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self.inner.pools {
+            Pools::Sqlite { .. } => "sqlite",
+            Pools::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The PostgreSQL pool, when the store runs on PostgreSQL.
+    pub fn postgres_pool(&self) -> Option<&PgPool> {
+        match &self.inner.pools {
+            Pools::Postgres(pool) => Some(pool),
+            Pools::Sqlite { .. } => None,
+        }
+    }
+
+    /// The SQLite pool writes go through, when the store runs on SQLite.
+    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.inner.pools {
+            Pools::Sqlite { writer, .. } => Some(writer),
+            Pools::Postgres(_) => None,
+        }
+    }
+
+    /// Closes the pools.
+    pub async fn close(&self) {
+        match &self.inner.pools {
+            Pools::Sqlite { writer, reader } => {
+                writer.close().await;
+                reader.close().await;
+            }
+            Pools::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    pub(crate) fn notify(&self) -> &Notify {
+        &self.inner.wake
+    }
+
+    /// A connection for reading.
+    pub(crate) async fn read(&self) -> Result<PoolConn, StoreError> {
+        Ok(match &self.inner.pools {
+            Pools::Sqlite { reader, .. } => PoolConn::Sqlite(reader.acquire().await?),
+            Pools::Postgres(pool) => PoolConn::Postgres(pool.acquire().await?),
+        })
+    }
+
+    /// A write transaction (`BEGIN IMMEDIATE` on SQLite).
+    pub(crate) async fn write(&self) -> Result<WriteTx, StoreError> {
+        Ok(match &self.inner.pools {
+            Pools::Sqlite { writer, .. } => {
+                WriteTx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            Pools::Postgres(pool) => WriteTx::Postgres(pool.begin().await?),
+        })
+    }
+}
+
+/// A write transaction of either backend.
+pub(crate) enum WriteTx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl WriteTx {
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
+        match self {
+            WriteTx::Sqlite(tx) => Conn::Sqlite(tx_conn_sqlite(tx)),
+            WriteTx::Postgres(tx) => Conn::Postgres(tx_conn_pg(tx)),
+        }
+    }
+
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            WriteTx::Sqlite(tx) => tx.commit().await?,
+            WriteTx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn rollback(self) -> Result<(), StoreError> {
+        match self {
+            WriteTx::Sqlite(tx) => tx.rollback().await?,
+            WriteTx::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
+}
+
+fn tx_conn_sqlite<'a>(
+    tx: &'a mut sqlx::Transaction<'static, sqlx::Sqlite>,
+) -> &'a mut SqliteConnection {
+    tx
+}
+
+fn tx_conn_pg<'a>(tx: &'a mut sqlx::Transaction<'static, sqlx::Postgres>) -> &'a mut PgConnection {
+    tx
+}
+
+/// The URL without its password, for messages.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://…{}", &url[..scheme], &url[at..]),
+        _ => url.to_owned(),
+    }
+}
+
+/// How long to wait for the database lock or a connection.
+pub(crate) const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);

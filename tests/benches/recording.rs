@@ -1,0 +1,389 @@
+//! Recording throughput: `register_<type>_event` through the runtime's store, against
+//! raw sqlx inserts of the same rows (the event, and one delivery for each of its three
+//! subscribers with the payloads computed), one transaction per event and in batches, on
+//! SQLite and (when `EVENTGEN_TEST_POSTGRES_URL` is set) PostgreSQL. Prints events per
+//! second and the store's share of raw.
+//!
+//! `cargo bench -p workspace-tests --bench recording`
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use event_runtime::reexport::chrono::{DateTime, Utc};
+use event_runtime::reexport::uuid::Uuid;
+use event_runtime::store::{NewWebhook, Scope, Store, StoreConfig};
+use event_runtime::{ColumnValue, StoredEvent, TelemetryEvent, TelemetryKey};
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgConnection};
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{AssertSqlSafe, Connection, Postgres, Sqlite};
+use workspace_tests::events::*;
+use workspace_tests::samples::one_off_run_failed;
+
+const PER_EVENT: usize = 1_000;
+const BATCHED: usize = 20_000;
+const BATCH: usize = 100;
+const ROUNDS: usize = 5;
+
+fn key() -> TelemetryKey {
+    TelemetryKey::new(b"bench key".to_vec())
+}
+
+fn events(n: usize) -> Vec<ProjectOneOffJobPipelineRunFailed> {
+    (0..n)
+        .map(|_| ProjectOneOffJobPipelineRunFailed {
+            uuid: event_runtime::new_event_id(),
+            ..one_off_run_failed()
+        })
+        .collect()
+}
+
+/// Two webhooks and the analytics subscriber, each subscribed to the sample's type.
+async fn subscribers(store: &Store) -> Vec<Uuid> {
+    let failed = ProjectOneOffJobPipelineRunFailed::TYPE;
+    let mut uuids = Vec::new();
+    for name in ["one", "two"] {
+        let hook = store
+            .create_webhook(NewWebhook::new(name, format!("https://{name}.example/")))
+            .await
+            .expect("create")
+            .subscriber
+            .uuid;
+        store
+            .subscribe(hook, failed, Scope::global())
+            .await
+            .expect("subscribe");
+        uuids.push(hook);
+    }
+    let analytics = store
+        .ensure_analytics_subscriber("analytics", [failed])
+        .await
+        .expect("analytics");
+    uuids.push(analytics.uuid);
+    uuids
+}
+
+// ---- through the store ------------------------------------------------------------------
+
+async fn store_per_event(store: &Store, events: &[ProjectOneOffJobPipelineRunFailed]) {
+    for event in events {
+        let mut tx = store.begin().await.expect("begin");
+        register_project_one_off_job_pipeline_run_failed_event(&mut tx, event)
+            .await
+            .expect("record");
+        tx.commit().await.expect("commit");
+    }
+}
+
+async fn store_batched(store: &Store, events: &[ProjectOneOffJobPipelineRunFailed]) {
+    for chunk in events.chunks(BATCH) {
+        let refs: Vec<&dyn StoredEvent> = chunk.iter().map(|e| e as &dyn StoredEvent).collect();
+        let mut tx = store.begin().await.expect("begin");
+        tx.record_batch(&refs).await.expect("record");
+        tx.commit().await.expect("commit");
+    }
+}
+
+// ---- raw sqlx ---------------------------------------------------------------------------
+
+/// The statements a hand-written implementation would run for `events`: one multi-row
+/// insert of the events, one of their deliveries (subscribers known in advance).
+struct Raw<'e> {
+    events: Vec<(
+        &'e ProjectOneOffJobPipelineRunFailed,
+        Vec<(&'static str, ColumnValue<'e>)>,
+    )>,
+    deliveries: Vec<(Uuid, &'e ProjectOneOffJobPipelineRunFailed, Uuid, String)>,
+}
+
+fn raw_rows<'e>(events: &'e [ProjectOneOffJobPipelineRunFailed], subscribers: &[Uuid]) -> Raw<'e> {
+    let key = key();
+    let mut raw = Raw {
+        events: Vec::new(),
+        deliveries: Vec::new(),
+    };
+    for event in events {
+        let columns: Vec<_> = event
+            .columns()
+            .expect("columns")
+            .into_iter()
+            .filter(|(_, v)| !matches!(v, ColumnValue::Null))
+            .collect();
+        raw.events.push((event, columns));
+        let notification = event.notification_json().expect("JSON");
+        let telemetry = event.telemetry_json(&key).expect("JSON");
+        for (i, subscriber) in subscribers.iter().enumerate() {
+            let payload = if i == 2 {
+                telemetry.clone()
+            } else {
+                notification.clone()
+            };
+            raw.deliveries
+                .push((Uuid::now_v7(), event, *subscriber, payload));
+        }
+    }
+    raw
+}
+
+fn events_sql(raw: &Raw<'_>, postgres: bool) -> String {
+    let names: Vec<&str> = raw.events[0].1.iter().map(|(n, _)| *n).collect();
+    let per_row = names.len() + 3;
+    let mut sql = format!(
+        r#"INSERT INTO "events" ("uuid", "type", "timestamp", {}) VALUES "#,
+        names
+            .iter()
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for row in 0..raw.events.len() {
+        let placeholders: Vec<String> = (0..per_row)
+            .map(|i| {
+                let cast = match (postgres, raw.events[row].1.get(i.wrapping_sub(3))) {
+                    (true, Some((_, ColumnValue::Json(_)))) if i >= 3 => "::jsonb",
+                    _ => "",
+                };
+                format!("${}{cast}", row * per_row + i + 1)
+            })
+            .collect();
+        sql.push_str(if row > 0 { ", (" } else { "(" });
+        sql.push_str(&placeholders.join(", "));
+        sql.push(')');
+    }
+    sql
+}
+
+fn deliveries_sql(n: usize) -> String {
+    let mut sql = String::from(
+        r#"INSERT INTO "deliveries" ("uuid", "event_uuid", "event_type", "event_timestamp",
+           "subscriber_uuid", "payload", "next_attempt_at", "created_at") VALUES "#,
+    );
+    for row in 0..n {
+        let p: Vec<String> = (1..=8).map(|i| format!("${}", row * 8 + i)).collect();
+        sql.push_str(if row > 0 { ", (" } else { "(" });
+        sql.push_str(&p.join(", "));
+        sql.push(')');
+    }
+    sql
+}
+
+fn text_time(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+async fn raw_sqlite(pool: &sqlx::SqlitePool, raw: &Raw<'_>) {
+    let now = Utc::now();
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.expect("begin");
+    let mut q: sqlx::query::Query<'_, Sqlite, SqliteArguments> =
+        sqlx::query(AssertSqlSafe(events_sql(raw, false)));
+    for (event, columns) in &raw.events {
+        q = q
+            .bind(event.uuid.hyphenated())
+            .bind(event.event_type())
+            .bind(text_time(&event.timestamp));
+        for (_, value) in columns {
+            q = match value {
+                ColumnValue::Uuid(v) => q.bind(v.hyphenated()),
+                ColumnValue::Text(v) => q.bind(*v),
+                ColumnValue::Int(v) => q.bind(*v),
+                ColumnValue::Float(v) => q.bind(*v),
+                ColumnValue::Bool(v) => q.bind(*v),
+                ColumnValue::Timestamp(v) => q.bind(text_time(v)),
+                ColumnValue::Json(v) => q.bind(v.as_str()),
+                ColumnValue::Null => q.bind(None::<String>),
+            };
+        }
+    }
+    q.execute(&mut *tx).await.expect("insert events");
+    let mut q: sqlx::query::Query<'_, Sqlite, SqliteArguments> =
+        sqlx::query(AssertSqlSafe(deliveries_sql(raw.deliveries.len())));
+    for (uuid, event, subscriber, payload) in &raw.deliveries {
+        q = q
+            .bind(uuid.hyphenated())
+            .bind(event.uuid.hyphenated())
+            .bind(event.event_type())
+            .bind(text_time(&event.timestamp))
+            .bind(subscriber.hyphenated())
+            .bind(payload.as_str())
+            .bind(text_time(&now))
+            .bind(text_time(&now));
+    }
+    q.execute(&mut *tx).await.expect("insert deliveries");
+    tx.commit().await.expect("commit");
+}
+
+async fn raw_postgres(pool: &sqlx::PgPool, raw: &Raw<'_>) {
+    let now = Utc::now();
+    let mut tx = pool.begin().await.expect("begin");
+    let mut q: sqlx::query::Query<'_, Postgres, PgArguments> =
+        sqlx::query(AssertSqlSafe(events_sql(raw, true)));
+    for (event, columns) in &raw.events {
+        q = q
+            .bind(event.uuid)
+            .bind(event.event_type())
+            .bind(event.timestamp);
+        for (_, value) in columns {
+            q = match value {
+                ColumnValue::Uuid(v) => q.bind(*v),
+                ColumnValue::Text(v) => q.bind(*v),
+                ColumnValue::Int(v) => q.bind(*v),
+                ColumnValue::Float(v) => q.bind(*v),
+                ColumnValue::Bool(v) => q.bind(*v),
+                ColumnValue::Timestamp(v) => q.bind(*v),
+                ColumnValue::Json(v) => q.bind(v.as_str()),
+                ColumnValue::Null => q.bind(None::<String>),
+            };
+        }
+    }
+    q.execute(&mut *tx).await.expect("insert events");
+    let mut q: sqlx::query::Query<'_, Postgres, PgArguments> =
+        sqlx::query(AssertSqlSafe(deliveries_sql(raw.deliveries.len())));
+    for (uuid, event, subscriber, payload) in &raw.deliveries {
+        q = q
+            .bind(*uuid)
+            .bind(event.uuid)
+            .bind(event.event_type())
+            .bind(event.timestamp)
+            .bind(*subscriber)
+            .bind(payload.as_str())
+            .bind(now)
+            .bind(now);
+    }
+    q.execute(&mut *tx).await.expect("insert deliveries");
+    tx.commit().await.expect("commit");
+}
+
+async fn raw_run(
+    store: &Store,
+    subscribers: &[Uuid],
+    events: &[ProjectOneOffJobPipelineRunFailed],
+    batch: usize,
+) {
+    for chunk in events.chunks(batch) {
+        // Payloads are computed inside the timing, as the store computes them.
+        let raw = raw_rows(chunk, subscribers);
+        match (store.sqlite_pool(), store.postgres_pool()) {
+            (Some(pool), _) => raw_sqlite(pool, &raw).await,
+            (_, Some(pool)) => raw_postgres(pool, &raw).await,
+            _ => unreachable!("a store has a pool"),
+        }
+    }
+}
+
+// ---- the measurements -------------------------------------------------------------------
+
+/// How long `run` takes over `n` fresh events.
+async fn time<F, Fut>(n: usize, run: F) -> Duration
+where
+    F: FnOnce(Vec<ProjectOneOffJobPipelineRunFailed>) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let events = events(n);
+    let start = Instant::now();
+    run(events).await;
+    start.elapsed()
+}
+
+/// Store and raw, alternately, [`ROUNDS`] times each; the best of each, in events per
+/// second.
+async fn compare(store: &Store, subscribers: &[Uuid], n: usize, batch: usize) -> (f64, f64) {
+    let (mut through_store, mut raw) = (Duration::MAX, Duration::MAX);
+    for _ in 0..ROUNDS {
+        through_store = through_store.min(
+            time(n, |e| async move {
+                if batch == 1 {
+                    store_per_event(store, &e).await;
+                } else {
+                    store_batched(store, &e).await;
+                }
+            })
+            .await,
+        );
+        raw = raw.min(
+            time(n, |e| async move {
+                raw_run(store, subscribers, &e, batch).await
+            })
+            .await,
+        );
+    }
+    let rate = |d: Duration| n as f64 / d.as_secs_f64();
+    (rate(through_store), rate(raw))
+}
+
+async fn measure(backend: &str, store: Store) {
+    let subscribers = subscribers(&store).await;
+    let (per_event_store, per_event_raw) = compare(&store, &subscribers, PER_EVENT, 1).await;
+    let (batched_store, batched_raw) = compare(&store, &subscribers, BATCHED, BATCH).await;
+    println!(
+        "{backend:<10} one transaction per event: store {per_event_store:>8.0} events/s, raw {per_event_raw:>8.0} events/s, store/raw {:.2}",
+        per_event_store / per_event_raw
+    );
+    println!(
+        "{backend:<10} batches of {BATCH}:           store {batched_store:>8.0} events/s, raw {batched_raw:>8.0} events/s, store/raw {:.2}",
+        batched_store / batched_raw
+    );
+}
+
+async fn migrator(backend: &str) -> Migrator {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../migrations")
+        .join(backend);
+    Migrator::new(dir.as_path()).await.expect("the migrations")
+}
+
+fn config() -> StoreConfig {
+    StoreConfig::default().telemetry(key())
+}
+
+#[tokio::main]
+async fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs it once as a smoke test.
+    if std::env::args().any(|a| a == "--test") || !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    println!("3 subscribers per event (2 webhooks, analytics), best of {ROUNDS} runs");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("bench-recording-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a directory");
+    let url = format!("sqlite:{}", dir.join("events.db").display());
+    let store = Store::connect_with(&url, config()).await.expect("open");
+    store
+        .migrate(&migrator("sqlite").await)
+        .await
+        .expect("migrate");
+    measure("SQLite", store.clone()).await;
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let Ok(url) = std::env::var("EVENTGEN_TEST_POSTGRES_URL") else {
+        println!("PostgreSQL skipped: set EVENTGEN_TEST_POSTGRES_URL");
+        return;
+    };
+    let admin = PgConnectOptions::from_str(&url).expect("a PostgreSQL URL");
+    let name = format!("eventgen_bench_{}", std::process::id());
+    let mut conn = PgConnection::connect_with(&admin).await.expect("connect");
+    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut conn)
+        .await
+        .expect("create a database");
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(4)
+        .connect_with(admin.clone().database(&name))
+        .await
+        .expect("connect to it");
+    let store = Store::from_postgres_pool(pool, config());
+    store
+        .migrate(&migrator("postgres").await)
+        .await
+        .expect("migrate");
+    measure("PostgreSQL", store.clone()).await;
+    store.close().await;
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+    )))
+    .execute(&mut conn)
+    .await
+    .expect("drop the database");
+}
