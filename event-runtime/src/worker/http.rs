@@ -1,6 +1,5 @@
 //! The deliverer of a deployment: webhooks over HTTP, telemetry to the analytics sink.
 
-use std::future::Future;
 use std::time::Duration;
 
 use super::Deliverer;
@@ -29,22 +28,20 @@ impl HttpDeliverer {
 }
 
 impl Deliverer for HttpDeliverer {
-    fn webhook(&self, request: WebhookRequest<'_>) -> impl Future<Output = Attempt> + Send {
-        async move { self.webhooks.send(&request).await }
+    async fn webhook(&self, request: WebhookRequest<'_>) -> Attempt {
+        self.webhooks.send(&request).await
     }
 
-    fn analytics(&self, batch: &[AnalyticsMessage<'_>]) -> impl Future<Output = Attempt> + Send {
-        async move {
-            match &self.analytics {
-                Some(sender) => sender.send_batch(batch).await,
-                // Dead at once, and redrivable once analytics is configured.
-                None => Attempt {
-                    outcome: Outcome::Refused,
-                    status: None,
-                    duration: Duration::ZERO,
-                    detail: "analytics is not configured".to_owned(),
-                },
-            }
+    async fn analytics(&self, batch: &[AnalyticsMessage<'_>]) -> Attempt {
+        match &self.analytics {
+            Some(sender) => sender.send_batch(batch).await,
+            // Dead at once, and redrivable once analytics is configured.
+            None => Attempt {
+                outcome: Outcome::Refused,
+                status: None,
+                duration: Duration::ZERO,
+                detail: "analytics is not configured".to_owned(),
+            },
         }
     }
 }
