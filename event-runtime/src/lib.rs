@@ -33,6 +33,7 @@
 mod analytics;
 #[cfg(feature = "http")]
 pub mod analytics_sink;
+mod client;
 #[doc(hidden)]
 pub mod column;
 mod outcome;
@@ -53,6 +54,7 @@ pub mod webhook;
 pub mod worker;
 
 pub use analytics::{InvalidEnumValue, UnknownEventType};
+pub use client::{ClientEventSpec, ParseFn};
 pub use outcome::{Attempt, Outcome};
 pub use record::{ColumnValue, EventId, Recorder, StoredEvent, TelemetryEvent};
 #[doc(hidden)]

@@ -19,21 +19,8 @@ pub use error::{RelayError, Violation};
 #[cfg(feature = "relay-http")]
 pub use router::router;
 
+pub use crate::client::{ClientEventSpec, ParseFn};
 use crate::{TelemetryEvent, UnknownEventType};
-
-/// Loads a client event from its checked properties.
-pub type ParseFn = fn(Value) -> Result<Box<dyn TelemetryEvent + Send>, serde_json::Error>;
-
-/// One event type that front ends may send.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientEventSpec {
-    /// The event type, e.g. `view:loaded`.
-    pub event_type: &'static str,
-    /// The JSON Schema (2020-12) of its `properties` object, as text.
-    pub properties_schema: &'static str,
-    /// Builds the event from properties the schema accepted.
-    pub parse: ParseFn,
-}
 
 /// A client event spec whose schema does not compile.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,0 +1,22 @@
+//! What generated code declares about client events (events front ends may relay), for
+//! the relay check. Always available, so generated code compiles whichever features of
+//! the runtime a crate turns on.
+
+use serde_json::Value;
+
+use crate::TelemetryEvent;
+
+/// Loads a client event from properties its schema accepted, with a new id and the
+/// current time.
+pub type ParseFn = fn(Value) -> Result<Box<dyn TelemetryEvent + Send>, serde_json::Error>;
+
+/// One event type that front ends may send.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientEventSpec {
+    /// The event type, e.g. `view:loaded`.
+    pub event_type: &'static str,
+    /// The JSON Schema (2020-12) of its `properties` object, as text.
+    pub properties_schema: &'static str,
+    /// Builds the event from properties the schema accepted.
+    pub parse: ParseFn,
+}
