@@ -76,6 +76,23 @@ pub(crate) fn check(checker: &mut Checker<'_>, layers: &[Layer]) -> Vec<EventDef
                 }
             }
         }
+        // (A stored client event is reported as such already.)
+        if let (Some(client), Some(layer), false) =
+            (decl.client.as_ref().filter(|c| c.value), layer, stored)
+        {
+            checker.error(
+                Diagnostic::error(
+                    Rule::EventShape,
+                    format!(
+                        "client event `{}` belongs to layer `{}`",
+                        event_type.value, layers[layer.0].name
+                    ),
+                )
+                .label(&client.origin, "front ends relay only an event's own fields")
+                .label(&event_type.origin, "its type prefix names the layer")
+                .help("give the event a type whose prefix names no layer (e.g. `view:loaded`), or remove `client = true`"),
+            );
+        }
         events.push(EventDef {
             event_type: event_type.value.clone(),
             rust_name: naming::event_rust_name(&event_type.value),

@@ -143,6 +143,31 @@ pub fn event_schema(catalog: &Catalog, event: &EventDef, kind: PayloadKind) -> O
     Some(schema)
 }
 
+/// The schema of the `properties` a front end relays for a client event: the event's
+/// own fields as the event holds them (sensitive ones too: the relay's telemetry drops
+/// them), and nothing else. The relay check validates against it.
+pub fn client_properties_schema(catalog: &Catalog, event: &EventDef) -> Schema {
+    let mut builder = Builder::new(catalog, PayloadKind::Notification);
+    let members = event
+        .fields
+        .iter()
+        .map(|field| {
+            let schema = builder.value_schema(&field.ty);
+            member(field, &field.name, schema, field.description.clone())
+        })
+        .collect();
+    let mut schema = json_schema!({
+        "$schema": DRAFT_2020_12,
+        "title": format!("{} (client properties)", event.event_type),
+    });
+    extend(&mut schema, object(event.description.clone(), members));
+    let defs = builder.into_defs();
+    if !defs.is_empty() {
+        schema.insert("$defs".to_owned(), Value::Object(defs));
+    }
+    schema
+}
+
 /// The combined schema of a payload kind: accepts a payload of any event of the catalog
 /// that has this kind, checked against exactly that event's schema (by its `type`), and
 /// rejects unknown types.

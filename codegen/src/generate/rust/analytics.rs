@@ -1,5 +1,5 @@
-//! The catalog-wide enums: `AnalyticsEvent` (every event, as analytics names them) and
-//! `Event` (any stored event, loaded from a row).
+//! The catalog-wide items: `AnalyticsEvent` (every event, as analytics names them),
+//! `Event` (any stored event, loaded from a row) and `CLIENT_EVENTS` (for the relay check).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -64,6 +64,9 @@ pub(super) fn analytics_enum(catalog: &Catalog) -> TokenStream {
             /// Every event, in declaration order.
             pub const ALL: &'static [AnalyticsEvent] = &[#(AnalyticsEvent::#variants),*];
 
+            /// Every event type string, in declaration order.
+            pub const TYPES: &'static [&'static str] = &[#(#types),*];
+
             /// The event type string.
             pub const fn as_str(self) -> &'static str {
                 match self { #(AnalyticsEvent::#variants => #types,)* }
@@ -122,6 +125,29 @@ fn pattern(variants: &[&proc_macro2::Ident]) -> TokenStream {
         quote!(false)
     } else {
         quote!(matches!(self, #(AnalyticsEvent::#variants)|*))
+    }
+}
+
+/// `CLIENT_EVENTS`: what the relay check needs of each client event.
+pub(super) fn client_events(catalog: &Catalog) -> TokenStream {
+    let rt = rt();
+    let client: Vec<_> = catalog
+        .events
+        .iter()
+        .filter(|e| e.client)
+        .map(|e| type_ident(&e.event_type))
+        .collect();
+    quote! {
+        /// The events front ends may relay, for the relay check:
+        /// `event_runtime::relay::Relay::new(CLIENT_EVENTS, AnalyticsEvent::TYPES)`.
+        #[allow(deprecated)]
+        pub const CLIENT_EVENTS: &[#rt::ClientEventSpec] = &[
+            #(#rt::ClientEventSpec {
+                event_type: #client::TYPE,
+                properties_schema: #client::PROPERTIES_SCHEMA,
+                parse: #client::from_client_properties,
+            },)*
+        ];
     }
 }
 

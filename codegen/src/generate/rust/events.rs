@@ -112,6 +112,7 @@ pub(super) fn event(catalog: &Catalog, event: &EventDef) -> TokenStream {
         }
     });
     let stored = event.stored.then(|| stored_impls(catalog, event, &name));
+    let client = event.client.then(|| client_impls(catalog, event));
 
     quote! {
         #docs
@@ -155,6 +156,52 @@ pub(super) fn event(catalog: &Catalog, event: &EventDef) -> TokenStream {
 
         #own_level
         #stored
+        #client
+    }
+}
+
+/// What a client event adds: the schema of the properties front ends send, and the event
+/// built from them (for `event_runtime::ClientEventSpec`).
+fn client_impls(catalog: &Catalog, event: &EventDef) -> TokenStream {
+    let rt = rt();
+    let name = type_ident(&event.event_type);
+    let schema = serde_json::to_string(&crate::generate::json_schema::client_properties_schema(
+        catalog, event,
+    ))
+    .expect("a schema serializes");
+    let serde = types::serde_crate();
+    let serde_attr = types::serde_crate_attr();
+    let members: Vec<Ident> = event.fields.iter().map(|f| ident(&f.name)).collect();
+    let declarations = event.fields.iter().map(|field| {
+        let member = ident(&field.name);
+        let ty = types::field_ty(field);
+        let default = field.optional.then(|| quote!(#[serde(default)]));
+        quote!(#default #member: #ty,)
+    });
+    quote! {
+        #[allow(deprecated)]
+        impl #name {
+            /// The JSON Schema (2020-12) of the `properties` front ends send: the event's fields.
+            pub const PROPERTIES_SCHEMA: &'static str = #schema;
+
+            /// The event from the `properties` a front end sent, which `PROPERTIES_SCHEMA`
+            /// accepted, with a new id and the current time.
+            pub fn from_client_properties(
+                properties: #rt::reexport::serde_json::Value,
+            ) -> Result<Box<dyn #rt::TelemetryEvent + Send>, #rt::reexport::serde_json::Error> {
+                #[derive(#serde::Deserialize)]
+                #serde_attr
+                #[serde(deny_unknown_fields)]
+                struct Properties { #(#declarations)* }
+
+                let properties: Properties = #rt::reexport::serde_json::from_value(properties)?;
+                Ok(Box::new(Self {
+                    uuid: #rt::new_event_id(),
+                    timestamp: #rt::now(),
+                    #(#members: properties.#members,)*
+                }))
+            }
+        }
     }
 }
 

@@ -28,6 +28,7 @@ enum Part<'c> {
     Event(&'c EventDef),
     AnalyticsEnum,
     EventEnum,
+    ClientEvents,
 }
 
 impl Part<'_> {
@@ -39,6 +40,7 @@ impl Part<'_> {
             Part::Event(event) => events::event(catalog, event),
             Part::AnalyticsEnum => analytics::analytics_enum(catalog),
             Part::EventEnum => analytics::event_enum(catalog),
+            Part::ClientEvents => analytics::client_events(catalog),
         }
     }
 }
@@ -54,7 +56,7 @@ pub fn module(catalog: &Catalog) -> String {
         .chain(catalog.types.iter().map(Part::Type))
         .chain(catalog.layers.iter().map(Part::Layer))
         .chain(catalog.events.iter().map(Part::Event))
-        .chain([Part::AnalyticsEnum, Part::EventEnum])
+        .chain([Part::AnalyticsEnum, Part::EventEnum, Part::ClientEvents])
         .collect();
     let texts = in_parallel(&parts, |parts| {
         parts
