@@ -13,6 +13,7 @@ use crate::source::Origin;
 /// standard prelude without a path, which no definition may take.
 const RESERVED: &[&str] = &[
     "AnalyticsEvent",
+    "Box",
     "Event",
     "Option",
     "Result",
