@@ -61,6 +61,7 @@ where
 
 /// A test per backend: `both!(name, scenario)` runs `scenario(store)` on SQLite as
 /// `name::sqlite` and on PostgreSQL as `name::postgres`, each in a fresh database.
+#[allow(unused_macros)]
 macro_rules! both {
     ($name:ident, $scenario:expr) => {
         both!($name, $scenario, $crate::support::database::config());
