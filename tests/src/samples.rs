@@ -80,3 +80,58 @@ pub fn one_off_run_failed() -> ProjectOneOffJobPipelineRunFailed {
         failed_steps: failed_steps(),
     }
 }
+
+/// `project:cron-job:run:pipeline-run:failed` of another job (uuid 5) in the same project.
+pub fn cron_run_failed() -> ProjectCronJobRunPipelineRunFailed {
+    ProjectCronJobRunPipelineRunFailed {
+        uuid: id(200),
+        timestamp: at(),
+        project: project(),
+        job: Job {
+            uuid: id(5),
+            name: "Hourly".into(),
+            ..job(JobStatus::Started)
+        },
+        cron_job: CronJob {
+            schedule: "0 * * * *".into(),
+            next_scheduled_time: None,
+        },
+        cron_job_run: CronJobRun {
+            index: 7,
+            total_pipeline_runs: 2,
+            status: Some(CronJobRunStatus::Started),
+        },
+        cron_job_run_pipeline_run: CronJobRunPipelineRun {
+            uuid: id(6),
+            status: PipelineRunStatus::Failure,
+            number: Some(13),
+            number_in_run: Some(1),
+            url_path: "/job/5/run/6".into(),
+            parameters: parameters(),
+        },
+        failed_steps: failed_steps(),
+    }
+}
+
+/// `project:created` of `project`, with a fresh event id.
+pub fn project_created(project: Project, projects_count: i64) -> ProjectCreated {
+    ProjectCreated {
+        uuid: event_runtime::new_event_id(),
+        timestamp: at(),
+        project,
+        projects_count,
+    }
+}
+
+/// The sensitive values the samples carry (names, titles, parameters): none of them may
+/// reach telemetry.
+pub const SENSITIVE: &[&str] = &[
+    "Secret project",
+    "Nightly",
+    "Hourly",
+    "Train",
+    "Load data",
+    "\"Load\"",
+    "\"rows\"",
+    "\"seed\"",
+];

@@ -242,18 +242,14 @@ impl Store {
         let mut conn = tx.conn();
         let mut applied = Vec::with_capacity(completions.len());
         let (mut succeeded, mut failed, mut gone) = (BTreeSet::new(), BTreeSet::new(), Vec::new());
+        let delivered = delete_delivered(&mut conn, completions).await?;
         for completion in completions {
             let attempt = &completion.attempt;
             let detail = truncate(&attempt.detail);
             let mut next = None;
             let sql = match attempt.outcome {
-                Outcome::Delivered => Sql::new(
-                    &conn,
-                    r#"DELETE FROM "deliveries" WHERE "uuid" = $1 AND "leased_by" = $2"#,
-                )
-                .bind(Value::Uuid(completion.delivery))
-                .bind(Value::Text(&completion.lease)),
-                Outcome::Retry { not_before } => {
+                Outcome::Delivered => None,
+                Outcome::Retry { not_before } => Some({
                     match schedule.next_delay(completion.attempts, not_before) {
                         Some(delay) => {
                             let at = now + chrono_duration(delay);
@@ -271,10 +267,14 @@ impl Store {
                         }
                         None => dead(&conn, completion, detail),
                     }
-                }
-                Outcome::Gone | Outcome::Refused => dead(&conn, completion, detail),
+                }),
+                Outcome::Gone | Outcome::Refused => Some(dead(&conn, completion, detail)),
             };
-            if sql.execute(&mut conn).await? == 0 {
+            let held = match sql {
+                None => delivered.contains(&completion.delivery),
+                Some(sql) => sql.execute(&mut conn).await? > 0,
+            };
+            if !held {
                 continue; // The lease was lost: the next owner decides.
             }
             match attempt.outcome {
@@ -453,6 +453,34 @@ impl Store {
         }
         Ok(counts)
     }
+}
+
+/// Deletes the delivered deliveries whose leases are still held, with one statement per
+/// lease (not one per delivery); returns those deleted.
+async fn delete_delivered(
+    conn: &mut Conn<'_>,
+    completions: &[Completion],
+) -> Result<BTreeSet<Uuid>, StoreError> {
+    let mut by_lease: HashMap<&str, Vec<Uuid>> = HashMap::new();
+    for completion in completions {
+        if completion.attempt.outcome == Outcome::Delivered {
+            let uuids = by_lease.entry(completion.lease.as_str()).or_default();
+            uuids.push(completion.delivery);
+        }
+    }
+    let mut deleted = BTreeSet::new();
+    for (lease, uuids) in by_lease {
+        for chunk in uuids.chunks(super::sql::MAX_PARAMS - 1) {
+            let mut sql = Sql::new(conn, r#"DELETE FROM "deliveries" WHERE "leased_by" = "#);
+            sql.param(Value::Text(lease)).push(r#" AND "uuid" IN "#);
+            sql.list(chunk.iter().map(|d| Value::Uuid(*d)));
+            sql.push(r#" RETURNING "uuid""#);
+            for row in sql.fetch_all(conn).await? {
+                deleted.insert(row.uuid("uuid")?);
+            }
+        }
+    }
+    Ok(deleted)
 }
 
 /// Marks a claimed delivery dead (fenced by its lease).

@@ -1,0 +1,178 @@
+//! Delivery throughput: `N` deliveries recorded through the store, delivered to a local
+//! receiver by the `Worker` with the `HttpDeliverer` (claims, signed requests, completions
+//! and the attempt log), against a plain reqwest loop posting the same bodies, signed, at
+//! the same concurrency, in the same run; on SQLite and (when
+//! `EVENTGEN_TEST_POSTGRES_URL` is set) PostgreSQL. Prints deliveries per second and the
+//! worker's share of the plain loop.
+//!
+//! `cargo bench -p workspace-tests --bench delivery`
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use event_runtime::store::{NewWebhook, Scope, Store};
+use event_runtime::worker::{Worker, WorkerConfig};
+use event_runtime::{Secret, StoredEvent};
+use support::database::{Backend, TestDatabase};
+use support::receiver::Receiver;
+use workspace_tests::events::*;
+use workspace_tests::samples::one_off_run_failed;
+
+const N: usize = 2_000;
+const CONCURRENCY: usize = 32;
+const ROUNDS: usize = 3;
+
+/// Records `N` fresh events (one delivery each) in batches; returns the webhook bodies
+/// the worker will send, for the plain loop to send too.
+async fn record(store: &Store, subscriber: (event_runtime::Uuid, &str)) -> Vec<String> {
+    let events: Vec<ProjectOneOffJobPipelineRunFailed> = (0..N)
+        .map(|_| ProjectOneOffJobPipelineRunFailed {
+            uuid: event_runtime::new_event_id(),
+            ..one_off_run_failed()
+        })
+        .collect();
+    for chunk in events.chunks(500) {
+        let refs: Vec<&dyn StoredEvent> = chunk.iter().map(|e| e as &dyn StoredEvent).collect();
+        let mut tx = store.begin().await.expect("begin");
+        tx.record_batch(&refs).await.expect("record");
+        tx.commit().await.expect("commit");
+    }
+    let delivered_for = serde_json::json!({ "uuid": subscriber.0, "name": subscriber.1 });
+    events
+        .iter()
+        .map(|e| {
+            let payload = e.notification_json().expect("JSON");
+            format!(r#"{{"delivered_for":{delivered_for},"event":{payload}}}"#)
+        })
+        .collect()
+}
+
+/// The worker, from its start until the outbox is empty.
+async fn through_worker(store: &Store, receiver: &Receiver) -> Duration {
+    let deliverer =
+        support::http_deliverer(support::loopback_only(), Duration::from_secs(30), None);
+    let start = Instant::now();
+    let handle = Worker::new(store.clone(), deliverer)
+        .config(
+            WorkerConfig::default()
+                .name("bench")
+                .concurrency(CONCURRENCY),
+        )
+        .spawn();
+    // Cheap in-memory polling until everything arrived, then until it is all completed.
+    while receiver.count() < N {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    while store.outbox_counts().await.expect("counts").pending > 0 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let elapsed = start.elapsed();
+    handle.shutdown().await.expect("shut down");
+    elapsed
+}
+
+/// A plain reqwest loop: `CONCURRENCY` tasks posting the bodies, signed.
+async fn plain_loop(url: &str, secret: &Secret, bodies: Arc<Vec<String>>) -> Duration {
+    let client = reqwest::Client::new();
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let (client, next, bodies) = (client.clone(), Arc::clone(&next), Arc::clone(&bodies));
+            let (url, secret) = (url.to_owned(), secret.clone());
+            tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(body) = bodies.get(i) else { break };
+                    let id = format!("msg_{i}");
+                    let timestamp = event_runtime::now().timestamp();
+                    let signature =
+                        event_runtime::webhook::sign(&secret, &id, timestamp, body.as_bytes());
+                    let response = client
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .header("webhook-id", id)
+                        .header("webhook-timestamp", timestamp)
+                        .header("webhook-signature", signature)
+                        .body(body.clone())
+                        .send()
+                        .await
+                        .expect("sent");
+                    assert!(response.status().is_success());
+                    response.bytes().await.expect("read");
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("a sender task");
+    }
+    start.elapsed()
+}
+
+async fn measure(label: &str, store: Store) {
+    let receiver = Receiver::start().await;
+    let url = receiver.url("/bench");
+    let created = store
+        .create_webhook(NewWebhook::new("bench", url.clone()))
+        .await
+        .expect("create");
+    let subscriber = created.subscriber.uuid;
+    store
+        .subscribe(
+            subscriber,
+            ProjectOneOffJobPipelineRunFailed::TYPE,
+            Scope::global(),
+        )
+        .await
+        .expect("subscribe");
+    let (mut worker, mut plain) = (Duration::MAX, Duration::MAX);
+    for _ in 0..ROUNDS {
+        let bodies = record(&store, (subscriber, "bench")).await;
+        receiver.clear();
+        worker = worker.min(through_worker(&store, &receiver).await);
+        assert_eq!(receiver.count(), N, "the worker delivered all");
+        receiver.clear();
+        plain = plain.min(plain_loop(&url, &created.secret, Arc::new(bodies)).await);
+        assert_eq!(receiver.count(), N, "the loop posted all");
+    }
+    let rate = |d: Duration| N as f64 / d.as_secs_f64();
+    println!(
+        "{label:<10} worker {:>7.0} deliveries/s, plain reqwest loop {:>7.0} requests/s, worker/plain {:.2}",
+        rate(worker),
+        rate(plain),
+        plain.as_secs_f64() / worker.as_secs_f64()
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` runs it once as a smoke test.
+    if std::env::args().any(|a| a == "--test") || !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    println!("{N} deliveries to a local receiver, {CONCURRENCY} in flight, best of {ROUNDS} runs");
+    for (label, backend) in [
+        ("SQLite", Backend::Sqlite),
+        ("PostgreSQL", Backend::Postgres),
+    ] {
+        if backend == Backend::Postgres && std::env::var(support::database::POSTGRES_URL).is_err() {
+            println!(
+                "PostgreSQL skipped: set {}",
+                support::database::POSTGRES_URL
+            );
+            continue;
+        }
+        let database = TestDatabase::create(backend, "eventgen_bench_delivery")
+            .await
+            .expect("a database");
+        let store = database.store(support::database::config()).await;
+        measure(label, store.clone()).await;
+        store.close().await;
+        database.drop().await;
+    }
+}
