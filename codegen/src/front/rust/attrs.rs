@@ -241,7 +241,7 @@ impl Entry {
             EntryValue::Flag => Some((true, self.span)),
             EntryValue::Lit(Lit::Bool(b)) => Some((b.value, b.span)),
             _ => {
-                errors.push(self.wrong("a boolean", &format!("`{0}` or `{0} = false`", self.key)));
+                errors.push(self.wrong("a boolean", &format!("{0}` or `{0} = false", self.key)));
                 None
             }
         }

@@ -175,6 +175,8 @@ pub struct Found {
     pub kind: ItemKind,
     /// The struct or enum's name.
     pub ident: String,
+    /// The 1-based line of its name (tells apart items of one name in two modules).
+    pub line: usize,
     /// What it declares.
     pub declared: Declared,
 }
@@ -291,6 +293,7 @@ impl Walker<'_> {
                 Ok(declared) => self.found.push(Found {
                     kind,
                     ident: view.ident.to_string(),
+                    line: view.ident.span().start().line,
                     declared,
                 }),
                 Err(errors) => {
