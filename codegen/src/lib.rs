@@ -12,6 +12,10 @@
 //! let catalog = loaded.catalog.expect("valid definitions");
 //! println!("{} events", catalog.events.len());
 //! ```
+//!
+//! Features (both default): `migrations`, the SQL emitter and [`generate::outputs`]
+//! (they depend on `event-runtime` for its base schema), and `cli`, the `eventgen`
+//! binary. `event-macros` turns both off.
 
 mod builder;
 pub mod catalog_view;
