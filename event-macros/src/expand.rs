@@ -65,10 +65,7 @@ pub fn derive(kind: ItemKind, input: &DeriveInput) -> TokenStream {
         .span()
         .local_file()
         .and_then(|p| p.canonicalize().ok());
-    let files: Vec<_> = scan::crate_files(own_file.as_deref())
-        .iter()
-        .map(|path| scan::file_items(path))
-        .collect();
+    let files = scan::crate_items(own_file.as_deref());
     let tracking = track(files.iter().map(|f| &f.path));
 
     // The scanned files are file 0 (see `scan`), the item is file 1.
@@ -144,7 +141,7 @@ pub fn derive(kind: ItemKind, input: &DeriveInput) -> TokenStream {
 /// The name the catalog knows the item by.
 fn definition_name(declared: &Declared) -> String {
     match declared {
-        Declared::Catalog(decl) => decl.name.value.clone(),
+        Declared::Catalog(decl, _) => decl.name.value.clone(),
         Declared::Layer(decl) => decl.name.value.clone(),
         Declared::Event(decl, _) => decl.event_type.value.clone(),
         Declared::Type(decl) => decl.name.value.clone(),

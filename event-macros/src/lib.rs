@@ -2,10 +2,11 @@
 //! exactly the code the generated module has for them.
 //!
 //! Each derive reads its item with `event_codegen::front::rust`, checks it with the rest of
-//! the crate's derive items (every `.rs` file under `src/` and the item's own file, read
-//! as `eventgen generate --rust-src` reads them) with the same checker as the TOML
-//! definitions, and emits the generated module's code for that item, without the struct
-//! or enum the user wrote. Mistakes are compiler errors on the offending token.
+//! the crate's derive items (every `.rs` file under `src/`, the item's own file and what
+//! `#[catalog(src = "...")]` names, read as `eventgen generate --rust-src` reads them)
+//! with the same checker as the TOML definitions, and emits the generated module's code
+//! for that item, without the struct or enum the user wrote. Mistakes are compiler errors
+//! on the offending token.
 //!
 //! ```ignore
 //! use event_macros::{Event, Layer};
@@ -35,7 +36,7 @@
 //!
 //! | attribute | on | keys |
 //! |---|---|---|
-//! | `#[catalog(...)]` | a unit struct deriving `Catalog` | `name` (default: the struct's name in kebab-case), `schema_base` |
+//! | `#[catalog(...)]` | a unit struct deriving `Catalog` | `name` (default: the struct's name in kebab-case), `schema_base`, `src = "..."` (a file or directory, relative to the package, that the derives read besides `src/`) |
 //! | `#[layer(...)]` | a struct deriving `Layer` | `name`, `parent = "..."`, `abstract`, `inline`, `segment = "..."`, `key = "..."` |
 //! | `#[event(...)]` | a struct deriving `Event` | `type = "..."` (required), `stored = false`, `client`, `version = N`, `deprecated(since, note, replaced_by, sunset)` |
 //! | `#[named_type(...)]` | a struct deriving `NamedType` | `name` |

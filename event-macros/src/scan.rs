@@ -1,5 +1,5 @@
 //! The catalog a derive checks its item against: the derive items of the consuming
-//! crate's sources, read the way `eventgen generate --rust-src` reads them, cached per
+//! crate's sources (and of the files its catalog names), read the way `eventgen generate --rust-src` reads them, cached per
 //! file for the compiler process.
 
 use std::cell::RefCell;
@@ -32,31 +32,49 @@ thread_local! {
     static CACHE: RefCell<HashMap<PathBuf, Cached>> = RefCell::new(HashMap::new());
 }
 
-/// The crate's sources: every `.rs` file under `<CARGO_MANIFEST_DIR>/src`, and `own` (the
-/// file of the item being derived, wherever it is).
-pub fn crate_files(own: Option<&Path>) -> Vec<PathBuf> {
-    let mut roots = Vec::new();
-    if let Ok(dir) = std::env::var("CARGO_MANIFEST_DIR") {
-        let src = Path::new(&dir).join("src");
-        if src.is_dir() {
-            roots.push(src);
-        }
-    }
-    let mut files: Vec<PathBuf> = front::source_files(&roots, &mut Diagnostics::new())
+/// The derive items of the crate's sources: every `.rs` file under
+/// `<CARGO_MANIFEST_DIR>/src`, `own` (the file of the item being derived, wherever it is),
+/// and what the catalog's `#[catalog(src = "...")]` names.
+pub fn crate_items(own: Option<&Path>) -> Vec<FileItems> {
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").map(PathBuf::from).ok();
+    let mut paths = match &manifest_dir {
+        Some(dir) => canonical_files(&[dir.join("src")]),
+        None => Vec::new(),
+    };
+    paths.extend(own.map(Path::to_path_buf));
+    let mut files: Vec<FileItems> = Vec::new();
+    add_files(&mut files, paths);
+    let extra: Vec<PathBuf> = files
+        .iter()
+        .flat_map(|f| f.items.iter())
+        .filter_map(|found| match &found.declared {
+            Declared::Catalog(_, Some(src)) => manifest_dir.as_ref().map(|d| d.join(src)),
+            _ => None,
+        })
+        .collect();
+    add_files(&mut files, canonical_files(&extra));
+    files
+}
+
+fn canonical_files(roots: &[PathBuf]) -> Vec<PathBuf> {
+    let roots: Vec<&PathBuf> = roots.iter().filter(|r| r.exists()).collect();
+    front::source_files(&roots, &mut Diagnostics::new())
         .into_iter()
         .filter_map(|p| p.canonicalize().ok())
-        .collect();
-    if let Some(own) = own
-        && !files.iter().any(|f| f == own)
-    {
-        files.push(own.to_path_buf());
+        .collect()
+}
+
+fn add_files(files: &mut Vec<FileItems>, paths: Vec<PathBuf>) {
+    for path in paths {
+        if !files.iter().any(|f| f.path == path) {
+            files.push(file_items(&path));
+        }
     }
-    files
 }
 
 /// The derive items of `path` (canonical). Unreadable files declare nothing: the compiler
 /// reports them.
-pub fn file_items(path: &Path) -> FileItems {
+fn file_items(path: &Path) -> FileItems {
     let metadata = std::fs::metadata(path).ok();
     let modified = metadata.as_ref().and_then(|m| m.modified().ok());
     let len = metadata.as_ref().map_or(0, |m| m.len());

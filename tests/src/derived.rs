@@ -1,33 +1,24 @@
 //! The generators' feature fixture (`codegen/tests/fixtures/features.toml`) declared with
 //! the `event-macros` derives instead: the parity tests check that both give the same
-//! catalog, payloads and schemas.
+//! catalog, payloads and schemas. The enum sits outside `src/` (in `derived/`), which the
+//! catalog's `src` names so that the derives here see it.
 #![allow(deprecated)]
 
 use std::collections::BTreeMap;
 
-use event_macros::{Catalog, Event, Layer, NamedEnum, NamedType};
+use event_macros::{Catalog, Event, Layer, NamedType};
 use event_runtime::reexport::serde::{Deserialize, Serialize};
 use event_runtime::reexport::serde_json::Value;
 use event_runtime::{Timestamp, Uuid};
 
 /// A small catalog covering every feature of the payload schemas.
 #[derive(Catalog)]
-#[catalog(schema_base = "https://schemas.example.com/fixture/")]
+#[catalog(schema_base = "https://schemas.example.com/fixture/", src = "derived")]
 pub struct Fixture;
 
-/// Status of a job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, NamedEnum)]
-pub enum JobStatus {
-    /// Drafted.
-    Draft,
-    /// Started.
-    Started,
-    /// Succeeded.
-    Success,
-    /// Failed.
-    #[variant(value = "FAILURE")]
-    Failure,
-}
+#[path = "../derived/job_status.rs"]
+mod job_status;
+pub use job_status::JobStatus;
 
 /// A step of a pipeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, NamedType)]

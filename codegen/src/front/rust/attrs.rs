@@ -36,6 +36,9 @@ pub const HELPERS: &[&str] = &[
 pub const NAME: &str = "name";
 /// `schema_base = "..."` of a catalog.
 pub const SCHEMA_BASE: &str = "schema_base";
+/// `src = "..."` of a catalog: a file or directory (relative to the package) that the
+/// derives read besides `src/`, for definitions declared outside it.
+pub const SRC: &str = "src";
 /// `parent = "..."` of a layer.
 pub const PARENT: &str = "parent";
 /// `abstract` of a layer.

@@ -179,7 +179,7 @@ fn derives(item_attrs: &[syn::Attribute]) -> Vec<(ItemKind, Span)> {
 /// Adds a declaration to `definitions`.
 pub fn add(definitions: &mut Definitions, declared: Declared) {
     match declared {
-        Declared::Catalog(decl) => definitions.catalogs.push(decl),
+        Declared::Catalog(decl, _) => definitions.catalogs.push(decl),
         Declared::Layer(decl) => definitions.layers.push(decl),
         Declared::Event(decl, _) => definitions.events.push(decl),
         Declared::Type(decl) => definitions.types.push(decl),

@@ -39,8 +39,8 @@ pub enum Body<'a> {
 /// What one item declares.
 #[derive(Debug, Clone)]
 pub enum Declared {
-    /// `#[derive(Catalog)]`.
-    Catalog(CatalogDecl),
+    /// `#[derive(Catalog)]`, with the sources the derives also read (`src = "..."`).
+    Catalog(CatalogDecl, Option<String>),
     /// `#[derive(Layer)]`.
     Layer(LayerDecl),
     /// `#[derive(Event)]`, with the members holding its layers.
@@ -171,16 +171,17 @@ fn catalog(
     spans: &mut dyn Spans,
     errors: &mut Vec<ItemError>,
 ) -> Declared {
-    let (mut name, mut schema_base) = (None, None);
+    let (mut name, mut schema_base, mut src) = (None, None, None);
     attrs::each_known(
         entries,
-        &[attrs::NAME, attrs::SCHEMA_BASE],
+        &[attrs::NAME, attrs::SCHEMA_BASE, attrs::SRC],
         "`#[catalog(...)]`",
         errors,
         |entry, errors| {
             let value = entry.string(errors);
             match entry.key.as_str() {
                 attrs::NAME => name = value,
+                attrs::SRC => src = value.map(|(v, _)| v),
                 _ => schema_base = value,
             }
         },
@@ -188,12 +189,13 @@ fn catalog(
     let (name, span) =
         name.unwrap_or_else(|| (kebab_name(&item.ident.to_string()), item.ident.span()));
     no_fields(item, errors);
-    Declared::Catalog(CatalogDecl {
+    let decl = CatalogDecl {
         origin: spans.origin(item.ident.span()),
         name: Loc::new(name, spans.origin(span)),
         schema_base: schema_base.map(|(v, s)| Loc::new(v, spans.origin(s))),
         description,
-    })
+    };
+    Declared::Catalog(decl, src)
 }
 
 fn no_fields(item: &ItemView<'_>, errors: &mut Vec<ItemError>) {
