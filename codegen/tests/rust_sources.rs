@@ -213,3 +213,17 @@ pub struct Pipeline {
         loaded.render(Style::Plain)
     );
 }
+
+#[test]
+fn no_prefix_of_a_derive_source_panics() {
+    // Every cut of a real source: unfinished items, attributes and types must be
+    // reported, never panic.
+    let source = include_str!("../../tests/src/derived.rs");
+    let mut cuts = 0;
+    for (end, _) in source.char_indices().step_by(5) {
+        let loaded = event_codegen::load_str("derived.rs", &source[..end]);
+        assert!(loaded.catalog.is_some() || loaded.diagnostics.has_errors());
+        cuts += 1;
+    }
+    assert!(cuts > 1000);
+}

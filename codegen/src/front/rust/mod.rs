@@ -167,3 +167,28 @@ pub fn kebab_name(ident: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::naming::pascal_case;
+
+    #[test]
+    fn rust_names_become_definition_names_and_back() {
+        for (ident, name) in [
+            ("Project", "project"),
+            ("OneOffJob", "one-off-job"),
+            ("PipelineRun", "pipeline-run"),
+            ("Step2", "step2"),
+        ] {
+            assert_eq!(kebab_name(ident), name);
+            assert_eq!(
+                pascal_case(name),
+                ident,
+                "the generated code names `{ident}`"
+            );
+        }
+        // Not every Rust name comes back: the derives report it on the name.
+        assert_ne!(pascal_case(&kebab_name("HTTPCall")), "HTTPCall");
+    }
+}
