@@ -44,6 +44,8 @@ rules! {
     Encoding => "encoding",
     /// A file is not valid TOML.
     TomlSyntax => "toml-syntax",
+    /// A Rust source (`--rust-src`) that does not parse.
+    RustSyntax => "rust-syntax",
     /// A key that the format does not define.
     UnknownKey => "unknown-key",
     /// A value of the wrong kind (a string where a boolean belongs, ...).

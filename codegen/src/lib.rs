@@ -12,6 +12,10 @@
 //! let catalog = loaded.catalog.expect("valid definitions");
 //! println!("{} events", catalog.events.len());
 //! ```
+//!
+//! Features (both default): `migrations`, the SQL emitter and [`generate::outputs`]
+//! (they depend on `event-runtime` for its base schema), and `cli`, the `eventgen`
+//! binary. `event-macros` turns both off.
 
 mod builder;
 pub mod catalog_view;
@@ -107,6 +111,7 @@ pub fn load_str(name: impl Into<PathBuf>, text: impl Into<std::sync::Arc<str>>) 
 pub struct Baseline {
     lock: LockChoice,
     today: Option<Date>,
+    rust_sources: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -147,6 +152,15 @@ impl Baseline {
         self
     }
 
+    /// Also reads the items deriving the `event-macros` derives in these Rust files and
+    /// directories (searched recursively), into the same catalog.
+    #[must_use]
+    pub fn rust_sources<P: AsRef<Path>>(mut self, paths: &[P]) -> Self {
+        self.rust_sources
+            .extend(paths.iter().map(|p| p.as_ref().to_path_buf()));
+        self
+    }
+
     /// Reads and checks definitions from files and directories, like [`load`].
     pub fn load<P: AsRef<Path>>(&self, paths: &[P]) -> Loaded {
         let lock_path = paths.first().map(|first| {
@@ -158,7 +172,7 @@ impl Baseline {
             };
             dir.join(lock::FILE_NAME)
         });
-        let (sources, diagnostics, unreadable) = read_files(paths);
+        let (sources, diagnostics, unreadable) = read_files(paths, &self.rust_sources);
         let mut loaded = self.check(sources, diagnostics, &unreadable, lock_path.as_deref());
         if let LockChoice::BesideDefinitions = self.lock {
             loaded.lock_path = lock_path;
@@ -264,12 +278,17 @@ fn lock_diagnostic(error: &LockError, sources: &mut SourceMap) -> Diagnostic {
     }
 }
 
-/// Reads every definitions file; unreadable and non-UTF-8 files are reported.
-fn read_files<P: AsRef<Path>>(paths: &[P]) -> (SourceMap, Diagnostics, Vec<source::FileId>) {
+/// Reads every definitions file (and Rust source); unreadable and non-UTF-8 files are reported.
+fn read_files<P: AsRef<Path>>(
+    paths: &[P],
+    rust_sources: &[PathBuf],
+) -> (SourceMap, Diagnostics, Vec<source::FileId>) {
     let mut sources = SourceMap::new();
     let mut diagnostics = Diagnostics::new();
     let mut encoding_errors = Vec::new();
-    for path in definition_files(paths, &mut diagnostics) {
+    let mut files = definition_files(paths, &mut diagnostics);
+    files.extend(front::rust::source_files(rust_sources, &mut diagnostics));
+    for path in files {
         match std::fs::read(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => {
@@ -317,15 +336,25 @@ fn check_sources(
 ) -> Loaded {
     let mut definitions = Definitions::default();
     for (file, source) in sources.files() {
-        if !skip.contains(&file) {
-            definitions.merge(front::toml::parse(file, &source.text, &mut diagnostics));
+        if skip.contains(&file) {
+            continue;
         }
+        // The front end follows the file: Rust sources hold derive items, the rest is TOML.
+        let parsed = if source.path.extension().is_some_and(|e| e == "rs") {
+            front::rust::parse(file, &source.text, &mut diagnostics)
+        } else {
+            front::toml::parse(file, &source.text, &mut diagnostics)
+        };
+        definitions.merge(parsed);
     }
-    // A file that cannot be read, is not UTF-8 or is not TOML contributes nothing, so
+    // A file that cannot be read, is not UTF-8 or does not parse contributes nothing, so
     // checking the rest would only report what that file defines as missing.
-    let unparsable = diagnostics
-        .iter()
-        .any(|d| matches!(d.rule, Rule::Io | Rule::TomlSyntax | Rule::Encoding));
+    let unparsable = diagnostics.iter().any(|d| {
+        matches!(
+            d.rule,
+            Rule::Io | Rule::TomlSyntax | Rule::RustSyntax | Rule::Encoding
+        )
+    });
     let catalog = if unparsable {
         None
     } else {

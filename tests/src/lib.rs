@@ -12,4 +12,5 @@ pub mod features {
     include!(concat!(env!("OUT_DIR"), "/features.rs"));
 }
 
+pub mod derived;
 pub mod samples;

@@ -5,14 +5,19 @@
 pub mod docs;
 pub mod json_schema;
 pub mod rust;
+#[cfg(feature = "migrations")]
 pub mod sql;
 
 use std::io;
 use std::path::{Path, PathBuf};
 
+#[cfg(feature = "migrations")]
 use crate::diagnostic::Diagnostic;
+#[cfg(feature = "migrations")]
 use crate::lock::{self, Lock};
+#[cfg(feature = "migrations")]
 use crate::model::Catalog;
+#[cfg(feature = "migrations")]
 use crate::{evolution, format_schema};
 
 /// Where `eventgen generate` writes the catalog's Markdown docs, relative to the root.
@@ -23,6 +28,7 @@ pub const DOCS_PATH: &str = "docs/events.md";
 /// in `definitions_dir` (which also records every event's payloads, see
 /// [`crate::evolution::record`]), the JSON Schemas, the docs, the definitions-format schema
 /// beside the definitions, and the Rust module when `rust_out` is given.
+#[cfg(feature = "migrations")]
 pub fn outputs(
     catalog: &Catalog,
     definitions_dir: &Path,

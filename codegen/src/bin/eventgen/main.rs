@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use event_codegen::catalog_view::CatalogView;
 use event_codegen::diagnostic::{Diagnostics, Style, render};
-use event_codegen::{Loaded, format_schema, generate, load};
+use event_codegen::{Baseline, Loaded, format_schema, generate, load};
 
 /// Event definitions in, everything a service needs out.
 #[derive(Debug, Parser)]
@@ -62,6 +62,10 @@ enum Command {
         /// Also write the Rust module to this file (build scripts use the `Builder` instead).
         #[arg(long)]
         rust_out: Option<PathBuf>,
+        /// Also read the definitions declared with the `event-macros` derives in these Rust
+        /// files or directories (searched recursively), into the same catalog.
+        #[arg(long = "rust-src", value_name = "PATH")]
+        rust_sources: Vec<PathBuf>,
         /// Write nothing: list every missing, stale or obsolete output and exit 1 if any.
         #[arg(long)]
         check: bool,
@@ -171,8 +175,9 @@ fn main() -> ExitCode {
         Command::Generate {
             definitions,
             rust_out,
+            rust_sources,
             check,
-        } => generate(&definitions, rust_out.as_deref(), check),
+        } => generate(&definitions, &rust_sources, rust_out.as_deref(), check),
         Command::Diff {
             definitions,
             against,
@@ -200,8 +205,16 @@ fn main() -> ExitCode {
     }
 }
 
-fn generate(definitions: &Path, rust_out: Option<&Path>, check: bool) -> ExitCode {
-    let mut loaded = load_and_report(&[definitions.to_path_buf()]);
+fn generate(
+    definitions: &Path,
+    rust_sources: &[PathBuf],
+    rust_out: Option<&Path>,
+    check: bool,
+) -> ExitCode {
+    let loaded = Baseline::new()
+        .rust_sources(rust_sources)
+        .load(&[definitions.to_path_buf()]);
+    let mut loaded = report(loaded);
     let Some(catalog) = loaded.catalog.take() else {
         return ExitCode::from(exit_code(&loaded));
     };

@@ -7,7 +7,7 @@
 //! is described in exactly one place.
 
 pub mod raw;
-mod type_expr;
+pub(crate) mod type_expr;
 
 use serde::de::{DeserializeOwned, IntoDeserializer};
 use toml::Spanned;

@@ -23,7 +23,7 @@ pub(super) fn layer_member(catalog: &Catalog, id: LayerId) -> Ident {
 
 /// The layers of an event's chain that have fields (fieldless ones contribute only `{}`):
 /// the event struct holds one member each.
-fn member_layers(catalog: &Catalog, event: &EventDef) -> Vec<LayerId> {
+pub(super) fn member_layers(catalog: &Catalog, event: &EventDef) -> Vec<LayerId> {
     event
         .layer
         .map(|id| catalog.layer_chain(id))
@@ -79,10 +79,16 @@ fn levels(catalog: &Catalog, shape: &EventShape<'_>) -> TokenStream {
 }
 
 pub(super) fn event(catalog: &Catalog, event: &EventDef) -> TokenStream {
+    let declaration = declaration(catalog, event);
+    let impls = impls(catalog, event);
+    quote!(#declaration #impls)
+}
+
+/// The event's struct.
+fn declaration(catalog: &Catalog, event: &EventDef) -> TokenStream {
     let rt = rt();
     let name = type_ident(&event.event_type);
     let event_type = &event.event_type;
-
     let docs = doc(event.description.as_ref(), || {
         format!("The `{event_type}` event.")
     });
@@ -94,6 +100,25 @@ pub(super) fn event(catalog: &Catalog, event: &EventDef) -> TokenStream {
         quote!(#[doc = #docs] pub #member: #ty,)
     });
     let own_fields = event.fields.iter().map(|f| model_field(f, false));
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #name {
+            /// The event's id (`event_runtime::new_event_id()` makes a time-ordered one).
+            pub uuid: #rt::Uuid,
+            /// When it happened (`event_runtime::now()`).
+            pub timestamp: #rt::Timestamp,
+            #(#layer_members)*
+            #(#own_fields)*
+        }
+    }
+}
+
+/// Everything the event implements, without its struct (what `#[derive(Event)]` emits).
+pub(super) fn impls(catalog: &Catalog, event: &EventDef) -> TokenStream {
+    let rt = rt();
+    let name = type_ident(&event.event_type);
+    let event_type = &event.event_type;
     let type_doc = format!(" The event type: `{event_type}`.");
     let levels = levels(catalog, &catalog.event_shape(event));
     let own_level = (!event.fields.is_empty()).then(|| {
@@ -115,17 +140,6 @@ pub(super) fn event(catalog: &Catalog, event: &EventDef) -> TokenStream {
     let client = event.client.then(|| client_impls(catalog, event));
 
     quote! {
-        #docs
-        #[derive(Debug, Clone, PartialEq)]
-        pub struct #name {
-            /// The event's id (`event_runtime::new_event_id()` makes a time-ordered one).
-            pub uuid: #rt::Uuid,
-            /// When it happened (`event_runtime::now()`).
-            pub timestamp: #rt::Timestamp,
-            #(#layer_members)*
-            #(#own_fields)*
-        }
-
         impl #name {
             #[doc = #type_doc]
             pub const TYPE: &'static str = #event_type;

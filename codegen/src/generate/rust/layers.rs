@@ -11,22 +11,34 @@ use super::types::{self, doc, ident, rt};
 use crate::model::{FieldDef, Layer};
 
 pub(super) fn layer(layer: &Layer) -> TokenStream {
-    let rt = rt();
+    let declaration = declaration(layer);
+    let impls = impls(layer);
+    quote!(#declaration #impls)
+}
+
+/// The layer's struct.
+fn declaration(layer: &Layer) -> TokenStream {
     let name = types::type_ident(&layer.name);
     let docs = doc(layer.description.as_ref(), || {
         format!("The `{}` layer.", layer.name)
     });
     let fields = layer.fields.iter().map(|f| model_field(f, false));
-    let declaration = quote! {
+    quote! {
         #docs
         #[derive(Debug, Clone, PartialEq)]
         pub struct #name { #(#fields)* }
-    };
+    }
+}
+
+/// Everything the layer implements, without its struct (what `#[derive(Layer)]` emits).
+pub(super) fn impls(layer: &Layer) -> TokenStream {
     // A fieldless layer contributes `{}` to payloads and nothing to rows: events hold no
     // member for it, so it needs no methods.
     if layer.fields.is_empty() {
-        return declaration;
+        return TokenStream::new();
     }
+    let rt = rt();
+    let name = types::type_ident(&layer.name);
     let loads = layer.fields.iter().map(|field| {
         let name = ident(&field.name);
         let value = types::load_field(field);
@@ -35,8 +47,6 @@ pub(super) fn layer(layer: &Layer) -> TokenStream {
     let columns = columns(&layer.fields);
     let level = level::level(&name, &layer.fields, &format!("the `{}` layer", layer.name));
     quote! {
-        #declaration
-
         // Used by the events under the layer; a layer may have none that are stored.
         #[allow(unused_variables, deprecated, dead_code)]
         impl #name {

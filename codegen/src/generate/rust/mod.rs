@@ -6,6 +6,7 @@
 //! only the standard library and `event_runtime` by absolute path.
 
 mod analytics;
+mod derive;
 mod events;
 mod layers;
 mod level;
@@ -13,6 +14,8 @@ mod named;
 mod types;
 
 use proc_macro2::TokenStream;
+
+pub use derive::{event_layer_members, item_impls};
 
 use super::{GENERATED_NOTICE, in_parallel};
 use crate::model::{Catalog, EnumDef, EventDef, Layer, TypeDef};

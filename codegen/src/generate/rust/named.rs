@@ -8,21 +8,16 @@ use crate::model::{EnumDef, FieldDef, TypeDef};
 use crate::shape::TelemetrySlot;
 
 pub(super) fn enum_def(def: &EnumDef) -> TokenStream {
-    let rt = rt();
     let serde_attr = serde_crate_attr();
     let serde = types::serde_crate();
     let name = type_ident(&def.name);
-    let name_str = &def.name;
     let docs = doc(def.description.as_ref(), || {
         format!("The `{}` enum.", def.name)
     });
-    let variants: Vec<_> = def
-        .variants
-        .iter()
-        .map(|v| format_ident!("{}", v.rust_name))
-        .collect();
+    let variants = variant_idents(def);
     let values: Vec<&str> = def.variants.iter().map(|v| v.value.as_str()).collect();
     let variant_docs = values.iter().map(|v| format!(" `{v}`"));
+    let impls = enum_impls(def);
     quote! {
         #docs
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, #serde::Serialize, #serde::Deserialize)]
@@ -31,6 +26,26 @@ pub(super) fn enum_def(def: &EnumDef) -> TokenStream {
             #( #[doc = #variant_docs] #[serde(rename = #values)] #variants, )*
         }
 
+        #impls
+    }
+}
+
+pub(super) fn variant_idents(def: &EnumDef) -> Vec<proc_macro2::Ident> {
+    def.variants
+        .iter()
+        .map(|v| format_ident!("{}", v.rust_name))
+        .collect()
+}
+
+/// What the enum implements besides its derives (what `#[derive(NamedEnum)]` emits, with
+/// serde's impls).
+pub(super) fn enum_impls(def: &EnumDef) -> TokenStream {
+    let rt = rt();
+    let name = type_ident(&def.name);
+    let name_str = &def.name;
+    let variants = variant_idents(def);
+    let values: Vec<&str> = def.variants.iter().map(|v| v.value.as_str()).collect();
+    quote! {
         impl #name {
             /// Every value, in declaration order.
             pub const ALL: &'static [#name] = &[#(#name::#variants),*];
@@ -82,13 +97,29 @@ pub(super) fn model_field(field: &FieldDef, serde: bool) -> TokenStream {
 pub(super) fn type_def(def: &TypeDef) -> TokenStream {
     let serde_attr = serde_crate_attr();
     let serde = types::serde_crate();
-    let rt = rt();
     let name = type_ident(&def.name);
-    let telemetry_name = format_ident!("{}Telemetry", name);
     let docs = doc(def.description.as_ref(), || {
         format!("The `{}` type.", def.name)
     });
     let fields = def.fields.iter().map(|f| model_field(f, true));
+    let impls = type_impls(def);
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, #serde::Serialize, #serde::Deserialize)]
+        #serde_attr
+        pub struct #name { #(#fields)* }
+
+        #impls
+    }
+}
+
+/// The type's telemetry form, without the type itself (what `#[derive(NamedType)]` emits).
+pub(super) fn type_impls(def: &TypeDef) -> TokenStream {
+    let serde_attr = serde_crate_attr();
+    let serde = types::serde_crate();
+    let rt = rt();
+    let name = type_ident(&def.name);
+    let telemetry_name = format_ident!("{}Telemetry", name);
     let telemetry_doc = format!(
         " The telemetry form of [`{name}`]: only what its fields' privacy policies let through."
     );
@@ -97,11 +128,6 @@ pub(super) fn type_def(def: &TypeDef) -> TokenStream {
         quote!(value.#name)
     });
     quote! {
-        #docs
-        #[derive(Debug, Clone, PartialEq, #serde::Serialize, #serde::Deserialize)]
-        #serde_attr
-        pub struct #name { #(#fields)* }
-
         #[doc = #telemetry_doc]
         #[derive(Debug, Clone, PartialEq, #serde::Serialize)]
         #serde_attr

@@ -1,0 +1,83 @@
+//! The code `event-macros` emits for one item declared with a derive: exactly what the
+//! module emits for that definition, without the declaration the user wrote, plus what
+//! the declaration carried in the module (serde for enums) and what the module's
+//! catalog-wide enums gave (loading a stored event from a row).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::types::{rt, type_ident};
+use super::{events, layers, named};
+use crate::front::rust::ItemKind;
+use crate::model::{Catalog, EventDef};
+use crate::naming;
+
+/// The code for the definition `name` (an event type, or a layer, type or enum name) of
+/// kind `kind`; `None` when the catalog has no such definition.
+pub fn item_impls(catalog: &Catalog, kind: ItemKind, name: &str) -> Option<TokenStream> {
+    Some(match kind {
+        ItemKind::Catalog => TokenStream::new(),
+        ItemKind::Layer => layers::impls(catalog.layers.iter().find(|l| l.name == name)?),
+        ItemKind::NamedType => named::type_impls(catalog.type_def(name)?),
+        ItemKind::NamedEnum => {
+            let def = catalog.enum_def(name)?;
+            let impls = named::enum_impls(def);
+            let serde = enum_serde(&type_ident(&def.name));
+            quote!(#impls #serde)
+        }
+        ItemKind::Event => {
+            let event = catalog.event(name)?;
+            let impls = events::impls(catalog, event);
+            let load = event.stored.then(|| from_row(event));
+            quote!(#impls #load)
+        }
+    })
+}
+
+/// The members an event's struct holds for its layers, as `(member, layer type)`.
+pub fn event_layer_members(catalog: &Catalog, event: &EventDef) -> Vec<(String, String)> {
+    events::member_layers(catalog, event)
+        .into_iter()
+        .map(|id| {
+            let layer = catalog.layer(id);
+            (
+                naming::snake_case(&layer.name),
+                naming::pascal_case(&layer.name),
+            )
+        })
+        .collect()
+}
+
+/// A public way to load the event (the module's `Event::from_row` dispatches to
+/// `load_row`; a derived event has no such enum).
+fn from_row(event: &EventDef) -> TokenStream {
+    let rt = rt();
+    let name = type_ident(&event.event_type);
+    quote! {
+        impl #name {
+            /// Reads the event from a row of `events` holding an event of this type.
+            pub fn from_row(row: &impl #rt::EventRow) -> Result<Self, #rt::LoadError> {
+                Self::load_row(row)
+            }
+        }
+    }
+}
+
+/// Serializes an enum as its value, as the module's `#[serde(rename)]`d variants do.
+fn enum_serde(name: &proc_macro2::Ident) -> TokenStream {
+    let serde = quote!(::event_runtime::reexport::serde);
+    quote! {
+        impl #serde::Serialize for #name {
+            fn serialize<S: #serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> #serde::Deserialize<'de> for #name {
+            fn deserialize<D: #serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <::std::borrow::Cow<'de, str> as #serde::Deserialize>::deserialize(deserializer)?;
+                value.parse().map_err(<D::Error as #serde::de::Error>::custom)
+            }
+        }
+    }
+}

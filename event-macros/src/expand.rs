@@ -1,0 +1,280 @@
+//! One derive, in serde_derive's three phases: read the item (every mistake on its token),
+//! cross-check it with the catalog it belongs to (the checker's rules, reported on the
+//! item's tokens), then expand to the emitter's code for it.
+
+use std::path::PathBuf;
+
+use event_codegen::check;
+use event_codegen::date::Date;
+use event_codegen::diagnostic::{Diagnostic, Diagnostics, Severity};
+use event_codegen::front::rust::items::{self, Body, Declared, ItemView, LayerMember};
+use event_codegen::front::rust::{self as front, ItemError, ItemKind, Spans};
+use event_codegen::generate::rust;
+use event_codegen::ir::{CatalogDecl, Definitions};
+use event_codegen::model::Catalog;
+use event_codegen::source::{FileId, Loc, Origin, SourceMap};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::{Data, DeriveInput};
+
+use crate::{scan, stub};
+
+/// The item's tokens, numbered: its origins are `index..index + 1` in its own file id, so
+/// a diagnostic of the checker finds its way back to the token.
+struct ItemSpans {
+    file: FileId,
+    spans: Vec<Span>,
+}
+
+impl Spans for ItemSpans {
+    fn origin(&mut self, span: Span) -> Origin {
+        self.spans.push(span);
+        let index = self.spans.len() - 1;
+        Origin {
+            file: self.file,
+            span: index..index + 1,
+        }
+    }
+}
+
+impl ItemSpans {
+    fn span(&self, origin: &Origin) -> Option<Span> {
+        (origin.file == self.file)
+            .then(|| self.spans.get(origin.span.start).copied())
+            .flatten()
+    }
+}
+
+/// Expands `#[derive(<kind>)]` on `input`.
+pub fn derive(kind: ItemKind, input: &DeriveInput) -> TokenStream {
+    let body = match &input.data {
+        Data::Struct(data) => Body::Struct(&data.fields),
+        Data::Enum(data) => Body::Enum(&data.variants),
+        Data::Union(_) => Body::Union,
+    };
+    let view = ItemView {
+        attrs: &input.attrs,
+        ident: &input.ident,
+        generics: &input.generics,
+        body,
+    };
+    // 0 when the compiler does not tell: then the first item of the name is this one.
+    let own_line = input.ident.span().start().line;
+    let own_file = input
+        .ident
+        .span()
+        .local_file()
+        .and_then(|p| p.canonicalize().ok());
+    let files = scan::crate_items(own_file.as_deref());
+    let tracking = track(files.iter().map(|f| &f.path));
+
+    // The scanned files are file 0 (see `scan`), the item is file 1.
+    let mut sources = SourceMap::new();
+    sources.add("scanned", "");
+    let mut spans = ItemSpans {
+        file: sources.add("item", ""),
+        spans: Vec::new(),
+    };
+
+    // Parse: the item on its own.
+    let declared = match items::read(kind, &view, &mut spans) {
+        Ok(declared) => declared,
+        Err(errors) => return failed(kind, input, errors.iter().map(ItemError::to_syn), tracking),
+    };
+    let name = definition_name(&declared);
+    let members = match &declared {
+        Declared::Event(_, members) => members.clone(),
+        _ => Vec::new(),
+    };
+
+    // Cross-check: the catalog of the crate, with this item as the derive sees it.
+    let mut definitions = Definitions::default();
+    let mut own = Some(declared);
+    for file in &files {
+        for found in file.items.iter() {
+            let is_own = Some(&file.path) == own_file.as_ref()
+                && found.kind == kind
+                && input.ident == found.ident
+                && (own_line == 0 || own_line == found.line);
+            match (is_own, own.take()) {
+                (true, Some(declared)) => front::add(&mut definitions, declared),
+                (_, declared) => {
+                    own = declared;
+                    front::add(&mut definitions, found.declared.clone());
+                }
+            }
+        }
+    }
+    if let Some(declared) = own {
+        front::add(&mut definitions, declared);
+    }
+    if definitions.catalogs.is_empty() {
+        // Per-item code does not depend on the catalog's name: a crate may declare none.
+        let origin = spans.origin(input.ident.span());
+        definitions.catalogs.push(CatalogDecl {
+            origin: origin.clone(),
+            name: Loc::new("catalog".to_owned(), origin),
+            schema_base: None,
+            description: None,
+        });
+    }
+    let mut diagnostics = Diagnostics::new();
+    let catalog = check::check_on(&definitions, &mut diagnostics, Date::today());
+    let scan_failed = files.iter().any(|f| f.failed);
+    let Some(catalog) = catalog else {
+        return failed(
+            kind,
+            input,
+            catalog_errors(&diagnostics, &spans, input, scan_failed),
+            tracking,
+        );
+    };
+    if let Some(errors) = cross_check(&catalog, &name, &members, input) {
+        return failed(kind, input, errors, tracking);
+    }
+
+    // Expand.
+    let impls = rust::item_impls(&catalog, kind, &name).unwrap_or_default();
+    quote!(#impls #tracking)
+}
+
+/// The name the catalog knows the item by.
+fn definition_name(declared: &Declared) -> String {
+    match declared {
+        Declared::Catalog(decl, _) => decl.name.value.clone(),
+        Declared::Layer(decl) => decl.name.value.clone(),
+        Declared::Event(decl, _) => decl.event_type.value.clone(),
+        Declared::Type(decl) => decl.name.value.clone(),
+        Declared::Enum(decl) => decl.name.value.clone(),
+    }
+}
+
+/// The checker's errors about this item, on its tokens. Errors about other items are
+/// theirs to report; when one of them could not be read at all, the catalog is
+/// incomplete and this item's errors may only follow from that, so none is reported.
+fn catalog_errors(
+    diagnostics: &Diagnostics,
+    spans: &ItemSpans,
+    input: &DeriveInput,
+    scan_failed: bool,
+) -> Vec<syn::Error> {
+    if scan_failed {
+        return Vec::new();
+    }
+    let errors: Vec<&Diagnostic> = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    let mine: Vec<syn::Error> = errors
+        .iter()
+        .filter_map(|d| {
+            let (label, span) = d
+                .labels
+                .iter()
+                .find_map(|l| spans.span(&l.origin).map(|span| (l, span)))?;
+            Some(syn::Error::new(span, message(d, &label.text)))
+        })
+        .collect();
+    let elsewhere = errors
+        .iter()
+        .any(|d| d.labels.iter().any(|l| l.origin.file != spans.file));
+    if !mine.is_empty() || elsewhere {
+        return mine;
+    }
+    // Errors with no place at all (none known today): show them rather than stay silent.
+    errors
+        .iter()
+        .map(|d| syn::Error::new(input.ident.span(), message(d, "")))
+        .collect()
+}
+
+fn message(diagnostic: &Diagnostic, label: &str) -> String {
+    let mut text = format!("[{}] {}", diagnostic.rule.code(), diagnostic.message);
+    if !label.is_empty() && label != "here" {
+        text.push_str(&format!(" ({label})"));
+    }
+    if let Some(help) = &diagnostic.help {
+        text.push_str(&format!("\nhelp: {help}"));
+    }
+    text
+}
+
+/// An event's `#[layer]` members against the layers its type puts it in.
+fn cross_check(
+    catalog: &Catalog,
+    event_type: &str,
+    members: &[LayerMember],
+    input: &DeriveInput,
+) -> Option<Vec<syn::Error>> {
+    let event = catalog.event(event_type)?;
+    let expected = rust::event_layer_members(catalog, event);
+    let mut errors = Vec::new();
+    for member in members {
+        match expected.iter().find(|(name, _)| member.ident == name) {
+            None => errors.push(syn::Error::new(
+                member.span,
+                format!(
+                    "`{}` is not a layer of event `{event_type}` with fields\nhelp: its layers with fields are: {}",
+                    member.ident,
+                    list(&expected)
+                ),
+            )),
+            Some((_, ty)) if member.ty.as_ref().is_none_or(|t| t != ty) => {
+                errors.push(syn::Error::new(
+                    member.span,
+                    format!("layer member `{}` holds a `{ty}`\nhelp: write `pub {}: {ty}`", member.ident, member.ident),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    for (name, ty) in &expected {
+        if !members.iter().any(|m| m.ident == name) {
+            errors.push(syn::Error::new(
+                input.ident.span(),
+                format!(
+                    "event `{event_type}` holds its layer `{ty}`\nhelp: add `#[layer] pub {name}: {ty}` (members for its layers with fields: {})",
+                    list(&expected)
+                ),
+            ));
+        }
+    }
+    (!errors.is_empty()).then_some(errors)
+}
+
+fn list(members: &[(String, String)]) -> String {
+    if members.is_empty() {
+        return "none".to_owned();
+    }
+    members
+        .iter()
+        .map(|(name, ty)| format!("`{name}: {ty}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The errors (combined, so all show at once), a stub of the item's main impl (so that
+/// code using it shows no further errors), and the file tracking.
+fn failed(
+    kind: ItemKind,
+    input: &DeriveInput,
+    errors: impl IntoIterator<Item = syn::Error>,
+    tracking: TokenStream,
+) -> TokenStream {
+    let errors = errors.into_iter().reduce(|mut all, error| {
+        all.combine(error);
+        all
+    });
+    let errors = errors.map(|e| e.to_compile_error());
+    let stub = stub::impls(kind, input);
+    quote!(#errors #stub #tracking)
+}
+
+/// Makes the compiler re-expand when a scanned file changes (a layer edited in another
+/// file changes the code of the events under it).
+fn track<'a>(paths: impl Iterator<Item = &'a PathBuf>) -> TokenStream {
+    let includes = paths
+        .filter_map(|p| p.to_str())
+        .map(|path| quote_spanned!(Span::call_site()=> const _: &[u8] = include_bytes!(#path);));
+    quote!(#(#includes)*)
+}

@@ -1,0 +1,23 @@
+#![allow(unused)]
+
+use event_macros::{Event, Layer, NamedEnum, NamedType};
+use event_runtime::{Timestamp, Uuid};
+
+/// A project.
+#[derive(Layer)]
+pub struct Project {
+    /// UUID of the project.
+    #[field(scope)]
+    pub uuid: Uuid,
+}
+
+/// Created.
+#[derive(Event)]
+#[event(type = "pipeline:created")]
+pub struct PipelineCreated {
+    /// Id.
+    pub uuid: Uuid,
+    /// Time.
+    pub timestamp: Timestamp,
+}
+fn main() {}

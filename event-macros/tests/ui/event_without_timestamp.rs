@@ -1,0 +1,24 @@
+#![allow(unused)]
+
+use event_macros::{Event, Layer, NamedEnum, NamedType};
+use event_runtime::{Timestamp, Uuid};
+
+/// A project.
+#[derive(Layer)]
+pub struct Project {
+    /// UUID of the project.
+    #[field(scope)]
+    pub uuid: Uuid,
+}
+
+/// Created.
+#[derive(Event)]
+#[event(type = "project:created")]
+pub struct ProjectCreated {
+    /// Id.
+    pub uuid: Uuid,
+    /// The project.
+    #[layer]
+    pub project: Project,
+}
+fn main() {}

@@ -1,0 +1,20 @@
+#![allow(unused)]
+
+use event_macros::{Event, Layer, NamedEnum, NamedType};
+use event_runtime::{Timestamp, Uuid};
+
+/// A project.
+#[derive(Layer)]
+pub struct Project {
+    /// UUID of the project.
+    #[field(scope)]
+    pub uuid: Uuid,
+}
+
+/// A step.
+#[derive(NamedType)]
+pub struct Step {
+    /// Owner.
+    pub owner: Option<String>,
+}
+fn main() {}

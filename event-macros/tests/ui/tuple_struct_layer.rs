@@ -1,0 +1,18 @@
+#![allow(unused)]
+
+use event_macros::{Event, Layer, NamedEnum, NamedType};
+use event_runtime::{Timestamp, Uuid};
+
+/// A project.
+#[derive(Layer)]
+pub struct Project {
+    /// UUID of the project.
+    #[field(scope)]
+    pub uuid: Uuid,
+}
+
+/// A pipeline.
+#[derive(Layer)]
+#[layer(parent = "project")]
+pub struct Pipeline(pub Uuid);
+fn main() {}
