@@ -6,20 +6,21 @@
 //!
 //! `cargo bench -p workspace-tests --bench recording`
 
-use std::path::Path;
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use event_runtime::reexport::chrono::{DateTime, Utc};
 use event_runtime::reexport::uuid::Uuid;
 use event_runtime::store::{NewWebhook, Scope, Store, StoreConfig};
 use event_runtime::{ColumnValue, StoredEvent, TelemetryEvent, TelemetryKey};
-use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgArguments, PgConnectOptions, PgConnection};
+use sqlx::postgres::PgArguments;
 use sqlx::sqlite::SqliteArguments;
-use sqlx::{AssertSqlSafe, Connection, Postgres, Sqlite};
+use sqlx::{AssertSqlSafe, Postgres, Sqlite};
 use workspace_tests::events::*;
 use workspace_tests::samples::one_off_run_failed;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+use support::database::{Backend, with_store};
 
 const PER_EVENT: usize = 1_000;
 const BATCHED: usize = 20_000;
@@ -325,13 +326,6 @@ async fn measure(backend: &str, store: Store) {
     );
 }
 
-async fn migrator(backend: &str) -> Migrator {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../migrations")
-        .join(backend);
-    Migrator::new(dir.as_path()).await.expect("the migrations")
-}
-
 fn config() -> StoreConfig {
     StoreConfig::default().telemetry(key())
 }
@@ -343,47 +337,9 @@ async fn main() {
         return;
     }
     println!("3 subscribers per event (2 webhooks, analytics), best of {ROUNDS} runs");
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("bench-recording-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a directory");
-    let url = format!("sqlite:{}", dir.join("events.db").display());
-    let store = Store::connect_with(&url, config()).await.expect("open");
-    store
-        .migrate(&migrator("sqlite").await)
-        .await
-        .expect("migrate");
-    measure("SQLite", store.clone()).await;
-    store.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
-
-    let Ok(url) = std::env::var("EVENTGEN_TEST_POSTGRES_URL") else {
-        println!("PostgreSQL skipped: set EVENTGEN_TEST_POSTGRES_URL");
-        return;
-    };
-    let admin = PgConnectOptions::from_str(&url).expect("a PostgreSQL URL");
-    let name = format!("eventgen_bench_{}", std::process::id());
-    let mut conn = PgConnection::connect_with(&admin).await.expect("connect");
-    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-        .execute(&mut conn)
-        .await
-        .expect("create a database");
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(4)
-        .connect_with(admin.clone().database(&name))
-        .await
-        .expect("connect to it");
-    let store = Store::from_postgres_pool(pool, config());
-    store
-        .migrate(&migrator("postgres").await)
-        .await
-        .expect("migrate");
-    measure("PostgreSQL", store.clone()).await;
-    store.close().await;
-    sqlx::raw_sql(AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-    )))
-    .execute(&mut conn)
-    .await
-    .expect("drop the database");
+    with_store(Backend::Sqlite, config(), |store| measure("SQLite", store)).await;
+    with_store(Backend::Postgres, config(), |store| {
+        measure("PostgreSQL", store)
+    })
+    .await;
 }

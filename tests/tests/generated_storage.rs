@@ -277,32 +277,22 @@ fn loading_dispatches_on_the_exact_type_and_reports_what_is_wrong() {
 
 // ---- the real store ---------------------------------------------------------------------
 
+#[path = "support/mod.rs"]
+mod support;
+
 mod store {
-    use std::path::Path;
-    use std::str::FromStr;
     use std::time::Duration;
 
     use event_runtime::store::{NewWebhook, Scope, Store, StoreConfig, SubscriberKind};
     use event_runtime::{StoredEvent, TelemetryEvent, TelemetryKey};
-    use sqlx::migrate::Migrator;
-    use sqlx::postgres::{PgConnectOptions, PgConnection};
-    use sqlx::{AssertSqlSafe, Connection, Row};
+    use sqlx::Row;
     use workspace_tests::events::*;
     use workspace_tests::samples::{id, one_off_run_failed};
 
-    const POSTGRES_URL: &str = "EVENTGEN_TEST_POSTGRES_URL";
+    use super::support::database::{Backend, with_store};
 
     fn config() -> StoreConfig {
         StoreConfig::default().telemetry(TelemetryKey::new(b"k".to_vec()))
-    }
-
-    async fn migrator(backend: &str) -> Migrator {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../migrations")
-            .join(backend);
-        Migrator::new(dir.as_path())
-            .await
-            .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
     }
 
     /// The stored event types of the generated catalog.
@@ -437,64 +427,11 @@ mod store {
 
     #[tokio::test]
     async fn register_records_into_the_sqlite_store() {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("generated-storage-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create a directory");
-        let url = format!("sqlite:{}", dir.join("events.db").display());
-        let store = Store::connect_with(&url, config()).await.expect("open");
-        store
-            .migrate(&migrator("sqlite").await)
-            .await
-            .expect("migrate");
-        let outcome = tokio::spawn(scenario(store.clone())).await;
-        store.close().await;
-        let _ = std::fs::remove_dir_all(&dir);
-        if let Err(error) = outcome {
-            std::panic::resume_unwind(error.into_panic());
-        }
+        with_store(Backend::Sqlite, config(), scenario).await;
     }
 
     #[tokio::test]
     async fn register_records_into_the_postgres_store() {
-        let url = match std::env::var(POSTGRES_URL) {
-            Ok(url) if !url.is_empty() => url,
-            _ => {
-                assert!(
-                    std::env::var("CI").map_or(true, |v| v != "true"),
-                    "{POSTGRES_URL} is not set, and PostgreSQL tests do not skip on CI"
-                );
-                eprintln!("PostgreSQL tests skipped: set {POSTGRES_URL}");
-                return;
-            }
-        };
-        let admin = PgConnectOptions::from_str(&url).expect("a PostgreSQL URL");
-        let name = format!("eventgen_generated_{}", std::process::id());
-        let mut conn = PgConnection::connect_with(&admin).await.expect("connect");
-        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-            .execute(&mut conn)
-            .await
-            .expect("create a database");
-        let pool = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(4)
-            .connect_with(admin.clone().database(&name))
-            .await
-            .expect("connect to it");
-        let store = Store::from_postgres_pool(pool, config());
-        store
-            .migrate(&migrator("postgres").await)
-            .await
-            .expect("migrate");
-        let outcome = tokio::spawn(scenario(store.clone())).await;
-        store.close().await;
-        sqlx::raw_sql(AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-        )))
-        .execute(&mut conn)
-        .await
-        .expect("drop the database");
-        if let Err(error) = outcome {
-            std::panic::resume_unwind(error.into_panic());
-        }
+        with_store(Backend::Postgres, config(), scenario).await;
     }
 }
