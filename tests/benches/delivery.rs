@@ -3,7 +3,8 @@
 //! and the attempt log), against a plain reqwest loop posting the same bodies, signed, at
 //! the same concurrency, in the same run; on SQLite and (when
 //! `EVENTGEN_TEST_POSTGRES_URL` is set) PostgreSQL. Prints deliveries per second and the
-//! worker's share of the plain loop.
+//! worker's share of the plain loop. It also runs the worker with a deliverer that
+//! answers at once, without HTTP: the rate the store's claims and completions allow.
 //!
 //! `cargo bench -p workspace-tests --bench delivery`
 
@@ -15,14 +16,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use event_runtime::store::{NewWebhook, Scope, Store};
-use event_runtime::worker::{Worker, WorkerConfig};
-use event_runtime::{Secret, StoredEvent};
+use event_runtime::worker::{AnalyticsMessage, Deliverer, WebhookRequest, Worker, WorkerConfig};
+use event_runtime::{Attempt, Outcome, Secret, StoredEvent};
 use support::database::{Backend, TestDatabase};
 use support::receiver::Receiver;
 use workspace_tests::events::*;
 use workspace_tests::samples::one_off_run_failed;
 
-const N: usize = 2_000;
+const N: usize = 10_000;
 const CONCURRENCY: usize = 32;
 const ROUNDS: usize = 3;
 
@@ -51,10 +52,12 @@ async fn record(store: &Store, subscriber: (event_runtime::Uuid, &str)) -> Vec<S
         .collect()
 }
 
-/// The worker, from its start until the outbox is empty.
-async fn through_worker(store: &Store, receiver: &Receiver) -> Duration {
-    let deliverer =
-        support::http_deliverer(support::loopback_only(), Duration::from_secs(30), None);
+/// The worker through `deliverer`, from its start until the outbox is empty.
+async fn through_worker<D: Deliverer>(
+    store: &Store,
+    deliverer: Arc<D>,
+    sent: impl Fn() -> usize,
+) -> Duration {
     let start = Instant::now();
     let handle = Worker::new(store.clone(), deliverer)
         .config(
@@ -63,8 +66,8 @@ async fn through_worker(store: &Store, receiver: &Receiver) -> Duration {
                 .concurrency(CONCURRENCY),
         )
         .spawn();
-    // Cheap in-memory polling until everything arrived, then until it is all completed.
-    while receiver.count() < N {
+    // Cheap in-memory polling until everything was sent, then until it is all completed.
+    while sent() < N {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     while store.outbox_counts().await.expect("counts").pending > 0 {
@@ -73,6 +76,28 @@ async fn through_worker(store: &Store, receiver: &Receiver) -> Duration {
     let elapsed = start.elapsed();
     handle.shutdown().await.expect("shut down");
     elapsed
+}
+
+/// Answers every webhook at once, without sending it.
+#[derive(Default)]
+struct AnswersAtOnce {
+    sent: AtomicUsize,
+}
+
+impl Deliverer for AnswersAtOnce {
+    async fn webhook(&self, _: WebhookRequest<'_>) -> Attempt {
+        self.sent.fetch_add(1, Ordering::Relaxed);
+        Attempt {
+            outcome: Outcome::Delivered,
+            status: Some(200),
+            duration: Duration::ZERO,
+            detail: String::new(),
+        }
+    }
+
+    async fn analytics(&self, _: &[AnalyticsMessage<'_>]) -> Attempt {
+        unreachable!("the bench subscribes no analytics")
+    }
 }
 
 /// A plain reqwest loop: `CONCURRENCY` tasks posting the bodies, signed.
@@ -130,22 +155,31 @@ async fn measure(label: &str, store: Store) {
         )
         .await
         .expect("subscribe");
-    let (mut worker, mut plain) = (Duration::MAX, Duration::MAX);
+    let (mut worker, mut plain, mut store_only) = (Duration::MAX, Duration::MAX, Duration::MAX);
     for _ in 0..ROUNDS {
         let bodies = record(&store, (subscriber, "bench")).await;
         receiver.clear();
-        worker = worker.min(through_worker(&store, &receiver).await);
+        let deliverer =
+            support::http_deliverer(support::loopback_only(), Duration::from_secs(30), None);
+        worker = worker.min(through_worker(&store, deliverer, || receiver.count()).await);
         assert_eq!(receiver.count(), N, "the worker delivered all");
         receiver.clear();
         plain = plain.min(plain_loop(&url, &created.secret, Arc::new(bodies)).await);
         assert_eq!(receiver.count(), N, "the loop posted all");
+
+        record(&store, (subscriber, "bench")).await;
+        let at_once = Arc::new(AnswersAtOnce::default());
+        let sent = || at_once.sent.load(Ordering::Relaxed);
+        store_only = store_only.min(through_worker(&store, Arc::clone(&at_once), sent).await);
     }
     let rate = |d: Duration| N as f64 / d.as_secs_f64();
     println!(
-        "{label:<10} worker {:>7.0} deliveries/s, plain reqwest loop {:>7.0} requests/s, worker/plain {:.2}",
+        "{label:<10} worker {:>7.0} deliveries/s, plain reqwest loop {:>7.0} requests/s, worker/plain {:.2}; \
+         worker answered at once {:>7.0} deliveries/s",
         rate(worker),
         rate(plain),
-        plain.as_secs_f64() / worker.as_secs_f64()
+        plain.as_secs_f64() / worker.as_secs_f64(),
+        rate(store_only),
     );
 }
 

@@ -1,24 +1,32 @@
-//! The delivery worker: claims due deliveries, sends them concurrently up to a cap, and
-//! completes them with what each attempt came to.
+//! The delivery worker: claims due deliveries ahead of need, sends them concurrently up
+//! to a cap, and completes them with what each attempt came to.
+//!
+//! Three things overlap so that the database never holds up the sending: a claim runs in
+//! a task of its own while earlier claims are sent, the sends run as tasks, and a writer
+//! task completes finished attempts in batches (as many as finished while it wrote the
+//! previous batch). The worker claims the next `batch_size` deliveries as soon as fewer
+//! than `concurrency` requests are queued, so that the claim is usually back before the
+//! queue runs dry.
 //!
 //! It wakes at once when this process commits deliveries (an in-process `Notify`) or,
 //! on PostgreSQL, when any process does (`LISTEN`), and polls as the fallback. On shutdown
-//! it stops claiming, lets in-flight deliveries finish for a grace period, and gives back
-//! the leases of those that did not.
+//! it stops claiming, gives back what it claimed but has not sent, lets in-flight
+//! deliveries finish for a grace period, and gives back the leases of those that did not.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::PgListener;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::{JoinError, JoinHandle, JoinSet};
+use tokio::time::MissedTickBehavior;
 use uuid::Uuid;
 
 use super::Deliverer;
 use super::request::{AnalyticsMessage, WebhookRequest};
 use crate::store::{
-    Claim, ClaimedDelivery, Completion, NOTIFY_CHANNEL, Store, StoreError, SubscriberKind,
+    Claim, ClaimedDelivery, Completion, Lease, NOTIFY_CHANNEL, Store, StoreError, SubscriberKind,
 };
 use crate::{Attempt, Outcome};
 
@@ -28,13 +36,17 @@ use crate::{Attempt, Outcome};
 pub struct WorkerConfig {
     /// Its name, in `leased_by`.
     pub name: String,
-    /// The most deliveries in flight at once.
+    /// The most requests in flight at once (a batch of analytics messages is one).
     pub concurrency: usize,
     /// The most deliveries one claim takes.
     pub batch_size: usize,
     /// The most analytics messages sent in one call.
     pub analytics_batch_size: usize,
-    /// How long a claim holds its deliveries: longer than the slowest attempt.
+    /// How long a claim holds its deliveries. Deliveries are claimed ahead of sending, so
+    /// a delivery may wait up to `batch_size / concurrency` rounds before its own attempt:
+    /// the lease must be longer than `1 + batch_size / concurrency` of the slowest attempts
+    /// (the defaults: about 4 × the webhook timeout of 15 s, under 120 s). A delivery
+    /// whose lease ran out before it was sent is not sent: it is claimable again.
     pub lease: Duration,
     /// How often to look for due deliveries without a wake-up (retries come due this way).
     pub poll_interval: Duration,
@@ -63,7 +75,7 @@ impl WorkerConfig {
         self
     }
 
-    /// Sets the most deliveries in flight.
+    /// Sets the most requests in flight.
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
         self
@@ -120,8 +132,23 @@ impl WorkerHandle {
 
 /// The deliveries a task holds, to give back if it is cancelled.
 struct Held {
-    lease: String,
+    lease: Arc<Lease>,
     deliveries: Vec<Uuid>,
+}
+
+/// One request's worth of a claim: a webhook delivery, or a batch of analytics
+/// deliveries; each is sent by a task of its own.
+struct Unit {
+    lease: Arc<Lease>,
+    kind: SubscriberKind,
+    deliveries: Vec<ClaimedDelivery>,
+}
+
+/// A claim running in a task of its own, and the wake-up count when it started.
+struct Claiming {
+    task: JoinHandle<Result<Claim, StoreError>>,
+    want: usize,
+    wakes: u64,
 }
 
 impl<D: Deliverer> Worker<D> {
@@ -151,74 +178,112 @@ impl<D: Deliverer> Worker<D> {
     }
 
     /// Runs until `shutdown` completes, then finishes or gives back what it holds.
+    ///
+    /// Writing completions fails only when the database does; the leases then expire and
+    /// the deliveries are tried again. The error of the last write, if it failed, is
+    /// returned.
     pub async fn run(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send,
     ) -> Result<(), StoreError> {
+        let (completed, to_write) = mpsc::unbounded_channel();
+        let writer = tokio::spawn(write_completions(self.store.clone(), to_write));
         let mut listener = self.listen().await;
+        let mut poll = tokio::time::interval(self.config.poll_interval);
+        poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        // Armed before any claim starts, so that a commit during a claim still wakes us.
+        let wake = self.store.notify();
+        let mut notified = Box::pin(wake.notified());
+        notified.as_mut().enable();
+
+        let mut queue: VecDeque<Unit> = VecDeque::new();
+        let mut claiming: Option<Claiming> = None;
         let mut tasks: JoinSet<Vec<Completion>> = JoinSet::new();
         let mut held: HashMap<tokio::task::Id, Held> = HashMap::new();
-        let mut in_flight = 0usize;
-        let mut done: Vec<Completion> = Vec::new();
+        // Each wake-up counts; a claim that took less than it asked for clears `due` unless
+        // a wake-up came while it ran.
+        let (mut due, mut wakes) = (true, 0u64);
         let mut deadline: Option<tokio::time::Instant> = None;
         tokio::pin!(shutdown);
 
         loop {
-            if !done.is_empty() {
-                // On failure the leases expire and the deliveries are tried again.
-                let _ = self.store.complete(&done).await;
-                done.clear();
+            while tasks.len() < self.config.concurrency
+                && let Some(unit) = queue.pop_front()
+            {
+                self.start(unit, &mut tasks, &mut held);
             }
-            // Registered before claiming, so that a commit during the claim still wakes us.
-            let notified = self.store.notify().notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-
-            if deadline.is_none() {
-                while in_flight < self.config.concurrency {
-                    let want = (self.config.concurrency - in_flight).min(self.config.batch_size);
-                    let Ok(claim) = self
-                        .store
-                        .claim(&self.config.name, want, self.config.lease)
-                        .await
-                    else {
-                        break; // Try again at the next poll.
-                    };
-                    let got = claim.deliveries.len();
-                    in_flight += got;
-                    self.dispatch(claim, &mut tasks, &mut held).await;
-                    if got < want {
-                        break;
-                    }
-                }
-            } else if tasks.is_empty() {
-                return Ok(());
+            if deadline.is_none()
+                && due
+                && claiming.is_none()
+                && queue.len() < self.config.concurrency
+            {
+                let want = self.config.batch_size;
+                let (store, name, lease) = (
+                    self.store.clone(),
+                    self.config.name.clone(),
+                    self.config.lease,
+                );
+                claiming = Some(Claiming {
+                    task: tokio::spawn(async move { store.claim(&name, want, lease).await }),
+                    want,
+                    wakes,
+                });
+            }
+            if deadline.is_some() && tasks.is_empty() && claiming.is_none() {
+                break;
             }
 
             tokio::select! {
                 () = &mut shutdown, if deadline.is_none() => {
                     deadline = Some(tokio::time::Instant::now() + self.config.shutdown_grace);
+                    self.release(queue.drain(..).flat_map(unit_deliveries)).await;
+                }
+                claimed = join(&mut claiming) => {
+                    let Some(started) = claiming.take() else { continue };
+                    match claimed {
+                        Ok(Ok(claim)) => {
+                            due = claim.deliveries.len() >= started.want || wakes != started.wakes;
+                            let units = self.units(claim).await;
+                            if deadline.is_some() {
+                                self.release(units.into_iter().flat_map(unit_deliveries)).await;
+                            } else {
+                                queue.extend(units);
+                            }
+                        }
+                        // The database failed (or the task did): try again at the next poll.
+                        _ => due = wakes != started.wakes,
+                    }
                 }
                 Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
                     let mut next = Some(joined);
                     while let Some(joined) = next {
-                        in_flight -= self.finished(joined, &mut held, &mut done).await;
+                        self.finished(joined, &mut held, &completed).await;
                         next = tasks.try_join_next_with_id();
                     }
                 }
-                () = &mut notified, if deadline.is_none() => {}
-                () = next_notification(&mut listener), if deadline.is_none() => {}
-                () = tokio::time::sleep(self.config.poll_interval), if deadline.is_none() => {}
-                () = sleep_until(deadline), if deadline.is_some() => {
+                () = &mut notified, if deadline.is_none() => {
+                    notified.set(wake.notified());
+                    notified.as_mut().enable();
+                    (due, wakes) = (true, wakes + 1);
+                }
+                () = next_notification(&mut listener), if deadline.is_none() => {
+                    (due, wakes) = (true, wakes + 1);
+                }
+                _ = poll.tick(), if deadline.is_none() => {
+                    (due, wakes) = (true, wakes + 1);
+                }
+                () = sleep_until(deadline), if deadline.is_some() && !tasks.is_empty() => {
                     tasks.abort_all();
                     while let Some(joined) = tasks.join_next_with_id().await {
-                        self.finished(joined, &mut held, &mut done).await;
+                        self.finished(joined, &mut held, &completed).await;
                     }
-                    self.store.complete(&done).await?;
-                    return Ok(());
                 }
             }
         }
+        drop(completed);
+        writer
+            .await
+            .map_err(|e| StoreError::invalid("worker", e.to_string()))?
     }
 
     /// A `LISTEN`ing connection on PostgreSQL; `None` on SQLite or when it fails (the
@@ -230,73 +295,92 @@ impl<D: Deliverer> Worker<D> {
         Some(listener)
     }
 
-    /// Accounts for a finished task: its completions, or, when it was cancelled, its
-    /// deliveries given back. Returns how many deliveries it held.
+    /// Accounts for a finished task: its completions go to the writer; when it was
+    /// cancelled, its deliveries are given back.
     async fn finished(
         &self,
         joined: Result<(tokio::task::Id, Vec<Completion>), JoinError>,
         held: &mut HashMap<tokio::task::Id, Held>,
-        done: &mut Vec<Completion>,
-    ) -> usize {
+        completed: &mpsc::UnboundedSender<Completion>,
+    ) {
         match joined {
             Ok((id, completions)) => {
-                done.extend(completions);
-                held.remove(&id).map_or(0, |h| h.deliveries.len())
+                held.remove(&id);
+                for completion in completions {
+                    // The writer runs until this sender is dropped.
+                    let _ = completed.send(completion);
+                }
             }
             Err(error) => {
-                let Some(h) = held.remove(&error.id()) else {
-                    return 0;
-                };
                 // A panicking deliverer keeps its lease (the attempt counts); a cancelled
                 // one never made its attempt.
-                if error.is_cancelled() {
-                    let _ = self.store.release(&h.lease, &h.deliveries).await;
+                if let Some(h) = held.remove(&error.id())
+                    && error.is_cancelled()
+                {
+                    let _ = self.store.release(&h.lease.token, &h.deliveries).await;
                 }
-                h.deliveries.len()
             }
         }
     }
 
-    /// Starts a task per webhook and per batch of analytics messages.
-    async fn dispatch(
-        &self,
-        claim: Claim,
-        tasks: &mut JoinSet<Vec<Completion>>,
-        held: &mut HashMap<tokio::task::Id, Held>,
-    ) {
-        let lease = claim.lease.token;
-        let mut analytics = Vec::new();
-        let mut disabled = Vec::new();
+    /// Splits a claim into units: one per webhook, one per batch of analytics messages.
+    /// Deliveries of subscribers disabled since they were recorded are given back: they
+    /// are dead already, and get no attempt.
+    async fn units(&self, claim: Claim) -> Vec<Unit> {
+        let lease = Arc::new(claim.lease);
+        let (mut units, mut analytics, mut disabled) = (Vec::new(), Vec::new(), Vec::new());
         for delivery in claim.deliveries {
             if !delivery.target.enabled {
                 disabled.push(delivery.uuid);
             } else if delivery.target.kind == SubscriberKind::Analytics {
                 analytics.push(delivery);
             } else {
-                let deliverer = Arc::clone(&self.deliverer);
-                let token = lease.clone();
-                let uuid = delivery.uuid;
-                let handle = tasks.spawn(async move {
-                    let attempt = send_webhook(&*deliverer, &delivery).await;
-                    vec![completion(&delivery, token, attempt)]
+                units.push(Unit {
+                    lease: Arc::clone(&lease),
+                    kind: SubscriberKind::Webhook,
+                    deliveries: vec![delivery],
                 });
-                held.insert(
-                    handle.id(),
-                    Held {
-                        lease: lease.clone(),
-                        deliveries: vec![uuid],
-                    },
-                );
             }
         }
         let size = self.config.analytics_batch_size.max(1);
         while !analytics.is_empty() {
-            let batch: Vec<ClaimedDelivery> =
-                analytics.drain(..analytics.len().min(size)).collect();
-            let deliverer = Arc::clone(&self.deliverer);
-            let token = lease.clone();
-            let uuids = batch.iter().map(|d| d.uuid).collect();
-            let handle = tasks.spawn(async move {
+            units.push(Unit {
+                lease: Arc::clone(&lease),
+                kind: SubscriberKind::Analytics,
+                deliveries: analytics.drain(..analytics.len().min(size)).collect(),
+            });
+        }
+        if !disabled.is_empty() {
+            let _ = self.store.release(&lease.token, &disabled).await;
+        }
+        units
+    }
+
+    /// Starts the task that sends a unit, unless its lease ran out while it was queued
+    /// (its deliveries are someone else's to claim by now).
+    fn start(
+        &self,
+        unit: Unit,
+        tasks: &mut JoinSet<Vec<Completion>>,
+        held: &mut HashMap<tokio::task::Id, Held>,
+    ) {
+        if unit.lease.expires_at <= crate::now() {
+            return;
+        }
+        let deliverer = Arc::clone(&self.deliverer);
+        let lease = Arc::clone(&unit.lease);
+        let uuids = unit.deliveries.iter().map(|d| d.uuid).collect();
+        let handle = match unit.kind {
+            SubscriberKind::Webhook => tasks.spawn(async move {
+                let mut completions = Vec::with_capacity(1);
+                for delivery in &unit.deliveries {
+                    let attempt = send_webhook(&*deliverer, delivery).await;
+                    completions.push(completion(delivery, &unit.lease.token, attempt));
+                }
+                completions
+            }),
+            SubscriberKind::Analytics => tasks.spawn(async move {
+                let batch = &unit.deliveries;
                 let messages: Vec<AnalyticsMessage<'_>> = batch
                     .iter()
                     .map(|d| AnalyticsMessage {
@@ -309,21 +393,64 @@ impl<D: Deliverer> Worker<D> {
                 let attempt = deliverer.analytics(&messages).await;
                 batch
                     .iter()
-                    .map(|d| completion(d, token.clone(), attempt.clone()))
+                    .map(|d| completion(d, &unit.lease.token, attempt.clone()))
                     .collect()
-            });
-            held.insert(
-                handle.id(),
-                Held {
-                    lease: lease.clone(),
-                    deliveries: uuids,
-                },
-            );
+            }),
+        };
+        held.insert(
+            handle.id(),
+            Held {
+                lease,
+                deliveries: uuids,
+            },
+        );
+    }
+
+    /// Gives back claimed deliveries that will not be sent, a statement per lease.
+    async fn release(&self, deliveries: impl Iterator<Item = (Arc<Lease>, Uuid)>) {
+        let mut by_lease: HashMap<String, Vec<Uuid>> = HashMap::new();
+        for (lease, delivery) in deliveries {
+            by_lease
+                .entry(lease.token.clone())
+                .or_default()
+                .push(delivery);
         }
-        // Disabled since they were recorded: no attempt, and they are dead already.
-        if !disabled.is_empty() {
-            let _ = self.store.release(&lease, &disabled).await;
+        for (lease, deliveries) in by_lease {
+            // On failure the leases expire, and the deliveries are claimable again.
+            let _ = self.store.release(&lease, &deliveries).await;
         }
+    }
+}
+
+/// The deliveries of a unit, with its lease.
+fn unit_deliveries(unit: Unit) -> impl Iterator<Item = (Arc<Lease>, Uuid)> {
+    let lease = unit.lease;
+    unit.deliveries
+        .into_iter()
+        .map(move |d| (Arc::clone(&lease), d.uuid))
+}
+
+/// Completes finished attempts in batches: all that finished while the previous batch
+/// was written, so batches grow with the load. Returns the last write's error.
+async fn write_completions(
+    store: Store,
+    mut finished: mpsc::UnboundedReceiver<Completion>,
+) -> Result<(), StoreError> {
+    const MOST_PER_WRITE: usize = 1000;
+    let mut batch = Vec::with_capacity(MOST_PER_WRITE);
+    let mut last = Ok(());
+    while finished.recv_many(&mut batch, MOST_PER_WRITE).await > 0 {
+        last = store.complete(&batch).await.map(drop);
+        batch.clear();
+    }
+    last
+}
+
+/// The result of a running claim, or never when none runs.
+async fn join(claiming: &mut Option<Claiming>) -> Result<Result<Claim, StoreError>, JoinError> {
+    match claiming {
+        Some(claiming) => (&mut claiming.task).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -358,15 +485,16 @@ async fn send_webhook<D: Deliverer>(deliverer: &D, delivery: &ClaimedDelivery) -
 
 /// `{"delivered_for": {"uuid": ..., "name": ...}, "event": <payload>}`.
 fn webhook_body(subscriber: Uuid, name: &str, payload: &str) -> String {
-    let delivered_for = serde_json::json!({ "uuid": subscriber, "name": name });
-    format!(r#"{{"delivered_for":{delivered_for},"event":{payload}}}"#)
+    // Written directly rather than through a `serde_json::Value`: this runs per delivery.
+    let name = serde_json::Value::from(name);
+    format!(r#"{{"delivered_for":{{"uuid":"{subscriber}","name":{name}}},"event":{payload}}}"#)
 }
 
-fn completion(delivery: &ClaimedDelivery, lease: String, attempt: Attempt) -> Completion {
+fn completion(delivery: &ClaimedDelivery, lease: &str, attempt: Attempt) -> Completion {
     Completion {
         delivery: delivery.uuid,
         subscriber: delivery.target.uuid,
-        lease,
+        lease: lease.to_owned(),
         attempts: delivery.attempts,
         attempt,
     }
