@@ -127,6 +127,16 @@ fn raw_rows<'e>(events: &'e [ProjectOneOffJobPipelineRunFailed], subscribers: &[
     raw
 }
 
+/// A placeholder: `$N` on PostgreSQL, `?` on SQLite (where numbered placeholders bind in
+/// time quadratic in their number, as the store avoids too).
+fn placeholder(postgres: bool, n: usize) -> String {
+    if postgres {
+        format!("${n}")
+    } else {
+        "?".to_owned()
+    }
+}
+
 fn events_sql(raw: &Raw<'_>, postgres: bool) -> String {
     let names: Vec<&str> = raw.events[0].1.iter().map(|(n, _)| *n).collect();
     let per_row = names.len() + 3;
@@ -145,7 +155,7 @@ fn events_sql(raw: &Raw<'_>, postgres: bool) -> String {
                     (true, Some((_, ColumnValue::Json(_)))) if i >= 3 => "::jsonb",
                     _ => "",
                 };
-                format!("${}{cast}", row * per_row + i + 1)
+                format!("{}{cast}", placeholder(postgres, row * per_row + i + 1))
             })
             .collect();
         sql.push_str(if row > 0 { ", (" } else { "(" });
@@ -155,13 +165,15 @@ fn events_sql(raw: &Raw<'_>, postgres: bool) -> String {
     sql
 }
 
-fn deliveries_sql(n: usize) -> String {
+fn deliveries_sql(n: usize, postgres: bool) -> String {
     let mut sql = String::from(
         r#"INSERT INTO "deliveries" ("uuid", "event_uuid", "event_type", "event_timestamp",
            "subscriber_uuid", "payload", "next_attempt_at", "created_at") VALUES "#,
     );
     for row in 0..n {
-        let p: Vec<String> = (1..=8).map(|i| format!("${}", row * 8 + i)).collect();
+        let p: Vec<String> = (1..=8)
+            .map(|i| placeholder(postgres, row * 8 + i))
+            .collect();
         sql.push_str(if row > 0 { ", (" } else { "(" });
         sql.push_str(&p.join(", "));
         sql.push(')');
@@ -198,7 +210,7 @@ async fn raw_sqlite(pool: &sqlx::SqlitePool, raw: &Raw<'_>) {
     }
     q.execute(&mut *tx).await.expect("insert events");
     let mut q: sqlx::query::Query<'_, Sqlite, SqliteArguments> =
-        sqlx::query(AssertSqlSafe(deliveries_sql(raw.deliveries.len())));
+        sqlx::query(AssertSqlSafe(deliveries_sql(raw.deliveries.len(), false)));
     for (uuid, event, subscriber, payload) in &raw.deliveries {
         q = q
             .bind(uuid.hyphenated())
@@ -239,7 +251,7 @@ async fn raw_postgres(pool: &sqlx::PgPool, raw: &Raw<'_>) {
     }
     q.execute(&mut *tx).await.expect("insert events");
     let mut q: sqlx::query::Query<'_, Postgres, PgArguments> =
-        sqlx::query(AssertSqlSafe(deliveries_sql(raw.deliveries.len())));
+        sqlx::query(AssertSqlSafe(deliveries_sql(raw.deliveries.len(), true)));
     for (uuid, event, subscriber, payload) in &raw.deliveries {
         q = q
             .bind(*uuid)
