@@ -21,6 +21,7 @@ use sqlx::postgres::PgListener;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::{JoinError, JoinHandle, JoinSet};
 use tokio::time::MissedTickBehavior;
+use tracing::{debug, error, warn};
 use uuid::Uuid;
 
 use super::Deliverer;
@@ -241,7 +242,7 @@ impl<D: Deliverer> Worker<D> {
                 claimed = join(&mut claiming) => {
                     let Some(started) = claiming.take() else { continue };
                     match claimed {
-                        Ok(Ok(claim)) => {
+                        Ok(claim) => {
                             due = claim.deliveries.len() >= started.want || wakes != started.wakes;
                             let units = self.units(claim).await;
                             if deadline.is_some() {
@@ -250,8 +251,11 @@ impl<D: Deliverer> Worker<D> {
                                 queue.extend(units);
                             }
                         }
-                        // The database failed (or the task did): try again at the next poll.
-                        _ => due = wakes != started.wakes,
+                        // Try again at the next poll.
+                        Err(error) => {
+                            warn!(worker = %self.config.name, %error, "claiming deliveries failed");
+                            due = wakes != started.wakes;
+                        }
                     }
                 }
                 Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
@@ -290,9 +294,18 @@ impl<D: Deliverer> Worker<D> {
     /// worker then polls).
     async fn listen(&self) -> Option<PgListener> {
         let pool = self.store.postgres_pool()?;
-        let mut listener = PgListener::connect_with(pool).await.ok()?;
-        listener.listen(NOTIFY_CHANNEL).await.ok()?;
-        Some(listener)
+        let listening = async {
+            let mut listener = PgListener::connect_with(pool).await?;
+            listener.listen(NOTIFY_CHANNEL).await?;
+            Ok::<_, sqlx::Error>(listener)
+        };
+        match listening.await {
+            Ok(listener) => Some(listener),
+            Err(error) => {
+                warn!(worker = %self.config.name, %error, "LISTEN failed; the worker only polls");
+                None
+            }
+        }
     }
 
     /// Accounts for a finished task: its completions go to the writer; when it was
@@ -307,17 +320,36 @@ impl<D: Deliverer> Worker<D> {
             Ok((id, completions)) => {
                 held.remove(&id);
                 for completion in completions {
+                    let attempt = &completion.attempt;
+                    debug!(
+                        worker = %self.config.name,
+                        delivery = %completion.delivery,
+                        subscriber = %completion.subscriber,
+                        attempt = completion.attempts,
+                        outcome = ?attempt.outcome,
+                        status = ?attempt.status,
+                        duration_ms = attempt.duration.as_millis(),
+                        "delivery attempted"
+                    );
                     // The writer runs until this sender is dropped.
                     let _ = completed.send(completion);
                 }
             }
             Err(error) => {
-                // A panicking deliverer keeps its lease (the attempt counts); a cancelled
-                // one never made its attempt.
-                if let Some(h) = held.remove(&error.id())
-                    && error.is_cancelled()
-                {
-                    let _ = self.store.release(&h.lease.token, &h.deliveries).await;
+                let Some(h) = held.remove(&error.id()) else {
+                    return;
+                };
+                // A cancelled send never made its attempt; a panicking deliverer keeps its
+                // lease (the attempt counts, and the delivery is retried after expiry).
+                if error.is_cancelled() {
+                    self.give_back(&h.lease.token, &h.deliveries).await;
+                } else {
+                    error!(
+                        worker = %self.config.name,
+                        deliveries = ?h.deliveries,
+                        %error,
+                        "the deliverer panicked; the deliveries are retried when their lease expires"
+                    );
                 }
             }
         }
@@ -351,7 +383,7 @@ impl<D: Deliverer> Worker<D> {
             });
         }
         if !disabled.is_empty() {
-            let _ = self.store.release(&lease.token, &disabled).await;
+            self.give_back(&lease.token, &disabled).await;
         }
         units
     }
@@ -365,6 +397,12 @@ impl<D: Deliverer> Worker<D> {
         held: &mut HashMap<tokio::task::Id, Held>,
     ) {
         if unit.lease.expires_at <= crate::now() {
+            warn!(
+                worker = %self.config.name,
+                deliveries = unit.deliveries.len(),
+                "claimed deliveries waited past their lease and were not sent; \
+                 lengthen the lease or lower batch_size"
+            );
             return;
         }
         let deliverer = Arc::clone(&self.deliverer);
@@ -416,8 +454,20 @@ impl<D: Deliverer> Worker<D> {
                 .push(delivery);
         }
         for (lease, deliveries) in by_lease {
-            // On failure the leases expire, and the deliveries are claimable again.
-            let _ = self.store.release(&lease, &deliveries).await;
+            self.give_back(&lease, &deliveries).await;
+        }
+    }
+
+    /// Gives back deliveries of one lease; when that fails, they are claimable again once
+    /// the lease expires.
+    async fn give_back(&self, lease: &str, deliveries: &[Uuid]) {
+        if let Err(error) = self.store.release(lease, deliveries).await {
+            warn!(
+                worker = %self.config.name,
+                deliveries = deliveries.len(),
+                %error,
+                "giving back claimed deliveries failed; they are claimable when the lease expires"
+            );
         }
     }
 }
@@ -441,15 +491,24 @@ async fn write_completions(
     let mut last = Ok(());
     while finished.recv_many(&mut batch, MOST_PER_WRITE).await > 0 {
         last = store.complete(&batch).await.map(drop);
+        if let Err(error) = &last {
+            error!(
+                deliveries = batch.len(),
+                %error,
+                "completing deliveries failed; they are tried again when their lease expires"
+            );
+        }
         batch.clear();
     }
     last
 }
 
 /// The result of a running claim, or never when none runs.
-async fn join(claiming: &mut Option<Claiming>) -> Result<Result<Claim, StoreError>, JoinError> {
+async fn join(claiming: &mut Option<Claiming>) -> Result<Claim, StoreError> {
     match claiming {
-        Some(claiming) => (&mut claiming.task).await,
+        Some(claiming) => (&mut claiming.task)
+            .await
+            .map_err(|e| StoreError::invalid("worker", e.to_string()))?,
         None => std::future::pending().await,
     }
 }
@@ -505,7 +564,8 @@ fn completion(delivery: &ClaimedDelivery, lease: &str, attempt: Attempt) -> Comp
 async fn next_notification(listener: &mut Option<PgListener>) {
     match listener {
         Some(listener) => {
-            if listener.recv().await.is_err() {
+            if let Err(error) = listener.recv().await {
+                warn!(%error, "the LISTEN connection failed; reconnecting");
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
