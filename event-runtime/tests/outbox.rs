@@ -9,35 +9,11 @@ use std::time::Duration;
 
 use common::{TestEvent, attempt, count};
 use event_runtime::Recorder as _;
-use event_runtime::store::{
-    Claim, Completion, NewWebhook, RetrySchedule, Scope, Store, StoreConfig, WebhookUpdate,
-};
+use event_runtime::store::{Claim, Completion, RetrySchedule, Store, StoreConfig, WebhookUpdate};
 use event_runtime::{Attempt, Outcome};
 use uuid::Uuid;
 
 const LEASE: Duration = Duration::from_secs(60);
-
-/// A webhook subscribed to `project:created`, and `n` events recorded for it.
-async fn setup(store: &Store, n: usize) -> Uuid {
-    let hook = store
-        .create_webhook(NewWebhook::new("hook", "https://hook.example/"))
-        .await
-        .expect("create")
-        .subscriber
-        .uuid;
-    store
-        .subscribe(hook, "project:created", Scope::global())
-        .await
-        .expect("subscribe");
-    let mut tx = store.begin().await.expect("begin");
-    for _ in 0..n {
-        tx.record(&TestEvent::new("project:created", Uuid::new_v4(), None))
-            .await
-            .expect("record");
-    }
-    tx.commit().await.expect("commit");
-    hook
-}
 
 fn completions(claim: &Claim, outcome: Outcome) -> Vec<Completion> {
     claim
@@ -70,7 +46,7 @@ async fn make_due(store: &Store) {
 both!(
     a_claimed_delivery_is_not_claimed_again,
     |store: Store| async move {
-        setup(&store, 3).await;
+        common::webhook_with_events(&store, 3).await;
         let first = store.claim("a", 2, LEASE).await.expect("claim");
         assert_eq!(first.deliveries.len(), 2);
         let second = store.claim("b", 10, LEASE).await.expect("claim");
@@ -95,7 +71,7 @@ both!(
 both!(
     an_expired_lease_makes_the_delivery_claimable_again_and_fences_the_late_worker,
     |store: Store| async move {
-        setup(&store, 1).await;
+        common::webhook_with_events(&store, 1).await;
         let late = store
             .claim("late", 10, Duration::from_millis(200))
             .await
@@ -151,7 +127,7 @@ both!(
 both!(
     retries_follow_the_schedule_then_the_delivery_is_dead_and_can_be_redriven,
     |store: Store| async move {
-        let hook = setup(&store, 1).await;
+        let hook = common::webhook_with_events(&store, 1).await;
         for attempt in 1..=3u32 {
             let claim = store.claim("w", 10, LEASE).await.expect("claim");
             assert_eq!(claim.deliveries.len(), 1, "attempt {attempt}");
@@ -221,7 +197,7 @@ both!(
 );
 
 both!(not_before_is_respected, |store: Store| async move {
-    setup(&store, 1).await;
+    common::webhook_with_events(&store, 1).await;
     let claim = store.claim("w", 10, LEASE).await.expect("claim");
     let before = event_runtime::now();
     store
@@ -241,7 +217,7 @@ both!(not_before_is_respected, |store: Store| async move {
 both!(
     gone_disables_the_subscriber_and_kills_its_deliveries,
     |store: Store| async move {
-        let hook = setup(&store, 3).await;
+        let hook = common::webhook_with_events(&store, 3).await;
         let claim = store.claim("w", 1, LEASE).await.expect("claim");
         store
             .complete(&completions(&claim, Outcome::Gone))
@@ -299,7 +275,7 @@ both!(
 );
 
 both!(refused_is_dead_at_once, |store: Store| async move {
-    let hook = setup(&store, 1).await;
+    let hook = common::webhook_with_events(&store, 1).await;
     let claim = store.claim("w", 1, LEASE).await.expect("claim");
     store
         .complete(&completions(&claim, Outcome::Refused))
@@ -326,7 +302,7 @@ both!(refused_is_dead_at_once, |store: Store| async move {
 both!(
     a_subscriber_failing_for_the_whole_window_is_disabled_and_success_resets_it,
     |store: Store| async move {
-        let hook = setup(&store, 4).await;
+        let hook = common::webhook_with_events(&store, 4).await;
         let fail = |claim: &Claim| completions(claim, Outcome::Retry { not_before: None });
         let claim = store.claim("w", 1, LEASE).await.expect("claim");
         store.complete(&fail(&claim)).await.expect("complete");
@@ -376,7 +352,7 @@ both!(
 both!(
     released_deliveries_are_due_again_without_an_attempt,
     |store: Store| async move {
-        setup(&store, 2).await;
+        common::webhook_with_events(&store, 2).await;
         let claim = store.claim("w", 10, LEASE).await.expect("claim");
         let ids: Vec<Uuid> = claim.deliveries.iter().map(|d| d.uuid).collect();
         assert_eq!(
@@ -400,7 +376,7 @@ both!(
 both!(
     the_attempt_log_records_each_attempt_and_can_be_pruned,
     |store: Store| async move {
-        setup(&store, 1).await;
+        common::webhook_with_events(&store, 1).await;
         let claim = store.claim("w", 1, LEASE).await.expect("claim");
         let long = Attempt {
             outcome: Outcome::Retry { not_before: None },

@@ -10,11 +10,11 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
-use common::{TestEvent, count, eventually};
-use event_runtime::store::{NewWebhook, Scope, Store};
+use common::{count, eventually};
+use event_runtime::Attempt;
+use event_runtime::store::Store;
 use event_runtime::worker::request::{AnalyticsMessage, WebhookRequest};
 use event_runtime::worker::{Deliverer, Worker, WorkerConfig};
-use event_runtime::{Attempt, Recorder as _};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Metadata, Subscriber, span};
 use uuid::Uuid;
@@ -85,26 +85,6 @@ impl Deliverer for Panics {
     }
 }
 
-async fn hook_and_events(store: &Store, n: usize) {
-    let hook = store
-        .create_webhook(NewWebhook::new("hook", "https://hook.example/"))
-        .await
-        .expect("create")
-        .subscriber
-        .uuid;
-    store
-        .subscribe(hook, "project:created", Scope::global())
-        .await
-        .expect("subscribe");
-    let mut tx = store.begin().await.expect("begin");
-    for _ in 0..n {
-        tx.record(&TestEvent::new("project:created", Uuid::new_v4(), None))
-            .await
-            .expect("record");
-    }
-    tx.commit().await.expect("commit");
-}
-
 /// A worker name of its own, so that parallel tests do not see each other's events.
 fn worker_name() -> String {
     format!("w-{}", Uuid::new_v4().simple())
@@ -114,7 +94,7 @@ both!(
     a_panicking_deliverer_is_logged_and_its_delivery_kept_under_lease,
     |store: Store| async move {
         capture();
-        hook_and_events(&store, 1).await;
+        common::webhook_with_events(&store, 1).await;
         let name = worker_name();
         let handle = Worker::new(
             store.clone(),
@@ -151,7 +131,7 @@ both!(
     deliveries_that_wait_past_their_lease_are_not_sent_and_logged,
     |store: Store| async move {
         capture();
-        hook_and_events(&store, 3).await;
+        common::webhook_with_events(&store, 3).await;
         let name = worker_name();
         // One at a time, each send far longer than the lease: the second and third
         // deliveries of the claim are still queued when the lease runs out.

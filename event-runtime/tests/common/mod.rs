@@ -15,11 +15,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use event_runtime::store::{Store, StoreConfig};
+use event_runtime::store::{NewWebhook, Scope, Store, StoreConfig};
 use event_runtime::worker::Deliverer;
 use event_runtime::worker::request::{AnalyticsMessage, WebhookRequest};
 use event_runtime::{
-    Attempt, ColumnValue, Outcome, StoredEvent, TelemetryEvent, TelemetryKey, Timestamp,
+    Attempt, ColumnValue, Outcome, Recorder as _, StoredEvent, TelemetryEvent, TelemetryKey,
+    Timestamp,
 };
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{AssertSqlSafe, Connection};
@@ -422,4 +423,26 @@ pub fn config() -> StoreConfig {
 /// An `Arc` of a default fake deliverer.
 pub fn deliverer() -> Arc<FakeDeliverer> {
     Arc::new(FakeDeliverer::default())
+}
+
+/// A webhook subscribed to `project:created`, and `n` events recorded for it.
+pub async fn webhook_with_events(store: &Store, n: usize) -> Uuid {
+    let hook = store
+        .create_webhook(NewWebhook::new("hook", "https://hook.example/"))
+        .await
+        .expect("create")
+        .subscriber
+        .uuid;
+    store
+        .subscribe(hook, "project:created", Scope::global())
+        .await
+        .expect("subscribe");
+    let mut tx = store.begin().await.expect("begin");
+    for _ in 0..n {
+        tx.record(&TestEvent::new("project:created", Uuid::new_v4(), None))
+            .await
+            .expect("record");
+    }
+    tx.commit().await.expect("commit");
+    hook
 }
