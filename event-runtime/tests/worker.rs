@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{Backend, FakeDeliverer, TestEvent, count, eventually};
-use event_runtime::Recorder as _;
 use event_runtime::store::{NewWebhook, Scope, Store};
 use event_runtime::worker::{Worker, WorkerConfig};
 use uuid::Uuid;
@@ -37,16 +36,6 @@ async fn webhook(store: &Store, name: &str, event_type: &str) -> Uuid {
     hook
 }
 
-async fn record(store: &Store, n: usize) {
-    let mut tx = store.begin().await.expect("begin");
-    for _ in 0..n {
-        tx.record(&TestEvent::new("project:created", Uuid::new_v4(), None))
-            .await
-            .expect("record");
-    }
-    tx.commit().await.expect("commit");
-}
-
 both!(
     the_worker_delivers_at_once_after_a_commit,
     |store: Store| async move {
@@ -61,7 +50,7 @@ both!(
             .config(config("w"))
             .spawn();
         tokio::time::sleep(Duration::from_millis(200)).await;
-        record(&store, 3).await;
+        common::record_created(&store, 3).await;
         eventually(Duration::from_secs(5), "6 deliveries", || {
             let deliverer = Arc::clone(&deliverer);
             async move { deliverer.received_total() == 6 }
@@ -105,7 +94,7 @@ both!(
         let handle = Worker::new(store.clone(), Arc::clone(&deliverer))
             .config(config("w").poll_interval(Duration::from_millis(50)))
             .spawn();
-        record(&store, 1).await;
+        common::record_created(&store, 1).await;
         eventually(Duration::from_secs(5), "one attempt", || {
             let deliverer = Arc::clone(&deliverer);
             async move { deliverer.received_total() == 1 }
@@ -133,7 +122,7 @@ both!(
     shutdown_gives_back_what_did_not_finish,
     |store: Store| async move {
         webhook(&store, "slow", "project:created").await;
-        record(&store, 4).await;
+        common::record_created(&store, 4).await;
         let deliverer = Arc::new(FakeDeliverer {
             delay: Duration::from_secs(60),
             ..FakeDeliverer::default()
@@ -251,7 +240,7 @@ async fn concurrent_sqlite_writers_never_see_busy() {
                     let store = store.clone();
                     tokio::spawn(async move {
                         for _ in 0..50 {
-                            record(&store, 1).await;
+                            common::record_created(&store, 1).await;
                             store
                                 .subscribers()
                                 .await
@@ -273,7 +262,10 @@ async fn concurrent_sqlite_writers_never_see_busy() {
             let other = Store::connect(&format!("sqlite:{}", path.display()))
                 .await
                 .expect("a second store");
-            let (a, b) = tokio::join!(record(&store, 200), record(&other, 200));
+            let (a, b) = tokio::join!(
+                common::record_created(&store, 200),
+                common::record_created(&other, 200)
+            );
             let ((), ()) = (a, b);
             other.close().await;
             eventually(Duration::from_secs(30), "everything delivered", || {
@@ -304,7 +296,7 @@ async fn a_worker_of_another_process_wakes_on_postgres_notify() {
                 .config(config("elsewhere"))
                 .spawn();
             tokio::time::sleep(Duration::from_millis(300)).await;
-            record(&store, 1).await;
+            common::record_created(&store, 1).await;
             eventually(Duration::from_secs(5), "the delivery", || {
                 let deliverer = Arc::clone(&deliverer);
                 async move { deliverer.received_total() == 1 }

@@ -437,6 +437,12 @@ pub async fn webhook_with_events(store: &Store, n: usize) -> Uuid {
         .subscribe(hook, "project:created", Scope::global())
         .await
         .expect("subscribe");
+    record_created(store, n).await;
+    hook
+}
+
+/// Records `n` `project:created` events in one transaction.
+pub async fn record_created(store: &Store, n: usize) {
     let mut tx = store.begin().await.expect("begin");
     for _ in 0..n {
         tx.record(&TestEvent::new("project:created", Uuid::new_v4(), None))
@@ -444,5 +450,4 @@ pub async fn webhook_with_events(store: &Store, n: usize) -> Uuid {
             .expect("record");
     }
     tx.commit().await.expect("commit");
-    hook
 }
