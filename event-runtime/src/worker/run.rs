@@ -47,7 +47,7 @@ pub struct WorkerConfig {
     /// a delivery may wait up to `batch_size / concurrency` rounds before its own attempt:
     /// the lease must be longer than `1 + batch_size / concurrency` of the slowest attempts
     /// (the defaults: about 4 × the webhook timeout of 15 s, under 120 s). A delivery
-    /// whose lease ran out before it was sent is not sent: it is claimable again.
+    /// whose lease ran out before it was sent is given back unsent.
     pub lease: Duration,
     /// How often to look for due deliveries without a wake-up (retries come due this way).
     pub poll_interval: Duration,
@@ -208,10 +208,18 @@ impl<D: Deliverer> Worker<D> {
         tokio::pin!(shutdown);
 
         loop {
+            let mut expired = Vec::new();
             while tasks.len() < self.config.concurrency
                 && let Some(unit) = queue.pop_front()
             {
-                self.start(unit, &mut tasks, &mut held);
+                if unit.lease.expires_at <= crate::now() {
+                    expired.push(unit);
+                } else {
+                    self.start(unit, &mut tasks, &mut held);
+                }
+            }
+            if !expired.is_empty() {
+                self.give_back_expired(expired).await;
             }
             if deadline.is_none()
                 && due
@@ -388,23 +396,27 @@ impl<D: Deliverer> Worker<D> {
         units
     }
 
-    /// Starts the task that sends a unit, unless its lease ran out while it was queued
-    /// (its deliveries are someone else's to claim by now).
+    /// Gives back units whose lease ran out while they were queued, unsent: sending them
+    /// now could duplicate another worker's attempt. Those not claimed by another worker
+    /// since get their attempt back.
+    async fn give_back_expired(&self, units: Vec<Unit>) {
+        warn!(
+            worker = %self.config.name,
+            deliveries = units.iter().map(|u| u.deliveries.len()).sum::<usize>(),
+            "claimed deliveries waited past their lease and were given back unsent; \
+             lengthen the lease or lower batch_size"
+        );
+        self.release(units.into_iter().flat_map(unit_deliveries))
+            .await;
+    }
+
+    /// Starts the task that sends a unit.
     fn start(
         &self,
         unit: Unit,
         tasks: &mut JoinSet<Vec<Completion>>,
         held: &mut HashMap<tokio::task::Id, Held>,
     ) {
-        if unit.lease.expires_at <= crate::now() {
-            warn!(
-                worker = %self.config.name,
-                deliveries = unit.deliveries.len(),
-                "claimed deliveries waited past their lease and were not sent; \
-                 lengthen the lease or lower batch_size"
-            );
-            return;
-        }
         let deliverer = Arc::clone(&self.deliverer);
         let lease = Arc::clone(&unit.lease);
         let uuids = unit.deliveries.iter().map(|d| d.uuid).collect();
