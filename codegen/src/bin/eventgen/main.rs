@@ -17,6 +17,11 @@ use event_codegen::catalog_view::CatalogView;
 use event_codegen::diagnostic::{Diagnostics, Style, render};
 use event_codegen::{Baseline, Loaded, format_schema, generate, load};
 
+// Generating a large catalog's Rust module allocates for every token it quotes, parses
+// and prints; mimalloc makes that about a third faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Event definitions in, everything a service needs out.
 #[derive(Debug, Parser)]
 #[command(name = "eventgen", version, about, long_about = None)]
