@@ -35,13 +35,26 @@ pub fn outputs(
     lock: Option<&Lock>,
     rust_out: Option<&Path>,
 ) -> Result<Outputs, Vec<Diagnostic>> {
-    let mut migrations = sql::migrations(catalog, lock)?;
-    evolution::record(&mut migrations.lock, catalog);
+    // The docs are written on a thread of their own while the migrations and the lock,
+    // which keep one core busy, are; the schemas and the Rust module use every core.
+    let (migrations, docs) = std::thread::scope(|scope| {
+        let docs = scope.spawn(|| docs::markdown(catalog));
+        let migrations = sql::migrations(catalog, lock).map(|mut migrations| {
+            evolution::record(&mut migrations.lock, catalog);
+            let lock = migrations.lock.to_toml();
+            (migrations.files, lock)
+        });
+        let docs = docs
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (migrations, docs)
+    });
+    let (migrations, lock) = migrations?;
     let mut outputs = Outputs::default();
-    outputs.files.extend(migrations.files);
+    outputs.files.extend(migrations);
     outputs.push(GeneratedFile::new(
         definitions_dir.join(lock::FILE_NAME),
-        migrations.lock.to_toml(),
+        lock,
     ));
     outputs.push(GeneratedFile::new(
         definitions_dir.join("definitions.schema.json"),
@@ -56,7 +69,7 @@ pub fn outputs(
     schema_dirs.dedup();
     outputs.owned_dirs.extend(schema_dirs);
     outputs.files.extend(schemas);
-    outputs.push(GeneratedFile::new(DOCS_PATH, docs::markdown(catalog)));
+    outputs.push(GeneratedFile::new(DOCS_PATH, docs));
     if let Some(path) = rust_out {
         outputs.push(GeneratedFile::new(path, rust::module(catalog)));
     }
