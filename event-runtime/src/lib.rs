@@ -59,7 +59,7 @@ pub use outcome::{Attempt, Outcome};
 pub use record::{ColumnValue, EventId, Recorder, StoredEvent, TelemetryEvent};
 #[doc(hidden)]
 pub use row::load;
-pub use row::{EventRow, LoadError};
+pub use row::{EventRow, FromEventRow, LoadError};
 pub use secret::{InvalidSecret, Secret};
 pub use telemetry::TelemetryKey;
 #[cfg(feature = "http")]

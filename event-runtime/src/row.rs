@@ -20,6 +20,14 @@ pub enum LoadError {
         /// The column.
         column: &'static str,
     },
+    /// The row holds an event of another type than the one asked for.
+    #[error("the row holds a `{found}` event, not `{expected}`")]
+    WrongEventType {
+        /// The type asked for.
+        expected: &'static str,
+        /// The row's type.
+        found: String,
+    },
     /// A column holds a value of the wrong kind.
     #[error("column `{column}` holds an invalid value: {message}")]
     InvalidValue {
@@ -40,8 +48,8 @@ impl LoadError {
     }
 }
 
-/// One row of the `events` table, read column by column. The runtime's stores implement
-/// it for their rows; generated code turns it into a typed event.
+/// One row of the `events` table, read column by column. The store implements it for its
+/// rows (see `Store::event`); generated code turns it into a typed event.
 pub trait EventRow {
     /// The `type` column.
     fn event_type(&self) -> Result<String, LoadError>;
@@ -59,6 +67,13 @@ pub trait EventRow {
     fn get_timestamp(&self, column: &str) -> Result<Option<Timestamp>, LoadError>;
     /// A JSON column (composites).
     fn get_json(&self, column: &str) -> Result<Option<serde_json::Value>, LoadError>;
+}
+
+/// What a row of `events` loads into: the generated `Event` enum (any stored event of the
+/// catalog, by its exact type), or one event type (a row of another type is an error).
+pub trait FromEventRow: Sized {
+    /// Reads it from `row`.
+    fn from_event_row(row: &impl EventRow) -> Result<Self, LoadError>;
 }
 
 /// Helpers that generated loading code calls: one call reads one field.
@@ -92,6 +107,22 @@ pub mod load {
         f64 => get_float,
         bool => get_bool,
         Timestamp => get_timestamp,
+    }
+
+    /// `event_type`, when the row holds an event of that type.
+    pub fn expect_type<R: EventRow + ?Sized>(
+        row: &R,
+        event_type: &'static str,
+    ) -> Result<&'static str, LoadError> {
+        let found = row.event_type()?;
+        if found == event_type {
+            Ok(event_type)
+        } else {
+            Err(LoadError::WrongEventType {
+                expected: event_type,
+                found,
+            })
+        }
     }
 
     /// The value of a column the event type requires.

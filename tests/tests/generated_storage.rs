@@ -283,11 +283,14 @@ mod support;
 mod store {
     use std::time::Duration;
 
-    use event_runtime::store::{NewWebhook, Scope, Store, StoreConfig, SubscriberKind};
-    use event_runtime::{StoredEvent, TelemetryEvent, TelemetryKey};
+    use event_runtime::reexport::chrono::TimeDelta;
+    use event_runtime::store::{
+        EventQuery, NewWebhook, Scope, Store, StoreConfig, StoreError, SubscriberKind,
+    };
+    use event_runtime::{LoadError, StoredEvent, TelemetryEvent, TelemetryKey};
     use sqlx::Row;
     use workspace_tests::events::*;
-    use workspace_tests::samples::{id, one_off_run_failed};
+    use workspace_tests::samples::{at, cron_run_failed, id, one_off_run_failed, project};
 
     use super::support::database::{Backend, with_store};
 
@@ -423,6 +426,108 @@ mod store {
                 .any(|d| d.payload.contains("Secret project")
                     && d.target.kind == SubscriberKind::Analytics)
         );
+    }
+
+    /// Records events of several shapes (JSON maps and lists, optional values, enums,
+    /// booleans, times) and loads them back through the store.
+    async fn loading(store: Store) {
+        let failed = one_off_run_failed();
+        let cron = ProjectCronJobRunPipelineRunFailed {
+            cron_job: CronJob {
+                schedule: "0 * * * *".into(),
+                next_scheduled_time: Some(at() + TimeDelta::hours(1)),
+            },
+            ..cron_run_failed()
+        };
+        let restarted = ProjectPipelineInteractiveSessionServiceRestarted {
+            uuid: id(300),
+            timestamp: at() + TimeDelta::minutes(5),
+            project: project(),
+            pipeline: Pipeline {
+                uuid: id(7),
+                name: "Train".into(),
+                url_path: "/pipeline/7".into(),
+            },
+            active_runs: true,
+        };
+        let mut tx = store.begin().await.expect("begin");
+        register_project_one_off_job_pipeline_run_failed_event(&mut tx, &failed)
+            .await
+            .expect("recorded");
+        register_project_cron_job_run_pipeline_run_failed_event(&mut tx, &cron)
+            .await
+            .expect("recorded");
+        register_project_pipeline_interactive_session_service_restarted_event(&mut tx, &restarted)
+            .await
+            .expect("recorded");
+        tx.commit().await.expect("commit");
+
+        let loaded: Option<Event> = store.event(cron.uuid).await.expect("loads");
+        assert_eq!(
+            loaded,
+            Some(Event::ProjectCronJobRunPipelineRunFailed(cron.clone()))
+        );
+        let loaded: Option<ProjectPipelineInteractiveSessionServiceRestarted> =
+            store.event(restarted.uuid).await.expect("loads");
+        assert_eq!(loaded.as_ref(), Some(&restarted));
+        assert_eq!(
+            store.event::<Event>(id(999)).await.expect("no error"),
+            None,
+            "no such event"
+        );
+        match store
+            .event::<ProjectPipelineInteractiveSessionServiceRestarted>(failed.uuid)
+            .await
+        {
+            Err(StoreError::Load(LoadError::WrongEventType { expected, found })) => {
+                assert_eq!(
+                    expected,
+                    ProjectPipelineInteractiveSessionServiceRestarted::TYPE
+                );
+                assert_eq!(found, ProjectOneOffJobPipelineRunFailed::TYPE);
+            }
+            other => panic!("loaded another type's row: {other:?}"),
+        }
+
+        // Oldest first, by time and then id.
+        let all: Vec<Event> = store.events(&EventQuery::new()).await.expect("loads");
+        assert_eq!(
+            all,
+            [
+                Event::ProjectOneOffJobPipelineRunFailed(failed.clone()),
+                Event::ProjectCronJobRunPipelineRunFailed(cron.clone()),
+                Event::ProjectPipelineInteractiveSessionServiceRestarted(restarted.clone()),
+            ]
+        );
+        let first: Vec<Event> = store
+            .events(&EventQuery::new().limit(1))
+            .await
+            .expect("loads");
+        assert_eq!(first, all[..1]);
+        let later: Vec<Event> = store
+            .events(&EventQuery::new().since(at() + TimeDelta::seconds(1)))
+            .await
+            .expect("loads");
+        assert_eq!(later, all[2..]);
+        let of_types: Vec<Event> = store
+            .events(
+                &EventQuery::new()
+                    .event_type(ProjectCronJobRunPipelineRunFailed::TYPE)
+                    .event_type(ProjectPipelineInteractiveSessionServiceRestarted::TYPE),
+            )
+            .await
+            .expect("loads");
+        assert_eq!(of_types, all[1..]);
+    }
+
+    #[tokio::test]
+    async fn events_load_back_from_the_sqlite_store() {
+        with_store(Backend::Sqlite, config(), loading).await;
+    }
+
+    #[tokio::test]
+    async fn events_load_back_from_the_postgres_store() {
+        with_store(Backend::Postgres, config(), loading).await;
     }
 
     #[tokio::test]

@@ -42,6 +42,9 @@ pub enum StoreError {
         /// What is wrong.
         message: String,
     },
+    /// A recorded event could not be loaded as the type asked for.
+    #[error("cannot load the event: {0}")]
+    Load(#[from] crate::LoadError),
     /// An event could not be recorded (its payload did not serialize).
     #[error(transparent)]
     Record(#[from] Box<crate::Error>),

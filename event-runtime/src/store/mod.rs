@@ -17,6 +17,7 @@
 mod config;
 mod drift;
 mod error;
+mod events;
 mod outbox;
 mod record;
 mod retry;
@@ -35,6 +36,7 @@ use tokio::sync::Notify;
 
 pub use config::StoreConfig;
 pub use error::{DriftError, StoreError};
+pub use events::EventQuery;
 pub use outbox::{
     AttemptRecord, Claim, ClaimedDelivery, Completion, DeadDelivery, Lease, OutboxCounts, Target,
 };

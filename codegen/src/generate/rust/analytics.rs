@@ -173,7 +173,7 @@ pub(super) fn event_enum(catalog: &Catalog) -> TokenStream {
             pub fn from_row(row: &impl #rt::EventRow) -> Result<Self, #rt::LoadError> {
                 let event_type = row.event_type()?;
                 match event_type.as_str() {
-                    #(#types::TYPE => Ok(Event::#variants(#types::load_row(row)?)),)*
+                    #(#types::TYPE => #rt::FromEventRow::from_event_row(row).map(Event::#variants),)*
                     _ => Err(#rt::LoadError::UnknownEventType(event_type)),
                 }
             }
@@ -181,6 +181,12 @@ pub(super) fn event_enum(catalog: &Catalog) -> TokenStream {
             /// The event, as the store records it.
             pub fn as_stored(&self) -> &dyn #rt::StoredEvent {
                 match self { #(Event::#variants(event) => event,)* }
+            }
+        }
+
+        impl #rt::FromEventRow for Event {
+            fn from_event_row(row: &impl #rt::EventRow) -> Result<Self, #rt::LoadError> {
+                Self::from_row(row)
             }
         }
     }

@@ -1,12 +1,11 @@
 //! The code `event-macros` emits for one item declared with a derive: exactly what the
 //! module emits for that definition, without the declaration the user wrote, plus what
-//! the declaration carried in the module (serde for enums) and what the module's
-//! catalog-wide enums gave (loading a stored event from a row).
+//! the declaration carried in the module (serde for enums).
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::types::{rt, type_ident};
+use super::types::type_ident;
 use super::{events, layers, named};
 use crate::front::rust::ItemKind;
 use crate::model::{Catalog, EventDef};
@@ -25,12 +24,7 @@ pub fn item_impls(catalog: &Catalog, kind: ItemKind, name: &str) -> Option<Token
             let serde = enum_serde(&type_ident(&def.name));
             quote!(#impls #serde)
         }
-        ItemKind::Event => {
-            let event = catalog.event(name)?;
-            let impls = events::impls(catalog, event);
-            let load = event.stored.then(|| from_row(event));
-            quote!(#impls #load)
-        }
+        ItemKind::Event => events::impls(catalog, catalog.event(name)?),
     })
 }
 
@@ -46,21 +40,6 @@ pub fn event_layer_members(catalog: &Catalog, event: &EventDef) -> Vec<(String, 
             )
         })
         .collect()
-}
-
-/// A public way to load the event (the module's `Event::from_row` dispatches to
-/// `load_row`; a derived event has no such enum).
-fn from_row(event: &EventDef) -> TokenStream {
-    let rt = rt();
-    let name = type_ident(&event.event_type);
-    quote! {
-        impl #name {
-            /// Reads the event from a row of `events` holding an event of this type.
-            pub fn from_row(row: &impl #rt::EventRow) -> Result<Self, #rt::LoadError> {
-                Self::load_row(row)
-            }
-        }
-    }
 }
 
 /// Serializes an enum as its value, as the module's `#[serde(rename)]`d variants do.

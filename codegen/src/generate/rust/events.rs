@@ -219,7 +219,7 @@ fn client_impls(catalog: &Catalog, event: &EventDef) -> TokenStream {
     }
 }
 
-/// What a stored event implements: its columns, loading, recording.
+/// What a stored event implements: its columns, loading (from a row of its type), recording.
 fn stored_impls(catalog: &Catalog, event: &EventDef, name: &Ident) -> TokenStream {
     let rt = rt();
     let register = format_ident!("{}", naming::register_fn_name(&event.event_type));
@@ -265,9 +265,9 @@ fn stored_impls(catalog: &Catalog, event: &EventDef, name: &Ident) -> TokenStrea
         }
 
         #[allow(unused_variables, deprecated)]
-        impl #name {
-            fn load_row(row: &impl #rt::EventRow) -> Result<Self, #rt::LoadError> {
-                let event_type = Self::TYPE;
+        impl #rt::FromEventRow for #name {
+            fn from_event_row(row: &impl #rt::EventRow) -> Result<Self, #rt::LoadError> {
+                let event_type = #rt::load::expect_type(row, Self::TYPE)?;
                 Ok(Self {
                     uuid: #rt::load::required(row, "uuid", event_type)?,
                     timestamp: #rt::load::required(row, "timestamp", event_type)?,
