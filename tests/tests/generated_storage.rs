@@ -518,6 +518,21 @@ mod store {
             .await
             .expect("loads");
         assert_eq!(of_types, all[1..]);
+        // Pages: the same time, ordered by id; then a later time.
+        let next: Vec<Event> = store
+            .events(
+                &EventQuery::new()
+                    .after(failed.timestamp, failed.uuid)
+                    .limit(1),
+            )
+            .await
+            .expect("loads");
+        assert_eq!(next, all[1..2]);
+        let last: Vec<Event> = store
+            .events(&EventQuery::new().after(cron.timestamp, cron.uuid))
+            .await
+            .expect("loads");
+        assert_eq!(last, all[2..]);
     }
 
     #[tokio::test]

@@ -10,11 +10,13 @@ use crate::Timestamp;
 use crate::row::{EventRow, FromEventRow, LoadError};
 
 /// Which recorded events [`Store::events`] returns: of the given types (all when none is
-/// given), from a time on, oldest first, at most `limit` (100 by default).
+/// given), from a time on or after a given event, oldest first (by time, then id), at
+/// most `limit` (100 by default).
 #[derive(Debug, Clone)]
 pub struct EventQuery {
     event_types: Vec<String>,
     since: Option<Timestamp>,
+    after: Option<(Timestamp, Uuid)>,
     limit: u32,
 }
 
@@ -23,6 +25,7 @@ impl Default for EventQuery {
         EventQuery {
             event_types: Vec::new(),
             since: None,
+            after: None,
             limit: 100,
         }
     }
@@ -43,6 +46,13 @@ impl EventQuery {
     /// Only events that happened at `since` or later.
     pub fn since(mut self, since: Timestamp) -> Self {
         self.since = Some(since);
+        self
+    }
+
+    /// Only events that come after the event `uuid` of time `timestamp` in the order:
+    /// the next page after one that ended with that event.
+    pub fn after(mut self, timestamp: Timestamp, uuid: Uuid) -> Self {
+        self.after = Some((timestamp, uuid));
         self
     }
 
@@ -77,6 +87,13 @@ impl Store {
         if let Some(since) = query.since {
             sql.push(r#" AND "timestamp" >= "#)
                 .param(Value::Time(since));
+        }
+        if let Some((timestamp, uuid)) = query.after {
+            sql.push(r#" AND ("timestamp", "uuid") > ("#)
+                .param(Value::Time(timestamp))
+                .push(", ")
+                .param(Value::Uuid(uuid))
+                .push(")");
         }
         sql.push(r#" ORDER BY "timestamp", "uuid" LIMIT "#)
             .param(Value::Int(i64::from(query.limit)));
