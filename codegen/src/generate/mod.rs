@@ -10,6 +10,7 @@ pub mod sql;
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[cfg(feature = "migrations")]
 use crate::diagnostic::Diagnostic;
@@ -226,27 +227,43 @@ pub fn write_if_changed(path: &Path, contents: &str) -> io::Result<bool> {
     Ok(true)
 }
 
-/// `f` over `items` in chunks, one scoped thread per available core when there are
-/// enough items to be worth it (a catalog of thousands of events), the results
+/// `f` over `items` in chunks, on one scoped thread per available core when there are
+/// enough items to be worth it (32 a thread; an item is a whole event or more), the results
 /// concatenated in order: the output does not depend on the number of threads.
+///
+/// The threads take small chunks in turn, from the last to the first, so that they finish
+/// together however unevenly the work is spread: callers put their largest items (the
+/// catalog-wide enums) last, and those start first.
 pub(crate) fn in_parallel<T: Sync, R: Send>(
     items: &[T],
     f: impl Fn(&[T]) -> Vec<R> + Sync,
 ) -> Vec<R> {
-    const MIN_CHUNK: usize = 500;
+    const MIN_ITEMS_PER_THREAD: usize = 32;
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(items.len() / MIN_CHUNK)
+        .min(items.len() / MIN_ITEMS_PER_THREAD)
         .max(1);
     if threads == 1 {
         return f(items);
     }
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(items.len().div_ceil(threads))
-            .map(|chunk| scope.spawn(move || f(chunk)))
-            .collect();
+    // About eight chunks a thread, so that the last ones are small.
+    let chunk = (items.len() / (threads * 8)).clamp(1, 64);
+    let chunks: Vec<&[T]> = items.chunks(chunk).collect();
+    let next = AtomicUsize::new(chunks.len());
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let Ok(taken) =
+                next.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            else {
+                return done;
+            };
+            let index = taken - 1;
+            done.push((index, f(chunks[index])));
+        }
+    };
+    let mut results: Vec<(usize, Vec<R>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
         handles
             .into_iter()
             .flat_map(|handle| {
@@ -255,5 +272,21 @@ pub(crate) fn in_parallel<T: Sync, R: Send>(
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })
             .collect()
-    })
+    });
+    results.sort_unstable_by_key(|(index, _)| *index);
+    results.into_iter().flat_map(|(_, chunk)| chunk).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_parallel;
+
+    #[test]
+    fn in_parallel_keeps_the_order_of_the_items() {
+        let items: Vec<usize> = (0..5_000).collect();
+        let doubled = in_parallel(&items, |chunk| chunk.iter().map(|n| n * 2).collect());
+        assert_eq!(doubled, items.iter().map(|n| n * 2).collect::<Vec<_>>());
+        let few = in_parallel(&items[..3], |chunk| chunk.to_vec());
+        assert_eq!(few, [0, 1, 2]);
+    }
 }
