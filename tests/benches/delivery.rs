@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 use event_runtime::store::{NewWebhook, Scope, Store};
 use event_runtime::worker::{AnalyticsMessage, Deliverer, WebhookRequest, Worker, WorkerConfig};
 use event_runtime::{Attempt, Outcome, Secret, StoredEvent};
-use support::database::{Backend, TestDatabase};
 use support::receiver::Receiver;
+use test_support::{Backend, POSTGRES_URL, TestDatabase};
 use workspace_tests::events::*;
 use workspace_tests::samples::one_off_run_failed;
 
@@ -194,17 +194,15 @@ async fn main() {
         ("SQLite", Backend::Sqlite),
         ("PostgreSQL", Backend::Postgres),
     ] {
-        if backend == Backend::Postgres && std::env::var(support::database::POSTGRES_URL).is_err() {
-            println!(
-                "PostgreSQL skipped: set {}",
-                support::database::POSTGRES_URL
-            );
+        if backend == Backend::Postgres && std::env::var(POSTGRES_URL).is_err() {
+            println!("PostgreSQL skipped: set {}", POSTGRES_URL);
             continue;
         }
         let database = TestDatabase::create(backend, "eventgen_bench_delivery")
             .await
             .expect("a database");
         let store = database.store(support::database::config()).await;
+        support::database::migrate(&store).await;
         measure(label, store.clone()).await;
         store.close().await;
         database.drop().await;

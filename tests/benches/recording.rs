@@ -20,7 +20,8 @@ use workspace_tests::samples::one_off_run_failed;
 
 #[path = "../tests/support/mod.rs"]
 mod support;
-use support::database::{Backend, with_store};
+use support::database::with_store;
+use test_support::Backend;
 
 const PER_EVENT: usize = 1_000;
 const BATCHED: usize = 20_000;

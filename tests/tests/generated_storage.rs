@@ -292,7 +292,9 @@ mod store {
     use workspace_tests::events::*;
     use workspace_tests::samples::{at, cron_run_failed, id, one_off_run_failed, project};
 
-    use super::support::database::{Backend, with_store};
+    use test_support::Backend;
+
+    use super::support::database::with_store;
 
     fn config() -> StoreConfig {
         StoreConfig::default().telemetry(TelemetryKey::new(b"k".to_vec()))

@@ -1,5 +1,6 @@
 //! What the store tests share: a real database per test (a SQLite file, or a PostgreSQL
-//! database of its own), a small catalog of events written by hand, and a fake deliverer.
+//! database of its own, from `test-support`), a small catalog of events written by hand,
+//! and a fake deliverer.
 //!
 //! PostgreSQL tests connect through `EVENTGEN_TEST_POSTGRES_URL`
 //! (`postgres://postgres@127.0.0.1:5432/test`) and create and drop a database per test.
@@ -9,9 +10,6 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::path::PathBuf;
-use std::str::FromStr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,20 +20,12 @@ use event_runtime::{
     Attempt, ColumnValue, Outcome, Recorder as _, StoredEvent, TelemetryEvent, TelemetryKey,
     Timestamp,
 };
-use sqlx::postgres::{PgConnectOptions, PgConnection};
-use sqlx::{AssertSqlSafe, Connection};
 use uuid::Uuid;
 
-const POSTGRES_URL: &str = "EVENTGEN_TEST_POSTGRES_URL";
+pub use test_support::{Backend, count, execute};
 
 /// The event types of the test catalog.
 pub const EVENT_TYPES: [&str; 3] = ["project:created", "job:failed", "job:succeeded"];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
 
 /// Runs `body` on a store over a fresh database of `backend` holding the runtime's
 /// tables and the test catalog; the database is removed afterwards, also on panic.
@@ -45,90 +35,7 @@ where
     F: FnOnce(Store) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let name = format!("eventgen_rt_{}_{n}", std::process::id());
-    match backend {
-        Backend::Sqlite => {
-            let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(&name);
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(&dir).expect("create a temporary directory");
-            let url = format!("sqlite:{}", dir.join("events.db").display());
-            let store = Store::connect_with(&url, config)
-                .await
-                .expect("open a SQLite store");
-            install(&store).await;
-            let outcome = tokio::spawn(body(store.clone())).await;
-            store.close().await;
-            let _ = std::fs::remove_dir_all(&dir);
-            if let Err(error) = outcome {
-                std::panic::resume_unwind(error.into_panic());
-            }
-        }
-        Backend::Postgres => {
-            let Some(admin) = postgres_admin() else {
-                return;
-            };
-            let mut conn = PgConnection::connect_with(&admin)
-                .await
-                .unwrap_or_else(|e| panic!("cannot connect with {POSTGRES_URL}: {e}"));
-            sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-                .execute(&mut conn)
-                .await
-                .expect("create a test database");
-            let url = postgres_url_for(&name);
-            let store = Store::connect_with(&url, config)
-                .await
-                .expect("open a PostgreSQL store");
-            install(&store).await;
-            let outcome = tokio::spawn(body(store.clone())).await;
-            store.close().await;
-            sqlx::raw_sql(AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-            )))
-            .execute(&mut conn)
-            .await
-            .expect("drop the test database");
-            if let Err(error) = outcome {
-                std::panic::resume_unwind(error.into_panic());
-            }
-        }
-    }
-}
-
-/// The admin options, or `None` (after saying so) when PostgreSQL tests are skipped.
-fn postgres_admin() -> Option<PgConnectOptions> {
-    match std::env::var(POSTGRES_URL) {
-        Ok(url) if !url.is_empty() => Some(
-            PgConnectOptions::from_str(&url)
-                .unwrap_or_else(|e| panic!("{POSTGRES_URL} is not a PostgreSQL URL: {e}")),
-        ),
-        _ => {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!(
-                    "{POSTGRES_URL} is not set, and PostgreSQL tests do not skip on CI: set it to \
-                     a PostgreSQL URL whose user may create databases (postgres://postgres@127.0.0.1:5432/test)"
-                );
-            }
-            eprintln!("PostgreSQL tests skipped: set {POSTGRES_URL}");
-            None
-        }
-    }
-}
-
-/// The admin URL with its database replaced by `database`.
-fn postgres_url_for(database: &str) -> String {
-    let url = std::env::var(POSTGRES_URL).expect("checked before");
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base.to_owned(), format!("?{query}")),
-        None => (url.clone(), String::new()),
-    };
-    let authority_end = base.find("://").map_or(0, |i| i + 3);
-    let root = match base[authority_end..].find('/') {
-        Some(slash) => &base[..authority_end + slash],
-        None => &base,
-    };
-    format!("{root}/{database}{query}")
+    test_support::with_store(backend, "eventgen_rt", config, install, body).await;
 }
 
 /// The runtime's migrations, then the test catalog's columns and event types.
@@ -152,28 +59,6 @@ fn pick<'a>(store: &Store, sqlite: &'a str, postgres: &'a str) -> &'a str {
     } else {
         postgres
     }
-}
-
-/// Runs SQL of the test itself (several statements).
-pub async fn execute(store: &Store, sql: &str) {
-    let sql = AssertSqlSafe(sql.to_owned());
-    let result = match (store.sqlite_pool(), store.postgres_pool()) {
-        (Some(pool), _) => sqlx::raw_sql(sql).execute(pool).await.map(|_| ()),
-        (_, Some(pool)) => sqlx::raw_sql(sql).execute(pool).await.map(|_| ()),
-        _ => unreachable!("a store has a pool"),
-    };
-    result.unwrap_or_else(|e| panic!("test SQL failed: {e}"));
-}
-
-/// Counts rows with SQL of the test itself.
-pub async fn count(store: &Store, sql: &str) -> i64 {
-    let sql = AssertSqlSafe(sql.to_owned());
-    match (store.sqlite_pool(), store.postgres_pool()) {
-        (Some(pool), _) => sqlx::query_scalar(sql).fetch_one(pool).await,
-        (_, Some(pool)) => sqlx::query_scalar(sql).fetch_one(pool).await,
-        _ => unreachable!("a store has a pool"),
-    }
-    .unwrap_or_else(|e| panic!("test count failed: {e}"))
 }
 
 /// An event of the test catalog: a project, optionally a job, and a (sensitive) name.

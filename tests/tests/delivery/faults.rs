@@ -9,7 +9,9 @@ use event_runtime::worker::{Worker, WorkerConfig};
 use workspace_tests::events::*;
 use workspace_tests::samples;
 
-use crate::support::database::{self, count};
+use test_support::count;
+
+use crate::support::database;
 use crate::support::receiver::{Answer, Receiver};
 use crate::support::{eventually, http_deliverer, loopback_only};
 
@@ -149,7 +151,7 @@ both!(
 
         // The receiver recovers; a minute passes (the retry is made due).
         receiver.answer("/slow", Answer::Ok);
-        database::execute(
+        test_support::execute(
             &store,
             r#"UPDATE "deliveries" SET "next_attempt_at" = "created_at""#,
         )

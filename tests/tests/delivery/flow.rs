@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 use workspace_tests::events::*;
 use workspace_tests::samples::{self, id};
 
-use crate::support::database::{count, key};
+use test_support::count;
+
+use crate::support::database::key;
 use crate::support::receiver::{Received, Receiver};
 use crate::support::{eventually, http_deliverer, loopback_only};
 

@@ -9,7 +9,9 @@ use event_runtime::worker::{Worker, WorkerConfig};
 use workspace_tests::events::*;
 use workspace_tests::samples;
 
-use crate::support::database::{self, count};
+use test_support::count;
+
+use crate::support::database;
 use crate::support::receiver::{Answer, Receiver};
 use crate::support::{eventually, http_deliverer, loopback_only};
 

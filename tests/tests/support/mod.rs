@@ -73,7 +73,7 @@ macro_rules! both {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
                 $crate::support::database::with_store(
-                    $crate::support::database::Backend::Sqlite,
+                    ::test_support::Backend::Sqlite,
                     $config,
                     $scenario,
                 )
@@ -83,7 +83,7 @@ macro_rules! both {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 $crate::support::database::with_store(
-                    $crate::support::database::Backend::Postgres,
+                    ::test_support::Backend::Postgres,
                     $config,
                     $scenario,
                 )
