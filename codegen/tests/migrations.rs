@@ -4,12 +4,11 @@
 //!
 //! PostgreSQL tests connect through `EVENTGEN_TEST_POSTGRES_URL`
 //! (`postgres://postgres@127.0.0.1:5432/test`) and run in a database of their own, created
-//! and dropped around each test. Without the variable they are skipped, except on CI
+//! and dropped around each test by `test-support`. Without the variable they are skipped, except on CI
 //! (`CI=true`), where they fail.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use event_codegen::diagnostic::{self, Diagnostic, Diagnostics, Rule, Style};
@@ -18,11 +17,9 @@ use event_codegen::generate::{GENERATED_NOTICE, GeneratedFile, Outputs};
 use event_codegen::lock::{self, Lock, LockError};
 use event_codegen::{Loaded, load_str};
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqliteConnection;
-use sqlx::{AssertSqlSafe, Connection, Row};
-
-const POSTGRES_URL: &str = "EVENTGEN_TEST_POSTGRES_URL";
+use sqlx::{Connection, Row};
 
 /// A small catalog: every field type, a keyword as a column (`update`), a layer and an
 /// event that only analytics-only events use (no columns for them).
@@ -194,27 +191,6 @@ async fn applied_count(conn: &mut SqliteConnection) -> i64 {
 
 // ---- PostgreSQL -------------------------------------------------------------------------
 
-/// The admin connection options, or `None` (after saying so) when PostgreSQL tests are
-/// skipped. On CI a missing URL is a failure.
-fn postgres_admin() -> Option<PgConnectOptions> {
-    match std::env::var(POSTGRES_URL) {
-        Ok(url) if !url.is_empty() => Some(
-            PgConnectOptions::from_str(&url)
-                .unwrap_or_else(|e| panic!("{POSTGRES_URL} is not a PostgreSQL URL: {e}")),
-        ),
-        _ => {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!(
-                    "{POSTGRES_URL} is not set, and PostgreSQL tests do not skip on CI: set it to \
-                     a PostgreSQL URL whose user may create databases (postgres://postgres@127.0.0.1:5432/test)"
-                );
-            }
-            eprintln!("PostgreSQL tests skipped: set {POSTGRES_URL}");
-            None
-        }
-    }
-}
-
 /// Runs `body` against a fresh PostgreSQL database (through a pool of one connection),
 /// dropped afterwards, also when `body` panics. Skips when PostgreSQL tests are skipped.
 async fn with_postgres<F, Fut>(body: F)
@@ -222,39 +198,7 @@ where
     F: FnOnce(PgPool) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let Some(admin) = postgres_admin() else {
-        return;
-    };
-    let name = format!(
-        "eventgen_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
-    let mut conn = PgConnection::connect_with(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("cannot connect with {POSTGRES_URL}: {e}"));
-    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-        .execute(&mut conn)
-        .await
-        .expect("create a test database");
-    let pool = PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(admin.clone().database(&name))
-        .await
-        .expect("connect to the test database");
-    // Spawned, so that a panic comes back as an error and the database is still dropped.
-    let outcome = tokio::spawn(body(pool.clone())).await;
-    pool.close().await;
-    sqlx::raw_sql(AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-    )))
-    .execute(&mut conn)
-    .await
-    .expect("drop the test database");
-    if let Err(error) = outcome {
-        std::panic::resume_unwind(error.into_panic());
-    }
+    test_support::with_postgres_pool("eventgen_codegen", body).await;
 }
 
 // ---- the fixture ------------------------------------------------------------------------

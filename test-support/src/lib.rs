@@ -12,7 +12,7 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use event_runtime::store::{Store, StoreConfig};
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection};
 
 /// The variable that holds the PostgreSQL URL.
@@ -57,6 +57,29 @@ pub async fn with_store<F, Fut>(
     prepare(&store).await;
     let outcome = tokio::spawn(body(store.clone())).await;
     store.close().await;
+    database.drop().await;
+    if let Err(error) = outcome {
+        std::panic::resume_unwind(error.into_panic());
+    }
+}
+
+/// Runs `body` with a pool of one connection to a fresh, empty PostgreSQL database; the
+/// database is removed afterwards, also when `body` panics. Returns without running when
+/// PostgreSQL is skipped.
+pub async fn with_postgres_pool<F, Fut>(prefix: &str, body: F)
+where
+    F: FnOnce(PgPool) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let Some(database) = TestDatabase::create(Backend::Postgres, prefix).await else {
+        return;
+    };
+    let pool = database
+        .postgres_pool(1)
+        .await
+        .expect("a PostgreSQL database");
+    let outcome = tokio::spawn(body(pool.clone())).await;
+    pool.close().await;
     database.drop().await;
     if let Err(error) = outcome {
         std::panic::resume_unwind(error.into_panic());
@@ -113,18 +136,30 @@ impl TestDatabase {
                     .await
                     .expect("open a SQLite store")
             }
-            TestDatabase::Postgres { name, .. } => {
-                let options = postgres_options()
-                    .expect("checked at creation")
-                    .database(name);
-                let pool = PgPoolOptions::new()
-                    .max_connections(config.max_connections)
-                    .connect_with(options)
+            TestDatabase::Postgres { .. } => {
+                let pool = self
+                    .postgres_pool(config.max_connections)
                     .await
-                    .expect("connect to the test database");
+                    .expect("a PostgreSQL database");
                 Store::from_postgres_pool(pool, config)
             }
         }
+    }
+
+    /// A pool of up to `max_connections` to it, when it is a PostgreSQL database.
+    pub async fn postgres_pool(&self, max_connections: u32) -> Option<PgPool> {
+        let TestDatabase::Postgres { name, .. } = self else {
+            return None;
+        };
+        let options = postgres_options()
+            .expect("checked at creation")
+            .database(name);
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .connect_with(options)
+            .await
+            .expect("connect to the test database");
+        Some(pool)
     }
 
     /// Removes it.
