@@ -63,11 +63,18 @@ pub trait Level {
 
 /// The telemetry form of one level: the values that reach analytics (kept or hashed) and
 /// the values derived from the level (counts of lists and maps).
+/// Either is left out of generated code when the level has nothing to write there.
 pub trait TelemetryFields {
     /// Writes the kept and hashed values, as entries of `event_properties`' object.
-    fn write_properties<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+    fn write_properties<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        let _ = map;
+        Ok(())
+    }
     /// Writes the counts, as entries of `derived_properties`' object.
-    fn write_derived<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+    fn write_derived<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        let _ = map;
+        Ok(())
+    }
 }
 
 /// A payload object nested under `key`: the fields of its level (a layer with the inline

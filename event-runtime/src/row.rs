@@ -109,20 +109,24 @@ pub mod load {
         Timestamp => get_timestamp,
     }
 
-    /// `event_type`, when the row holds an event of that type.
-    pub fn expect_type<R: EventRow + ?Sized>(
+    /// What every event has, `(event_type, uuid, timestamp)`, when the row holds an event
+    /// of `event_type`.
+    pub fn base<R: EventRow + ?Sized>(
         row: &R,
         event_type: &'static str,
-    ) -> Result<&'static str, LoadError> {
+    ) -> Result<(&'static str, Uuid, Timestamp), LoadError> {
         let found = row.event_type()?;
-        if found == event_type {
-            Ok(event_type)
-        } else {
-            Err(LoadError::WrongEventType {
+        if found != event_type {
+            return Err(LoadError::WrongEventType {
                 expected: event_type,
                 found,
-            })
+            });
         }
+        Ok((
+            event_type,
+            required(row, "uuid", event_type)?,
+            required(row, "timestamp", event_type)?,
+        ))
     }
 
     /// The value of a column the event type requires.

@@ -267,10 +267,10 @@ fn stored_impls(catalog: &Catalog, event: &EventDef, name: &Ident) -> TokenStrea
         #[allow(unused_variables, deprecated)]
         impl #rt::FromEventRow for #name {
             fn from_event_row(row: &impl #rt::EventRow) -> Result<Self, #rt::LoadError> {
-                let event_type = #rt::load::expect_type(row, Self::TYPE)?;
+                let (event_type, uuid, timestamp) = #rt::load::base(row, Self::TYPE)?;
                 Ok(Self {
-                    uuid: #rt::load::required(row, "uuid", event_type)?,
-                    timestamp: #rt::load::required(row, "timestamp", event_type)?,
+                    uuid,
+                    timestamp,
                     #(#layer_loads)*
                     #(#own_loads)*
                 })

@@ -100,22 +100,31 @@ fn telemetry(
     let docs = format!(
         " The telemetry form of {what}: only what its fields' privacy policies let through."
     );
-    let (properties_map, derived_map) = (map_param(&properties), map_param(&derived));
+    // The trait writes nothing by default: only what the level has is written out.
+    let write_properties = (!properties.is_empty()).then(|| {
+        quote! {
+            fn write_properties<M: #rt::payload::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+                #(#properties)*
+                Ok(())
+            }
+        }
+    });
+    let write_derived = (!derived.is_empty()).then(|| {
+        quote! {
+            fn write_derived<M: #rt::payload::SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+                #(#derived)*
+                Ok(())
+            }
+        }
+    });
     let declaration = quote! {
         #[doc = #docs]
         #[derive(Debug, Clone, PartialEq)]
         pub struct #name { #(#declarations)* }
 
         impl #rt::payload::TelemetryFields for #name {
-            fn write_properties<M: #rt::payload::SerializeMap>(&self, #properties_map: &mut M) -> Result<(), M::Error> {
-                #(#properties)*
-                Ok(())
-            }
-
-            fn write_derived<M: #rt::payload::SerializeMap>(&self, #derived_map: &mut M) -> Result<(), M::Error> {
-                #(#derived)*
-                Ok(())
-            }
+            #write_properties
+            #write_derived
         }
     };
     (quote!(#name), quote!(#name { #(#values)* }), declaration)
