@@ -535,6 +535,44 @@ mod store {
             .await
             .expect("loads");
         assert_eq!(last, all[2..]);
+
+        // A row the catalog cannot hold says which column is wrong, once.
+        test_support::execute(
+            &store,
+            &format!(
+                r#"UPDATE "events" SET "pipeline_name" = NULL WHERE "uuid" = '{}'"#,
+                restarted.uuid
+            ),
+        )
+        .await;
+        let error = store
+            .event::<Event>(restarted.uuid)
+            .await
+            .expect_err("a required column is NULL");
+        assert_eq!(
+            error.to_string(),
+            "cannot load the event: column `pipeline_name` is NULL, but \
+             `project:pipeline:interactive-session:service-restarted` requires it"
+        );
+        if store.backend() == "sqlite" {
+            test_support::execute(
+                &store,
+                &format!(
+                    r#"UPDATE "events" SET "timestamp" = 'yesterday' WHERE "uuid" = '{}'"#,
+                    cron.uuid
+                ),
+            )
+            .await;
+            let error = store
+                .event::<Event>(cron.uuid)
+                .await
+                .expect_err("a time that is not RFC 3339");
+            assert_eq!(
+                error.to_string(),
+                "cannot load the event: column `timestamp` holds an invalid value: \
+                 premature end of input"
+            );
+        }
     }
 
     #[tokio::test]

@@ -4,7 +4,7 @@
 use sqlx::Row as _;
 use uuid::Uuid;
 
-use super::sql::{Row, Sql, Value, parse_time};
+use super::sql::{Row, Sql, Value};
 use super::{Store, StoreError};
 use crate::Timestamp;
 use crate::row::{EventRow, FromEventRow, LoadError};
@@ -123,6 +123,15 @@ impl Row {
     }
 }
 
+/// A store error reading `column`, as the load error it is (the store's own check of a
+/// value keeps its message).
+fn load_error(column: &str, error: StoreError) -> LoadError {
+    match error {
+        StoreError::Corrupt { column, message } => LoadError::InvalidValue { column, message },
+        other => LoadError::invalid(column, other),
+    }
+}
+
 impl EventRow for Row {
     fn event_type(&self) -> Result<String, LoadError> {
         self.column("type")?
@@ -130,8 +139,7 @@ impl EventRow for Row {
     }
 
     fn get_uuid(&self, column: &str) -> Result<Option<Uuid>, LoadError> {
-        self.opt_uuid(column)
-            .map_err(|e| LoadError::invalid(column, e))
+        self.opt_uuid(column).map_err(|e| load_error(column, e))
     }
 
     fn get_text(&self, column: &str) -> Result<Option<String>, LoadError> {
@@ -151,14 +159,7 @@ impl EventRow for Row {
     }
 
     fn get_timestamp(&self, column: &str) -> Result<Option<Timestamp>, LoadError> {
-        match self {
-            // Fixed-width RFC 3339 text (see `sql`).
-            Row::Sqlite(_) => self
-                .column::<String>(column)?
-                .map(|text| parse_time(&text).map_err(|e| LoadError::invalid(column, e)))
-                .transpose(),
-            Row::Postgres(_) => self.column(column),
-        }
+        self.opt_time(column).map_err(|e| load_error(column, e))
     }
 
     fn get_json(&self, column: &str) -> Result<Option<serde_json::Value>, LoadError> {
