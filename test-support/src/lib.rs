@@ -27,16 +27,6 @@ pub enum Backend {
     Postgres,
 }
 
-impl Backend {
-    /// Its name, as `Store::backend` gives it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "sqlite",
-            Backend::Postgres => "postgres",
-        }
-    }
-}
-
 /// Runs `body` on a store over a fresh database of `backend`, after `prepare` has put the
 /// schema in; the database is removed afterwards, also when `body` panics. Returns
 /// without running when PostgreSQL is skipped.
@@ -57,10 +47,7 @@ pub async fn with_store<F, Fut>(
     prepare(&store).await;
     let outcome = tokio::spawn(body(store.clone())).await;
     store.close().await;
-    database.drop().await;
-    if let Err(error) = outcome {
-        std::panic::resume_unwind(error.into_panic());
-    }
+    database.drop_then_resume(outcome).await;
 }
 
 /// Runs `body` with a pool of one connection to a fresh, empty PostgreSQL database; the
@@ -80,10 +67,7 @@ where
         .expect("a PostgreSQL database");
     let outcome = tokio::spawn(body(pool.clone())).await;
     pool.close().await;
-    database.drop().await;
-    if let Err(error) = outcome {
-        std::panic::resume_unwind(error.into_panic());
-    }
+    database.drop_then_resume(outcome).await;
 }
 
 /// A database created for one run.
@@ -160,6 +144,15 @@ impl TestDatabase {
             .await
             .expect("connect to the test database");
         Some(pool)
+    }
+
+    /// Removes it, then carries on the panic of the test body that ran on it, if any (the
+    /// body runs as a task, so that a panic still lets the database be removed).
+    async fn drop_then_resume(self, outcome: Result<(), tokio::task::JoinError>) {
+        self.drop().await;
+        if let Err(error) = outcome {
+            std::panic::resume_unwind(error.into_panic());
+        }
     }
 
     /// Removes it.
