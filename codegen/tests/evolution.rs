@@ -583,27 +583,26 @@ fn a_format_1_lock_is_migrated_on_generate() {
 fn deprecated_events_are_marked_in_rust_schemas_and_docs() {
     let fixture = catalog(include_str!("fixtures/features.toml"));
     let module = rust::module(&fixture);
-    let note = "note = \"use project:updated; replaced by `project:updated`; deprecated since 2.0.0; removed after 2030-06-30\"";
+    let reason = "\"use project:updated; replaced by `project:updated`; deprecated since 2.0.0; removed after 2030-06-30\"";
+    let note = format!("note = {reason}");
+    // The register function is declared by `event_api!`, its attributes before its name.
     let register = module
-        .find("pub async fn register_project_renamed_event")
+        .find("register_project_renamed_event")
         .expect("register fn");
-    let before_register = &module[..register];
-    assert!(
-        before_register.trim_end().ends_with(")]"),
-        "an attribute right above"
-    );
-    assert!(
-        before_register[before_register.rfind("#[deprecated(").expect("deprecated")..]
-            .contains(note)
-    );
+    let invocation = module[..register]
+        .rfind("::event_runtime::event_api!(")
+        .expect("the event's event_api! call");
+    let attributes = &module[invocation..register];
+    assert!(attributes.contains("#[deprecated("), "{attributes}");
+    assert!(attributes.contains(reason), "{attributes}");
     let variant = module
-        .find("    ProjectRenamed,")
+        .find("    ProjectRenamed,\n")
         .expect("analytics variant");
     assert!(
         module[..variant][module[..variant]
             .rfind("#[deprecated(")
             .expect("deprecated")..]
-            .contains(note)
+            .contains(&note)
     );
 
     let schema = generate::json_schema::event_schema(

@@ -15,7 +15,7 @@ pub fn impls(kind: ItemKind, input: &DeriveInput) -> TokenStream {
     let rt = quote!(::event_runtime);
     match kind {
         ItemKind::Event => quote! {
-            impl #rt::payload::Payloads for #name {
+            impl #rt::payload::Base for #name {
                 const TYPE: &'static str = "";
                 fn uuid(&self) -> #rt::Uuid {
                     ::std::unreachable!()
@@ -23,6 +23,8 @@ pub fn impls(kind: ItemKind, input: &DeriveInput) -> TokenStream {
                 fn timestamp(&self) -> #rt::Timestamp {
                     ::std::unreachable!()
                 }
+            }
+            impl #rt::payload::Payloads for #name {
                 fn levels(&self) -> impl #rt::payload::Level + '_ {}
             }
         },

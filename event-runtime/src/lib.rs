@@ -36,6 +36,7 @@ pub mod analytics_sink;
 mod client;
 #[doc(hidden)]
 pub mod column;
+mod event_api;
 mod outcome;
 pub mod payload;
 mod record;

@@ -25,16 +25,21 @@ pub type Columns<'a> = Vec<(&'static str, ColumnValue<'a>)>;
 /// The values subscriptions may be scoped by, as `(column, value)`.
 pub type Scopes = Vec<(&'static str, String)>;
 
-/// An event as generated code declares it: its type, its base fields, and its levels.
-/// Its payloads, columns and scopes follow; [`TelemetryEvent`] comes with it, and
-/// [`StoredEvent`] with [`Stored`].
-pub trait Payloads: Sync {
+/// What every payload starts with: the event's type, id and time. The same for every
+/// event, so [`event_api!`](crate::event_api) implements it.
+pub trait Base {
     /// The exact event type, e.g. `project:created`.
     const TYPE: &'static str;
     /// The event's id.
     fn uuid(&self) -> Uuid;
     /// When it happened.
     fn timestamp(&self) -> Timestamp;
+}
+
+/// An event as generated code declares it: its [`Base`], and how its levels nest. Its
+/// payloads, columns and scopes follow; [`TelemetryEvent`] comes with it, and
+/// [`StoredEvent`] with [`Stored`].
+pub trait Payloads: Base + Sync {
     /// The event's levels, nested as in its payloads: its own fields at the top for an
     /// event outside the hierarchy, otherwise [`Object`]s built from the innermost out.
     fn levels(&self) -> impl Level + '_;
@@ -146,11 +151,11 @@ impl<T: Payloads> TelemetryEvent for T {
     }
 
     fn uuid(&self) -> Uuid {
-        Payloads::uuid(self)
+        Base::uuid(self)
     }
 
     fn timestamp(&self) -> Timestamp {
-        Payloads::timestamp(self)
+        Base::timestamp(self)
     }
 
     fn telemetry_json(&self, key: &TelemetryKey) -> Result<String> {

@@ -1,10 +1,13 @@
 //! Event structs, their payloads, their storage, and their register functions.
 //!
 //! Each event gets a struct (its layers, then its own fields) and declares itself to the
-//! runtime: `Payloads` (its type, base fields and levels, nested after its
-//! [`EventShape`]), `Level` for its own fields (see [`level`]), and, when stored, `Stored`
-//! (its columns). The runtime derives the payloads, `TelemetryEvent` and `StoredEvent`
-//! from that, so the per-event code is declarations, not logic.
+//! runtime: `event_api!` (its type, payload methods, base fields and register function:
+//! the same for every event, so written once, in the runtime's macro), `Payloads` (its
+//! levels, nested after its [`EventShape`]), `Level` for its own fields (see [`level`]),
+//! and, when stored, `Stored` (its columns) and `FromEventRow`. The runtime derives the
+//! payloads, `TelemetryEvent` and `StoredEvent` from that, so the per-event code is
+//! declarations, not logic. Keeping the per-event code short also keeps generation fast:
+//! its time follows the number of tokens parsed and printed.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
@@ -114,12 +117,14 @@ fn declaration(catalog: &Catalog, event: &EventDef) -> TokenStream {
     }
 }
 
-/// Everything the event implements, without its struct (what `#[derive(Event)]` emits).
+/// Everything the event implements, without its struct (what `#[derive(Event)]` emits):
+/// `event_runtime::event_api!` for what every event has (its type, payload methods, base
+/// fields and register function), then how its levels nest, and its own level, storage
+/// and client parts.
 pub(super) fn impls(catalog: &Catalog, event: &EventDef) -> TokenStream {
     let rt = rt();
     let name = type_ident(&event.event_type);
     let event_type = &event.event_type;
-    let type_doc = format!(" The event type: `{event_type}`.");
     let levels = levels(catalog, &catalog.event_shape(event));
     let own_level = (!event.fields.is_empty()).then(|| {
         level::level(
@@ -128,41 +133,21 @@ pub(super) fn impls(catalog: &Catalog, event: &EventDef) -> TokenStream {
             &format!("the own fields of [`{name}`] (those beside its layers')"),
         )
     });
-    let notification = event.stored.then(|| {
-        quote! {
-            /// The notification payload (for users and webhooks), to serialize.
-            pub fn to_notification_payload(&self) -> impl #rt::reexport::serde::Serialize + '_ {
-                #rt::payload::notification(self)
-            }
-        }
+    let register = event.stored.then(|| {
+        let register = format_ident!("{}", naming::register_fn_name(event_type));
+        let deprecated = event.deprecated.as_ref().map(|d| {
+            let note = deprecation_note(d);
+            quote!(#[deprecated(note = #note)])
+        });
+        quote!(, #deprecated #register)
     });
     let stored = event.stored.then(|| stored_impls(catalog, event, &name));
     let client = event.client.then(|| client_impls(catalog, event));
 
     quote! {
-        impl #name {
-            #[doc = #type_doc]
-            pub const TYPE: &'static str = #event_type;
-
-            #notification
-
-            /// The anonymized telemetry payload (for analytics); hashed fields use `key`.
-            pub fn to_telemetry_payload(&self, key: &#rt::TelemetryKey) -> #rt::payload::Telemetry<impl #rt::payload::TelemetryFields + use<'_>> {
-                #rt::payload::telemetry(self, key)
-            }
-        }
+        #rt::event_api!(#name, #event_type #register);
 
         impl #rt::payload::Payloads for #name {
-            const TYPE: &'static str = Self::TYPE;
-
-            fn uuid(&self) -> #rt::Uuid {
-                self.uuid
-            }
-
-            fn timestamp(&self) -> #rt::Timestamp {
-                self.timestamp
-            }
-
             fn levels(&self) -> impl #rt::payload::Level + '_ {
                 #levels
             }
@@ -219,10 +204,10 @@ fn client_impls(catalog: &Catalog, event: &EventDef) -> TokenStream {
     }
 }
 
-/// What a stored event implements: its columns, loading (from a row of its type), recording.
+/// What a stored event implements besides `event_api!`: its columns, and loading (from a
+/// row of its type).
 fn stored_impls(catalog: &Catalog, event: &EventDef, name: &Ident) -> TokenStream {
     let rt = rt();
-    let register = format_ident!("{}", naming::register_fn_name(&event.event_type));
     let layers: Vec<(Ident, Ident)> = member_layers(catalog, event)
         .into_iter()
         .map(|id| {
@@ -243,14 +228,6 @@ fn stored_impls(catalog: &Catalog, event: &EventDef, name: &Ident) -> TokenStrea
         let member = ident(&field.name);
         let value = types::load_field(field);
         quote!(#member: #value,)
-    });
-    let register_doc = format!(
-        " Records a `{}` event and its deliveries in the caller's transaction, without committing.",
-        event.event_type
-    );
-    let deprecated = event.deprecated.as_ref().map(|d| {
-        let note = deprecation_note(d);
-        quote!(#[deprecated(note = #note)])
     });
     quote! {
         #[allow(unused_variables, deprecated)]
@@ -275,12 +252,6 @@ fn stored_impls(catalog: &Catalog, event: &EventDef, name: &Ident) -> TokenStrea
                     #(#own_loads)*
                 })
             }
-        }
-
-        #[doc = #register_doc]
-        #deprecated
-        pub async fn #register<R: #rt::Recorder>(conn: &mut R, event: &#name) -> #rt::Result<#rt::EventId> {
-            conn.record(event).await
         }
     }
 }
