@@ -25,7 +25,7 @@ pub fn impls(kind: ItemKind, input: &DeriveInput) -> TokenStream {
                 }
             }
             impl #rt::payload::Payloads for #name {
-                fn levels(&self) -> impl #rt::payload::Level + '_ {}
+                fn levels(&self) -> impl #rt::payload::Levels<'_> {}
             }
         },
         ItemKind::Layer => quote! {

@@ -42,13 +42,18 @@ pub trait Base {
 pub trait Payloads: Base + Sync {
     /// The event's levels, nested as in its payloads: its own fields at the top for an
     /// event outside the hierarchy, otherwise [`Object`]s built from the innermost out.
-    fn levels(&self) -> impl Level + '_;
+    fn levels(&self) -> impl Levels<'_>;
 }
 
-/// A stored event (a row of `events`), which gets [`StoredEvent`].
+/// A stored event (a row of `events`), which gets [`StoredEvent`]. Generated code
+/// declares it; its columns are its levels'.
 pub trait Stored: Payloads {
     /// Its columns in `events`, besides `uuid`, `type` and `timestamp`.
-    fn columns(&self) -> Result<Columns<'_>>;
+    fn columns(&self) -> Result<Columns<'_>> {
+        let mut columns = Vec::new();
+        self.levels().push_all_columns(Self::TYPE, &mut columns)?;
+        Ok(columns)
+    }
 }
 
 /// The fields one level of an event contributes: a layer's, or the event's own (those
@@ -63,6 +68,51 @@ pub trait Level {
     /// Appends the values subscriptions may be scoped by (most levels have none).
     fn push_scopes(&self, scopes: &mut Scopes) {
         let _ = scopes;
+    }
+    /// Appends the level's own columns of `events` (a layer's, or a stored event's own
+    /// fields); `event_type` names the event in serialization errors. [`Levels`] walks an
+    /// event's levels and calls this on each.
+    fn push_columns<'a>(
+        &'a self,
+        event_type: &'static str,
+        columns: &mut Columns<'a>,
+    ) -> Result<()> {
+        let _ = (event_type, columns);
+        Ok(())
+    }
+}
+
+/// An event's levels as [`Payloads::levels`] builds them: references to the event's
+/// members (and to the event, for its own fields) in [`Object`]s and pairs. Walking them
+/// by value gives columns that borrow from the event, not from the levels.
+pub trait Levels<'a>: Level {
+    /// Appends the columns of every level, outermost first.
+    fn push_all_columns(self, event_type: &'static str, columns: &mut Columns<'a>) -> Result<()>;
+}
+
+impl<'a, L: Level + ?Sized> Levels<'a> for &'a L {
+    fn push_all_columns(self, event_type: &'static str, columns: &mut Columns<'a>) -> Result<()> {
+        self.push_columns(event_type, columns)
+    }
+}
+
+impl<'a, F: Levels<'a>, I: Levels<'a>> Levels<'a> for Object<F, I> {
+    fn push_all_columns(self, event_type: &'static str, columns: &mut Columns<'a>) -> Result<()> {
+        self.fields.push_all_columns(event_type, columns)?;
+        self.inner.push_all_columns(event_type, columns)
+    }
+}
+
+impl<'a, A: Levels<'a>, B: Levels<'a>> Levels<'a> for (A, B) {
+    fn push_all_columns(self, event_type: &'static str, columns: &mut Columns<'a>) -> Result<()> {
+        self.0.push_all_columns(event_type, columns)?;
+        self.1.push_all_columns(event_type, columns)
+    }
+}
+
+impl Levels<'_> for () {
+    fn push_all_columns(self, _: &'static str, _: &mut Columns<'_>) -> Result<()> {
+        Ok(())
     }
 }
 
@@ -383,5 +433,13 @@ impl<L: Level + ?Sized> Level for &L {
 
     fn push_scopes(&self, scopes: &mut Scopes) {
         (**self).push_scopes(scopes);
+    }
+
+    fn push_columns<'a>(
+        &'a self,
+        event_type: &'static str,
+        columns: &mut Columns<'a>,
+    ) -> Result<()> {
+        (**self).push_columns(event_type, columns)
     }
 }

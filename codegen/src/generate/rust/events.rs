@@ -4,7 +4,7 @@
 //! runtime: `event_api!` (its type, payload methods, base fields and register function:
 //! the same for every event, so written once, in the runtime's macro), `Payloads` (its
 //! levels, nested after its [`EventShape`]), `Level` for its own fields (see [`level`]),
-//! and, when stored, `Stored` (its columns) and `FromEventRow`. The runtime derives the
+//! and, when stored, `Stored` (declared: its columns are its levels') and `FromEventRow`. The runtime derives the
 //! payloads, `TelemetryEvent` and `StoredEvent` from that, so the per-event code is
 //! declarations, not logic. Keeping the per-event code short also keeps generation fast:
 //! its time follows the number of tokens parsed and printed.
@@ -12,9 +12,9 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
+use super::level;
 use super::named::model_field;
 use super::types::{self, doc, ident, rt, type_ident};
-use super::{layers, level};
 use crate::model::{Catalog, EventDef, LayerId};
 use crate::naming;
 use crate::shape::{EventShape, ObjectShape};
@@ -131,6 +131,7 @@ pub(super) fn impls(catalog: &Catalog, event: &EventDef) -> TokenStream {
             &name,
             &event.fields,
             &format!("the own fields of [`{name}`] (those beside its layers')"),
+            event.stored,
         )
     });
     let register = event.stored.then(|| {
@@ -148,7 +149,7 @@ pub(super) fn impls(catalog: &Catalog, event: &EventDef) -> TokenStream {
         #rt::event_api!(#name, #event_type #register);
 
         impl #rt::payload::Payloads for #name {
-            fn levels(&self) -> impl #rt::payload::Level + '_ {
+            fn levels(&self) -> impl #rt::payload::Levels<'_> {
                 #levels
             }
         }
@@ -204,42 +205,22 @@ fn client_impls(catalog: &Catalog, event: &EventDef) -> TokenStream {
     }
 }
 
-/// What a stored event implements besides `event_api!`: its columns, and loading (from a
-/// row of its type).
+/// What a stored event implements besides `event_api!`: `Stored` (its columns are its
+/// levels'), and loading (from a row of its type).
 fn stored_impls(catalog: &Catalog, event: &EventDef, name: &Ident) -> TokenStream {
     let rt = rt();
-    let layers: Vec<(Ident, Ident)> = member_layers(catalog, event)
-        .into_iter()
-        .map(|id| {
-            (
-                layer_member(catalog, id),
-                type_ident(&catalog.layer(id).name),
-            )
-        })
-        .collect();
-    let layer_columns = layers
-        .iter()
-        .map(|(member, _)| quote!(self.#member.push_columns(event_type, &mut columns)?;));
-    let own_columns = layers::columns(&event.fields);
-    let layer_loads = layers
-        .iter()
-        .map(|(member, ty)| quote!(#member: #ty::load_row(row, event_type)?,));
+    let layer_loads = member_layers(catalog, event).into_iter().map(|id| {
+        let member = layer_member(catalog, id);
+        let ty = type_ident(&catalog.layer(id).name);
+        quote!(#member: #ty::load_row(row, event_type)?,)
+    });
     let own_loads = event.fields.iter().map(|field| {
         let member = ident(&field.name);
         let value = types::load_field(field);
         quote!(#member: #value,)
     });
     quote! {
-        #[allow(unused_variables, deprecated)]
-        impl #rt::payload::Stored for #name {
-            fn columns(&self) -> #rt::Result<#rt::payload::Columns<'_>> {
-                let event_type = Self::TYPE;
-                let mut columns = Vec::new();
-                #(#layer_columns)*
-                #own_columns
-                Ok(columns)
-            }
-        }
+        impl #rt::payload::Stored for #name {}
 
         #[allow(unused_variables, deprecated)]
         impl #rt::FromEventRow for #name {

@@ -8,7 +8,7 @@ use quote::quote;
 use super::level;
 use super::named::model_field;
 use super::types::{self, doc, ident, rt};
-use crate::model::{FieldDef, Layer};
+use crate::model::Layer;
 
 pub(super) fn layer(layer: &Layer) -> TokenStream {
     let declaration = declaration(layer);
@@ -44,8 +44,12 @@ pub(super) fn impls(layer: &Layer) -> TokenStream {
         let value = types::load_field(field);
         quote!(#name: #value,)
     });
-    let columns = columns(&layer.fields);
-    let level = level::level(&name, &layer.fields, &format!("the `{}` layer", layer.name));
+    let level = level::level(
+        &name,
+        &layer.fields,
+        &format!("the `{}` layer", layer.name),
+        true,
+    );
     quote! {
         // Used by the events under the layer; a layer may have none that are stored.
         #[allow(unused_variables, deprecated, dead_code)]
@@ -53,27 +57,8 @@ pub(super) fn impls(layer: &Layer) -> TokenStream {
             fn load_row(row: &impl #rt::EventRow, event_type: &'static str) -> Result<Self, #rt::LoadError> {
                 Ok(Self { #(#loads)* })
             }
-
-            fn push_columns<'a>(&'a self, event_type: &'static str, columns: &mut #rt::payload::Columns<'a>) -> #rt::Result<()> {
-                #columns
-                Ok(())
-            }
         }
 
         #level
     }
-}
-
-/// Appends the column values of `fields` (members of `self`) to `columns`.
-pub(super) fn columns(fields: &[FieldDef]) -> TokenStream {
-    if fields.is_empty() {
-        return TokenStream::new();
-    }
-    let values = fields.iter().map(|field| {
-        let column = &field.column;
-        let member = ident(&field.name);
-        let value = types::column_value(field, &quote!(self.#member), &quote!(event_type));
-        quote!((#column, #value))
-    });
-    quote!(columns.extend([#(#values),*]);)
 }

@@ -1,19 +1,20 @@
 //! What one level of an event (a layer, or an event's own fields) contributes: its
 //! `event_runtime::payload::Level` implementation (notification fields, telemetry form,
-//! scopes) and its telemetry type. The runtime nests the levels of an event into its
+//! scopes, columns) and its telemetry type. The runtime nests the levels of an event into its
 //! payloads.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::named::telemetry_member;
-use super::types::{ident, rt};
+use super::types::{self, ident, rt};
 use crate::model::FieldDef;
 use crate::shape::TelemetrySlot;
 
 /// `Level` for `owner`, whose fields (read from `self`) are `fields`, and its telemetry
-/// type `<owner>Telemetry` when any field reaches telemetry (described by `what`).
-pub(super) fn level(owner: &Ident, fields: &[FieldDef], what: &str) -> TokenStream {
+/// type `<owner>Telemetry` when any field reaches telemetry (described by `what`). With
+/// `stored`, the level also gives its fields' columns of `events`.
+pub(super) fn level(owner: &Ident, fields: &[FieldDef], what: &str, stored: bool) -> TokenStream {
     let rt = rt();
     let notification: Vec<TokenStream> = fields
         .iter()
@@ -41,6 +42,15 @@ pub(super) fn level(owner: &Ident, fields: &[FieldDef], what: &str) -> TokenStre
             }
         }
     });
+    let push_columns = (stored && !fields.is_empty()).then(|| {
+        let columns = columns(fields);
+        quote! {
+            fn push_columns<'a>(&'a self, event_type: &'static str, columns: &mut #rt::payload::Columns<'a>) -> #rt::Result<()> {
+                #columns
+                Ok(())
+            }
+        }
+    });
     let (telemetry_ty, telemetry_value, telemetry_type) = telemetry(owner, fields, what);
     quote! {
         #[allow(unused_variables, deprecated)]
@@ -57,6 +67,7 @@ pub(super) fn level(owner: &Ident, fields: &[FieldDef], what: &str) -> TokenStre
             }
 
             #push_scopes
+            #push_columns
         }
 
         #telemetry_type
@@ -146,4 +157,15 @@ fn map_param(writes: &[TokenStream]) -> TokenStream {
     } else {
         quote!(map)
     }
+}
+
+/// Appends the column values of `fields` (members of `self`) to `columns`.
+fn columns(fields: &[FieldDef]) -> TokenStream {
+    let values = fields.iter().map(|field| {
+        let column = &field.column;
+        let member = ident(&field.name);
+        let value = types::column_value(field, &quote!(self.#member), &quote!(event_type));
+        quote!((#column, #value))
+    });
+    quote!(columns.extend([#(#values),*]);)
 }
