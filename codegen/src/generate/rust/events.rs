@@ -4,10 +4,10 @@
 //! runtime: `event_api!` (its type, payload methods, base fields and register function:
 //! the same for every event, so written once, in the runtime's macro), `Payloads` (its
 //! levels, nested after its [`EventShape`]), `Level` for its own fields (see [`level`]),
-//! and, when stored, `Stored` (declared: its columns are its levels') and `FromEventRow`. The runtime derives the
-//! payloads, `TelemetryEvent` and `StoredEvent` from that, so the per-event code is
-//! declarations, not logic. Keeping the per-event code short also keeps generation fast:
-//! its time follows the number of tokens parsed and printed.
+//! and, when stored, `Stored` (declared: its columns are its levels') and `FromEventRow`.
+//! The runtime derives the payloads, `TelemetryEvent` and `StoredEvent` from that, so the
+//! per-event code is declarations, not logic. Keeping the per-event code short also keeps
+//! generation fast: its time follows the number of tokens parsed and printed.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
