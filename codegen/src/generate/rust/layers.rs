@@ -44,12 +44,9 @@ pub(super) fn impls(layer: &Layer) -> TokenStream {
         let value = types::load_field(field);
         quote!(#name: #value,)
     });
-    let level = level::level(
-        &name,
-        &layer.fields,
-        &format!("the `{}` layer", layer.name),
-        true,
-    );
+    // Every layer gives its columns: which of its events are stored is theirs to say.
+    let what = format!("the `{}` layer", layer.name);
+    let level = level::level(&name, &layer.fields, &what, true);
     quote! {
         // Used by the events under the layer; a layer may have none that are stored.
         #[allow(unused_variables, deprecated, dead_code)]

@@ -1,7 +1,7 @@
 //! What one level of an event (a layer, or an event's own fields) contributes: its
 //! `event_runtime::payload::Level` implementation (notification fields, telemetry form,
-//! scopes, columns) and its telemetry type. The runtime nests the levels of an event into its
-//! payloads.
+//! scopes, columns) and its telemetry type. The runtime nests the levels of an event into
+//! its payloads, and walks them for its columns and scopes.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
