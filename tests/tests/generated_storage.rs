@@ -537,42 +537,41 @@ mod store {
         assert_eq!(last, all[2..]);
 
         // A row the catalog cannot hold says which column is wrong, once.
-        test_support::execute(
+        let error = load_after(
             &store,
-            &format!(
-                r#"UPDATE "events" SET "pipeline_name" = NULL WHERE "uuid" = '{}'"#,
-                restarted.uuid
-            ),
+            r#"UPDATE "events" SET "pipeline_name" = NULL"#,
+            restarted.uuid,
         )
         .await;
-        let error = store
-            .event::<Event>(restarted.uuid)
-            .await
-            .expect_err("a required column is NULL");
         assert_eq!(
-            error.to_string(),
+            error,
             "cannot load the event: column `pipeline_name` is NULL, but \
              `project:pipeline:interactive-session:service-restarted` requires it"
         );
         if store.backend() == "sqlite" {
-            test_support::execute(
+            let error = load_after(
                 &store,
-                &format!(
-                    r#"UPDATE "events" SET "timestamp" = 'yesterday' WHERE "uuid" = '{}'"#,
-                    cron.uuid
-                ),
+                r#"UPDATE "events" SET "timestamp" = 'yesterday'"#,
+                cron.uuid,
             )
             .await;
-            let error = store
-                .event::<Event>(cron.uuid)
-                .await
-                .expect_err("a time that is not RFC 3339");
             assert_eq!(
-                error.to_string(),
+                error,
                 "cannot load the event: column `timestamp` holds an invalid value: \
                  premature end of input"
             );
         }
+    }
+
+    /// The error of loading the event `uuid` once `update` (an `UPDATE` of `events`
+    /// without its `WHERE`) has changed its row.
+    async fn load_after(store: &Store, update: &str, uuid: super::Uuid) -> String {
+        test_support::execute(store, &format!(r#"{update} WHERE "uuid" = '{uuid}'"#)).await;
+        store
+            .event::<Event>(uuid)
+            .await
+            .expect_err("the changed row does not load")
+            .to_string()
     }
 
     #[tokio::test]
