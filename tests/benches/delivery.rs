@@ -6,6 +6,12 @@
 //! worker's share of the plain loop. It also runs the worker with a deliverer that
 //! answers at once, without HTTP: the rate the store's claims and completions allow.
 //!
+//! Where the process's CPU time can be read (Unix), it also prints the CPU each delivery
+//! and each plain request cost this process, and how many cores it kept busy. When the
+//! plain loop keeps every core busy, the worker's share is bounded by what the store's
+//! work costs beside the same HTTP. The receiver, the sender and SQLite run in this
+//! process; a PostgreSQL server runs in its own, and its CPU is not counted here.
+//!
 //! `cargo bench -p workspace-tests --bench delivery`
 
 #[path = "../tests/support/mod.rs"]
@@ -52,13 +58,86 @@ async fn record(store: &Store, subscriber: (event_runtime::Uuid, &str)) -> Vec<S
         .collect()
 }
 
+/// How long a run took, and the CPU time this process spent meanwhile.
+#[derive(Clone, Copy)]
+struct Run {
+    wall: Duration,
+    cpu: Option<Duration>,
+}
+
+impl Run {
+    const NONE: Run = Run {
+        wall: Duration::MAX,
+        cpu: None,
+    };
+
+    /// The faster of two runs.
+    fn best(self, other: Run) -> Run {
+        if other.wall < self.wall { other } else { self }
+    }
+
+    fn rate(self) -> f64 {
+        N as f64 / self.wall.as_secs_f64()
+    }
+
+    /// `"<µs> µs CPU each, <n> cores busy"`, when the CPU time is known.
+    fn cpu_use(self) -> String {
+        match self.cpu {
+            Some(cpu) => format!(
+                "{:>4.0} µs CPU each, {:.1} cores busy",
+                cpu.as_secs_f64() * 1e6 / N as f64,
+                cpu.as_secs_f64() / self.wall.as_secs_f64()
+            ),
+            None => "CPU time unknown".to_owned(),
+        }
+    }
+}
+
+/// Times a run: its wall time and this process's CPU time.
+struct Stopwatch {
+    start: Instant,
+    cpu: Option<Duration>,
+}
+
+impl Stopwatch {
+    fn start() -> Stopwatch {
+        Stopwatch {
+            start: Instant::now(),
+            cpu: process_cpu(),
+        }
+    }
+
+    fn stop(self) -> Run {
+        Run {
+            wall: self.start.elapsed(),
+            cpu: self
+                .cpu
+                .zip(process_cpu())
+                .map(|(before, after)| after - before),
+        }
+    }
+}
+
+/// The CPU time this process has used, all threads.
+#[cfg(unix)]
+fn process_cpu() -> Option<Duration> {
+    let time = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    let secs = u64::try_from(time.tv_sec).ok()?;
+    Some(Duration::new(secs, u32::try_from(time.tv_nsec).ok()?))
+}
+
+#[cfg(not(unix))]
+fn process_cpu() -> Option<Duration> {
+    None
+}
+
 /// The worker through `deliverer`, from its start until the outbox is empty.
 async fn through_worker<D: Deliverer>(
     store: &Store,
     deliverer: Arc<D>,
     sent: impl Fn() -> usize,
-) -> Duration {
-    let start = Instant::now();
+) -> Run {
+    let stopwatch = Stopwatch::start();
     let handle = Worker::new(store.clone(), deliverer)
         .config(
             WorkerConfig::default()
@@ -73,9 +152,9 @@ async fn through_worker<D: Deliverer>(
     while store.outbox_counts().await.expect("counts").pending > 0 {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
-    let elapsed = start.elapsed();
+    let run = stopwatch.stop();
     handle.shutdown().await.expect("shut down");
-    elapsed
+    run
 }
 
 /// Answers every webhook at once, without sending it.
@@ -101,10 +180,10 @@ impl Deliverer for AnswersAtOnce {
 }
 
 /// A plain reqwest loop: `CONCURRENCY` tasks posting the bodies, signed.
-async fn plain_loop(url: &str, secret: &Secret, bodies: Arc<Vec<String>>) -> Duration {
+async fn plain_loop(url: &str, secret: &Secret, bodies: Arc<Vec<String>>) -> Run {
     let client = reqwest::Client::new();
     let next = Arc::new(AtomicUsize::new(0));
-    let start = Instant::now();
+    let stopwatch = Stopwatch::start();
     let tasks: Vec<_> = (0..CONCURRENCY)
         .map(|_| {
             let (client, next, bodies) = (client.clone(), Arc::clone(&next), Arc::clone(&bodies));
@@ -136,7 +215,7 @@ async fn plain_loop(url: &str, secret: &Secret, bodies: Arc<Vec<String>>) -> Dur
     for task in tasks {
         task.await.expect("a sender task");
     }
-    start.elapsed()
+    stopwatch.stop()
 }
 
 async fn measure(label: &str, store: Store) {
@@ -155,31 +234,37 @@ async fn measure(label: &str, store: Store) {
         )
         .await
         .expect("subscribe");
-    let (mut worker, mut plain, mut store_only) = (Duration::MAX, Duration::MAX, Duration::MAX);
+    let (mut worker, mut plain, mut store_only) = (Run::NONE, Run::NONE, Run::NONE);
     for _ in 0..ROUNDS {
         let bodies = record(&store, (subscriber, "bench")).await;
         receiver.clear();
         let deliverer =
             support::http_deliverer(support::loopback_only(), Duration::from_secs(30), None);
-        worker = worker.min(through_worker(&store, deliverer, || receiver.count()).await);
+        worker = worker.best(through_worker(&store, deliverer, || receiver.count()).await);
         assert_eq!(receiver.count(), N, "the worker delivered all");
         receiver.clear();
-        plain = plain.min(plain_loop(&url, &created.secret, Arc::new(bodies)).await);
+        plain = plain.best(plain_loop(&url, &created.secret, Arc::new(bodies)).await);
         assert_eq!(receiver.count(), N, "the loop posted all");
 
         record(&store, (subscriber, "bench")).await;
         let at_once = Arc::new(AnswersAtOnce::default());
         let sent = || at_once.sent.load(Ordering::Relaxed);
-        store_only = store_only.min(through_worker(&store, Arc::clone(&at_once), sent).await);
+        store_only = store_only.best(through_worker(&store, Arc::clone(&at_once), sent).await);
     }
-    let rate = |d: Duration| N as f64 / d.as_secs_f64();
     println!(
         "{label:<10} worker {:>7.0} deliveries/s, plain reqwest loop {:>7.0} requests/s, worker/plain {:.2}; \
          worker answered at once {:>7.0} deliveries/s",
-        rate(worker),
-        rate(plain),
-        plain.as_secs_f64() / worker.as_secs_f64(),
-        rate(store_only),
+        worker.rate(),
+        plain.rate(),
+        worker.rate() / plain.rate(),
+        store_only.rate(),
+    );
+    println!(
+        "{:<10} this process: worker {}; plain loop {}; worker answered at once {}",
+        "",
+        worker.cpu_use(),
+        plain.cpu_use(),
+        store_only.cpu_use(),
     );
 }
 
