@@ -1,6 +1,6 @@
 //! What generated code declares about client events (events front ends may relay), for
-//! the relay check. Always available, so generated code compiles whichever features of
-//! the runtime a crate turns on.
+//! the relay check (`event_outbox::relay`). Declared here, so that generated code
+//! compiles without the outbox.
 
 use serde_json::Value;
 

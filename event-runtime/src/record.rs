@@ -1,4 +1,5 @@
-//! Recording events: what a generated event offers the store, and the store's interface.
+//! Recording events: what a generated event offers a store, and a store's interface
+//! (implemented by the outbox store of `event-outbox`).
 
 use std::future::Future;
 
@@ -56,8 +57,8 @@ pub trait StoredEvent: TelemetryEvent {
 }
 
 /// Records an event and its deliveries in the caller's transaction, without committing
-/// (a transactional outbox). The runtime's stores implement it for their connections and
-/// transactions; generated `register_<type>_event` functions call it.
+/// (a transactional outbox). The store of `event-outbox` implements it for its connections
+/// and transactions; generated `register_<type>_event` functions call it.
 pub trait Recorder: Send {
     /// Records one event.
     fn record<'a>(

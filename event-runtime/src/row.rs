@@ -48,8 +48,9 @@ impl LoadError {
     }
 }
 
-/// One row of the `events` table, read column by column. The store implements it for its
-/// rows (see `Store::event`); generated code turns it into a typed event.
+/// One row of the `events` table, read column by column. The store of `event-outbox`
+/// implements it for its rows (see its `Store::event`); generated code turns it into a
+/// typed event.
 pub trait EventRow {
     /// The `type` column.
     fn event_type(&self) -> Result<String, LoadError>;

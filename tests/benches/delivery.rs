@@ -21,9 +21,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use event_runtime::store::{NewWebhook, Scope, Store};
-use event_runtime::worker::{AnalyticsMessage, Deliverer, WebhookRequest, Worker, WorkerConfig};
-use event_runtime::{Attempt, Outcome, Secret, StoredEvent};
+use event_outbox::store::{NewWebhook, Scope, Store};
+use event_outbox::worker::{AnalyticsMessage, Deliverer, WebhookRequest, Worker, WorkerConfig};
+use event_outbox::{Attempt, Outcome, Secret};
+use event_runtime::StoredEvent;
 use support::receiver::Receiver;
 use test_support::{Backend, POSTGRES_URL, TestDatabase};
 use workspace_tests::events::*;
@@ -195,7 +196,7 @@ async fn plain_loop(url: &str, secret: &Secret, bodies: Arc<Vec<String>>) -> Run
                     let id = format!("msg_{i}");
                     let timestamp = event_runtime::now().timestamp();
                     let signature =
-                        event_runtime::webhook::sign(&secret, &id, timestamp, body.as_bytes());
+                        event_outbox::webhook::sign(&secret, &id, timestamp, body.as_bytes());
                     let response = client
                         .post(&url)
                         .header("content-type", "application/json")

@@ -8,9 +8,9 @@
 
 use std::time::{Duration, Instant};
 
+use event_outbox::store::{NewWebhook, Scope, Store, StoreConfig};
 use event_runtime::reexport::chrono::{DateTime, Utc};
 use event_runtime::reexport::uuid::Uuid;
-use event_runtime::store::{NewWebhook, Scope, Store, StoreConfig};
 use event_runtime::{ColumnValue, StoredEvent, TelemetryEvent, TelemetryKey};
 use sqlx::postgres::PgArguments;
 use sqlx::sqlite::SqliteArguments;

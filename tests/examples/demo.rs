@@ -10,11 +10,11 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use event_outbox::analytics_sink::{AnalyticsConfig, AnalyticsSender};
+use event_outbox::store::{NewWebhook, Scope, Store, StoreConfig};
+use event_outbox::webhook::{AddressPolicy, WebhookConfig, WebhookSender};
+use event_outbox::worker::{HttpDeliverer, Worker, WorkerConfig};
 use event_runtime::TelemetryKey;
-use event_runtime::analytics_sink::{AnalyticsConfig, AnalyticsSender};
-use event_runtime::store::{NewWebhook, Scope, Store, StoreConfig};
-use event_runtime::webhook::{AddressPolicy, WebhookConfig, WebhookSender};
-use event_runtime::worker::{HttpDeliverer, Worker, WorkerConfig};
 use sqlx::migrate::Migrator;
 use workspace_tests::events::*;
 use workspace_tests::samples;

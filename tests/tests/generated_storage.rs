@@ -283,10 +283,10 @@ mod support;
 mod store {
     use std::time::Duration;
 
-    use event_runtime::reexport::chrono::TimeDelta;
-    use event_runtime::store::{
+    use event_outbox::store::{
         EventQuery, NewWebhook, Scope, Store, StoreConfig, StoreError, SubscriberKind,
     };
+    use event_runtime::reexport::chrono::TimeDelta;
     use event_runtime::{LoadError, StoredEvent, TelemetryEvent, TelemetryKey};
     use sqlx::Row;
     use workspace_tests::events::*;

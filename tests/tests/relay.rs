@@ -2,7 +2,7 @@
 //! events, with properties their generated schema accepts, become events, and their
 //! telemetry drops what is sensitive.
 
-use event_runtime::relay::{Relay, RelayError};
+use event_outbox::relay::{Relay, RelayError};
 use event_runtime::{TelemetryKey, UnknownEventType};
 use serde_json::{Value, json};
 use workspace_tests::events::{AnalyticsEvent, CLIENT_EVENTS};

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
+use event_outbox::store::{AttemptRecord, NewWebhook, Scope, Store, StoreConfig};
+use event_outbox::worker::{Worker, WorkerConfig};
 use event_runtime::Uuid;
-use event_runtime::store::{AttemptRecord, NewWebhook, Scope, Store, StoreConfig};
-use event_runtime::worker::{Worker, WorkerConfig};
 use workspace_tests::events::*;
 use workspace_tests::samples;
 
@@ -83,7 +83,7 @@ fn summary(attempts: &[AttemptRecord]) -> Vec<(u32, &str, u16)> {
 /// Retries 100 ms apart, without jitter.
 fn quick_retries() -> StoreConfig {
     database::config().retry(
-        event_runtime::store::RetrySchedule::new(vec![Duration::from_millis(100); 4]).jitter(0.0),
+        event_outbox::store::RetrySchedule::new(vec![Duration::from_millis(100); 4]).jitter(0.0),
     )
 }
 

@@ -5,9 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use event_outbox::store::{NewWebhook, Scope, Store};
+use event_outbox::worker::{Worker, WorkerConfig};
 use event_runtime::Uuid;
-use event_runtime::store::{NewWebhook, Scope, Store};
-use event_runtime::worker::{Worker, WorkerConfig};
 use serde_json::{Value, json};
 use workspace_tests::events::*;
 use workspace_tests::samples::{self, id};

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use event_runtime::store::{NewWebhook, RetrySchedule, Scope, Store};
-use event_runtime::webhook::AddressPolicy;
-use event_runtime::worker::{Worker, WorkerConfig};
+use event_outbox::store::{NewWebhook, RetrySchedule, Scope, Store};
+use event_outbox::webhook::AddressPolicy;
+use event_outbox::worker::{Worker, WorkerConfig};
 use workspace_tests::events::*;
 use workspace_tests::samples;
 

@@ -4,8 +4,8 @@
 use std::future::Future;
 use std::path::Path;
 
+use event_outbox::store::{Store, StoreConfig};
 use event_runtime::TelemetryKey;
-use event_runtime::store::{Store, StoreConfig};
 use sqlx::migrate::Migrator;
 
 use test_support::Backend;

@@ -11,9 +11,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use event_runtime::analytics_sink::{AnalyticsConfig, AnalyticsSender};
-use event_runtime::webhook::{AddressPolicy, WebhookConfig, WebhookSender};
-use event_runtime::worker::HttpDeliverer;
+use event_outbox::analytics_sink::{AnalyticsConfig, AnalyticsSender};
+use event_outbox::webhook::{AddressPolicy, WebhookConfig, WebhookSender};
+use event_outbox::worker::HttpDeliverer;
 
 /// The receivers live on loopback: allow exactly 127.0.0.1.
 pub fn loopback_only() -> AddressPolicy {

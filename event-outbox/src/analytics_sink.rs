@@ -1,0 +1,194 @@
+//! The analytics sink: PostHog-compatible batch capture of telemetry payloads.
+//!
+//! Disabled unless configured: the runtime holds an `Option<AnalyticsConfig>`, and
+//! without one nothing is stored for analytics nor sent. The analytics host is the
+//! operator's own choice, not a user's, so the webhook address policy does not apply.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use reqwest::Url;
+use reqwest::header::CONTENT_TYPE;
+use serde_json::{Map, Value, json};
+
+use crate::transport::{self, ClientError, Limits};
+use crate::worker::AnalyticsMessage;
+use crate::{Attempt, Outcome};
+use event_runtime::{TelemetryEvent, TelemetryKey};
+
+/// Where and as whom analytics events are sent.
+#[derive(Clone)]
+pub struct AnalyticsConfig {
+    /// The PostHog (or compatible) host, e.g. `https://eu.i.posthog.com`; events go to
+    /// `{host}/batch/`.
+    pub host: String,
+    /// The project API key. Never printed.
+    pub api_key: String,
+    /// This installation's anonymous id: every event's `distinct_id`.
+    pub installation_id: String,
+    /// Properties added to every event, e.g. `app_version`; an event's own telemetry
+    /// properties win over them.
+    pub app_properties: Map<String, Value>,
+    /// The most one request may take. Default 15 s.
+    pub timeout: Duration,
+}
+
+impl AnalyticsConfig {
+    /// A configuration with no app properties and the default timeout.
+    pub fn new(
+        host: impl Into<String>,
+        api_key: impl Into<String>,
+        installation_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            host: host.into(),
+            api_key: api_key.into(),
+            installation_id: installation_id.into(),
+            app_properties: Map::new(),
+            timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+impl fmt::Debug for AnalyticsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AnalyticsConfig")
+            .field("host", &self.host)
+            .field("api_key", &"..")
+            .field("installation_id", &self.installation_id)
+            .field("app_properties", &self.app_properties)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// Why an [`AnalyticsSender`] could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnalyticsSetupError {
+    /// The host is not an http(s) URL.
+    #[error("the analytics host is not an http(s) URL: {0}")]
+    InvalidHost(String),
+    /// The HTTP client could not be built.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+}
+
+/// Sends telemetry events to a PostHog-compatible backend.
+#[derive(Debug, Clone)]
+pub struct AnalyticsSender {
+    client: reqwest::Client,
+    batch_url: Url,
+    config: AnalyticsConfig,
+}
+
+/// The library name and version every event carries (`$lib`, `$lib_version`).
+const LIB: &str = "event-runtime";
+const LIB_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+impl AnalyticsSender {
+    /// A sender for `config`.
+    pub fn new(config: AnalyticsConfig) -> Result<Self, AnalyticsSetupError> {
+        let invalid = |reason: String| AnalyticsSetupError::InvalidHost(reason);
+        let base = format!("{}/batch/", config.host.trim_end_matches('/'));
+        let batch_url = Url::parse(&base).map_err(|e| invalid(e.to_string()))?;
+        if !matches!(batch_url.scheme(), "http" | "https") {
+            return Err(invalid(format!("the scheme is `{}`", batch_url.scheme())));
+        }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(config.timeout)
+            .user_agent(concat!("event-runtime/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(ClientError)?;
+        Ok(Self {
+            client,
+            batch_url,
+            config,
+        })
+    }
+
+    /// Sends `events` in one batch request. A message whose properties are not a JSON
+    /// object makes the whole batch `Refused` (it can never succeed as is); no events is
+    /// `Delivered` at once.
+    pub async fn send_batch(&self, events: &[AnalyticsMessage<'_>]) -> Attempt {
+        let started = Instant::now();
+        let mut batch = Vec::with_capacity(events.len());
+        for event in events {
+            match self.item(event) {
+                Ok(item) => batch.push(item),
+                Err(reason) => return transport::refused(started, reason),
+            }
+        }
+        if batch.is_empty() {
+            return Attempt {
+                outcome: Outcome::Delivered,
+                status: None,
+                duration: started.elapsed(),
+                detail: "no events to send".to_owned(),
+            };
+        }
+        let body = json!({
+            "api_key": self.config.api_key,
+            "sent_at": event_runtime::now(),
+            "batch": batch,
+        });
+        let sent = self
+            .client
+            .post(self.batch_url.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .body(body.to_string())
+            .send()
+            .await;
+        let limits = Limits {
+            max_body: 4096,
+            max_retry_after: Duration::from_secs(3600),
+        };
+        transport::attempt(sent, started, limits).await
+    }
+
+    /// Sends one event directly, without the outbox: for analytics-only events, which
+    /// are never stored nor sent to webhooks (e.g. a web server's `heartbeat-trigger`).
+    pub async fn capture(&self, event: &dyn TelemetryEvent, key: &TelemetryKey) -> Attempt {
+        let properties = match event.telemetry_json(key) {
+            Ok(properties) => properties,
+            Err(error) => return transport::refused(Instant::now(), error.to_string()),
+        };
+        let message = AnalyticsMessage {
+            event_type: event.event_type(),
+            uuid: event.uuid(),
+            timestamp: event.timestamp(),
+            properties: &properties,
+        };
+        self.send_batch(&[message]).await
+    }
+
+    /// One batch item: the telemetry properties, under the app properties, with the
+    /// installation's id and the library's name.
+    fn item(&self, event: &AnalyticsMessage<'_>) -> Result<Value, String> {
+        let telemetry: Map<String, Value> =
+            serde_json::from_str(event.properties).map_err(|error| {
+                format!(
+                    "event {} (`{}`): the telemetry properties are not a JSON object: {error}",
+                    event.uuid, event.event_type
+                )
+            })?;
+        let mut properties = self.config.app_properties.clone();
+        properties.extend(telemetry);
+        // Ours whatever the payload says: the id is what keeps events anonymous.
+        properties.insert(
+            "distinct_id".into(),
+            self.config.installation_id.clone().into(),
+        );
+        properties.insert("$lib".into(), LIB.into());
+        properties.insert("$lib_version".into(), LIB_VERSION.into());
+        // The sending server's address says where the installation is: keep it unused.
+        properties.insert("$geoip_disable".into(), true.into());
+        Ok(json!({
+            "event": event.event_type,
+            "uuid": event.uuid,
+            "timestamp": event.timestamp,
+            "properties": properties,
+        }))
+    }
+}

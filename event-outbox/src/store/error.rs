@@ -1,0 +1,97 @@
+//! What can go wrong in the store.
+
+use uuid::Uuid;
+
+use crate::secret::InvalidSecret;
+
+/// An error of the outbox store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrations could not be applied.
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The URL names no database the store knows.
+    #[error("unsupported database URL `{0}`: use sqlite:PATH or postgres://...")]
+    UnsupportedUrl(String),
+    /// A subscriber that does not exist.
+    #[error("no subscriber {0}")]
+    NoSubscriber(Uuid),
+    /// A request that cannot be honoured as made.
+    #[error("invalid {what}: {message}")]
+    Invalid {
+        /// What was invalid.
+        what: &'static str,
+        /// Why.
+        message: String,
+    },
+    /// A secret that is not a valid webhook secret.
+    #[error(transparent)]
+    Secret(#[from] InvalidSecret),
+    /// The database's event types are not the catalog's.
+    #[error(transparent)]
+    Drift(#[from] DriftError),
+    /// A column holds what the store never writes.
+    #[error("column `{column}` holds an invalid value: {message}")]
+    Corrupt {
+        /// The column.
+        column: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A recorded event could not be loaded as the type asked for.
+    #[error("cannot load the event: {0}")]
+    Load(#[from] event_runtime::LoadError),
+    /// An event could not be recorded (its payload did not serialize).
+    #[error(transparent)]
+    Record(#[from] Box<event_runtime::Error>),
+}
+
+impl StoreError {
+    pub(crate) fn corrupt(column: &str, message: impl std::fmt::Display) -> Self {
+        StoreError::Corrupt {
+            column: column.to_owned(),
+            message: message.to_string(),
+        }
+    }
+
+    pub(crate) fn invalid(what: &'static str, message: impl Into<String>) -> Self {
+        StoreError::Invalid {
+            what,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<event_runtime::Error> for StoreError {
+    fn from(error: event_runtime::Error) -> Self {
+        StoreError::Record(Box::new(error))
+    }
+}
+
+impl From<StoreError> for event_runtime::Error {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Record(error) => *error,
+            other => event_runtime::Error::Storage(Box::new(other)),
+        }
+    }
+}
+
+/// The `event_types` table and the catalog the code was generated from disagree: the
+/// migrations were not applied, or come from another version of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the database's event types differ from the catalog's: missing from the database [{}], not in the catalog [{}] (apply the generated migrations, or regenerate)",
+    .missing.join(", "),
+    .extra.join(", ")
+)]
+pub struct DriftError {
+    /// Stored event types of the catalog that `event_types` lacks, sorted.
+    pub missing: Vec<String>,
+    /// Rows of `event_types` the catalog does not declare as stored, sorted.
+    pub extra: Vec<String>,
+}

@@ -1,0 +1,712 @@
+//! Claiming due deliveries under a lease, completing them with the attempt's outcome,
+//! and the dead letters.
+//!
+//! A claim sets `leased_by` to a token of its own and moves `next_attempt_at` to the end of
+//! the lease, so one index (pending rows by `next_attempt_at`) finds both due rows and rows
+//! whose lease expired. Completion only applies while the row still carries the claim's
+//! token, so a worker whose lease expired cannot overwrite the next owner's result.
+//! Delivered rows are deleted; their attempts stay in `delivery_attempts` until
+//! [`Store::prune_attempts`].
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use uuid::Uuid;
+
+use super::sql::{Conn, Row, Sql, Value};
+use super::subscribers::{SubscriberKind, chrono_duration};
+use super::{NOTIFY_CHANNEL, Store, StoreError};
+use crate::secret::Secret;
+use crate::worker::request::ContentType;
+use crate::{Attempt, Outcome};
+use event_runtime::Timestamp;
+
+/// The longest `detail` kept in the attempt log, in bytes.
+const MAX_DETAIL: usize = 2048;
+
+/// The hold of one claim on its deliveries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    /// The token in `leased_by`: the worker's name and a fresh id.
+    pub token: String,
+    /// When the deliveries become claimable again.
+    pub expires_at: Timestamp,
+}
+
+/// Where and how a claimed delivery goes: its subscriber as the sender needs it.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct Target {
+    /// The subscriber.
+    pub uuid: Uuid,
+    /// Webhook or analytics.
+    pub kind: SubscriberKind,
+    /// Its name.
+    pub name: String,
+    /// Its URL (webhooks).
+    pub url: Option<String>,
+    /// How webhook bodies are encoded.
+    pub content_type: ContentType,
+    /// The secrets to sign with, current first (webhooks).
+    pub secrets: Vec<Secret>,
+    /// Whether it is enabled; a disabled subscriber's deliveries are not sent.
+    pub enabled: bool,
+    /// Why the secrets could not be read, if they could not (the delivery is refused).
+    pub secret_error: Option<String>,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("uuid", &self.uuid)
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("enabled", &self.enabled)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One claimed delivery.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ClaimedDelivery {
+    /// Its id (the `webhook-id`).
+    pub uuid: Uuid,
+    /// The event's type.
+    pub event_type: String,
+    /// When the event happened.
+    pub event_timestamp: Timestamp,
+    /// The payload computed when the event was recorded.
+    pub payload: String,
+    /// Attempts so far, this one included.
+    pub attempts: u32,
+    /// Its subscriber.
+    pub target: Arc<Target>,
+}
+
+/// Deliveries claimed together, under one lease.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    /// The lease.
+    pub lease: Lease,
+    /// The deliveries, oldest due first.
+    pub deliveries: Vec<ClaimedDelivery>,
+}
+
+/// The outcome of one claimed delivery's attempt, to complete it with.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    /// The delivery.
+    pub delivery: Uuid,
+    /// Its subscriber.
+    pub subscriber: Uuid,
+    /// The lease token it was claimed under.
+    pub lease: String,
+    /// Its attempt count after the claim.
+    pub attempts: u32,
+    /// What the attempt came to.
+    pub attempt: Attempt,
+}
+
+/// A delivery that ran out of attempts or was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeadDelivery {
+    /// Its id.
+    pub uuid: Uuid,
+    /// The event, unless it was deleted since.
+    pub event_uuid: Option<Uuid>,
+    /// The event's type.
+    pub event_type: String,
+    /// The subscriber.
+    pub subscriber: Uuid,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The last attempt's error.
+    pub last_error: Option<String>,
+    /// When it was recorded.
+    pub created_at: Timestamp,
+}
+
+/// One row of the attempt log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AttemptRecord {
+    /// The delivery.
+    pub delivery: Uuid,
+    /// The subscriber.
+    pub subscriber: Uuid,
+    /// Which attempt (1 for the first).
+    pub attempt: u32,
+    /// `delivered`, `retry`, `gone` or `refused`.
+    pub outcome: String,
+    /// The HTTP status; 0 when no response arrived.
+    pub status_code: u16,
+    /// How long it took, in milliseconds.
+    pub duration_ms: u64,
+    /// The start of the response body, or the error.
+    pub detail: String,
+    /// When it was made.
+    pub at: Timestamp,
+    /// When the next attempt is due, if there is one.
+    pub next_attempt_at: Option<Timestamp>,
+}
+
+/// How many deliveries wait, and how many are dead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxCounts {
+    /// Pending deliveries (due, scheduled or leased).
+    pub pending: u64,
+    /// Dead deliveries.
+    pub dead: u64,
+}
+
+impl Store {
+    /// Claims up to `limit` due deliveries for `lease_for` (PostgreSQL: `FOR UPDATE SKIP
+    /// LOCKED`, so concurrent workers never claim the same row; SQLite: inside
+    /// `BEGIN IMMEDIATE`). `worker` names the claimant in `leased_by`.
+    pub async fn claim(
+        &self,
+        worker: &str,
+        limit: usize,
+        lease_for: Duration,
+    ) -> Result<Claim, StoreError> {
+        let now = event_runtime::now();
+        let lease = Lease {
+            token: format!("{worker}/{}", Uuid::new_v4()),
+            expires_at: now + chrono_duration(lease_for),
+        };
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut tx = self.write().await?;
+        let mut conn = tx.conn();
+        let skip_locked = if conn.is_postgres() {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let text = format!(
+            r#"UPDATE "deliveries" SET "attempts" = "attempts" + 1, "leased_by" = $1,
+               "lease_expires_at" = $2, "next_attempt_at" = $2
+               WHERE "uuid" IN (SELECT "uuid" FROM "deliveries"
+                   WHERE "status" = 'pending' AND "next_attempt_at" <= $3
+                   ORDER BY "next_attempt_at" LIMIT $4{skip_locked})
+               RETURNING "uuid", "event_type", "event_timestamp", "subscriber_uuid", "payload", "attempts""#
+        );
+        let rows = Sql::new(&conn, &text)
+            .bind(Value::Text(&lease.token))
+            .bind(Value::Time(lease.expires_at))
+            .bind(Value::Time(now))
+            .bind(Value::Int(limit))
+            .fetch_all(&mut conn)
+            .await?;
+        let subscribers: BTreeSet<Uuid> = rows
+            .iter()
+            .map(|row| row.uuid("subscriber_uuid"))
+            .collect::<Result<_, _>>()?;
+        let targets = targets(&mut conn, &subscribers, now).await?;
+        tx.commit().await?;
+
+        let mut deliveries = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let subscriber = row.uuid("subscriber_uuid")?;
+            let target = targets
+                .get(&subscriber)
+                .cloned()
+                .ok_or(StoreError::NoSubscriber(subscriber))?;
+            deliveries.push(ClaimedDelivery {
+                uuid: row.uuid("uuid")?,
+                event_type: row.text("event_type")?,
+                event_timestamp: row.time("event_timestamp")?,
+                payload: row.text("payload")?,
+                attempts: u32::try_from(row.int("attempts")?).unwrap_or(u32::MAX),
+                target,
+            });
+        }
+        deliveries.sort_by_key(|d| d.uuid);
+        Ok(Claim { lease, deliveries })
+    }
+
+    /// Completes attempts: delivered ⇒ the row is deleted; retry ⇒ rescheduled by the
+    /// retry schedule (at least `not_before`), or dead after the last attempt; gone ⇒ the
+    /// subscriber is disabled and the delivery dead; refused ⇒ dead. Every attempt goes to
+    /// the log, and moves its subscriber's failure window. Completions whose lease was
+    /// lost are ignored; returns how many applied.
+    pub async fn complete(&self, completions: &[Completion]) -> Result<usize, StoreError> {
+        if completions.is_empty() {
+            return Ok(0);
+        }
+        let now = event_runtime::now();
+        let schedule = &self.config().retry;
+        let mut tx = self.write().await?;
+        let mut conn = tx.conn();
+        let mut applied = Vec::with_capacity(completions.len());
+        let (mut succeeded, mut failed, mut gone) = (BTreeSet::new(), BTreeSet::new(), Vec::new());
+        let delivered = delete_delivered(&mut conn, completions).await?;
+        for completion in completions {
+            let attempt = &completion.attempt;
+            let detail = truncate(&attempt.detail);
+            let mut next = None;
+            let sql = match attempt.outcome {
+                Outcome::Delivered => None,
+                Outcome::Retry { not_before } => Some({
+                    match schedule.next_delay(completion.attempts, not_before) {
+                        Some(delay) => {
+                            let at = now + chrono_duration(delay);
+                            next = Some(at);
+                            Sql::new(
+                                &conn,
+                                r#"UPDATE "deliveries" SET "next_attempt_at" = $3, "leased_by" = NULL,
+                                   "lease_expires_at" = NULL, "last_error" = $4
+                                   WHERE "uuid" = $1 AND "leased_by" = $2"#,
+                            )
+                            .bind(Value::Uuid(completion.delivery))
+                            .bind(Value::Text(&completion.lease))
+                            .bind(Value::Time(at))
+                            .bind(Value::Text(detail))
+                        }
+                        None => dead(&conn, completion, detail),
+                    }
+                }),
+                Outcome::Gone | Outcome::Refused => Some(dead(&conn, completion, detail)),
+            };
+            let held = match sql {
+                None => delivered.contains(&completion.delivery),
+                Some(sql) => sql.execute(&mut conn).await? > 0,
+            };
+            if !held {
+                continue; // The lease was lost: the next owner decides.
+            }
+            match attempt.outcome {
+                Outcome::Delivered => {
+                    succeeded.insert(completion.subscriber);
+                }
+                Outcome::Gone => {
+                    failed.insert(completion.subscriber);
+                    gone.push(completion.subscriber);
+                }
+                _ => {
+                    failed.insert(completion.subscriber);
+                }
+            }
+            applied.push((completion, next));
+        }
+        log_attempts(&mut conn, &applied, now).await?;
+        for subscriber in &gone {
+            disable(
+                &mut conn,
+                *subscriber,
+                "the endpoint answered 410 Gone",
+                now,
+            )
+            .await?;
+        }
+        track_failures(
+            &mut conn,
+            &succeeded,
+            &failed,
+            now,
+            self.config().disable_after,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(applied.len())
+    }
+
+    /// Gives claimed deliveries back without an attempt (a worker shutting down): due at
+    /// once, their attempt count restored. Returns how many were still held.
+    pub async fn release(&self, lease: &str, deliveries: &[Uuid]) -> Result<u64, StoreError> {
+        if deliveries.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.write().await?;
+        let mut conn = tx.conn();
+        let mut sql = Sql::new(
+            &conn,
+            r#"UPDATE "deliveries" SET "leased_by" = NULL, "lease_expires_at" = NULL,
+               "next_attempt_at" = $1, "attempts" = "attempts" - 1
+               WHERE "leased_by" = $2 AND "uuid" IN "#,
+        )
+        .bind(Value::Time(event_runtime::now()))
+        .bind(Value::Text(lease));
+        sql.list(deliveries.iter().map(|d| Value::Uuid(*d)));
+        let released = sql.execute(&mut conn).await?;
+        tx.commit().await?;
+        Ok(released)
+    }
+
+    /// Dead deliveries, oldest first, of one subscriber or of all.
+    pub async fn dead_deliveries(
+        &self,
+        subscriber: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<DeadDelivery>, StoreError> {
+        let mut read = self.read().await?;
+        let mut conn = read.conn();
+        let mut sql = Sql::new(
+            &conn,
+            r#"SELECT "uuid", "event_uuid", "event_type", "subscriber_uuid", "attempts", "last_error", "created_at"
+               FROM "deliveries" WHERE "status" = 'dead'"#,
+        );
+        if let Some(subscriber) = subscriber {
+            sql.push(r#" AND "subscriber_uuid" = "#)
+                .param(Value::Uuid(subscriber));
+        }
+        sql.push(r#" ORDER BY "created_at", "uuid" LIMIT "#)
+            .param(Value::Int(i64::from(limit)));
+        sql.fetch_all(&mut conn)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(DeadDelivery {
+                    uuid: row.uuid("uuid")?,
+                    event_uuid: row.opt_uuid("event_uuid")?,
+                    event_type: row.text("event_type")?,
+                    subscriber: row.uuid("subscriber_uuid")?,
+                    attempts: u32::try_from(row.int("attempts")?).unwrap_or(u32::MAX),
+                    last_error: row.opt_text("last_error")?,
+                    created_at: row.time("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Makes dead deliveries pending again, due now with a fresh schedule, when their
+    /// subscriber is enabled; `None` redrives every dead delivery of such subscribers.
+    /// Returns how many.
+    pub async fn redrive(&self, deliveries: Option<&[Uuid]>) -> Result<u64, StoreError> {
+        let mut tx = self.write().await?;
+        let mut conn = tx.conn();
+        let mut sql = Sql::new(
+            &conn,
+            r#"UPDATE "deliveries" SET "status" = 'pending', "attempts" = 0, "next_attempt_at" = $1,
+               "leased_by" = NULL, "lease_expires_at" = NULL
+               WHERE "status" = 'dead'
+               AND "subscriber_uuid" IN (SELECT "uuid" FROM "subscribers" WHERE "enabled")"#,
+        )
+        .bind(Value::Time(event_runtime::now()));
+        if let Some(deliveries) = deliveries {
+            if deliveries.is_empty() {
+                return Ok(0);
+            }
+            sql.push(r#" AND "uuid" IN "#);
+            sql.list(deliveries.iter().map(|d| Value::Uuid(*d)));
+        }
+        let redriven = sql.execute(&mut conn).await?;
+        if redriven > 0 && conn.is_postgres() {
+            notify(&mut conn).await?;
+        }
+        tx.commit().await?;
+        if redriven > 0 {
+            self.wake();
+        }
+        Ok(redriven)
+    }
+
+    /// The attempt log of one delivery, in order.
+    pub async fn attempts(&self, delivery: Uuid) -> Result<Vec<AttemptRecord>, StoreError> {
+        let mut read = self.read().await?;
+        let mut conn = read.conn();
+        let sql = Sql::new(
+            &conn,
+            r#"SELECT "delivery_uuid", "subscriber_uuid", "attempt", "outcome", "status_code",
+               "duration_ms", "detail", "at", "next_attempt_at"
+               FROM "delivery_attempts" WHERE "delivery_uuid" = $1 ORDER BY "id""#,
+        )
+        .bind(Value::Uuid(delivery));
+        sql.fetch_all(&mut conn)
+            .await?
+            .iter()
+            .map(attempt_record)
+            .collect()
+    }
+
+    /// Deletes the attempt log older than `before`; how many rows.
+    pub async fn prune_attempts(&self, before: Timestamp) -> Result<u64, StoreError> {
+        let mut tx = self.write().await?;
+        let mut conn = tx.conn();
+        let pruned = Sql::new(&conn, r#"DELETE FROM "delivery_attempts" WHERE "at" < $1"#)
+            .bind(Value::Time(before))
+            .execute(&mut conn)
+            .await?;
+        tx.commit().await?;
+        Ok(pruned)
+    }
+
+    /// How many deliveries are pending and dead.
+    pub async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        let mut read = self.read().await?;
+        let mut conn = read.conn();
+        let rows = Sql::new(
+            &conn,
+            r#"SELECT "status", COUNT(*) AS "n" FROM "deliveries" GROUP BY "status""#,
+        )
+        .fetch_all(&mut conn)
+        .await?;
+        let mut counts = OutboxCounts::default();
+        for row in rows {
+            let n = u64::try_from(row.int("n")?).unwrap_or(0);
+            match row.text("status")?.as_str() {
+                "pending" => counts.pending = n,
+                _ => counts.dead = n,
+            }
+        }
+        Ok(counts)
+    }
+}
+
+/// Deletes the delivered deliveries whose leases are still held, with one statement per
+/// lease (not one per delivery); returns those deleted.
+async fn delete_delivered(
+    conn: &mut Conn<'_>,
+    completions: &[Completion],
+) -> Result<BTreeSet<Uuid>, StoreError> {
+    let mut by_lease: HashMap<&str, Vec<Uuid>> = HashMap::new();
+    for completion in completions {
+        if completion.attempt.outcome == Outcome::Delivered {
+            let uuids = by_lease.entry(completion.lease.as_str()).or_default();
+            uuids.push(completion.delivery);
+        }
+    }
+    let mut deleted = BTreeSet::new();
+    for (lease, uuids) in by_lease {
+        for chunk in uuids.chunks(super::sql::MAX_PARAMS - 1) {
+            let mut sql = Sql::new(conn, r#"DELETE FROM "deliveries" WHERE "leased_by" = "#);
+            sql.param(Value::Text(lease)).push(r#" AND "uuid" IN "#);
+            sql.list(chunk.iter().map(|d| Value::Uuid(*d)));
+            sql.push(r#" RETURNING "uuid""#);
+            for row in sql.fetch_all(conn).await? {
+                deleted.insert(row.uuid("uuid")?);
+            }
+        }
+    }
+    Ok(deleted)
+}
+
+/// Marks a claimed delivery dead (fenced by its lease).
+fn dead<'a>(conn: &Conn<'_>, completion: &'a Completion, detail: &'a str) -> Sql<'a> {
+    Sql::new(
+        conn,
+        r#"UPDATE "deliveries" SET "status" = 'dead', "leased_by" = NULL, "lease_expires_at" = NULL,
+           "last_error" = $3 WHERE "uuid" = $1 AND "leased_by" = $2"#,
+    )
+    .bind(Value::Uuid(completion.delivery))
+    .bind(Value::Text(&completion.lease))
+    .bind(Value::Text(detail))
+}
+
+/// The subscribers of claimed deliveries, as the senders need them.
+async fn targets(
+    conn: &mut Conn<'_>,
+    subscribers: &BTreeSet<Uuid>,
+    now: Timestamp,
+) -> Result<HashMap<Uuid, Arc<Target>>, StoreError> {
+    if subscribers.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut sql = Sql::new(
+        conn,
+        r#"SELECT "uuid", "kind", "name", "url", "content_type", "secret", "previous_secret",
+           "previous_secret_expires_at", "enabled" FROM "subscribers" WHERE "uuid" IN "#,
+    );
+    sql.list(subscribers.iter().map(|s| Value::Uuid(*s)));
+    let mut targets = HashMap::new();
+    for row in sql.fetch_all(conn).await? {
+        let kind = if row.text("kind")? == "analytics" {
+            SubscriberKind::Analytics
+        } else {
+            SubscriberKind::Webhook
+        };
+        let mut secrets = Vec::new();
+        let mut secret_error = None;
+        let previous_valid = row
+            .opt_time("previous_secret_expires_at")?
+            .is_some_and(|t| t > now);
+        let texts = [
+            Some(row.opt_text("secret")?),
+            previous_valid
+                .then(|| row.opt_text("previous_secret"))
+                .transpose()?,
+        ];
+        for text in texts.into_iter().flatten().flatten() {
+            match Secret::parse(&text) {
+                Ok(secret) => secrets.push(secret),
+                Err(error) => secret_error = Some(format!("the stored secret is invalid: {error}")),
+            }
+        }
+        let content_type = row.text("content_type")?;
+        let uuid = row.uuid("uuid")?;
+        targets.insert(
+            uuid,
+            Arc::new(Target {
+                uuid,
+                kind,
+                name: row.text("name")?,
+                url: row.opt_text("url")?,
+                content_type: ContentType::from_name(&content_type).unwrap_or_default(),
+                secrets,
+                enabled: row.bool("enabled")?,
+                secret_error,
+            }),
+        );
+    }
+    Ok(targets)
+}
+
+/// Appends applied attempts to the log, in one statement per chunk.
+async fn log_attempts(
+    conn: &mut Conn<'_>,
+    applied: &[(&Completion, Option<Timestamp>)],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    const COLUMNS: usize = 9;
+    for chunk in applied.chunks(super::sql::MAX_PARAMS / COLUMNS) {
+        let mut sql = Sql::new(
+            conn,
+            r#"INSERT INTO "delivery_attempts" ("delivery_uuid", "subscriber_uuid", "attempt", "outcome",
+               "status_code", "duration_ms", "detail", "at", "next_attempt_at") VALUES "#,
+        );
+        for (i, (completion, next)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            let attempt = &completion.attempt;
+            sql.list([
+                Value::Uuid(completion.delivery),
+                Value::Uuid(completion.subscriber),
+                Value::Int(i64::from(completion.attempts)),
+                Value::Text(outcome_name(attempt.outcome)),
+                Value::Int(i64::from(attempt.status.unwrap_or(0))),
+                Value::Int(i64::try_from(attempt.duration.as_millis()).unwrap_or(i64::MAX)),
+                Value::Text(truncate(&attempt.detail)),
+                Value::Time(now),
+                Value::OptTime(*next),
+            ]);
+        }
+        sql.execute(conn).await?;
+    }
+    Ok(())
+}
+
+/// Success resets a subscriber's failure window; failure starts it, and disables the
+/// subscriber once it is older than `window`.
+async fn track_failures(
+    conn: &mut Conn<'_>,
+    succeeded: &BTreeSet<Uuid>,
+    failed: &BTreeSet<Uuid>,
+    now: Timestamp,
+    window: Duration,
+) -> Result<(), StoreError> {
+    if !succeeded.is_empty() {
+        let mut sql = Sql::new(
+            conn,
+            r#"UPDATE "subscribers" SET "failing_since" = NULL WHERE "failing_since" IS NOT NULL AND "uuid" IN "#,
+        );
+        sql.list(succeeded.iter().map(|s| Value::Uuid(*s)));
+        sql.execute(conn).await?;
+    }
+    let failing: Vec<Uuid> = failed.difference(succeeded).copied().collect();
+    if failing.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new(
+        conn,
+        r#"UPDATE "subscribers" SET "failing_since" = $1 WHERE "failing_since" IS NULL AND "uuid" IN "#,
+    )
+    .bind(Value::Time(now));
+    sql.list(failing.iter().map(|s| Value::Uuid(*s)));
+    sql.execute(conn).await?;
+
+    let cutoff = now - chrono_duration(window);
+    let mut sql = Sql::new(
+        conn,
+        r#"SELECT "uuid", "failing_since" FROM "subscribers" WHERE "enabled" AND "failing_since" <= $1 AND "uuid" IN "#,
+    )
+    .bind(Value::Time(cutoff));
+    sql.list(failing.iter().map(|s| Value::Uuid(*s)));
+    for row in sql.fetch_all(conn).await? {
+        let since = row.time("failing_since")?;
+        let reason = format!(
+            "deliveries failed continuously since {}",
+            since.to_rfc3339()
+        );
+        disable(conn, row.uuid("uuid")?, &reason, now).await?;
+    }
+    Ok(())
+}
+
+/// Disables a subscriber and marks its pending deliveries dead (a lease holder may still
+/// complete its own, fenced by its token).
+pub(super) async fn disable(
+    conn: &mut Conn<'_>,
+    subscriber: Uuid,
+    reason: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    Sql::new(
+        conn,
+        r#"UPDATE "subscribers" SET "enabled" = FALSE, "disabled_at" = $2, "disabled_reason" = $3, "updated_at" = $2
+           WHERE "uuid" = $1 AND "enabled""#,
+    )
+    .bind(Value::Uuid(subscriber))
+    .bind(Value::Time(now))
+    .bind(Value::Text(reason))
+    .execute(conn)
+    .await?;
+    let error = format!("subscriber disabled: {reason}");
+    Sql::new(
+        conn,
+        r#"UPDATE "deliveries" SET "status" = 'dead', "last_error" = $2
+           WHERE "subscriber_uuid" = $1 AND "status" = 'pending'"#,
+    )
+    .bind(Value::Uuid(subscriber))
+    .bind(Value::Text(&error))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Notifies [`NOTIFY_CHANNEL`] (PostgreSQL; delivered at commit).
+async fn notify(conn: &mut Conn<'_>) -> Result<(), StoreError> {
+    Sql::new(conn, "SELECT pg_notify($1, '')")
+        .bind(Value::Text(NOTIFY_CHANNEL))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Delivered => "delivered",
+        Outcome::Retry { .. } => "retry",
+        Outcome::Gone => "gone",
+        Outcome::Refused => "refused",
+    }
+}
+
+/// At most [`MAX_DETAIL`] bytes, cut at a character boundary.
+fn truncate(text: &str) -> &str {
+    if text.len() <= MAX_DETAIL {
+        return text;
+    }
+    let mut end = MAX_DETAIL;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+fn attempt_record(row: &Row) -> Result<AttemptRecord, StoreError> {
+    Ok(AttemptRecord {
+        delivery: row.uuid("delivery_uuid")?,
+        subscriber: row.uuid("subscriber_uuid")?,
+        attempt: u32::try_from(row.int("attempt")?).unwrap_or(0),
+        outcome: row.text("outcome")?,
+        status_code: u16::try_from(row.int("status_code")?).unwrap_or(0),
+        duration_ms: u64::try_from(row.int("duration_ms")?).unwrap_or(0),
+        detail: row.text("detail")?,
+        at: row.time("at")?,
+        next_attempt_at: row.opt_time("next_attempt_at")?,
+    })
+}

@@ -1,0 +1,375 @@
+//! Recording events and their deliveries in the caller's transaction (the transactional
+//! outbox): the `Recorder` of generated `register_<type>_event` functions.
+//!
+//! One event costs three statements on SQLite: its row, the subscriptions of its type,
+//! and one multi-row insert of its deliveries; two on PostgreSQL, where the lookup rides
+//! on the event's insert (a data-modifying `WITH`). A batch costs one insert per set of
+//! non-NULL columns, one lookup for all its types, and multi-row inserts of all
+//! deliveries.
+
+use std::collections::{BTreeSet, HashMap};
+
+use uuid::Uuid;
+
+use super::sql::{Conn, MAX_PARAMS, Row, Sql, Value};
+use super::{NOTIFY_CHANNEL, Store, StoreError, WriteTx};
+use event_runtime::{ColumnValue, EventId, Recorder, StoredEvent};
+
+/// A write transaction of the store: record events in it (it is a [`Recorder`]), run
+/// statements of your own on [`Transaction::conn`], then commit. Dropping it rolls back.
+pub struct Transaction {
+    store: Store,
+    tx: WriteTx,
+    notified: bool,
+}
+
+impl Transaction {
+    pub(super) async fn begin(store: Store) -> Result<Transaction, StoreError> {
+        let tx = store.write().await?;
+        Ok(Transaction {
+            store,
+            tx,
+            notified: false,
+        })
+    }
+
+    /// The transaction's connection, for statements of the caller's own.
+    pub fn conn(&mut self) -> Conn<'_> {
+        self.tx.conn()
+    }
+
+    /// Records many events with few statements; their ids, in order.
+    pub async fn record_batch(
+        &mut self,
+        events: &[&dyn StoredEvent],
+    ) -> Result<Vec<EventId>, StoreError> {
+        let mut conn = self.tx.conn();
+        record(&self.store, &mut conn, events, &mut self.notified).await
+    }
+
+    /// Commits, then wakes the workers of this process when deliveries were recorded.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        if self.notified {
+            self.store.wake();
+        }
+        Ok(())
+    }
+
+    /// Rolls back: nothing recorded in it remains.
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        self.tx.rollback().await
+    }
+}
+
+impl Recorder for Transaction {
+    async fn record<'a>(
+        &'a mut self,
+        event: &'a dyn StoredEvent,
+    ) -> event_runtime::Result<EventId> {
+        let ids = self.record_batch(&[event]).await?;
+        ids.into_iter()
+            .next()
+            .ok_or_else(|| StoreError::invalid("recording", "no id returned").into())
+    }
+}
+
+/// Records into a transaction of the caller's own connection ([`Store::recorder`]).
+pub struct Recording<'c> {
+    store: &'c Store,
+    conn: Conn<'c>,
+    notified: bool,
+}
+
+impl<'c> Recording<'c> {
+    pub(super) fn new(store: &'c Store, conn: Conn<'c>) -> Self {
+        Recording {
+            store,
+            conn,
+            notified: false,
+        }
+    }
+
+    /// Records many events with few statements; their ids, in order.
+    pub async fn record_batch(
+        &mut self,
+        events: &[&dyn StoredEvent],
+    ) -> Result<Vec<EventId>, StoreError> {
+        record(self.store, &mut self.conn, events, &mut self.notified).await
+    }
+
+    /// Whether deliveries were recorded (call [`Store::wake`] after committing).
+    pub fn recorded_deliveries(&self) -> bool {
+        self.notified
+    }
+}
+
+impl Recorder for Recording<'_> {
+    async fn record<'a>(
+        &'a mut self,
+        event: &'a dyn StoredEvent,
+    ) -> event_runtime::Result<EventId> {
+        let ids = self.record_batch(&[event]).await?;
+        ids.into_iter()
+            .next()
+            .ok_or_else(|| StoreError::invalid("recording", "no id returned").into())
+    }
+}
+
+/// One `deliveries` row to insert.
+struct NewDelivery<'e> {
+    uuid: Uuid,
+    event: &'e dyn StoredEvent,
+    subscriber: Uuid,
+    payload: usize,
+}
+
+/// A subscription as recording needs it.
+struct Target {
+    event_type: String,
+    subscriber: Uuid,
+    analytics: bool,
+    scope: Vec<(String, String)>,
+}
+
+/// Inserts the events and one delivery per enabled subscriber with a matching
+/// subscription; on PostgreSQL the first delivery insert of a transaction also notifies
+/// [`NOTIFY_CHANNEL`] (delivered at commit). `notified` says whether deliveries were
+/// recorded in this transaction before.
+async fn record(
+    store: &Store,
+    conn: &mut Conn<'_>,
+    events: &[&dyn StoredEvent],
+    notified: &mut bool,
+) -> Result<Vec<EventId>, StoreError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let targets = insert_events(conn, events).await?;
+    let telemetry = store.config().telemetry.as_ref();
+    // Payloads are computed once per event and kind, only when someone receives them.
+    let mut payloads: Vec<String> = Vec::new();
+    let mut deliveries: Vec<NewDelivery<'_>> = Vec::new();
+    for &event in events {
+        let Some(candidates) = targets.get(event.event_type()) else {
+            continue;
+        };
+        let scopes = event.scopes();
+        let (mut notification, mut analytics) = (None, None);
+        let mut seen = BTreeSet::new();
+        for target in candidates {
+            if !matches(&target.scope, &scopes) || !seen.insert(target.subscriber) {
+                continue;
+            }
+            let payload = if target.analytics {
+                let Some(key) = telemetry else {
+                    continue;
+                };
+                match analytics {
+                    Some(index) => index,
+                    None => {
+                        payloads.push(event.telemetry_json(key)?);
+                        *analytics.insert(payloads.len() - 1)
+                    }
+                }
+            } else {
+                match notification {
+                    Some(index) => index,
+                    None => {
+                        payloads.push(event.notification_json()?);
+                        *notification.insert(payloads.len() - 1)
+                    }
+                }
+            };
+            deliveries.push(NewDelivery {
+                uuid: Uuid::now_v7(),
+                event,
+                subscriber: target.subscriber,
+                payload,
+            });
+        }
+    }
+    if !deliveries.is_empty() {
+        insert_deliveries(conn, &deliveries, &payloads, !*notified).await?;
+        *notified = true;
+    }
+    Ok(events.iter().map(|e| EventId(e.uuid())).collect())
+}
+
+/// Whether an event carrying `scopes` matches a subscription scoped by `scope`: every
+/// value the subscription names, the event carries (a global subscription names none).
+fn matches(scope: &[(String, String)], scopes: &[(&'static str, String)]) -> bool {
+    scope
+        .iter()
+        .all(|(column, value)| scopes.iter().any(|(c, v)| c == column && v == value))
+}
+
+/// Inserts the `events` rows, one multi-row insert per set of non-NULL columns (NULL
+/// columns are left out rather than bound, so that no untyped NULL meets a typed column),
+/// and looks up the subscriptions to their types: on PostgreSQL in the last insert's
+/// statement, saving a round trip.
+async fn insert_events(
+    conn: &mut Conn<'_>,
+    events: &[&dyn StoredEvent],
+) -> Result<HashMap<String, Vec<Target>>, StoreError> {
+    let mut rows = Vec::with_capacity(events.len());
+    for &event in events {
+        let columns: Vec<(&'static str, ColumnValue<'_>)> = event
+            .columns()?
+            .into_iter()
+            .filter(|(_, value)| !matches!(value, ColumnValue::Null))
+            .collect();
+        rows.push((event, columns));
+    }
+    // Group rows by their column names, keeping the order of first appearance.
+    let mut groups: Vec<(Vec<&'static str>, Vec<usize>)> = Vec::new();
+    for (index, (_, columns)) in rows.iter().enumerate() {
+        let names: Vec<&'static str> = columns.iter().map(|(name, _)| *name).collect();
+        match groups.iter_mut().find(|(n, _)| *n == names) {
+            Some((_, members)) => members.push(index),
+            None => groups.push((names, vec![index])),
+        }
+    }
+    let types: BTreeSet<&str> = events.iter().map(|e| e.event_type()).collect();
+    let mut remaining = groups
+        .iter()
+        .map(|(names, members)| {
+            members
+                .len()
+                .div_ceil((MAX_PARAMS / (names.len() + 3)).max(1))
+        })
+        .sum::<usize>();
+    for (names, members) in &groups {
+        let per_row = names.len() + 3;
+        for chunk in members.chunks((MAX_PARAMS / per_row).max(1)) {
+            remaining -= 1;
+            let lookup = remaining == 0 && conn.is_postgres();
+            let mut sql = Sql::new(conn, "");
+            if lookup {
+                sql.push(r#"WITH "recorded" AS ("#);
+            }
+            sql.push(r#"INSERT INTO "events" ("uuid", "type", "timestamp""#);
+            for name in names {
+                sql.push(", ").push(&quote(name));
+            }
+            sql.push(") VALUES ");
+            for (i, &index) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                let (event, columns) = &rows[index];
+                let values = [
+                    Value::Uuid(event.uuid()),
+                    Value::Text(event.event_type()),
+                    Value::Time(event.timestamp()),
+                ]
+                .into_iter()
+                .chain(columns.iter().map(|(_, value)| column_value(value)));
+                sql.list(values);
+            }
+            if lookup {
+                sql.push(r#" RETURNING 1) "#);
+                subscriptions_query(&mut sql, &types);
+                return targets(sql.fetch_all(conn).await?);
+            }
+            sql.execute(conn).await?;
+        }
+    }
+    let mut sql = Sql::new(conn, "");
+    subscriptions_query(&mut sql, &types);
+    targets(sql.fetch_all(conn).await?)
+}
+
+/// A column value as a bound value.
+fn column_value<'a>(value: &'a ColumnValue<'a>) -> Value<'a> {
+    match value {
+        ColumnValue::Null => Value::OptText(None),
+        ColumnValue::Uuid(v) => Value::Uuid(*v),
+        ColumnValue::Text(v) => Value::Text(v),
+        ColumnValue::Int(v) => Value::Int(*v),
+        ColumnValue::Float(v) => Value::Float(*v),
+        ColumnValue::Bool(v) => Value::Bool(*v),
+        ColumnValue::Timestamp(v) => Value::Time(*v),
+        ColumnValue::Json(v) => Value::Json(v),
+    }
+}
+
+/// A quoted identifier.
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Appends the lookup of the subscriptions of enabled subscribers to `types`.
+fn subscriptions_query<'a>(sql: &mut Sql<'a>, types: &BTreeSet<&'a str>) {
+    sql.push(
+        r#"SELECT s."event_type", s."subscriber_uuid", s."scope", sub."kind"
+           FROM "subscriptions" s JOIN "subscribers" sub ON sub."uuid" = s."subscriber_uuid"
+           WHERE sub."enabled" AND s."event_type" IN "#,
+    );
+    sql.list(types.iter().map(|t| Value::Text(t)));
+}
+
+/// The subscriptions looked up, by event type.
+fn targets(rows: Vec<Row>) -> Result<HashMap<String, Vec<Target>>, StoreError> {
+    let mut targets: HashMap<String, Vec<Target>> = HashMap::new();
+    for row in rows {
+        let scope = row.text("scope")?;
+        let target = Target {
+            event_type: row.text("event_type")?,
+            subscriber: row.uuid("subscriber_uuid")?,
+            analytics: row.text("kind")? == "analytics",
+            scope: super::subscribers::Scope::parse_stored(&scope)?.into_pairs(),
+        };
+        targets
+            .entry(target.event_type.clone())
+            .or_default()
+            .push(target);
+    }
+    Ok(targets)
+}
+
+/// Inserts the deliveries, due now; `notify` also notifies [`NOTIFY_CHANNEL`] on
+/// PostgreSQL, in the same statement.
+async fn insert_deliveries(
+    conn: &mut Conn<'_>,
+    deliveries: &[NewDelivery<'_>],
+    payloads: &[String],
+    notify: bool,
+) -> Result<(), StoreError> {
+    const COLUMNS: usize = 8;
+    let now = event_runtime::now();
+    let mut notify = notify && conn.is_postgres();
+    for chunk in deliveries.chunks(MAX_PARAMS / COLUMNS) {
+        let mut sql = Sql::new(conn, "");
+        if notify {
+            sql.push("WITH inserted AS (");
+        }
+        sql.push(
+            r#"INSERT INTO "deliveries" ("uuid", "event_uuid", "event_type", "event_timestamp",
+               "subscriber_uuid", "payload", "next_attempt_at", "created_at") VALUES "#,
+        );
+        for (i, delivery) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.list([
+                Value::Uuid(delivery.uuid),
+                Value::Uuid(delivery.event.uuid()),
+                Value::Text(delivery.event.event_type()),
+                Value::Time(delivery.event.timestamp()),
+                Value::Uuid(delivery.subscriber),
+                Value::Text(&payloads[delivery.payload]),
+                Value::Time(now),
+                Value::Time(now),
+            ]);
+        }
+        if notify {
+            sql.push(") SELECT pg_notify('")
+                .push(NOTIFY_CHANNEL)
+                .push("', '')");
+            notify = false;
+        }
+        sql.execute(conn).await?;
+    }
+    Ok(())
+}

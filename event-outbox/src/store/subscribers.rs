@@ -1,0 +1,523 @@
+//! Subscribers (webhooks and the one analytics subscriber) and their subscriptions.
+
+use std::collections::BTreeMap;
+
+use uuid::Uuid;
+
+use super::sql::{Row, Sql, Value};
+use super::{Store, StoreError};
+use crate::secret::Secret;
+use crate::worker::request::ContentType;
+use event_runtime::Timestamp;
+
+/// Who receives deliveries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SubscriberKind {
+    /// A webhook endpoint: receives notification payloads, signed.
+    Webhook,
+    /// The analytics backend: receives telemetry payloads (at most one).
+    Analytics,
+}
+
+impl SubscriberKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SubscriberKind::Webhook => "webhook",
+            SubscriberKind::Analytics => "analytics",
+        }
+    }
+
+    fn from_name(name: &str) -> Result<Self, StoreError> {
+        match name {
+            "webhook" => Ok(SubscriberKind::Webhook),
+            "analytics" => Ok(SubscriberKind::Analytics),
+            other => Err(StoreError::corrupt("kind", other)),
+        }
+    }
+}
+
+/// A subscriber as listed: everything but its secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Subscriber {
+    /// Its id.
+    pub uuid: Uuid,
+    /// Webhook or analytics.
+    pub kind: SubscriberKind,
+    /// Its name.
+    pub name: String,
+    /// Where webhooks go (`None` for the analytics subscriber).
+    pub url: Option<String>,
+    /// How webhook bodies are encoded.
+    pub content_type: ContentType,
+    /// Whether it receives deliveries.
+    pub enabled: bool,
+    /// When it was disabled.
+    pub disabled_at: Option<Timestamp>,
+    /// Why it was disabled.
+    pub disabled_reason: Option<String>,
+    /// The first failure since its last success.
+    pub failing_since: Option<Timestamp>,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+}
+
+/// A webhook to create.
+#[derive(Debug, Clone)]
+pub struct NewWebhook {
+    /// Its name.
+    pub name: String,
+    /// Its URL (`https://` or `http://`).
+    pub url: String,
+    /// How bodies are encoded.
+    pub content_type: ContentType,
+    /// Its secret; `None` generates one.
+    pub secret: Option<Secret>,
+}
+
+impl NewWebhook {
+    /// A JSON webhook with a generated secret.
+    pub fn new(name: impl Into<String>, url: impl Into<String>) -> Self {
+        NewWebhook {
+            name: name.into(),
+            url: url.into(),
+            content_type: ContentType::Json,
+            secret: None,
+        }
+    }
+}
+
+/// A webhook just created, with its secret: the only time the secret is returned.
+#[derive(Debug, Clone)]
+pub struct CreatedWebhook {
+    /// The subscriber.
+    pub subscriber: Subscriber,
+    /// Its secret (shown once).
+    pub secret: Secret,
+}
+
+/// Changes to a webhook; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookUpdate {
+    /// A new name.
+    pub name: Option<String>,
+    /// A new URL.
+    pub url: Option<String>,
+    /// A new content type.
+    pub content_type: Option<ContentType>,
+    /// Enables (clearing the disabled state and the failure window) or disables it.
+    pub enabled: Option<bool>,
+}
+
+/// The scope of a subscription: scope columns (`project_uuid`, `job_uuid`, ...) and the
+/// values an event must carry in them. Empty: every event of the type.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Scope(BTreeMap<String, String>);
+
+impl Scope {
+    /// Every event of the type.
+    pub fn global() -> Self {
+        Scope::default()
+    }
+
+    /// Adds a required value: events must carry `value` in scope column `column`.
+    pub fn with(mut self, column: impl Into<String>, value: impl ToString) -> Self {
+        self.0.insert(column.into(), value.to_string());
+        self
+    }
+
+    /// Whether it is global.
+    pub fn is_global(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The required values, by column.
+    pub fn values(&self) -> &BTreeMap<String, String> {
+        &self.0
+    }
+
+    /// As stored: a JSON object with sorted keys.
+    fn to_stored(&self) -> String {
+        serde_json::to_string(&self.0).unwrap_or_else(|_| "{}".to_owned())
+    }
+
+    pub(crate) fn parse_stored(text: &str) -> Result<Self, StoreError> {
+        serde_json::from_str(text)
+            .map(Scope)
+            .map_err(|e| StoreError::corrupt("scope", e))
+    }
+
+    pub(crate) fn into_pairs(self) -> Vec<(String, String)> {
+        self.0.into_iter().collect()
+    }
+}
+
+/// A subscription: a subscriber receives events of one exact type, within a scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Subscription {
+    /// Its id.
+    pub uuid: Uuid,
+    /// The subscriber.
+    pub subscriber: Uuid,
+    /// The exact event type.
+    pub event_type: String,
+    /// The scope.
+    pub scope: Scope,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+const SUBSCRIBER_COLUMNS: &str = r#""uuid", "kind", "name", "url", "content_type", "enabled",
+    "disabled_at", "disabled_reason", "failing_since", "created_at", "updated_at""#;
+
+fn subscriber(row: &Row) -> Result<Subscriber, StoreError> {
+    let content_type = row.text("content_type")?;
+    Ok(Subscriber {
+        uuid: row.uuid("uuid")?,
+        kind: SubscriberKind::from_name(&row.text("kind")?)?,
+        name: row.text("name")?,
+        url: row.opt_text("url")?,
+        content_type: ContentType::from_name(&content_type)
+            .ok_or_else(|| StoreError::corrupt("content_type", content_type))?,
+        enabled: row.bool("enabled")?,
+        disabled_at: row.opt_time("disabled_at")?,
+        disabled_reason: row.opt_text("disabled_reason")?,
+        failing_since: row.opt_time("failing_since")?,
+        created_at: row.time("created_at")?,
+        updated_at: row.time("updated_at")?,
+    })
+}
+
+fn check_url(url: &str) -> Result<(), StoreError> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(rest) if !rest.is_empty() && !url.chars().any(char::is_whitespace) => Ok(()),
+        _ => Err(StoreError::invalid(
+            "webhook URL",
+            format!("`{url}` is not an http:// or https:// URL"),
+        )),
+    }
+}
+
+impl Store {
+    /// Creates a webhook subscriber. The result holds its secret, generated unless given:
+    /// the only time it is returned.
+    pub async fn create_webhook(&self, webhook: NewWebhook) -> Result<CreatedWebhook, StoreError> {
+        check_url(&webhook.url)?;
+        let secret = webhook.secret.unwrap_or_else(Secret::generate);
+        let uuid = Uuid::now_v7();
+        let now = event_runtime::now();
+        let mut tx = self.write().await?;
+        let mut conn = tx.conn();
+        let mut sql = Sql::new(
+            &conn,
+            r#"INSERT INTO "subscribers" ("uuid", "kind", "name", "url", "content_type", "secret",
+               "created_at", "updated_at") VALUES "#,
+        );
+        sql.list([
+            Value::Uuid(uuid),
+            Value::Text(SubscriberKind::Webhook.as_str()),
+            Value::Text(&webhook.name),
+            Value::Text(&webhook.url),
+            Value::Text(webhook.content_type.as_str()),
+            Value::Text(secret.as_str()),
+            Value::Time(now),
+            Value::Time(now),
+        ]);
+        sql.execute(&mut conn).await?;
+        tx.commit().await?;
+        let subscriber = self
+            .subscriber(uuid)
+            .await?
+            .ok_or(StoreError::NoSubscriber(uuid))?;
+        Ok(CreatedWebhook { subscriber, secret })
+    }
+
+    /// The analytics subscriber, created when there is none, subscribed globally to each
+    /// of `event_types` it is not subscribed to yet (its deliveries carry telemetry
+    /// payloads, and are recorded only while telemetry is enabled).
+    pub async fn ensure_analytics_subscriber<'t>(
+        &self,
+        name: &str,
+        event_types: impl IntoIterator<Item = &'t str>,
+    ) -> Result<Subscriber, StoreError> {
+        let now = event_runtime::now();
+        let mut tx = self.write().await?;
+        let mut conn = tx.conn();
+        let existing = Sql::new(
+            &conn,
+            r#"SELECT "uuid" FROM "subscribers" WHERE "kind" = 'analytics'"#,
+        )
+        .fetch_optional(&mut conn)
+        .await?;
+        let uuid = match existing {
+            Some(row) => row.uuid("uuid")?,
+            None => {
+                let uuid = Uuid::now_v7();
+                let mut sql = Sql::new(
+                    &conn,
+                    r#"INSERT INTO "subscribers" ("uuid", "kind", "name", "created_at", "updated_at") VALUES "#,
+                );
+                sql.list([
+                    Value::Uuid(uuid),
+                    Value::Text(SubscriberKind::Analytics.as_str()),
+                    Value::Text(name),
+                    Value::Time(now),
+                    Value::Time(now),
+                ]);
+                sql.execute(&mut conn).await?;
+                uuid
+            }
+        };
+        let global = Scope::global().to_stored();
+        for event_type in event_types {
+            let mut sql = Sql::new(
+                &conn,
+                r#"INSERT INTO "subscriptions" ("uuid", "subscriber_uuid", "event_type", "scope", "created_at") VALUES "#,
+            );
+            sql.list([
+                Value::Uuid(Uuid::now_v7()),
+                Value::Uuid(uuid),
+                Value::Text(event_type),
+                Value::Text(&global),
+                Value::Time(now),
+            ]);
+            sql.push(" ON CONFLICT DO NOTHING");
+            sql.execute(&mut conn).await?;
+        }
+        tx.commit().await?;
+        self.subscriber(uuid)
+            .await?
+            .ok_or(StoreError::NoSubscriber(uuid))
+    }
+
+    /// One subscriber.
+    pub async fn subscriber(&self, uuid: Uuid) -> Result<Option<Subscriber>, StoreError> {
+        let mut read = self.read().await?;
+        let mut conn = read.conn();
+        let sql = Sql::new(
+            &conn,
+            &format!(r#"SELECT {SUBSCRIBER_COLUMNS} FROM "subscribers" WHERE "uuid" = $1"#),
+        )
+        .bind(Value::Uuid(uuid));
+        sql.fetch_optional(&mut conn)
+            .await?
+            .map(|row| subscriber(&row))
+            .transpose()
+    }
+
+    /// Every subscriber, oldest first.
+    pub async fn subscribers(&self) -> Result<Vec<Subscriber>, StoreError> {
+        let mut read = self.read().await?;
+        let mut conn = read.conn();
+        let sql = Sql::new(
+            &conn,
+            &format!(
+                r#"SELECT {SUBSCRIBER_COLUMNS} FROM "subscribers" ORDER BY "created_at", "uuid""#
+            ),
+        );
+        sql.fetch_all(&mut conn)
+            .await?
+            .iter()
+            .map(subscriber)
+            .collect()
+    }
+
+    /// Changes a subscriber. Enabling clears its disabled state and failure window (its
+    /// dead deliveries stay dead until redriven); disabling marks its pending deliveries
+    /// dead.
+    pub async fn update_subscriber(
+        &self,
+        uuid: Uuid,
+        update: WebhookUpdate,
+    ) -> Result<Subscriber, StoreError> {
+        if let Some(url) = &update.url {
+            check_url(url)?;
+        }
+        let now = event_runtime::now();
+        let mut tx = self.write().await?;
+        let mut conn = tx.conn();
+        let mut sql = Sql::new(&conn, r#"UPDATE "subscribers" SET "updated_at" = "#);
+        sql.param(Value::Time(now));
+        if let Some(name) = &update.name {
+            sql.push(r#", "name" = "#).param(Value::Text(name));
+        }
+        if let Some(url) = &update.url {
+            sql.push(r#", "url" = "#).param(Value::Text(url));
+        }
+        if let Some(content_type) = update.content_type {
+            sql.push(r#", "content_type" = "#)
+                .param(Value::Text(content_type.as_str()));
+        }
+        if update.enabled == Some(true) {
+            sql.push(
+                r#", "enabled" = TRUE, "disabled_at" = NULL, "disabled_reason" = NULL, "failing_since" = NULL"#,
+            );
+        }
+        sql.push(r#" WHERE "uuid" = "#).param(Value::Uuid(uuid));
+        if sql.execute(&mut conn).await? == 0 {
+            return Err(StoreError::NoSubscriber(uuid));
+        }
+        if update.enabled == Some(false) {
+            super::outbox::disable(&mut conn, uuid, "disabled by a user", now).await?;
+        }
+        tx.commit().await?;
+        self.subscriber(uuid)
+            .await?
+            .ok_or(StoreError::NoSubscriber(uuid))
+    }
+
+    /// Replaces a webhook's secret with `secret` (generated when `None`), returned once.
+    /// The previous secret still signs, beside the new one, for the configured time.
+    pub async fn rotate_secret(
+        &self,
+        uuid: Uuid,
+        secret: Option<Secret>,
+    ) -> Result<Secret, StoreError> {
+        let secret = secret.unwrap_or_else(Secret::generate);
+        let now = event_runtime::now();
+        let expires = now + chrono_duration(self.config().previous_secret_ttl);
+        let mut tx = self.write().await?;
+        let mut conn = tx.conn();
+        let sql = Sql::new(
+            &conn,
+            r#"UPDATE "subscribers" SET "previous_secret" = "secret", "secret" = $1,
+               "previous_secret_expires_at" = $2, "updated_at" = $3
+               WHERE "uuid" = $4 AND "kind" = 'webhook'"#,
+        )
+        .bind(Value::Text(secret.as_str()))
+        .bind(Value::Time(expires))
+        .bind(Value::Time(now))
+        .bind(Value::Uuid(uuid));
+        if sql.execute(&mut conn).await? == 0 {
+            return Err(StoreError::NoSubscriber(uuid));
+        }
+        tx.commit().await?;
+        Ok(secret)
+    }
+
+    /// Deletes a subscriber with its subscriptions, deliveries and attempt log; whether
+    /// it existed.
+    pub async fn delete_subscriber(&self, uuid: Uuid) -> Result<bool, StoreError> {
+        let mut tx = self.write().await?;
+        let mut conn = tx.conn();
+        let deleted = Sql::new(&conn, r#"DELETE FROM "subscribers" WHERE "uuid" = $1"#)
+            .bind(Value::Uuid(uuid))
+            .execute(&mut conn)
+            .await?;
+        tx.commit().await?;
+        Ok(deleted > 0)
+    }
+
+    /// Subscribes a subscriber to an exact event type within `scope`. Subscribing twice
+    /// to the same type and scope returns the existing subscription.
+    pub async fn subscribe(
+        &self,
+        subscriber: Uuid,
+        event_type: &str,
+        scope: Scope,
+    ) -> Result<Subscription, StoreError> {
+        let stored = scope.to_stored();
+        let mut tx = self.write().await?;
+        let mut conn = tx.conn();
+        let known = Sql::new(
+            &conn,
+            r#"SELECT 1 AS "one" FROM "event_types" WHERE "name" = $1"#,
+        )
+        .bind(Value::Text(event_type))
+        .fetch_optional(&mut conn)
+        .await?;
+        if known.is_none() {
+            return Err(StoreError::invalid(
+                "subscription",
+                format!("`{event_type}` is not a stored event type"),
+            ));
+        }
+        let exists = Sql::new(
+            &conn,
+            r#"SELECT 1 AS "one" FROM "subscribers" WHERE "uuid" = $1"#,
+        )
+        .bind(Value::Uuid(subscriber))
+        .fetch_optional(&mut conn)
+        .await?;
+        if exists.is_none() {
+            return Err(StoreError::NoSubscriber(subscriber));
+        }
+        let mut sql = Sql::new(
+            &conn,
+            r#"INSERT INTO "subscriptions" ("uuid", "subscriber_uuid", "event_type", "scope", "created_at") VALUES "#,
+        );
+        sql.list([
+            Value::Uuid(Uuid::now_v7()),
+            Value::Uuid(subscriber),
+            Value::Text(event_type),
+            Value::Text(&stored),
+            Value::Time(event_runtime::now()),
+        ]);
+        sql.push(" ON CONFLICT DO NOTHING");
+        sql.execute(&mut conn).await?;
+        let row = Sql::new(
+            &conn,
+            r#"SELECT "uuid", "subscriber_uuid", "event_type", "scope", "created_at" FROM "subscriptions"
+               WHERE "subscriber_uuid" = $1 AND "event_type" = $2 AND "scope" = $3"#,
+        )
+        .bind(Value::Uuid(subscriber))
+        .bind(Value::Text(event_type))
+        .bind(Value::Text(&stored))
+        .fetch_optional(&mut conn)
+        .await?
+        .ok_or_else(|| StoreError::invalid("subscription", "not found after insert"))?;
+        let subscription = subscription(&row)?;
+        tx.commit().await?;
+        Ok(subscription)
+    }
+
+    /// Deletes a subscription; whether it existed.
+    pub async fn unsubscribe(&self, subscription: Uuid) -> Result<bool, StoreError> {
+        let mut tx = self.write().await?;
+        let mut conn = tx.conn();
+        let deleted = Sql::new(&conn, r#"DELETE FROM "subscriptions" WHERE "uuid" = $1"#)
+            .bind(Value::Uuid(subscription))
+            .execute(&mut conn)
+            .await?;
+        tx.commit().await?;
+        Ok(deleted > 0)
+    }
+
+    /// A subscriber's subscriptions, by event type.
+    pub async fn subscriptions(&self, subscriber: Uuid) -> Result<Vec<Subscription>, StoreError> {
+        let mut read = self.read().await?;
+        let mut conn = read.conn();
+        let sql = Sql::new(
+            &conn,
+            r#"SELECT "uuid", "subscriber_uuid", "event_type", "scope", "created_at" FROM "subscriptions"
+               WHERE "subscriber_uuid" = $1 ORDER BY "event_type", "scope""#,
+        )
+        .bind(Value::Uuid(subscriber));
+        sql.fetch_all(&mut conn)
+            .await?
+            .iter()
+            .map(subscription)
+            .collect()
+    }
+}
+
+fn subscription(row: &Row) -> Result<Subscription, StoreError> {
+    Ok(Subscription {
+        uuid: row.uuid("uuid")?,
+        subscriber: row.uuid("subscriber_uuid")?,
+        event_type: row.text("event_type")?,
+        scope: Scope::parse_stored(&row.text("scope")?)?,
+        created_at: row.time("created_at")?,
+    })
+}
+
+/// A std duration as a chrono one (saturating).
+pub(crate) fn chrono_duration(duration: std::time::Duration) -> chrono::Duration {
+    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
+}

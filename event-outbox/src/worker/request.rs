@@ -1,0 +1,66 @@
+//! What the worker hands the senders: one webhook request, or a batch of analytics
+//! messages. The HTTP senders sign, send and report an [`Attempt`](crate::Attempt).
+
+use crate::secret::Secret;
+use event_runtime::Timestamp;
+
+/// How a webhook body is encoded, per subscriber.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ContentType {
+    /// `application/json`: the body as is.
+    #[default]
+    Json,
+    /// `application/x-www-form-urlencoded`: the body as the value of one form field.
+    Form,
+}
+
+impl ContentType {
+    /// Its name in the `subscribers` table (`json`, `form`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContentType::Json => "json",
+            ContentType::Form => "form",
+        }
+    }
+
+    /// The content type named `name` in the `subscribers` table.
+    pub fn from_name(name: &str) -> Option<ContentType> {
+        match name {
+            "json" => Some(ContentType::Json),
+            "form" => Some(ContentType::Form),
+            _ => None,
+        }
+    }
+}
+
+/// One attempt at delivering one webhook.
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookRequest<'a> {
+    /// The subscriber's URL.
+    pub url: &'a str,
+    /// The `webhook-id`: the delivery's uuid, stable across retries.
+    pub message_id: &'a str,
+    /// The `webhook-timestamp`: when this attempt is made, in unix seconds.
+    pub timestamp: i64,
+    /// The body, JSON: `{"delivered_for": {"uuid", "name"}, "event": <payload>}`.
+    pub payload: &'a str,
+    /// How to encode the body.
+    pub content_type: ContentType,
+    /// The secrets to sign with: the current one first, then the previous one while a
+    /// rotation is in progress.
+    pub secrets: &'a [Secret],
+}
+
+/// One event for the analytics backend.
+#[derive(Debug, Clone, Copy)]
+pub struct AnalyticsMessage<'a> {
+    /// The event type, e.g. `project:created`.
+    pub event_type: &'a str,
+    /// The delivery's uuid: one per event for the one analytics subscriber, stable across
+    /// retries, so the backend can drop duplicates.
+    pub uuid: uuid::Uuid,
+    /// When the event happened.
+    pub timestamp: Timestamp,
+    /// The anonymized telemetry payload, JSON.
+    pub properties: &'a str,
+}

@@ -1,0 +1,614 @@
+//! The delivery worker: claims due deliveries ahead of need, sends them concurrently up
+//! to a cap, and completes them with what each attempt came to.
+//!
+//! Three things overlap so that the database never holds up the sending: a claim runs in
+//! a task of its own while earlier claims are sent, the sends run as tasks, and a writer
+//! task completes finished attempts in batches (as many as finished while it wrote the
+//! previous batch). The worker claims the next `batch_size` deliveries as soon as fewer
+//! than `concurrency` requests are queued, so that the claim is usually back before the
+//! queue runs dry.
+//!
+//! It wakes at once when this process commits deliveries (an in-process `Notify`) or,
+//! on PostgreSQL, when any process does (`LISTEN`), and polls as the fallback. On shutdown
+//! it stops claiming, gives back what it claimed but has not sent, lets in-flight
+//! deliveries finish for a grace period, and gives back the leases of those that did not.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::postgres::PgListener;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::{JoinError, JoinHandle, JoinSet};
+use tokio::time::MissedTickBehavior;
+use tracing::{debug, error, warn};
+use uuid::Uuid;
+
+use super::Deliverer;
+use super::request::{AnalyticsMessage, WebhookRequest};
+use crate::store::{
+    Claim, ClaimedDelivery, Completion, Lease, NOTIFY_CHANNEL, Store, StoreError, SubscriberKind,
+};
+use crate::{Attempt, Outcome};
+
+/// How a worker claims and sends.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct WorkerConfig {
+    /// Its name, in `leased_by`.
+    pub name: String,
+    /// The most requests in flight at once (a batch of analytics messages is one).
+    pub concurrency: usize,
+    /// The most deliveries one claim takes.
+    pub batch_size: usize,
+    /// The most analytics messages sent in one call.
+    pub analytics_batch_size: usize,
+    /// How long a claim holds its deliveries. Deliveries are claimed ahead of sending, so
+    /// a delivery may wait up to `batch_size / concurrency` rounds before its own attempt:
+    /// the lease must be longer than `1 + batch_size / concurrency` of the slowest attempts
+    /// (the defaults: about 4 × the webhook timeout of 15 s, under 120 s). A delivery
+    /// whose lease ran out before it was sent is given back unsent.
+    pub lease: Duration,
+    /// How often to look for due deliveries without a wake-up (retries come due this way).
+    pub poll_interval: Duration,
+    /// How long in-flight deliveries may finish after shutdown is asked for.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            name: format!("worker-{}", std::process::id()),
+            concurrency: 32,
+            batch_size: 100,
+            analytics_batch_size: 100,
+            lease: Duration::from_secs(120),
+            poll_interval: Duration::from_secs(1),
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+impl WorkerConfig {
+    /// Sets the name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Sets the most requests in flight.
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// Sets the most deliveries one claim takes.
+    pub fn batch_size(mut self, n: usize) -> Self {
+        self.batch_size = n.max(1);
+        self
+    }
+
+    /// Sets the lease.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// Sets the poll interval.
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = interval;
+        self
+    }
+
+    /// Sets the shutdown grace period.
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+}
+
+/// Delivers the outbox of a [`Store`] through a [`Deliverer`].
+pub struct Worker<D> {
+    store: Store,
+    deliverer: Arc<D>,
+    config: WorkerConfig,
+}
+
+/// A worker running in a task of its own.
+#[derive(Debug)]
+pub struct WorkerHandle {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<Result<(), StoreError>>,
+}
+
+impl WorkerHandle {
+    /// Asks the worker to stop and waits until it has.
+    pub async fn shutdown(self) -> Result<(), StoreError> {
+        let _ = self.stop.send(());
+        self.task
+            .await
+            .map_err(|e| StoreError::invalid("worker", e.to_string()))?
+    }
+}
+
+/// The deliveries a task holds, to give back if it is cancelled.
+struct Held {
+    lease: Arc<Lease>,
+    deliveries: Vec<Uuid>,
+}
+
+/// One request's worth of a claim: a webhook delivery, or a batch of analytics
+/// deliveries; each is sent by a task of its own.
+struct Unit {
+    lease: Arc<Lease>,
+    kind: SubscriberKind,
+    deliveries: Vec<ClaimedDelivery>,
+}
+
+/// A claim running in a task of its own, and the wake-up count when it started.
+struct Claiming {
+    task: JoinHandle<Result<Claim, StoreError>>,
+    want: usize,
+    wakes: u64,
+}
+
+impl<D: Deliverer> Worker<D> {
+    /// A worker with the default configuration. The deliverer is shared, so that several
+    /// workers can send through one.
+    pub fn new(store: Store, deliverer: Arc<D>) -> Self {
+        Worker {
+            store,
+            deliverer,
+            config: WorkerConfig::default(),
+        }
+    }
+
+    /// Sets the configuration.
+    pub fn config(mut self, config: WorkerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Runs in a task of its own until [`WorkerHandle::shutdown`].
+    pub fn spawn(self) -> WorkerHandle {
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(self.run(async move {
+            let _ = stopped.await;
+        }));
+        WorkerHandle { stop, task }
+    }
+
+    /// Runs until `shutdown` completes, then finishes or gives back what it holds.
+    ///
+    /// Writing completions fails only when the database does; the leases then expire and
+    /// the deliveries are tried again. The error of the last write, if it failed, is
+    /// returned.
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send,
+    ) -> Result<(), StoreError> {
+        let (completed, to_write) = mpsc::unbounded_channel();
+        let writer = tokio::spawn(write_completions(self.store.clone(), to_write));
+        let mut listener = self.listen().await;
+        let mut poll = tokio::time::interval(self.config.poll_interval);
+        poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        // Armed before any claim starts, so that a commit during a claim still wakes us.
+        let wake = self.store.notify();
+        let mut notified = Box::pin(wake.notified());
+        notified.as_mut().enable();
+
+        let mut queue: VecDeque<Unit> = VecDeque::new();
+        let mut claiming: Option<Claiming> = None;
+        let mut tasks: JoinSet<Vec<Completion>> = JoinSet::new();
+        let mut held: HashMap<tokio::task::Id, Held> = HashMap::new();
+        // Each wake-up counts; a claim that took less than it asked for clears `due` unless
+        // a wake-up came while it ran.
+        let (mut due, mut wakes) = (true, 0u64);
+        let mut deadline: Option<tokio::time::Instant> = None;
+        tokio::pin!(shutdown);
+
+        loop {
+            let mut expired = Vec::new();
+            while tasks.len() < self.config.concurrency
+                && let Some(unit) = queue.pop_front()
+            {
+                if unit.lease.expires_at <= event_runtime::now() {
+                    expired.push(unit);
+                } else {
+                    self.start(unit, &mut tasks, &mut held);
+                }
+            }
+            if !expired.is_empty() {
+                self.give_back_expired(expired).await;
+            }
+            if deadline.is_none()
+                && due
+                && claiming.is_none()
+                && queue.len() < self.config.concurrency
+            {
+                let want = self.config.batch_size;
+                let (store, name, lease) = (
+                    self.store.clone(),
+                    self.config.name.clone(),
+                    self.config.lease,
+                );
+                claiming = Some(Claiming {
+                    task: tokio::spawn(async move { store.claim(&name, want, lease).await }),
+                    want,
+                    wakes,
+                });
+            }
+            if deadline.is_some() && tasks.is_empty() && claiming.is_none() {
+                break;
+            }
+
+            tokio::select! {
+                () = &mut shutdown, if deadline.is_none() => {
+                    deadline = Some(tokio::time::Instant::now() + self.config.shutdown_grace);
+                    self.release(queue.drain(..).flat_map(unit_deliveries)).await;
+                }
+                claimed = join(&mut claiming) => {
+                    let Some(started) = claiming.take() else { continue };
+                    match claimed {
+                        Ok(claim) => {
+                            due = claim.deliveries.len() >= started.want || wakes != started.wakes;
+                            let units = self.units(claim).await;
+                            if deadline.is_some() {
+                                self.release(units.into_iter().flat_map(unit_deliveries)).await;
+                            } else {
+                                queue.extend(units);
+                            }
+                        }
+                        // Try again at the next poll.
+                        Err(error) => {
+                            warn!(worker = %self.config.name, %error, "claiming deliveries failed");
+                            due = wakes != started.wakes;
+                        }
+                    }
+                }
+                Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
+                    let mut next = Some(joined);
+                    while let Some(joined) = next {
+                        self.finished(joined, &mut held, &completed).await;
+                        next = tasks.try_join_next_with_id();
+                    }
+                }
+                () = &mut notified, if deadline.is_none() => {
+                    notified.set(wake.notified());
+                    notified.as_mut().enable();
+                    (due, wakes) = (true, wakes + 1);
+                }
+                () = next_notification(&mut listener), if deadline.is_none() => {
+                    (due, wakes) = (true, wakes + 1);
+                }
+                _ = poll.tick(), if deadline.is_none() => {
+                    (due, wakes) = (true, wakes + 1);
+                }
+                () = sleep_until(deadline), if deadline.is_some() && !tasks.is_empty() => {
+                    tasks.abort_all();
+                    while let Some(joined) = tasks.join_next_with_id().await {
+                        self.finished(joined, &mut held, &completed).await;
+                    }
+                }
+            }
+        }
+        drop(completed);
+        writer
+            .await
+            .map_err(|e| StoreError::invalid("worker", e.to_string()))?
+    }
+
+    /// A `LISTEN`ing connection on PostgreSQL; `None` on SQLite or when it fails (the
+    /// worker then polls).
+    async fn listen(&self) -> Option<PgListener> {
+        let pool = self.store.postgres_pool()?;
+        let listening = async {
+            let mut listener = PgListener::connect_with(pool).await?;
+            listener.listen(NOTIFY_CHANNEL).await?;
+            Ok::<_, sqlx::Error>(listener)
+        };
+        match listening.await {
+            Ok(listener) => Some(listener),
+            Err(error) => {
+                warn!(worker = %self.config.name, %error, "LISTEN failed; the worker only polls");
+                None
+            }
+        }
+    }
+
+    /// Accounts for a finished task: its completions go to the writer; when it was
+    /// cancelled, its deliveries are given back.
+    async fn finished(
+        &self,
+        joined: Result<(tokio::task::Id, Vec<Completion>), JoinError>,
+        held: &mut HashMap<tokio::task::Id, Held>,
+        completed: &mpsc::UnboundedSender<Completion>,
+    ) {
+        match joined {
+            Ok((id, completions)) => {
+                held.remove(&id);
+                for completion in completions {
+                    let attempt = &completion.attempt;
+                    debug!(
+                        worker = %self.config.name,
+                        delivery = %completion.delivery,
+                        subscriber = %completion.subscriber,
+                        attempt = completion.attempts,
+                        outcome = ?attempt.outcome,
+                        status = ?attempt.status,
+                        duration_ms = attempt.duration.as_millis(),
+                        "delivery attempted"
+                    );
+                    // The writer runs until this sender is dropped.
+                    let _ = completed.send(completion);
+                }
+            }
+            Err(error) => {
+                let Some(h) = held.remove(&error.id()) else {
+                    return;
+                };
+                // A cancelled send never made its attempt; a panicking deliverer keeps its
+                // lease (the attempt counts, and the delivery is retried after expiry).
+                if error.is_cancelled() {
+                    self.give_back(&h.lease.token, &h.deliveries).await;
+                } else {
+                    error!(
+                        worker = %self.config.name,
+                        deliveries = ?h.deliveries,
+                        %error,
+                        "the deliverer panicked; the deliveries are retried when their lease expires"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Splits a claim into units: one per webhook, one per batch of analytics messages.
+    /// Deliveries of subscribers disabled since they were recorded are given back: they
+    /// are dead already, and get no attempt.
+    async fn units(&self, claim: Claim) -> Vec<Unit> {
+        let lease = Arc::new(claim.lease);
+        let (mut units, mut analytics, mut disabled) = (Vec::new(), Vec::new(), Vec::new());
+        for delivery in claim.deliveries {
+            if !delivery.target.enabled {
+                disabled.push(delivery.uuid);
+            } else if delivery.target.kind == SubscriberKind::Analytics {
+                analytics.push(delivery);
+            } else {
+                units.push(Unit {
+                    lease: Arc::clone(&lease),
+                    kind: SubscriberKind::Webhook,
+                    deliveries: vec![delivery],
+                });
+            }
+        }
+        let size = self.config.analytics_batch_size.max(1);
+        while !analytics.is_empty() {
+            units.push(Unit {
+                lease: Arc::clone(&lease),
+                kind: SubscriberKind::Analytics,
+                deliveries: analytics.drain(..analytics.len().min(size)).collect(),
+            });
+        }
+        if !disabled.is_empty() {
+            self.give_back(&lease.token, &disabled).await;
+        }
+        units
+    }
+
+    /// Gives back units whose lease ran out while they were queued, unsent: sending them
+    /// now could duplicate another worker's attempt. Those not claimed by another worker
+    /// since get their attempt back.
+    async fn give_back_expired(&self, units: Vec<Unit>) {
+        warn!(
+            worker = %self.config.name,
+            deliveries = units.iter().map(|u| u.deliveries.len()).sum::<usize>(),
+            "claimed deliveries waited past their lease and were given back unsent; \
+             lengthen the lease or lower batch_size"
+        );
+        self.release(units.into_iter().flat_map(unit_deliveries))
+            .await;
+    }
+
+    /// Starts the task that sends a unit.
+    fn start(
+        &self,
+        unit: Unit,
+        tasks: &mut JoinSet<Vec<Completion>>,
+        held: &mut HashMap<tokio::task::Id, Held>,
+    ) {
+        let deliverer = Arc::clone(&self.deliverer);
+        let lease = Arc::clone(&unit.lease);
+        let uuids = unit.deliveries.iter().map(|d| d.uuid).collect();
+        let handle = match unit.kind {
+            SubscriberKind::Webhook => tasks.spawn(async move {
+                let mut completions = Vec::with_capacity(1);
+                for delivery in &unit.deliveries {
+                    let attempt = send_webhook(&*deliverer, delivery).await;
+                    completions.push(completion(delivery, &unit.lease.token, attempt));
+                }
+                completions
+            }),
+            SubscriberKind::Analytics => tasks.spawn(async move {
+                let batch = &unit.deliveries;
+                let messages: Vec<AnalyticsMessage<'_>> = batch
+                    .iter()
+                    .map(|d| AnalyticsMessage {
+                        event_type: &d.event_type,
+                        uuid: d.uuid,
+                        timestamp: d.event_timestamp,
+                        properties: &d.payload,
+                    })
+                    .collect();
+                let attempt = deliverer.analytics(&messages).await;
+                batch
+                    .iter()
+                    .map(|d| completion(d, &unit.lease.token, attempt.clone()))
+                    .collect()
+            }),
+        };
+        held.insert(
+            handle.id(),
+            Held {
+                lease,
+                deliveries: uuids,
+            },
+        );
+    }
+
+    /// Gives back claimed deliveries that will not be sent, a statement per lease.
+    async fn release(&self, deliveries: impl Iterator<Item = (Arc<Lease>, Uuid)>) {
+        let mut by_lease: HashMap<String, Vec<Uuid>> = HashMap::new();
+        for (lease, delivery) in deliveries {
+            by_lease
+                .entry(lease.token.clone())
+                .or_default()
+                .push(delivery);
+        }
+        for (lease, deliveries) in by_lease {
+            self.give_back(&lease, &deliveries).await;
+        }
+    }
+
+    /// Gives back deliveries of one lease; when that fails, they are claimable again once
+    /// the lease expires.
+    async fn give_back(&self, lease: &str, deliveries: &[Uuid]) {
+        if let Err(error) = self.store.release(lease, deliveries).await {
+            warn!(
+                worker = %self.config.name,
+                deliveries = deliveries.len(),
+                %error,
+                "giving back claimed deliveries failed; they are claimable when the lease expires"
+            );
+        }
+    }
+}
+
+/// The deliveries of a unit, with its lease.
+fn unit_deliveries(unit: Unit) -> impl Iterator<Item = (Arc<Lease>, Uuid)> {
+    let lease = unit.lease;
+    unit.deliveries
+        .into_iter()
+        .map(move |d| (Arc::clone(&lease), d.uuid))
+}
+
+/// Completes finished attempts in batches: all that finished while the previous batch
+/// was written, so batches grow with the load. Returns the last write's error.
+async fn write_completions(
+    store: Store,
+    mut finished: mpsc::UnboundedReceiver<Completion>,
+) -> Result<(), StoreError> {
+    const MOST_PER_WRITE: usize = 1000;
+    let mut batch = Vec::with_capacity(MOST_PER_WRITE);
+    let mut last = Ok(());
+    while finished.recv_many(&mut batch, MOST_PER_WRITE).await > 0 {
+        last = store.complete(&batch).await.map(drop);
+        if let Err(error) = &last {
+            error!(
+                deliveries = batch.len(),
+                %error,
+                "completing deliveries failed; they are tried again when their lease expires"
+            );
+        }
+        batch.clear();
+    }
+    last
+}
+
+/// The result of a running claim, or never when none runs.
+async fn join(claiming: &mut Option<Claiming>) -> Result<Claim, StoreError> {
+    match claiming {
+        Some(claiming) => (&mut claiming.task)
+            .await
+            .map_err(|e| StoreError::invalid("worker", e.to_string()))?,
+        None => std::future::pending().await,
+    }
+}
+
+/// Sends one webhook, or refuses it when its subscriber cannot be sent to.
+async fn send_webhook<D: Deliverer>(deliverer: &D, delivery: &ClaimedDelivery) -> Attempt {
+    let target = &delivery.target;
+    let refused = |detail: String| Attempt {
+        outcome: Outcome::Refused,
+        status: None,
+        duration: Duration::ZERO,
+        detail,
+    };
+    if let Some(error) = &target.secret_error {
+        return refused(error.clone());
+    }
+    let Some(url) = target.url.as_deref() else {
+        return refused("the webhook has no URL".to_owned());
+    };
+    let body = webhook_body(target.uuid, &target.name, &delivery.payload);
+    let message_id = delivery.uuid.to_string();
+    deliverer
+        .webhook(WebhookRequest {
+            url,
+            message_id: &message_id,
+            timestamp: event_runtime::now().timestamp(),
+            payload: &body,
+            content_type: target.content_type,
+            secrets: &target.secrets,
+        })
+        .await
+}
+
+/// `{"delivered_for": {"uuid": ..., "name": ...}, "event": <payload>}`.
+fn webhook_body(subscriber: Uuid, name: &str, payload: &str) -> String {
+    // Written directly rather than through a `serde_json::Value`: this runs per delivery.
+    let name = serde_json::Value::from(name);
+    format!(r#"{{"delivered_for":{{"uuid":"{subscriber}","name":{name}}},"event":{payload}}}"#)
+}
+
+fn completion(delivery: &ClaimedDelivery, lease: &str, attempt: Attempt) -> Completion {
+    Completion {
+        delivery: delivery.uuid,
+        subscriber: delivery.target.uuid,
+        lease: lease.to_owned(),
+        attempts: delivery.attempts,
+        attempt,
+    }
+}
+
+/// The next notification, or never when there is no listener. After an error (the
+/// listener reconnects on the next call) it waits a moment, so as not to spin.
+async fn next_notification(listener: &mut Option<PgListener>) {
+    match listener {
+        Some(listener) => {
+            if let Err(error) = listener.recv().await {
+                warn!(%error, "the LISTEN connection failed; reconnecting");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_body_wraps_the_payload() {
+        let body = webhook_body(
+            Uuid::from_u128(1),
+            "Ops \"alerts\"",
+            r#"{"type":"project:created"}"#,
+        );
+        let value: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        assert_eq!(value["delivered_for"]["name"], "Ops \"alerts\"");
+        assert_eq!(
+            value["delivered_for"]["uuid"],
+            "00000000-0000-0000-0000-000000000001"
+        );
+        assert_eq!(value["event"]["type"], "project:created");
+    }
+}

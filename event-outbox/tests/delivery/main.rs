@@ -1,0 +1,6 @@
+//! The senders against real HTTP receivers on 127.0.0.1.
+
+mod analytics;
+mod receiver;
+mod relay_http;
+mod webhook;

@@ -1,7 +1,0 @@
-//! The senders against real HTTP receivers on 127.0.0.1.
-
-mod analytics;
-mod receiver;
-#[cfg(feature = "relay-http")]
-mod relay_http;
-mod webhook;
