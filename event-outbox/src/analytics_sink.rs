@@ -11,8 +11,8 @@ use reqwest::Url;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Map, Value, json};
 
+use crate::delivery::AnalyticsMessage;
 use crate::transport::{self, ClientError, Limits};
-use crate::worker::AnalyticsMessage;
 use crate::{Attempt, Outcome};
 use event_runtime::{TelemetryEvent, TelemetryKey};
 

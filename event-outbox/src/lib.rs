@@ -5,7 +5,7 @@
 //! records events and their deliveries in the caller's transaction (its transactions are
 //! the [`event_runtime::Recorder`] that generated `register_<type>_event` functions call),
 //! manages subscribers, and hands due deliveries to the [`worker::Worker`], which sends
-//! them through a [`worker::Deliverer`] (the HTTP senders) and retries on a schedule.
+//! them through a [`delivery::Deliverer`] (the HTTP senders) and retries on a schedule.
 //!
 //! ```no_run
 //! # #[cfg(any(feature = "_sqlite", feature = "postgres"))]
@@ -27,6 +27,7 @@
 //! `analytics_sink::AnalyticsSender` (PostHog-style batches); both report an [`Attempt`].
 //! With the `relay` feature, `relay` checks the events front ends post.
 
+pub mod delivery;
 mod outcome;
 pub mod secret;
 
@@ -40,6 +41,7 @@ pub mod store;
 mod transport;
 #[cfg(feature = "http")]
 pub mod webhook;
+#[cfg(any(feature = "_store", feature = "http"))]
 pub mod worker;
 
 pub use outcome::{Attempt, Outcome};

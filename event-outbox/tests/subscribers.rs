@@ -5,9 +5,9 @@ mod common;
 
 use std::time::Duration;
 
+use event_outbox::delivery::ContentType;
 use event_outbox::secret::Secret;
 use event_outbox::store::{NewWebhook, Scope, Store, StoreError, WebhookUpdate};
-use event_outbox::worker::request::ContentType;
 use uuid::Uuid;
 
 const LEASE: Duration = Duration::from_secs(60);

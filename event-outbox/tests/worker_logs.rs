@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use common::{count, eventually};
 use event_outbox::Attempt;
+use event_outbox::delivery::{AnalyticsMessage, Deliverer, WebhookRequest};
 use event_outbox::store::Store;
-use event_outbox::worker::request::{AnalyticsMessage, WebhookRequest};
-use event_outbox::worker::{Deliverer, Worker, WorkerConfig};
+use event_outbox::worker::{Worker, WorkerConfig};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Metadata, Subscriber, span};
 use uuid::Uuid;

@@ -21,8 +21,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use event_outbox::delivery::{AnalyticsMessage, Deliverer, WebhookRequest};
 use event_outbox::store::{NewWebhook, Scope, Store};
-use event_outbox::worker::{AnalyticsMessage, Deliverer, WebhookRequest, Worker, WorkerConfig};
+use event_outbox::worker::{Worker, WorkerConfig};
 use event_outbox::{Attempt, Outcome, Secret};
 use event_runtime::StoredEvent;
 use support::receiver::Receiver;

@@ -17,6 +17,14 @@ pub enum StoreError {
     /// The URL names no database the store knows.
     #[error("unsupported database URL `{0}`: use sqlite:PATH or postgres://...")]
     UnsupportedUrl(String),
+    /// The URL names a backend this build of the store leaves out.
+    #[error("this build has no {backend} backend: enable event-outbox's {features} feature")]
+    BackendNotEnabled {
+        /// The backend the URL names.
+        backend: &'static str,
+        /// The features that add it.
+        features: &'static str,
+    },
     /// A subscriber that does not exist.
     #[error("no subscriber {0}")]
     NoSubscriber(Uuid),

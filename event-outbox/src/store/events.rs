@@ -105,18 +105,40 @@ impl Store {
     }
 }
 
+/// A type SQLite decodes (any type, without SQLite).
+#[cfg(feature = "_sqlite")]
+trait SqliteDecode<'r>: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> {}
+#[cfg(feature = "_sqlite")]
+impl<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>> SqliteDecode<'r> for T {}
+#[cfg(not(feature = "_sqlite"))]
+trait SqliteDecode<'r> {}
+#[cfg(not(feature = "_sqlite"))]
+impl<T> SqliteDecode<'_> for T {}
+
+/// A type PostgreSQL decodes (any type, without PostgreSQL).
+#[cfg(feature = "postgres")]
+trait PostgresDecode<'r>: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> {}
+#[cfg(feature = "postgres")]
+impl<'r, T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>> PostgresDecode<'r>
+    for T
+{
+}
+#[cfg(not(feature = "postgres"))]
+trait PostgresDecode<'r> {}
+#[cfg(not(feature = "postgres"))]
+impl<T> PostgresDecode<'_> for T {}
+
 impl Row {
     /// A column of the row as `T`, the backend's errors (a missing column, another type)
     /// as the column's.
     fn column<'r, T>(&'r self, column: &str) -> Result<Option<T>, LoadError>
     where
-        T: sqlx::Decode<'r, sqlx::Sqlite>
-            + sqlx::Type<sqlx::Sqlite>
-            + sqlx::Decode<'r, sqlx::Postgres>
-            + sqlx::Type<sqlx::Postgres>,
+        T: SqliteDecode<'r> + PostgresDecode<'r>,
     {
         match self {
+            #[cfg(feature = "_sqlite")]
             Row::Sqlite(row) => row.try_get::<Option<T>, _>(column),
+            #[cfg(feature = "postgres")]
             Row::Postgres(row) => row.try_get::<Option<T>, _>(column),
         }
         .map_err(|e| LoadError::invalid(column, e))
@@ -165,10 +187,12 @@ impl EventRow for Row {
     fn get_json(&self, column: &str) -> Result<Option<serde_json::Value>, LoadError> {
         match self {
             // JSON text on SQLite, JSONB on PostgreSQL.
+            #[cfg(feature = "_sqlite")]
             Row::Sqlite(_) => self
                 .column::<String>(column)?
                 .map(|text| serde_json::from_str(&text).map_err(|e| LoadError::invalid(column, e)))
                 .transpose(),
+            #[cfg(feature = "postgres")]
             Row::Postgres(_) => self.column(column),
         }
     }

@@ -13,6 +13,10 @@
 //! starts with `BEGIN IMMEDIATE` (a deferred transaction that reads and then writes fails
 //! with `SQLITE_BUSY` at once); reads use a pool of their own (WAL lets them run beside
 //! the writer). Other processes writing the same file wait up to the busy timeout.
+//!
+//! Each backend is a feature (`sqlite` or `sqlite-bundled`, and `postgres`): the store
+//! compiles with either or both, and a URL of a backend left out is refused with
+//! [`StoreError::BackendNotEnabled`].
 
 mod config;
 mod drift;
@@ -29,10 +33,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
-use sqlx::{PgConnection, SqliteConnection};
+#[cfg(feature = "postgres")]
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+#[cfg(feature = "_sqlite")]
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+};
 use tokio::sync::Notify;
+
+#[cfg(not(any(feature = "_sqlite", feature = "postgres")))]
+compile_error!(
+    "the event-outbox store needs a database backend: enable the `sqlite`, `sqlite-bundled` or `postgres` feature"
+);
 
 pub use config::StoreConfig;
 pub use error::{DriftError, StoreError};
@@ -65,38 +77,40 @@ struct Inner {
 
 /// The pools of the backend in use.
 enum Pools {
+    #[cfg(feature = "_sqlite")]
     Sqlite {
         /// One connection: every write of this process, in turn.
         writer: SqlitePool,
         /// Reads beside the writer.
         reader: SqlitePool,
     },
+    #[cfg(feature = "postgres")]
     Postgres(PgPool),
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let backend = match self.inner.pools {
-            Pools::Sqlite { .. } => "sqlite",
-            Pools::Postgres(_) => "postgres",
-        };
         f.debug_struct("Store")
-            .field("backend", &backend)
+            .field("backend", &self.backend())
             .field("config", &self.inner.config)
             .finish()
     }
 }
 
 /// A connection from one of the store's pools.
-pub(crate) enum PoolConn {
+enum PoolConn {
+    #[cfg(feature = "_sqlite")]
     Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    #[cfg(feature = "postgres")]
     Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
 }
 
 impl PoolConn {
-    pub(crate) fn conn(&mut self) -> Conn<'_> {
+    fn conn(&mut self) -> Conn<'_> {
         match self {
+            #[cfg(feature = "_sqlite")]
             PoolConn::Sqlite(c) => Conn::Sqlite(c),
+            #[cfg(feature = "postgres")]
             PoolConn::Postgres(c) => Conn::Postgres(c),
         }
     }
@@ -112,41 +126,68 @@ impl Store {
     /// Connects with `config`.
     pub async fn connect_with(url: &str, config: StoreConfig) -> Result<Store, StoreError> {
         let pools = if url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(url)?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .busy_timeout(config.busy_timeout)
-                .foreign_keys(true);
-            let writer = SqlitePoolOptions::new()
-                .max_connections(1)
-                .connect_with(options.clone())
-                .await?;
-            // An in-memory database exists once per connection: read through the writer.
-            let memory = url.contains(":memory:") || url.contains("mode=memory");
-            let reader = if memory {
-                writer.clone()
-            } else {
-                SqlitePoolOptions::new()
-                    .max_connections(config.max_connections)
-                    .connect_with(options)
-                    .await?
-            };
-            Pools::Sqlite { writer, reader }
+            Store::connect_sqlite(url, &config).await?
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let options = PgConnectOptions::from_str(url)?;
-            let pool = PgPoolOptions::new()
-                .max_connections(config.max_connections)
-                .connect_with(options)
-                .await?;
-            Pools::Postgres(pool)
+            Store::connect_postgres(url, &config).await?
         } else {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
         Ok(Store::from_pools(pools, config))
     }
 
+    #[cfg(feature = "_sqlite")]
+    async fn connect_sqlite(url: &str, config: &StoreConfig) -> Result<Pools, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(config.busy_timeout)
+            .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        // An in-memory database exists once per connection: read through the writer.
+        let memory = url.contains(":memory:") || url.contains("mode=memory");
+        let reader = if memory {
+            writer.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(config.max_connections)
+                .connect_with(options)
+                .await?
+        };
+        Ok(Pools::Sqlite { writer, reader })
+    }
+
+    #[cfg(not(feature = "_sqlite"))]
+    async fn connect_sqlite(_: &str, _: &StoreConfig) -> Result<Pools, StoreError> {
+        Err(StoreError::BackendNotEnabled {
+            backend: "SQLite",
+            features: "`sqlite` or `sqlite-bundled`",
+        })
+    }
+
+    #[cfg(feature = "postgres")]
+    async fn connect_postgres(url: &str, config: &StoreConfig) -> Result<Pools, StoreError> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(config.max_connections)
+            .connect_with(options)
+            .await?;
+        Ok(Pools::Postgres(pool))
+    }
+
+    #[cfg(not(feature = "postgres"))]
+    async fn connect_postgres(_: &str, _: &StoreConfig) -> Result<Pools, StoreError> {
+        Err(StoreError::BackendNotEnabled {
+            backend: "PostgreSQL",
+            features: "`postgres`",
+        })
+    }
+
     /// A store over an existing SQLite pool, for reads and writes alike. Give it one
     /// connection (`max_connections(1)`) so that writers queue in the pool.
+    #[cfg(feature = "_sqlite")]
     pub fn from_sqlite_pool(pool: SqlitePool, config: StoreConfig) -> Store {
         Store::from_pools(
             Pools::Sqlite {
@@ -158,6 +199,7 @@ impl Store {
     }
 
     /// A store over an existing PostgreSQL pool.
+    #[cfg(feature = "postgres")]
     pub fn from_postgres_pool(pool: PgPool, config: StoreConfig) -> Store {
         Store::from_pools(Pools::Postgres(pool), config)
     }
@@ -176,7 +218,9 @@ impl Store {
     /// `migrations/postgres`, the one for this backend), e.g. from `sqlx::migrate!`.
     pub async fn migrate(&self, migrator: &Migrator) -> Result<(), StoreError> {
         match &self.inner.pools {
+            #[cfg(feature = "_sqlite")]
             Pools::Sqlite { writer, .. } => migrator.run(writer).await?,
+            #[cfg(feature = "postgres")]
             Pools::Postgres(pool) => migrator.run(pool).await?,
         }
         Ok(())
@@ -209,23 +253,29 @@ impl Store {
     /// The backend's name: `sqlite` or `postgres`.
     pub fn backend(&self) -> &'static str {
         match self.inner.pools {
+            #[cfg(feature = "_sqlite")]
             Pools::Sqlite { .. } => "sqlite",
+            #[cfg(feature = "postgres")]
             Pools::Postgres(_) => "postgres",
         }
     }
 
     /// The PostgreSQL pool, when the store runs on PostgreSQL.
+    #[cfg(feature = "postgres")]
     pub fn postgres_pool(&self) -> Option<&PgPool> {
         match &self.inner.pools {
             Pools::Postgres(pool) => Some(pool),
+            #[cfg(feature = "_sqlite")]
             Pools::Sqlite { .. } => None,
         }
     }
 
     /// The SQLite pool writes go through, when the store runs on SQLite.
+    #[cfg(feature = "_sqlite")]
     pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
         match &self.inner.pools {
             Pools::Sqlite { writer, .. } => Some(writer),
+            #[cfg(feature = "postgres")]
             Pools::Postgres(_) => None,
         }
     }
@@ -233,10 +283,12 @@ impl Store {
     /// Closes the pools.
     pub async fn close(&self) {
         match &self.inner.pools {
+            #[cfg(feature = "_sqlite")]
             Pools::Sqlite { writer, reader } => {
                 writer.close().await;
                 reader.close().await;
             }
+            #[cfg(feature = "postgres")]
             Pools::Postgres(pool) => pool.close().await,
         }
     }
@@ -246,61 +298,75 @@ impl Store {
     }
 
     /// A connection for reading.
-    pub(crate) async fn read(&self) -> Result<PoolConn, StoreError> {
+    async fn read(&self) -> Result<PoolConn, StoreError> {
         Ok(match &self.inner.pools {
+            #[cfg(feature = "_sqlite")]
             Pools::Sqlite { reader, .. } => PoolConn::Sqlite(reader.acquire().await?),
+            #[cfg(feature = "postgres")]
             Pools::Postgres(pool) => PoolConn::Postgres(pool.acquire().await?),
         })
     }
 
     /// A write transaction (`BEGIN IMMEDIATE` on SQLite).
-    pub(crate) async fn write(&self) -> Result<WriteTx, StoreError> {
+    async fn write(&self) -> Result<WriteTx, StoreError> {
         Ok(match &self.inner.pools {
+            #[cfg(feature = "_sqlite")]
             Pools::Sqlite { writer, .. } => {
                 WriteTx::Sqlite(writer.begin_with("BEGIN IMMEDIATE").await?)
             }
+            #[cfg(feature = "postgres")]
             Pools::Postgres(pool) => WriteTx::Postgres(pool.begin().await?),
         })
     }
 }
 
 /// A write transaction of either backend.
-pub(crate) enum WriteTx {
+enum WriteTx {
+    #[cfg(feature = "_sqlite")]
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    #[cfg(feature = "postgres")]
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
 impl WriteTx {
-    pub(crate) fn conn(&mut self) -> Conn<'_> {
+    fn conn(&mut self) -> Conn<'_> {
         match self {
+            #[cfg(feature = "_sqlite")]
             WriteTx::Sqlite(tx) => Conn::Sqlite(tx_conn_sqlite(tx)),
+            #[cfg(feature = "postgres")]
             WriteTx::Postgres(tx) => Conn::Postgres(tx_conn_pg(tx)),
         }
     }
 
-    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+    async fn commit(self) -> Result<(), StoreError> {
         match self {
+            #[cfg(feature = "_sqlite")]
             WriteTx::Sqlite(tx) => tx.commit().await?,
+            #[cfg(feature = "postgres")]
             WriteTx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
     }
 
-    pub(crate) async fn rollback(self) -> Result<(), StoreError> {
+    async fn rollback(self) -> Result<(), StoreError> {
         match self {
+            #[cfg(feature = "_sqlite")]
             WriteTx::Sqlite(tx) => tx.rollback().await?,
+            #[cfg(feature = "postgres")]
             WriteTx::Postgres(tx) => tx.rollback().await?,
         }
         Ok(())
     }
 }
 
+#[cfg(feature = "_sqlite")]
 fn tx_conn_sqlite<'a>(
     tx: &'a mut sqlx::Transaction<'static, sqlx::Sqlite>,
 ) -> &'a mut SqliteConnection {
     tx
 }
 
+#[cfg(feature = "postgres")]
 fn tx_conn_pg<'a>(tx: &'a mut sqlx::Transaction<'static, sqlx::Postgres>) -> &'a mut PgConnection {
     tx
 }
@@ -314,4 +380,9 @@ fn redact_url(url: &str) -> String {
 }
 
 /// How long to wait for the database lock or a connection.
-pub(crate) const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A std duration as a chrono one (saturating).
+fn chrono_duration(duration: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
+}

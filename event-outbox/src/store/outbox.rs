@@ -15,10 +15,10 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use super::sql::{Conn, Row, Sql, Value};
-use super::subscribers::{SubscriberKind, chrono_duration};
-use super::{NOTIFY_CHANNEL, Store, StoreError};
+use super::subscribers::{SubscriberKind, disable};
+use super::{NOTIFY_CHANNEL, Store, StoreError, chrono_duration};
+use crate::delivery::ContentType;
 use crate::secret::Secret;
-use crate::worker::request::ContentType;
 use crate::{Attempt, Outcome};
 use event_runtime::Timestamp;
 
@@ -513,11 +513,7 @@ async fn targets(
     sql.list(subscribers.iter().map(|s| Value::Uuid(*s)));
     let mut targets = HashMap::new();
     for row in sql.fetch_all(conn).await? {
-        let kind = if row.text("kind")? == "analytics" {
-            SubscriberKind::Analytics
-        } else {
-            SubscriberKind::Webhook
-        };
+        let kind = SubscriberKind::read(&row)?;
         let mut secrets = Vec::new();
         let mut secret_error = None;
         let previous_valid = row
@@ -633,37 +629,6 @@ async fn track_failures(
         );
         disable(conn, row.uuid("uuid")?, &reason, now).await?;
     }
-    Ok(())
-}
-
-/// Disables a subscriber and marks its pending deliveries dead (a lease holder may still
-/// complete its own, fenced by its token).
-pub(super) async fn disable(
-    conn: &mut Conn<'_>,
-    subscriber: Uuid,
-    reason: &str,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    Sql::new(
-        conn,
-        r#"UPDATE "subscribers" SET "enabled" = FALSE, "disabled_at" = $2, "disabled_reason" = $3, "updated_at" = $2
-           WHERE "uuid" = $1 AND "enabled""#,
-    )
-    .bind(Value::Uuid(subscriber))
-    .bind(Value::Time(now))
-    .bind(Value::Text(reason))
-    .execute(conn)
-    .await?;
-    let error = format!("subscriber disabled: {reason}");
-    Sql::new(
-        conn,
-        r#"UPDATE "deliveries" SET "status" = 'dead', "last_error" = $2
-           WHERE "subscriber_uuid" = $1 AND "status" = 'pending'"#,
-    )
-    .bind(Value::Uuid(subscriber))
-    .bind(Value::Text(&error))
-    .execute(conn)
-    .await?;
     Ok(())
 }
 

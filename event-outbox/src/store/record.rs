@@ -12,6 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
 
 use super::sql::{Conn, MAX_PARAMS, Row, Sql, Value};
+use super::subscribers::{Scope, SubscriberKind};
 use super::{NOTIFY_CHANNEL, Store, StoreError, WriteTx};
 use event_runtime::{ColumnValue, EventId, Recorder, StoredEvent};
 
@@ -128,7 +129,7 @@ struct NewDelivery<'e> {
 struct Target {
     event_type: String,
     subscriber: Uuid,
-    analytics: bool,
+    kind: SubscriberKind,
     scope: Vec<(String, String)>,
 }
 
@@ -161,7 +162,7 @@ async fn record(
             if !matches(&target.scope, &scopes) || !seen.insert(target.subscriber) {
                 continue;
             }
-            let payload = if target.analytics {
+            let payload = if target.kind == SubscriberKind::Analytics {
                 let Some(key) = telemetry else {
                     continue;
                 };
@@ -317,8 +318,8 @@ fn targets(rows: Vec<Row>) -> Result<HashMap<String, Vec<Target>>, StoreError> {
         let target = Target {
             event_type: row.text("event_type")?,
             subscriber: row.uuid("subscriber_uuid")?,
-            analytics: row.text("kind")? == "analytics",
-            scope: super::subscribers::Scope::parse_stored(&scope)?.into_pairs(),
+            kind: SubscriberKind::read(&row)?,
+            scope: Scope::parse_stored(&scope)?.into_pairs(),
         };
         targets
             .entry(target.event_type.clone())

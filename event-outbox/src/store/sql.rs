@@ -13,9 +13,11 @@
 
 use std::fmt::Write as _;
 
-use sqlx::postgres::{PgArguments, PgRow};
-use sqlx::sqlite::{SqliteArguments, SqliteRow};
-use sqlx::{AssertSqlSafe, PgConnection, Postgres, Row as _, Sqlite, SqliteConnection};
+#[cfg(feature = "postgres")]
+use sqlx::postgres::{PgArguments, PgConnection, PgRow, Postgres};
+#[cfg(feature = "_sqlite")]
+use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteConnection, SqliteRow};
+use sqlx::{AssertSqlSafe, Row as _};
 use uuid::Uuid;
 
 use super::StoreError;
@@ -25,20 +27,26 @@ use event_runtime::Timestamp;
 /// (65535).
 pub(crate) const MAX_PARAMS: usize = 30_000;
 
-/// A connection of either backend, borrowed: a transaction's or a pool's.
+/// A connection of either backend, borrowed: a transaction's or a pool's. Its variants
+/// are those of the backend features turned on.
+#[non_exhaustive]
 pub enum Conn<'c> {
     /// SQLite.
+    #[cfg(feature = "_sqlite")]
     Sqlite(&'c mut SqliteConnection),
     /// PostgreSQL.
+    #[cfg(feature = "postgres")]
     Postgres(&'c mut PgConnection),
 }
 
+#[cfg(feature = "_sqlite")]
 impl<'c> From<&'c mut SqliteConnection> for Conn<'c> {
     fn from(conn: &'c mut SqliteConnection) -> Self {
         Conn::Sqlite(conn)
     }
 }
 
+#[cfg(feature = "postgres")]
 impl<'c> From<&'c mut PgConnection> for Conn<'c> {
     fn from(conn: &'c mut PgConnection) -> Self {
         Conn::Postgres(conn)
@@ -47,7 +55,12 @@ impl<'c> From<&'c mut PgConnection> for Conn<'c> {
 
 impl Conn<'_> {
     pub(crate) fn is_postgres(&self) -> bool {
-        matches!(self, Conn::Postgres(_))
+        match self {
+            #[cfg(feature = "_sqlite")]
+            Conn::Sqlite(_) => false,
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(_) => true,
+        }
     }
 }
 
@@ -122,7 +135,9 @@ impl<'a> Sql<'a> {
     /// Runs it; the number of rows it changed.
     pub(crate) async fn execute(self, conn: &mut Conn<'_>) -> Result<u64, StoreError> {
         Ok(match conn {
+            #[cfg(feature = "_sqlite")]
             Conn::Sqlite(c) => self.sqlite().execute(&mut **c).await?.rows_affected(),
+            #[cfg(feature = "postgres")]
             Conn::Postgres(c) => self.postgres().execute(&mut **c).await?.rows_affected(),
         })
     }
@@ -130,6 +145,7 @@ impl<'a> Sql<'a> {
     /// Runs it; the rows it returned.
     pub(crate) async fn fetch_all(self, conn: &mut Conn<'_>) -> Result<Vec<Row>, StoreError> {
         Ok(match conn {
+            #[cfg(feature = "_sqlite")]
             Conn::Sqlite(c) => self
                 .sqlite()
                 .fetch_all(&mut **c)
@@ -137,6 +153,7 @@ impl<'a> Sql<'a> {
                 .into_iter()
                 .map(Row::Sqlite)
                 .collect(),
+            #[cfg(feature = "postgres")]
             Conn::Postgres(c) => self
                 .postgres()
                 .fetch_all(&mut **c)
@@ -153,11 +170,13 @@ impl<'a> Sql<'a> {
         conn: &mut Conn<'_>,
     ) -> Result<Option<Row>, StoreError> {
         Ok(match conn {
+            #[cfg(feature = "_sqlite")]
             Conn::Sqlite(c) => self
                 .sqlite()
                 .fetch_optional(&mut **c)
                 .await?
                 .map(Row::Sqlite),
+            #[cfg(feature = "postgres")]
             Conn::Postgres(c) => self
                 .postgres()
                 .fetch_optional(&mut **c)
@@ -166,6 +185,7 @@ impl<'a> Sql<'a> {
         })
     }
 
+    #[cfg(feature = "_sqlite")]
     fn sqlite(self) -> sqlx::query::Query<'a, Sqlite, SqliteArguments> {
         let (text, values) = anonymous_placeholders(&self.text, &self.values);
         let mut query = sqlx::query(AssertSqlSafe(text));
@@ -184,6 +204,7 @@ impl<'a> Sql<'a> {
         query
     }
 
+    #[cfg(feature = "postgres")]
     fn postgres(self) -> sqlx::query::Query<'a, Postgres, PgArguments> {
         let mut query = sqlx::query(AssertSqlSafe(self.text));
         for value in self.values {
@@ -204,6 +225,7 @@ impl<'a> Sql<'a> {
 
 /// `text` with each `$N` outside quotes replaced by `?`, and the values in the order of
 /// the placeholders (a value used twice appears twice).
+#[cfg(feature = "_sqlite")]
 fn anonymous_placeholders<'a>(text: &str, values: &[Value<'a>]) -> (String, Vec<Value<'a>>) {
     let mut out = String::with_capacity(text.len());
     let mut ordered = Vec::with_capacity(values.len());
@@ -241,13 +263,16 @@ fn anonymous_placeholders<'a>(text: &str, values: &[Value<'a>]) -> (String, Vec<
 }
 
 /// A time as SQLite keeps it: RFC 3339 UTC with microseconds, fixed width.
-pub(crate) fn time_text(time: &Timestamp) -> String {
+#[cfg(feature = "_sqlite")]
+fn time_text(time: &Timestamp) -> String {
     time.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 /// A row of either backend, read column by column in the backend's encoding.
 pub(crate) enum Row {
+    #[cfg(feature = "_sqlite")]
     Sqlite(SqliteRow),
+    #[cfg(feature = "postgres")]
     Postgres(PgRow),
 }
 
@@ -259,10 +284,12 @@ impl Row {
 
     pub(crate) fn opt_uuid(&self, column: &str) -> Result<Option<Uuid>, StoreError> {
         match self {
+            #[cfg(feature = "_sqlite")]
             Row::Sqlite(row) => row
                 .try_get::<Option<&str>, _>(column)?
                 .map(|text| Uuid::parse_str(text).map_err(|e| StoreError::corrupt(column, e)))
                 .transpose(),
+            #[cfg(feature = "postgres")]
             Row::Postgres(row) => Ok(row.try_get(column)?),
         }
     }
@@ -274,14 +301,18 @@ impl Row {
 
     pub(crate) fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
         Ok(match self {
+            #[cfg(feature = "_sqlite")]
             Row::Sqlite(row) => row.try_get(column)?,
+            #[cfg(feature = "postgres")]
             Row::Postgres(row) => row.try_get(column)?,
         })
     }
 
     pub(crate) fn int(&self, column: &str) -> Result<i64, StoreError> {
         Ok(match self {
+            #[cfg(feature = "_sqlite")]
             Row::Sqlite(row) => row.try_get(column)?,
+            #[cfg(feature = "postgres")]
             Row::Postgres(row) => match row.try_get::<i64, _>(column) {
                 Ok(v) => v,
                 Err(_) => i64::from(row.try_get::<i32, _>(column)?),
@@ -291,7 +322,9 @@ impl Row {
 
     pub(crate) fn bool(&self, column: &str) -> Result<bool, StoreError> {
         Ok(match self {
+            #[cfg(feature = "_sqlite")]
             Row::Sqlite(row) => row.try_get(column)?,
+            #[cfg(feature = "postgres")]
             Row::Postgres(row) => row.try_get(column)?,
         })
     }
@@ -303,21 +336,24 @@ impl Row {
 
     pub(crate) fn opt_time(&self, column: &str) -> Result<Option<Timestamp>, StoreError> {
         match self {
+            #[cfg(feature = "_sqlite")]
             Row::Sqlite(row) => row
                 .try_get::<Option<&str>, _>(column)?
                 .map(|text| parse_time(text).map_err(|e| StoreError::corrupt(column, e)))
                 .transpose(),
+            #[cfg(feature = "postgres")]
             Row::Postgres(row) => Ok(row.try_get(column)?),
         }
     }
 }
 
 /// Reads an RFC 3339 time.
-pub(crate) fn parse_time(text: &str) -> Result<Timestamp, chrono::ParseError> {
+#[cfg(feature = "_sqlite")]
+fn parse_time(text: &str) -> Result<Timestamp, chrono::ParseError> {
     chrono::DateTime::parse_from_rfc3339(text).map(|t| t.to_utc())
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "_sqlite"))]
 mod tests {
     use super::*;
 

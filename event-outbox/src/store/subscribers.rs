@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
-use super::sql::{Row, Sql, Value};
-use super::{Store, StoreError};
+use super::sql::{Conn, Row, Sql, Value};
+use super::{Store, StoreError, chrono_duration};
+use crate::delivery::ContentType;
 use crate::secret::Secret;
-use crate::worker::request::ContentType;
 use event_runtime::Timestamp;
 
 /// Who receives deliveries.
@@ -27,8 +27,9 @@ impl SubscriberKind {
         }
     }
 
-    fn from_name(name: &str) -> Result<Self, StoreError> {
-        match name {
+    /// The `kind` column of a row of `subscribers` (the one place it is parsed).
+    pub(super) fn read(row: &Row) -> Result<Self, StoreError> {
+        match row.text("kind")?.as_str() {
             "webhook" => Ok(SubscriberKind::Webhook),
             "analytics" => Ok(SubscriberKind::Analytics),
             other => Err(StoreError::corrupt("kind", other)),
@@ -177,7 +178,7 @@ fn subscriber(row: &Row) -> Result<Subscriber, StoreError> {
     let content_type = row.text("content_type")?;
     Ok(Subscriber {
         uuid: row.uuid("uuid")?,
-        kind: SubscriberKind::from_name(&row.text("kind")?)?,
+        kind: SubscriberKind::read(row)?,
         name: row.text("name")?,
         url: row.opt_text("url")?,
         content_type: ContentType::from_name(&content_type)
@@ -364,7 +365,7 @@ impl Store {
             return Err(StoreError::NoSubscriber(uuid));
         }
         if update.enabled == Some(false) {
-            super::outbox::disable(&mut conn, uuid, "disabled by a user", now).await?;
+            disable(&mut conn, uuid, "disabled by a user", now).await?;
         }
         tx.commit().await?;
         self.subscriber(uuid)
@@ -517,7 +518,33 @@ fn subscription(row: &Row) -> Result<Subscription, StoreError> {
     })
 }
 
-/// A std duration as a chrono one (saturating).
-pub(crate) fn chrono_duration(duration: std::time::Duration) -> chrono::Duration {
-    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
+/// Disables a subscriber and marks its pending deliveries dead (a lease holder may still
+/// complete its own, fenced by its token).
+pub(super) async fn disable(
+    conn: &mut Conn<'_>,
+    subscriber: Uuid,
+    reason: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    Sql::new(
+        conn,
+        r#"UPDATE "subscribers" SET "enabled" = FALSE, "disabled_at" = $2, "disabled_reason" = $3, "updated_at" = $2
+           WHERE "uuid" = $1 AND "enabled""#,
+    )
+    .bind(Value::Uuid(subscriber))
+    .bind(Value::Time(now))
+    .bind(Value::Text(reason))
+    .execute(conn)
+    .await?;
+    let error = format!("subscriber disabled: {reason}");
+    Sql::new(
+        conn,
+        r#"UPDATE "deliveries" SET "status" = 'dead', "last_error" = $2
+           WHERE "subscriber_uuid" = $1 AND "status" = 'pending'"#,
+    )
+    .bind(Value::Uuid(subscriber))
+    .bind(Value::Text(&error))
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant, SystemTime};
 use reqwest::header::RETRY_AFTER;
 
 use super::retry_after;
-use crate::webhook::RefusedAddress;
 use crate::{Attempt, Outcome};
 
 /// The least wait after a timeout or a 429: a receiver that is slow or throttling needs
@@ -126,9 +125,7 @@ async fn read_bounded(response: &mut reqwest::Response, cap: usize) -> String {
 }
 
 fn from_error(error: reqwest::Error, started: Instant) -> Attempt {
-    let outcome = if source_of::<RefusedAddress>(&error) {
-        Outcome::Refused
-    } else if error.is_timeout() {
+    let outcome = if error.is_timeout() {
         Outcome::Retry {
             not_before: Some(THROTTLE_FLOOR),
         }
@@ -145,7 +142,9 @@ fn from_error(error: reqwest::Error, started: Instant) -> Attempt {
     }
 }
 
-fn source_of<E: std::error::Error + 'static>(error: &reqwest::Error) -> bool {
+/// Whether an `E` is among the causes of `error` (e.g. the resolver's refusal of an
+/// address, which the caller turns into a refused attempt).
+pub(crate) fn caused_by<E: std::error::Error + 'static>(error: &reqwest::Error) -> bool {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(error) = current {
         if error.is::<E>() {
@@ -157,7 +156,7 @@ fn source_of<E: std::error::Error + 'static>(error: &reqwest::Error) -> bool {
 }
 
 /// The error and its causes, without the URL: webhook URLs often carry a token.
-fn error_chain(error: reqwest::Error) -> String {
+pub(crate) fn error_chain(error: reqwest::Error) -> String {
     let error = error.without_url();
     let mut text = error.to_string();
     let mut source = error.source();

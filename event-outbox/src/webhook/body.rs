@@ -1,6 +1,6 @@
 //! The bytes a webhook request carries.
 
-use crate::worker::ContentType;
+use crate::delivery::ContentType;
 
 /// The body for `payload` (JSON text) under `content_type`, and its `content-type` value.
 ///

@@ -9,9 +9,12 @@ use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use reqwest::redirect;
 
 use super::resolver::PolicyResolver;
-use super::{AddressPolicy, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, body, signature_header};
+use super::{
+    AddressPolicy, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, RefusedAddress, body,
+    signature_header,
+};
+use crate::delivery::{ContentType, WebhookRequest};
 use crate::transport::{self, ClientError, Limits};
-use crate::worker::{ContentType, WebhookRequest};
 use crate::{Attempt, Secret};
 
 /// How webhooks are sent.
@@ -111,7 +114,14 @@ impl WebhookSender {
             );
             builder = builder.header(HEADER_SIGNATURE, signatures);
         }
-        transport::attempt(builder.body(body).send().await, started, self.limits).await
+        match builder.body(body).send().await {
+            // The resolver refused every address of the host: it cannot succeed as
+            // configured.
+            Err(error) if transport::caused_by::<RefusedAddress>(&error) => {
+                transport::refused(started, transport::error_chain(error))
+            }
+            sent => transport::attempt(sent, started, self.limits).await,
+        }
     }
 
     /// Sends a test delivery, `{"type":"ping","timestamp":"<RFC 3339>"}`, signed with

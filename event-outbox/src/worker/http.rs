@@ -2,9 +2,8 @@
 
 use std::time::Duration;
 
-use super::Deliverer;
-use super::request::{AnalyticsMessage, WebhookRequest};
 use crate::analytics_sink::AnalyticsSender;
+use crate::delivery::{AnalyticsMessage, Deliverer, WebhookRequest};
 use crate::webhook::WebhookSender;
 use crate::{Attempt, Outcome};
 

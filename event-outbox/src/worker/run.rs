@@ -17,6 +17,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(feature = "postgres")]
 use sqlx::postgres::PgListener;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::{JoinError, JoinHandle, JoinSet};
@@ -24,11 +25,8 @@ use tokio::time::MissedTickBehavior;
 use tracing::{debug, error, warn};
 use uuid::Uuid;
 
-use super::Deliverer;
-use super::request::{AnalyticsMessage, WebhookRequest};
-use crate::store::{
-    Claim, ClaimedDelivery, Completion, Lease, NOTIFY_CHANNEL, Store, StoreError, SubscriberKind,
-};
+use crate::delivery::{AnalyticsMessage, Deliverer, WebhookRequest};
+use crate::store::{Claim, ClaimedDelivery, Completion, Lease, Store, StoreError, SubscriberKind};
 use crate::{Attempt, Outcome};
 
 /// How a worker claims and sends.
@@ -300,11 +298,12 @@ impl<D: Deliverer> Worker<D> {
 
     /// A `LISTEN`ing connection on PostgreSQL; `None` on SQLite or when it fails (the
     /// worker then polls).
-    async fn listen(&self) -> Option<PgListener> {
+    #[cfg(feature = "postgres")]
+    async fn listen(&self) -> Option<Listener> {
         let pool = self.store.postgres_pool()?;
         let listening = async {
             let mut listener = PgListener::connect_with(pool).await?;
-            listener.listen(NOTIFY_CHANNEL).await?;
+            listener.listen(crate::store::NOTIFY_CHANNEL).await?;
             Ok::<_, sqlx::Error>(listener)
         };
         match listening.await {
@@ -314,6 +313,12 @@ impl<D: Deliverer> Worker<D> {
                 None
             }
         }
+    }
+
+    /// Without PostgreSQL there is nothing to `LISTEN` to: the worker polls.
+    #[cfg(not(feature = "postgres"))]
+    async fn listen(&self) -> Option<Listener> {
+        None
     }
 
     /// Accounts for a finished task: its completions go to the writer; when it was
@@ -571,16 +576,25 @@ fn completion(delivery: &ClaimedDelivery, lease: &str, attempt: Attempt) -> Comp
     }
 }
 
+/// A connection `LISTEN`ing for recorded deliveries (PostgreSQL only).
+#[cfg(feature = "postgres")]
+type Listener = PgListener;
+#[cfg(not(feature = "postgres"))]
+type Listener = std::convert::Infallible;
+
 /// The next notification, or never when there is no listener. After an error (the
 /// listener reconnects on the next call) it waits a moment, so as not to spin.
-async fn next_notification(listener: &mut Option<PgListener>) {
+async fn next_notification(listener: &mut Option<Listener>) {
     match listener {
+        #[cfg(feature = "postgres")]
         Some(listener) => {
             if let Err(error) = listener.recv().await {
                 warn!(%error, "the LISTEN connection failed; reconnecting");
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
+        #[cfg(not(feature = "postgres"))]
+        Some(never) => match *never {},
         None => std::future::pending().await,
     }
 }

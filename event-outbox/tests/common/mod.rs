@@ -13,9 +13,8 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use event_outbox::delivery::{AnalyticsMessage, Deliverer, WebhookRequest};
 use event_outbox::store::{NewWebhook, Scope, Store, StoreConfig};
-use event_outbox::worker::Deliverer;
-use event_outbox::worker::request::{AnalyticsMessage, WebhookRequest};
 use event_outbox::{Attempt, Outcome};
 use event_runtime::{
     ColumnValue, Recorder as _, StoredEvent, TelemetryEvent, TelemetryKey, Timestamp,

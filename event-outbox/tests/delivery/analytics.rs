@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use event_outbox::Outcome;
 use event_outbox::analytics_sink::{AnalyticsConfig, AnalyticsSender, AnalyticsSetupError};
-use event_outbox::worker::AnalyticsMessage;
+use event_outbox::delivery::AnalyticsMessage;
 use event_runtime::{TelemetryEvent, TelemetryKey, Timestamp};
 use serde_json::{Value, json};
 use uuid::Uuid;

@@ -3,8 +3,8 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use event_outbox::delivery::{ContentType, WebhookRequest};
 use event_outbox::webhook::{AddressPolicy, WebhookConfig, WebhookSender};
-use event_outbox::worker::{ContentType, WebhookRequest};
 use event_outbox::{Outcome, Secret};
 
 use crate::receiver::{Receiver, huge_body_server};

@@ -1,8 +1,25 @@
-//! What the worker hands the senders: one webhook request, or a batch of analytics
-//! messages. The HTTP senders sign, send and report an [`Attempt`](crate::Attempt).
+//! What the worker and the senders agree on: the [`Deliverer`] the worker sends through,
+//! and what it hands over, one webhook request or a batch of analytics messages. The HTTP
+//! senders (`worker::HttpDeliverer`) sign, send and report an [`Attempt`].
 
-use crate::secret::Secret;
+use std::future::Future;
+
 use event_runtime::Timestamp;
+
+use crate::Attempt;
+use crate::secret::Secret;
+
+/// Sends deliveries: the HTTP senders implement it (and tests, with a fake).
+///
+/// Each call is one attempt; the worker records what it came to and schedules the next
+/// attempt from it. Implementations do not retry on their own.
+pub trait Deliverer: Send + Sync + 'static {
+    /// Sends one webhook.
+    fn webhook(&self, request: WebhookRequest<'_>) -> impl Future<Output = Attempt> + Send;
+
+    /// Sends a batch of analytics messages; the attempt applies to each of them.
+    fn analytics(&self, batch: &[AnalyticsMessage<'_>]) -> impl Future<Output = Attempt> + Send;
+}
 
 /// How a webhook body is encoded, per subscriber.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
