@@ -194,3 +194,8 @@ pub enum TypeExpr {
     /// `map<T>` (string keys).
     Map(Box<TypeExpr>),
 }
+
+/// Deepest `list<map<...>>` nesting either front end accepts: real types nest two or three
+/// levels, and a bound keeps every recursive pass over types (resolving, dropping,
+/// printing) shallow.
+pub(crate) const MAX_DEPTH: usize = 16;

@@ -1,6 +1,8 @@
 //! `#[derive(Event)]`: the event's settings, its base members (`uuid`, `timestamp`), the
 //! members holding its layers, and its own fields.
 
+use proc_macro2::{Ident, Span};
+use syn::Attribute;
 use syn::spanned::Spanned;
 
 use super::attrs::{self, Entry, EntryValue};
@@ -8,9 +10,36 @@ use super::fields::field;
 use super::items::{Declared, ItemView, LayerMember, loc, misplaced, struct_fields};
 use super::{ItemError, ItemKind, Spans};
 use crate::diagnostic::Rule;
-use crate::ir::{DeprecationDecl, EventDecl};
+use crate::ir::{DeprecationDecl, EventDecl, FieldDecl};
 use crate::naming;
 use crate::source::Loc;
+
+/// What `#[event(...)]` sets.
+#[derive(Default)]
+struct Settings {
+    event_type: Option<(String, Span)>,
+    stored: Option<Loc<bool>>,
+    client: Option<Loc<bool>>,
+    version: Option<Loc<u32>>,
+    deprecated: Option<DeprecationDecl>,
+}
+
+/// The members of an event struct, by what each holds.
+#[derive(Default)]
+struct Members {
+    /// The event's own fields.
+    own: Vec<FieldDecl>,
+    /// The `#[layer]` members.
+    layers: Vec<LayerMember>,
+    /// Which of `uuid` and `timestamp` the struct has.
+    base: Vec<String>,
+}
+
+/// The members every event has besides its fields, with the type each must have.
+const BASE_MEMBERS: [(&str, &str); 2] = [
+    ("uuid", "event_runtime::Uuid"),
+    ("timestamp", "event_runtime::Timestamp"),
+];
 
 pub(super) fn event(
     item: &ItemView<'_>,
@@ -19,30 +48,9 @@ pub(super) fn event(
     spans: &mut dyn Spans,
     errors: &mut Vec<ItemError>,
 ) -> Option<Declared> {
-    let known = [
-        attrs::TYPE,
-        attrs::STORED,
-        attrs::CLIENT,
-        attrs::VERSION,
-        attrs::DEPRECATED,
-    ];
-    let (mut event_type, mut stored, mut client, mut version, mut deprecated) =
-        (None, None, None, None, None);
-    attrs::each_known(
-        entries,
-        &known,
-        "`#[event(...)]`",
-        errors,
-        |entry, errors| match entry.key.as_str() {
-            attrs::TYPE => event_type = entry.string(errors),
-            attrs::STORED => stored = loc(entry.flag(errors), spans),
-            attrs::CLIENT => client = loc(entry.flag(errors), spans),
-            attrs::VERSION => version = loc(entry.int(errors), spans),
-            _ => deprecated = Some(deprecation(entry, spans, errors)),
-        },
-    );
+    let settings = settings(entries, spans, errors);
     let fields = struct_fields(ItemKind::Event, item, errors)?;
-    let Some((event_type, type_span)) = event_type else {
+    let Some((event_type, type_span)) = settings.event_type else {
         errors.push(ItemError::new(
             Rule::InvalidValue,
             item.ident.span(),
@@ -51,7 +59,50 @@ pub(super) fn event(
         ));
         return None;
     };
-    let expected = naming::event_rust_name(&event_type);
+    check_rust_name(item, &event_type, errors);
+    let members = members(fields, spans, errors);
+    check_base_members(item, &event_type, &members.base, errors);
+    let decl = EventDecl {
+        event_type: Loc::new(event_type, spans.origin(type_span)),
+        description,
+        stored: settings.stored,
+        client: settings.client,
+        version: settings.version,
+        deprecated: settings.deprecated,
+        fields: members.own,
+    };
+    Some(Declared::Event(decl, members.layers))
+}
+
+fn settings(entries: Vec<Entry>, spans: &mut dyn Spans, errors: &mut Vec<ItemError>) -> Settings {
+    let known = [
+        attrs::TYPE,
+        attrs::STORED,
+        attrs::CLIENT,
+        attrs::VERSION,
+        attrs::DEPRECATED,
+    ];
+    let mut settings = Settings::default();
+    attrs::each_known(
+        entries,
+        &known,
+        "`#[event(...)]`",
+        errors,
+        |entry, errors| match entry.key.as_str() {
+            attrs::TYPE => settings.event_type = entry.string(errors),
+            attrs::STORED => settings.stored = loc(entry.flag(errors), spans),
+            attrs::CLIENT => settings.client = loc(entry.flag(errors), spans),
+            attrs::VERSION => settings.version = loc(entry.int(errors), spans),
+            _ => settings.deprecated = Some(deprecation(entry, spans, errors)),
+        },
+    );
+    settings
+}
+
+/// The struct must be named after its event type: the generated code refers to it by
+/// that name.
+fn check_rust_name(item: &ItemView<'_>, event_type: &str, errors: &mut Vec<ItemError>) {
+    let expected = naming::event_rust_name(event_type);
     if !expected.is_empty() && *item.ident != expected {
         errors.push(ItemError::new(
             Rule::RustNameClash,
@@ -65,70 +116,97 @@ pub(super) fn event(
             ),
         ));
     }
-    let mut own = Vec::new();
-    let mut members = Vec::new();
-    let mut base = Vec::new();
+}
+
+fn members(
+    fields: Vec<&syn::Field>,
+    spans: &mut dyn Spans,
+    errors: &mut Vec<ItemError>,
+) -> Members {
+    let mut members = Members::default();
     for f in fields {
         let Some(ident) = &f.ident else { continue };
-        let is_layer = attrs::named(&f.attrs, attrs::LAYER).next();
-        if let Some(attr) = is_layer {
-            if !matches!(attr.meta, syn::Meta::Path(_)) {
-                errors.push(ItemError::new(
-                    Rule::InvalidValue,
-                    attr.meta.span(),
-                    "a layer member takes a bare `#[layer]`",
-                    "the layer's settings go on the layer's own struct: write `#[layer]` here",
-                ));
-            }
-            for other in f.attrs.iter().filter(|a| {
-                attrs::HELPERS
-                    .iter()
-                    .any(|h| *h != attrs::LAYER && a.path().is_ident(h))
-            }) {
-                errors.push(misplaced(
-                    other,
-                    &other
-                        .path()
-                        .get_ident()
-                        .map(ToString::to_string)
-                        .unwrap_or_default(),
-                    "a layer member",
-                ));
-            }
-            let ty = match &f.ty {
-                syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.clone()),
-                _ => None,
-            };
-            members.push(LayerMember {
-                ident: ident.clone(),
-                ty,
-                span: f.span(),
-            });
-        } else if ident == "uuid" || ident == "timestamp" {
-            base.push(ident.to_string());
-            for attr in f
-                .attrs
-                .iter()
-                .filter(|a| attrs::HELPERS.iter().any(|h| a.path().is_ident(h)))
-            {
-                errors.push(ItemError::new(
-                    Rule::InvalidValue,
-                    attr.path().span(),
-                    format!("`{ident}` is the event's own `{ident}`: it takes no attributes"),
-                    "every event has `uuid` and `timestamp`; they are not definition fields",
-                ));
-            }
+        if let Some(attr) = attrs::named(&f.attrs, attrs::LAYER).next() {
+            members.layers.push(layer_member(f, ident, attr, errors));
+        } else if BASE_MEMBERS.iter().any(|(name, _)| ident == name) {
+            members.base.push(ident.to_string());
+            reject_base_attributes(f, ident, errors);
         } else if let Some(decl) = field(f, spans, errors) {
-            own.push(decl);
+            members.own.push(decl);
         }
     }
-    for required in ["uuid", "timestamp"] {
+    members
+}
+
+/// A `#[layer]` member: the layer's settings live on the layer's own struct, so the
+/// member takes nothing else.
+fn layer_member(
+    f: &syn::Field,
+    ident: &Ident,
+    attr: &Attribute,
+    errors: &mut Vec<ItemError>,
+) -> LayerMember {
+    if !matches!(attr.meta, syn::Meta::Path(_)) {
+        errors.push(ItemError::new(
+            Rule::InvalidValue,
+            attr.meta.span(),
+            "a layer member takes a bare `#[layer]`",
+            "the layer's settings go on the layer's own struct: write `#[layer]` here",
+        ));
+    }
+    for other in f.attrs.iter().filter(|a| {
+        attrs::HELPERS
+            .iter()
+            .any(|h| *h != attrs::LAYER && a.path().is_ident(h))
+    }) {
+        errors.push(misplaced(
+            other,
+            &other
+                .path()
+                .get_ident()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            "a layer member",
+        ));
+    }
+    // The layer is found by its Rust name: the last segment of the member's type.
+    let ty = match &f.ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.clone()),
+        _ => None,
+    };
+    LayerMember {
+        ident: ident.clone(),
+        ty,
+        span: f.span(),
+    }
+}
+
+/// `uuid` and `timestamp` are not definition fields, so field attributes mean nothing on
+/// them.
+fn reject_base_attributes(f: &syn::Field, ident: &Ident, errors: &mut Vec<ItemError>) {
+    for attr in f
+        .attrs
+        .iter()
+        .filter(|a| attrs::HELPERS.iter().any(|h| a.path().is_ident(h)))
+    {
+        errors.push(ItemError::new(
+            Rule::InvalidValue,
+            attr.path().span(),
+            format!("`{ident}` is the event's own `{ident}`: it takes no attributes"),
+            "every event has `uuid` and `timestamp`; they are not definition fields",
+        ));
+    }
+}
+
+/// The generated code reads `uuid` and `timestamp` from every event struct.
+fn check_base_members(
+    item: &ItemView<'_>,
+    event_type: &str,
+    base: &[String],
+    errors: &mut Vec<ItemError>,
+) {
+    for (required, ty) in BASE_MEMBERS {
         if !base.iter().any(|b| b == required) {
-            let ty = if required == "uuid" {
-                "event_runtime::Uuid"
-            } else {
-                "event_runtime::Timestamp"
-            };
             errors.push(ItemError::new(
                 Rule::InvalidValue,
                 item.ident.span(),
@@ -139,16 +217,6 @@ pub(super) fn event(
             ));
         }
     }
-    let decl = EventDecl {
-        event_type: Loc::new(event_type, spans.origin(type_span)),
-        description,
-        stored,
-        client,
-        version,
-        deprecated,
-        fields: own,
-    };
-    Some(Declared::Event(decl, members))
 }
 
 fn deprecation(

@@ -4,12 +4,11 @@
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
-use syn::{GenericArgument, PathArguments, Type};
+use syn::{GenericArgument, PathArguments, PathSegment, Type};
 
 use super::{ItemError, Spans, kebab_name};
 use crate::diagnostic::Rule;
-use crate::front::toml::type_expr::MAX_DEPTH;
-use crate::ir::TypeExpr;
+use crate::ir::{MAX_DEPTH, TypeExpr};
 use crate::source::Loc;
 
 const HELP: &str = "a field type is `Uuid`, `String`, `bool`, `i64`, `f64`, `Timestamp`, \
@@ -35,6 +34,17 @@ pub(super) fn field_type(
     Some((Loc::new(expr, origin), optional))
 }
 
+/// The Rust names of the built-in types, with their names in definitions.
+const BUILTINS: [(&str, &str); 7] = [
+    ("Uuid", "uuid"),
+    ("String", "string"),
+    ("bool", "bool"),
+    ("i64", "int"),
+    ("f64", "float"),
+    ("Timestamp", "timestamp"),
+    ("Value", "json"),
+];
+
 fn convert(
     ty: &Type,
     depth: usize,
@@ -48,41 +58,10 @@ fn convert(
         ));
         return None;
     }
-    let Type::Path(path) = ty else {
-        errors.push(unsupported(ty, "this kind of type is not a field type"));
-        return None;
-    };
-    let Some(last) = path.path.segments.last() else {
-        errors.push(unsupported(ty, "an empty path"));
-        return None;
-    };
+    let last = last_segment(ty, errors)?;
     let name = last.ident.to_string();
-    if path.qself.is_some() {
-        errors.push(unsupported(ty, "a qualified path is not a field type"));
-        return None;
-    }
-    let builtin = match name.as_str() {
-        "Uuid" => Some("uuid"),
-        "String" => Some("string"),
-        "bool" => Some("bool"),
-        "i64" => Some("int"),
-        "f64" => Some("float"),
-        "Timestamp" => Some("timestamp"),
-        "Value" => Some("json"),
-        _ => None,
-    };
-    if let Some(builtin) = builtin {
-        if !matches!(last.arguments, PathArguments::None) {
-            errors.push(unsupported(
-                ty,
-                &format!("`{name}` takes no type arguments"),
-            ));
-            return None;
-        }
-        return Some(TypeExpr::Name(Loc::new(
-            builtin.to_owned(),
-            spans.origin(ty.span()),
-        )));
+    if let Some((_, builtin)) = BUILTINS.iter().find(|(rust, _)| *rust == name) {
+        return builtin_type(ty, last, builtin, spans, errors);
     }
     match name.as_str() {
         "Vec" => match single_argument(ty, "Vec")? {
@@ -94,25 +73,7 @@ fn convert(
                 None
             }
         },
-        "BTreeMap" => {
-            let args = arguments(last);
-            match args.as_slice() {
-                [key, value] if is_string(key) => {
-                    convert(value, depth + 1, spans, errors).map(|t| TypeExpr::Map(Box::new(t)))
-                }
-                [key, _] => {
-                    errors.push(unsupported(
-                        key,
-                        "map keys are strings: write `BTreeMap<String, T>`",
-                    ));
-                    None
-                }
-                _ => {
-                    errors.push(unsupported(ty, "write `BTreeMap<String, T>`"));
-                    None
-                }
-            }
-        }
+        "BTreeMap" => map(ty, last, depth, spans, errors),
         "Option" => {
             errors.push(unsupported(
                 ty,
@@ -125,20 +86,95 @@ fn convert(
             errors.push(unsupported(ty, &format!("`{name}` is not a field type")));
             None
         }
+        _ => named(ty, last, &name, spans, errors),
+    }
+}
+
+/// The last segment of a plain path: only paths name field types, and the derives
+/// cannot resolve a path, so they go by its last segment.
+fn last_segment<'a>(ty: &'a Type, errors: &mut Vec<ItemError>) -> Option<&'a PathSegment> {
+    let Type::Path(path) = ty else {
+        errors.push(unsupported(ty, "this kind of type is not a field type"));
+        return None;
+    };
+    let Some(last) = path.path.segments.last() else {
+        errors.push(unsupported(ty, "an empty path"));
+        return None;
+    };
+    if path.qself.is_some() {
+        errors.push(unsupported(ty, "a qualified path is not a field type"));
+        return None;
+    }
+    Some(last)
+}
+
+/// A built-in type, such as `String` for `string`.
+fn builtin_type(
+    ty: &Type,
+    last: &PathSegment,
+    builtin: &str,
+    spans: &mut dyn Spans,
+    errors: &mut Vec<ItemError>,
+) -> Option<TypeExpr> {
+    if !matches!(last.arguments, PathArguments::None) {
+        errors.push(unsupported(
+            ty,
+            &format!("`{}` takes no type arguments", last.ident),
+        ));
+        return None;
+    }
+    Some(TypeExpr::Name(Loc::new(
+        builtin.to_owned(),
+        spans.origin(ty.span()),
+    )))
+}
+
+/// `BTreeMap<String, T>`: payload maps are JSON objects, whose keys are strings.
+fn map(
+    ty: &Type,
+    last: &PathSegment,
+    depth: usize,
+    spans: &mut dyn Spans,
+    errors: &mut Vec<ItemError>,
+) -> Option<TypeExpr> {
+    match arguments(last).as_slice() {
+        [key, value] if is_string(key) => {
+            convert(value, depth + 1, spans, errors).map(|t| TypeExpr::Map(Box::new(t)))
+        }
+        [key, _] => {
+            errors.push(unsupported(
+                key,
+                "map keys are strings: write `BTreeMap<String, T>`",
+            ));
+            None
+        }
         _ => {
-            if !matches!(last.arguments, PathArguments::None) {
-                errors.push(unsupported(
-                    ty,
-                    "an enum or named type takes no type arguments",
-                ));
-                return None;
-            }
-            Some(TypeExpr::Name(Loc::new(
-                kebab_name(&name),
-                spans.origin(last.ident.span()),
-            )))
+            errors.push(unsupported(ty, "write `BTreeMap<String, T>`"));
+            None
         }
     }
+}
+
+/// Any other name is an enum or named type of the catalog, in kebab-case (the checker
+/// reports a name it does not define).
+fn named(
+    ty: &Type,
+    last: &PathSegment,
+    name: &str,
+    spans: &mut dyn Spans,
+    errors: &mut Vec<ItemError>,
+) -> Option<TypeExpr> {
+    if !matches!(last.arguments, PathArguments::None) {
+        errors.push(unsupported(
+            ty,
+            "an enum or named type takes no type arguments",
+        ));
+        return None;
+    }
+    Some(TypeExpr::Name(Loc::new(
+        kebab_name(name),
+        spans.origin(last.ident.span()),
+    )))
 }
 
 /// `Some(Ok(T))` for `Name<T>`, `Some(Err)` for `Name` with other arguments, `None` for
@@ -155,7 +191,7 @@ fn single_argument<'a>(ty: &'a Type, name: &str) -> Option<Result<&'a Type, Item
     })
 }
 
-fn arguments(segment: &syn::PathSegment) -> Vec<&Type> {
+fn arguments(segment: &PathSegment) -> Vec<&Type> {
     match &segment.arguments {
         PathArguments::AngleBracketed(args) => args
             .args

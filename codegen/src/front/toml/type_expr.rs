@@ -1,7 +1,7 @@
 //! Field type strings: `uuid`, `job-status`, `list<step>`, `map<list<json>>`.
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Rule};
-use crate::ir::TypeExpr;
+use crate::ir::{MAX_DEPTH, TypeExpr};
 use crate::source::{Loc, Origin};
 
 /// Parses a type string written at `origin` (a TOML string, so its text starts one byte
@@ -29,10 +29,6 @@ pub fn parse(text: &str, origin: &Origin, diagnostics: &mut Diagnostics) -> Opti
         }
     }
 }
-
-/// Deepest `list<map<...>>` nesting accepted: real types nest two or three levels, and a
-/// bound keeps every recursive pass over types (resolving, dropping, printing) shallow.
-pub const MAX_DEPTH: usize = 16;
 
 struct Parser<'a> {
     text: &'a str,
