@@ -10,7 +10,9 @@ use minijinja::value::Serde;
 use serde::Serialize;
 
 use super::GENERATED_NOTICE;
-use crate::model::{Catalog, Deprecation, EventDef, FieldDef, FieldType, LayerId};
+use crate::model::{
+    Catalog, Deprecation, EnumDef, EventDef, FieldDef, FieldType, LayerId, TypeDef,
+};
 use crate::shape::TelemetrySlot;
 
 const TEMPLATE_NAME: &str = "events.md";
@@ -156,101 +158,130 @@ struct TypeDoc {
     fields: Vec<FieldRow>,
 }
 
+/// A section of events, as both the table of contents and the sections show it.
+struct SectionKind {
+    anchor: &'static str,
+    title: &'static str,
+    intro: &'static str,
+    /// Whether it holds the stored events or the analytics-only ones.
+    stored: bool,
+}
+
+/// The sections of events, in document order.
+const SECTIONS: [SectionKind; 2] = [
+    SectionKind {
+        anchor: "stored-events",
+        title: "Stored events",
+        intro: "Recorded in the `events` table; delivered to subscribers (notification \
+                payload) and to telemetry.",
+        stored: true,
+    },
+    SectionKind {
+        anchor: "analytics-only-events",
+        title: "Analytics-only events",
+        intro: "Sent to telemetry only: never stored, never delivered to subscribers.",
+        stored: false,
+    },
+];
+
 impl Document {
     fn new(catalog: &Catalog) -> Self {
         let hierarchy = Hierarchy::new(catalog);
-        let ordered_events: Vec<&EventDef> = hierarchy
-            .layers
-            .iter()
-            .flat_map(|&(id, _)| hierarchy.events[id.0].iter().copied())
-            .chain(hierarchy.outside.iter().copied())
-            .collect();
-        let mut sections = Vec::new();
-        for (anchor, title, intro, stored) in [
-            (
-                "stored-events",
-                "Stored events",
-                "Recorded in the `events` table; delivered to subscribers (notification \
-                 payload) and to telemetry.",
-                true,
-            ),
-            (
-                "analytics-only-events",
-                "Analytics-only events",
-                "Sent to telemetry only: never stored, never delivered to subscribers.",
-                false,
-            ),
-        ] {
-            let events: Vec<EventDoc> = ordered_events
-                .iter()
-                .filter(|e| e.stored == stored)
-                .map(|e| EventDoc::new(catalog, e))
-                .collect();
-            if !events.is_empty() {
-                sections.push(Section {
-                    anchor,
-                    title,
-                    intro,
-                    events,
-                });
-            }
-        }
-
-        let mut toc = vec![TocEntry::new(0, "[Layers](#layers)")];
-        for (title, anchor, stored) in [
-            ("Stored events", "stored-events", true),
-            ("Analytics-only events", "analytics-only-events", false),
-        ] {
-            if !catalog.events.iter().any(|e| e.stored == stored) {
-                continue;
-            }
-            toc.push(TocEntry::new(0, format!("[{title}](#{anchor})")));
-            hierarchy.toc_events(catalog, stored, &mut toc);
-        }
-        if !catalog.enums.is_empty() || !catalog.types.is_empty() {
-            toc.push(TocEntry::new(0, "[Enums and types](#enums-and-types)"));
-        }
-
         Self {
             notice: GENERATED_NOTICE,
             name: catalog.name.clone(),
             description: catalog.description.clone(),
             summary: summary(catalog),
-            toc,
+            toc: toc(catalog, &hierarchy),
             layers: hierarchy
                 .layers
                 .iter()
                 .map(|&(id, _)| LayerDoc::new(catalog, id))
                 .collect(),
-            sections,
-            enums: catalog
-                .enums
-                .iter()
-                .map(|e| EnumDoc {
-                    anchor: enum_anchor(&e.name),
-                    name: e.name.clone(),
-                    description: e.description.clone(),
-                    variants: e
-                        .variants
-                        .iter()
-                        .map(|v| format!("`{}`", v.value))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                })
-                .collect(),
+            sections: sections(catalog, &hierarchy),
+            enums: catalog.enums.iter().map(EnumDoc::new).collect(),
             types: catalog
                 .types
                 .iter()
-                .map(|t| TypeDoc {
-                    anchor: type_anchor(&t.name),
-                    name: t.name.clone(),
-                    description: t.description.clone(),
-                    fields: t
-                        .fields
-                        .iter()
-                        .map(|f| FieldRow::new(catalog, f, format!("`{}`", f.name), Row::TypeField))
-                        .collect(),
-                })
+                .map(|t| TypeDoc::new(catalog, t))
+                .collect(),
+        }
+    }
+}
+
+/// The sections that have events, each with its events in hierarchy order.
+fn sections(catalog: &Catalog, hierarchy: &Hierarchy<'_>) -> Vec<Section> {
+    let ordered_events: Vec<&EventDef> = hierarchy
+        .layers
+        .iter()
+        .flat_map(|&(id, _)| hierarchy.events[id.0].iter().copied())
+        .chain(hierarchy.outside.iter().copied())
+        .collect();
+    let mut sections = Vec::new();
+    for kind in &SECTIONS {
+        let events: Vec<EventDoc> = ordered_events
+            .iter()
+            .filter(|e| e.stored == kind.stored)
+            .map(|e| EventDoc::new(catalog, e))
+            .collect();
+        if !events.is_empty() {
+            sections.push(Section {
+                anchor: kind.anchor,
+                title: kind.title,
+                intro: kind.intro,
+                events,
+            });
+        }
+    }
+    sections
+}
+
+/// The table of contents: the layers table, each section that has events with its
+/// layers and events, then the enums and types when there are any.
+fn toc(catalog: &Catalog, hierarchy: &Hierarchy<'_>) -> Vec<TocEntry> {
+    let mut toc = vec![TocEntry::new(0, "[Layers](#layers)")];
+    for kind in &SECTIONS {
+        if !catalog.events.iter().any(|e| e.stored == kind.stored) {
+            continue;
+        }
+        toc.push(TocEntry::new(
+            0,
+            format!("[{}](#{})", kind.title, kind.anchor),
+        ));
+        hierarchy.toc_events(catalog, kind.stored, &mut toc);
+    }
+    if !catalog.enums.is_empty() || !catalog.types.is_empty() {
+        toc.push(TocEntry::new(0, "[Enums and types](#enums-and-types)"));
+    }
+    toc
+}
+
+impl EnumDoc {
+    fn new(e: &EnumDef) -> Self {
+        Self {
+            anchor: enum_anchor(&e.name),
+            name: e.name.clone(),
+            description: e.description.clone(),
+            variants: e
+                .variants
+                .iter()
+                .map(|v| format!("`{}`", v.value))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+}
+
+impl TypeDoc {
+    fn new(catalog: &Catalog, t: &TypeDef) -> Self {
+        Self {
+            anchor: type_anchor(&t.name),
+            name: t.name.clone(),
+            description: t.description.clone(),
+            fields: t
+                .fields
+                .iter()
+                .map(|f| FieldRow::new(catalog, f, format!("`{}`", f.name), Row::TypeField))
                 .collect(),
         }
     }

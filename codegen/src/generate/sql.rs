@@ -140,20 +140,43 @@ pub fn migrations(catalog: &Catalog, lock: Option<&Lock>) -> Result<Migrations, 
     if !errors.is_empty() {
         return Err(errors);
     }
-
-    let mut next = previous.clone();
-    let mut number = previous.next_migration();
-    let mut files = Vec::new();
-    let env = environment();
-
+    let mut pending = Pending::new(&previous);
+    // The runtime's tables come first: the catalog's migration alters them.
     for runtime in RUNTIME_MIGRATIONS {
-        if previous.runtime.contains_key(runtime.name) {
-            continue;
+        if !previous.runtime.contains_key(runtime.name) {
+            pending.add_runtime(runtime);
         }
+    }
+    pending.add_catalog(catalog, &previous);
+    Ok(pending.finish())
+}
+
+/// The migrations written so far, and the lock recording them.
+struct Pending {
+    env: Environment<'static>,
+    files: Vec<GeneratedFile>,
+    /// The previous lock plus what `files` add.
+    next: Lock,
+    /// The number of the next migration.
+    number: u32,
+}
+
+impl Pending {
+    fn new(previous: &Lock) -> Self {
+        Self {
+            env: environment(),
+            files: Vec::new(),
+            next: previous.clone(),
+            number: previous.next_migration(),
+        }
+    }
+
+    /// One runtime migration: the runtime's SQL for each backend, verbatim.
+    fn add_runtime(&mut self, runtime: &RuntimeMigration) {
         let name = format!("eventgen_{}", runtime.name);
         for backend in Backend::ALL {
             let contents = render(
-                &env,
+                &self.env,
                 "runtime.sql",
                 &RuntimeContext {
                     notice: GENERATED_NOTICE,
@@ -162,82 +185,122 @@ pub fn migrations(catalog: &Catalog, lock: Option<&Lock>) -> Result<Migrations, 
                     sql: backend.runtime_sql(runtime),
                 },
             );
-            files.push(GeneratedFile::new(
-                file_path(backend, number, &name),
-                contents,
-            ));
+            self.add_file(backend, &name, contents);
         }
-        next.migrations.push(LockedMigration { number, name });
-        next.runtime.insert(
+        self.next.runtime.insert(
             runtime.name.to_owned(),
-            LockedRuntimeMigration { migration: number },
+            LockedRuntimeMigration {
+                migration: self.number,
+            },
         );
-        number += 1;
+        self.record(name);
     }
 
-    let new_columns: Vec<(&str, &FieldDef)> = columns
-        .iter()
-        .filter(|(name, _)| !previous.columns.contains_key(**name))
-        .map(|(name, field)| (*name, *field))
-        .collect();
-    let new_events: Vec<&str> = catalog
-        .stored_events()
-        .map(|e| e.event_type.as_str())
-        .filter(|t| !previous.events.contains_key(*t))
-        .collect();
-    if !new_columns.is_empty() || !new_events.is_empty() {
+    /// The catalog's migration: the columns and event types `previous` lacks (none when
+    /// it lacks nothing).
+    fn add_catalog(&mut self, catalog: &Catalog, previous: &Lock) {
+        let columns = catalog_columns(catalog);
+        let new_columns: Vec<(&str, &FieldDef)> = columns
+            .iter()
+            .filter(|(name, _)| !previous.columns.contains_key(**name))
+            .map(|(name, field)| (*name, *field))
+            .collect();
+        let new_events: Vec<&str> = catalog
+            .stored_events()
+            .map(|e| e.event_type.as_str())
+            .filter(|t| !previous.events.contains_key(*t))
+            .collect();
+        if new_columns.is_empty() && new_events.is_empty() {
+            return;
+        }
         let name = catalog.name.replace('-', "_");
         let summary = summary(new_columns.len(), new_events.len());
         for backend in Backend::ALL {
-            let postgres = backend == Backend::Postgres;
-            let columns: Vec<ColumnContext<'_>> = new_columns
-                .iter()
-                .map(|(name, field)| ColumnContext {
-                    name,
-                    sql_type: backend.column_type(&field.ty),
-                    comment: backend.column_comment(&field.ty),
-                })
-                .collect();
             let contents = render(
-                &env,
+                &self.env,
                 "catalog.sql",
                 &CatalogContext {
                     notice: GENERATED_NOTICE,
                     catalog: &catalog.name,
-                    number,
+                    number: self.number,
                     backend: backend.title(),
-                    postgres,
+                    postgres: backend == Backend::Postgres,
                     summary: &summary,
-                    columns,
+                    columns: column_contexts(backend, &new_columns),
                     event_types: &new_events,
                 },
             );
-            files.push(GeneratedFile::new(
-                file_path(backend, number, &name),
-                contents,
-            ));
+            self.add_file(backend, &name, contents);
         }
-        for (column, field) in &new_columns {
-            next.columns.insert(
+        self.lock_catalog(&new_columns, &new_events);
+        self.record(name);
+    }
+
+    /// Records the columns and event types the catalog's migration adds, so that the next
+    /// run leaves them out.
+    fn lock_catalog(&mut self, columns: &[(&str, &FieldDef)], event_types: &[&str]) {
+        for (column, field) in columns {
+            self.next.columns.insert(
                 (*column).to_owned(),
                 LockedColumn {
                     ty: field.ty.to_string(),
-                    migration: number,
+                    migration: self.number,
                 },
             );
         }
-        for event_type in &new_events {
-            next.events
-                .insert((*event_type).to_owned(), LockedEvent { migration: number });
+        for event_type in event_types {
+            self.next.events.insert(
+                (*event_type).to_owned(),
+                LockedEvent {
+                    migration: self.number,
+                },
+            );
         }
-        next.migrations.push(LockedMigration { number, name });
     }
 
-    if !files.is_empty() {
-        next.format = lock::FORMAT;
+    fn add_file(&mut self, backend: Backend, name: &str, contents: String) {
+        self.files.push(GeneratedFile::new(
+            file_path(backend, self.number, name),
+            contents,
+        ));
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Migrations { files, lock: next })
+
+    /// Records the migration just written and moves on to the next number.
+    fn record(&mut self, name: String) {
+        self.next.migrations.push(LockedMigration {
+            number: self.number,
+            name,
+        });
+        self.number += 1;
+    }
+
+    fn finish(mut self) -> Migrations {
+        // A lock written by an older eventgen is upgraded only when there is something
+        // new to record in it.
+        if !self.files.is_empty() {
+            self.next.format = lock::FORMAT;
+        }
+        self.files.sort_by(|a, b| a.path.cmp(&b.path));
+        Migrations {
+            files: self.files,
+            lock: self.next,
+        }
+    }
+}
+
+/// The new columns as one backend's migration declares them.
+fn column_contexts<'a>(
+    backend: Backend,
+    columns: &[(&'a str, &FieldDef)],
+) -> Vec<ColumnContext<'a>> {
+    columns
+        .iter()
+        .map(|&(name, field)| ColumnContext {
+            name,
+            sql_type: backend.column_type(&field.ty),
+            comment: backend.column_comment(&field.ty),
+        })
+        .collect()
 }
 
 /// `migrations/<backend>/NNNN_<name>.sql`.

@@ -1,15 +1,16 @@
 //! The catalog-wide items: `AnalyticsEvent` (every event, as analytics names them),
 //! `Event` (any stored event, loaded from a row) and `CLIENT_EVENTS` (for the relay check).
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::events::deprecation_note;
 use super::types::{doc, rt, type_ident};
-use crate::model::Catalog;
+use crate::model::{Catalog, EventDef};
 
+/// `AnalyticsEvent`: one variant per event, named by its Rust name, and the impls that
+/// turn it to and from its event type string.
 pub(super) fn analytics_enum(catalog: &Catalog) -> TokenStream {
-    let rt = rt();
     let variants: Vec<_> = catalog
         .events
         .iter()
@@ -20,37 +21,19 @@ pub(super) fn analytics_enum(catalog: &Catalog) -> TokenStream {
         .iter()
         .map(|e| e.event_type.as_str())
         .collect();
+    let declaration = analytics_declaration(catalog, &variants);
+    let methods = analytics_methods(catalog, &variants, &types);
+    let strings = analytics_string_impls(&variants, &types);
+    let serde = analytics_serde_impls();
+    quote!(#declaration #methods #strings #serde)
+}
+
+fn analytics_declaration(catalog: &Catalog, variants: &[Ident]) -> TokenStream {
     let declarations = catalog
         .events
         .iter()
-        .zip(&variants)
-        .map(|(event, variant)| {
-            let docs = doc(event.description.as_ref(), || {
-                format!("`{}`.", event.event_type)
-            });
-            let type_doc = format!(" Type: `{}`.", event.event_type);
-            let deprecated = event.deprecated.as_ref().map(|d| {
-                let note = deprecation_note(d);
-                quote!(#[deprecated(note = #note)])
-            });
-            quote!(#docs #[doc = ""] #[doc = #type_doc] #deprecated #variant,)
-        });
-    let stored: Vec<_> = catalog
-        .events
-        .iter()
-        .zip(&variants)
-        .filter(|(e, _)| e.stored)
-        .map(|(_, v)| v)
-        .collect();
-    let client: Vec<_> = catalog
-        .events
-        .iter()
-        .zip(&variants)
-        .filter(|(e, _)| e.client)
-        .map(|(_, v)| v)
-        .collect();
-    let stored_pattern = pattern(&stored);
-    let client_pattern = pattern(&client);
+        .zip(variants)
+        .map(|(event, variant)| analytics_variant(event, variant));
     quote! {
         /// Every event of the catalog, stored and analytics-only, as analytics names them.
         /// It serializes as the event type string.
@@ -58,7 +41,27 @@ pub(super) fn analytics_enum(catalog: &Catalog) -> TokenStream {
         pub enum AnalyticsEvent {
             #(#declarations)*
         }
+    }
+}
 
+/// One variant, documented with its event type (and deprecated like its event).
+fn analytics_variant(event: &EventDef, variant: &Ident) -> TokenStream {
+    let docs = doc(event.description.as_ref(), || {
+        format!("`{}`.", event.event_type)
+    });
+    let type_doc = format!(" Type: `{}`.", event.event_type);
+    let deprecated = event.deprecated.as_ref().map(|d| {
+        let note = deprecation_note(d);
+        quote!(#[deprecated(note = #note)])
+    });
+    quote!(#docs #[doc = ""] #[doc = #type_doc] #deprecated #variant,)
+}
+
+fn analytics_methods(catalog: &Catalog, variants: &[Ident], types: &[&str]) -> TokenStream {
+    let stored_pattern = pattern(&variants_where(catalog, variants, |e| e.stored));
+    let client_pattern = pattern(&variants_where(catalog, variants, |e| e.client));
+    // Naming a deprecated variant warns: the generated code itself must not.
+    quote! {
         #[allow(deprecated)]
         impl AnalyticsEvent {
             /// Every event, in declaration order.
@@ -82,7 +85,28 @@ pub(super) fn analytics_enum(catalog: &Catalog) -> TokenStream {
                 #client_pattern
             }
         }
+    }
+}
 
+/// The variants of the events `keep` selects, in declaration order.
+fn variants_where<'a>(
+    catalog: &Catalog,
+    variants: &'a [Ident],
+    keep: impl Fn(&EventDef) -> bool,
+) -> Vec<&'a Ident> {
+    catalog
+        .events
+        .iter()
+        .zip(variants)
+        .filter(|(e, _)| keep(e))
+        .map(|(_, v)| v)
+        .collect()
+}
+
+/// `Display` and `FromStr`: the event type string.
+fn analytics_string_impls(variants: &[Ident], types: &[&str]) -> TokenStream {
+    let rt = rt();
+    quote! {
         impl ::std::fmt::Display for AnalyticsEvent {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
@@ -104,7 +128,13 @@ pub(super) fn analytics_enum(catalog: &Catalog) -> TokenStream {
                 }
             }
         }
+    }
+}
 
+/// Serde goes through the string impls, so a payload names the event by its type.
+fn analytics_serde_impls() -> TokenStream {
+    let rt = rt();
+    quote! {
         impl #rt::reexport::serde::Serialize for AnalyticsEvent {
             fn serialize<S: #rt::reexport::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
@@ -120,7 +150,7 @@ pub(super) fn analytics_enum(catalog: &Catalog) -> TokenStream {
     }
 }
 
-fn pattern(variants: &[&proc_macro2::Ident]) -> TokenStream {
+fn pattern(variants: &[&Ident]) -> TokenStream {
     if variants.is_empty() {
         quote!(false)
     } else {
