@@ -17,7 +17,8 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::{Data, DeriveInput};
 
-use crate::{scan, stub};
+use crate::scan::{self, FileItems};
+use crate::stub;
 
 /// The item's tokens, numbered: its origins are `index..index + 1` in its own file id, so
 /// a diagnostic of the checker finds its way back to the token.
@@ -38,6 +39,16 @@ impl Spans for ItemSpans {
 }
 
 impl ItemSpans {
+    /// The scanned files are file 0 (see `scan`), the item is file 1.
+    fn new() -> Self {
+        let mut sources = SourceMap::new();
+        sources.add("scanned", "");
+        Self {
+            file: sources.add("item", ""),
+            spans: Vec::new(),
+        }
+    }
+
     fn span(&self, origin: &Origin) -> Option<Span> {
         (origin.file == self.file)
             .then(|| self.spans.get(origin.span.start).copied())
@@ -47,19 +58,6 @@ impl ItemSpans {
 
 /// Expands `#[derive(<kind>)]` on `input`.
 pub fn derive(kind: ItemKind, input: &DeriveInput) -> TokenStream {
-    let body = match &input.data {
-        Data::Struct(data) => Body::Struct(&data.fields),
-        Data::Enum(data) => Body::Enum(&data.variants),
-        Data::Union(_) => Body::Union,
-    };
-    let view = ItemView {
-        attrs: &input.attrs,
-        ident: &input.ident,
-        generics: &input.generics,
-        body,
-    };
-    // 0 when the compiler does not tell: then the first item of the name is this one.
-    let own_line = input.ident.span().start().line;
     let own_file = input
         .ident
         .span()
@@ -67,17 +65,10 @@ pub fn derive(kind: ItemKind, input: &DeriveInput) -> TokenStream {
         .and_then(|p| p.canonicalize().ok());
     let files = scan::crate_items(own_file.as_deref());
     let tracking = track(files.iter().map(|f| &f.path));
-
-    // The scanned files are file 0 (see `scan`), the item is file 1.
-    let mut sources = SourceMap::new();
-    sources.add("scanned", "");
-    let mut spans = ItemSpans {
-        file: sources.add("item", ""),
-        spans: Vec::new(),
-    };
+    let mut spans = ItemSpans::new();
 
     // Parse: the item on its own.
-    let declared = match items::read(kind, &view, &mut spans) {
+    let declared = match items::read(kind, &item_view(input), &mut spans) {
         Ok(declared) => declared,
         Err(errors) => return failed(kind, input, errors.iter().map(ItemError::to_syn), tracking),
     };
@@ -88,35 +79,11 @@ pub fn derive(kind: ItemKind, input: &DeriveInput) -> TokenStream {
     };
 
     // Cross-check: the catalog of the crate, with this item as the derive sees it.
-    let mut definitions = Definitions::default();
-    let mut own = Some(declared);
-    for file in &files {
-        for found in file.items.iter() {
-            let is_own = Some(&file.path) == own_file.as_ref()
-                && found.kind == kind
-                && input.ident == found.ident
-                && (own_line == 0 || own_line == found.line);
-            match (is_own, own.take()) {
-                (true, Some(declared)) => front::add(&mut definitions, declared),
-                (_, declared) => {
-                    own = declared;
-                    front::add(&mut definitions, found.declared.clone());
-                }
-            }
-        }
-    }
-    if let Some(declared) = own {
-        front::add(&mut definitions, declared);
-    }
+    let mut definitions = crate_definitions(kind, input, declared, &files, own_file.as_ref());
     if definitions.catalogs.is_empty() {
-        // Per-item code does not depend on the catalog's name: a crate may declare none.
-        let origin = spans.origin(input.ident.span());
-        definitions.catalogs.push(CatalogDecl {
-            origin: origin.clone(),
-            name: Loc::new("catalog".to_owned(), origin),
-            schema_base: None,
-            description: None,
-        });
+        definitions
+            .catalogs
+            .push(placeholder_catalog(input, &mut spans));
     }
     let mut diagnostics = Diagnostics::new();
     let catalog = check::check_on(&definitions, &mut diagnostics, Date::today());
@@ -136,6 +103,68 @@ pub fn derive(kind: ItemKind, input: &DeriveInput) -> TokenStream {
     // Expand.
     let impls = rust::item_impls(&catalog, kind, &name).unwrap_or_default();
     quote!(#impls #tracking)
+}
+
+/// The item as the front end reads it.
+fn item_view(input: &DeriveInput) -> ItemView<'_> {
+    let body = match &input.data {
+        Data::Struct(data) => Body::Struct(&data.fields),
+        Data::Enum(data) => Body::Enum(&data.variants),
+        Data::Union(_) => Body::Union,
+    };
+    ItemView {
+        attrs: &input.attrs,
+        ident: &input.ident,
+        generics: &input.generics,
+        body,
+    }
+}
+
+/// The scanned items of the crate, with `declared` (this item as the derive reads it) in
+/// place of its scanned copy, so that the checker reports on this item's tokens; after
+/// them when the scan did not find it.
+fn crate_definitions(
+    kind: ItemKind,
+    input: &DeriveInput,
+    declared: Declared,
+    files: &[FileItems],
+    own_file: Option<&PathBuf>,
+) -> Definitions {
+    // 0 when the compiler does not tell: then the first item of the name is this one.
+    let own_line = input.ident.span().start().line;
+    let mut definitions = Definitions::default();
+    let mut own = Some(declared);
+    for file in files {
+        for found in file.items.iter() {
+            let is_own = Some(&file.path) == own_file
+                && found.kind == kind
+                && input.ident == found.ident
+                && (own_line == 0 || own_line == found.line);
+            match (is_own, own.take()) {
+                (true, Some(declared)) => front::add(&mut definitions, declared),
+                (_, declared) => {
+                    own = declared;
+                    front::add(&mut definitions, found.declared.clone());
+                }
+            }
+        }
+    }
+    if let Some(declared) = own {
+        front::add(&mut definitions, declared);
+    }
+    definitions
+}
+
+/// A catalog for a crate that declares none: per-item code does not depend on the
+/// catalog's name.
+fn placeholder_catalog(input: &DeriveInput, spans: &mut ItemSpans) -> CatalogDecl {
+    let origin = spans.origin(input.ident.span());
+    CatalogDecl {
+        origin: origin.clone(),
+        name: Loc::new("catalog".to_owned(), origin),
+        schema_base: None,
+        description: None,
+    }
 }
 
 /// The name the catalog knows the item by.
