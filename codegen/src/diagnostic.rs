@@ -7,6 +7,7 @@ use std::sync::Arc;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 
 use crate::source::{FileId, Origin, SourceMap};
+use crate::text::plural;
 
 /// How bad a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -331,14 +332,6 @@ fn render_without_snippet(diagnostic: &Diagnostic, sources: &SourceMap) -> Strin
     }
     out.push('\n');
     out
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }
 
 /// A diagnostic seen through miette: labels in the primary file are drawn on its snippet,

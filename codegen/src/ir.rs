@@ -51,6 +51,9 @@ pub struct Definitions {
     /// Names whose declaration could not be read (already reported): the checker treats
     /// them as defined, so one mistake is not reported again at every reference.
     pub unreadable: Vec<String>,
+    /// Whether a `[catalog]` declaration could not be read (already reported): the checker
+    /// does not report the catalog as missing.
+    pub unreadable_catalog: bool,
 }
 
 impl Definitions {
@@ -62,6 +65,7 @@ impl Definitions {
         self.layers.extend(other.layers);
         self.events.extend(other.events);
         self.unreadable.extend(other.unreadable);
+        self.unreadable_catalog |= other.unreadable_catalog;
     }
 }
 

@@ -32,6 +32,7 @@ pub mod model;
 pub mod naming;
 pub mod shape;
 pub mod source;
+mod text;
 pub mod synthetic;
 pub mod usage;
 
@@ -253,14 +254,7 @@ fn lock_diagnostic(error: &LockError, sources: &mut SourceMap) -> Diagnostic {
             // label (file:line:column) rather than part of the wrapped message.
             match std::fs::read_to_string(path) {
                 Ok(text) => {
-                    let offset =
-                        text.split_inclusive('\n')
-                            .take(line - 1)
-                            .map(str::len)
-                            .sum::<usize>()
-                            + text.split_inclusive('\n').nth(line - 1).map_or(0, |l| {
-                                l.chars().take(column - 1).map(char::len_utf8).sum()
-                            });
+                    let offset = source::Lines::new(&text).offset(&text, *line, *column);
                     let file = sources.add(path.clone(), text);
                     let origin = source::Origin {
                         file,

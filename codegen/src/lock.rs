@@ -57,6 +57,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::evolution::EventSnapshot;
 use crate::generate::GENERATED_NOTICE;
+use crate::source::Lines;
 
 /// The lock's file name, in the definitions directory.
 pub const FILE_NAME: &str = "eventgen.lock";
@@ -205,7 +206,7 @@ impl Lock {
     pub fn parse(text: &str, path: &Path) -> Result<Lock, LockError> {
         let lock: Lock = toml::from_str(text).map_err(|error| {
             let offset = error.span().map_or(0, |span| span.start);
-            let (line, column) = line_col(text, offset);
+            let (line, column) = Lines::new(text).line_col(text, offset);
             LockError::Parse {
                 path: path.to_path_buf(),
                 line,
@@ -315,18 +316,6 @@ fn toml_key(key: &str) -> String {
     } else {
         toml::Value::String(key.to_owned()).to_string()
     }
-}
-
-/// 1-based line and column (in characters) of a byte offset into `text`.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
 }
 
 #[cfg(test)]

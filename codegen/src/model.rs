@@ -3,12 +3,21 @@
 
 use std::fmt;
 
+use crate::date::Date;
 use crate::ir::TelemetryPolicy;
 use crate::source::Origin;
 
 /// Index of a layer in [`Catalog::layers`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LayerId(pub usize);
+
+/// Index of an enum in [`Catalog::enums`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EnumId(pub usize);
+
+/// Index of a named object type in [`Catalog::types`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TypeId(pub usize);
 
 /// A whole, checked catalog.
 #[derive(Debug, Clone)]
@@ -129,8 +138,8 @@ pub struct Deprecation {
     pub note: Option<String>,
     /// The event to use instead (it exists).
     pub replaced_by: Option<String>,
-    /// `YYYY-MM-DD` after which it must be gone.
-    pub sunset: Option<String>,
+    /// The day after which it must be gone.
+    pub sunset: Option<Date>,
 }
 
 /// One field.
@@ -179,10 +188,10 @@ pub enum FieldType {
     Timestamp,
     /// Any JSON value.
     Json,
-    /// An enum, by name.
-    Enum(String),
-    /// A named object type, by name.
-    Object(String),
+    /// An enum.
+    Enum(EnumId),
+    /// A named object type.
+    Object(TypeId),
     /// A list.
     List(Box<FieldType>),
     /// A map with string keys.
@@ -227,11 +236,35 @@ impl FieldType {
             FieldType::Json | FieldType::Object(_) | FieldType::List(_) | FieldType::Map(_)
         )
     }
+
+    /// The type as definitions write it (`list<job-status>`), enums and named types by
+    /// their names in `names`.
+    pub fn display<'a>(&'a self, names: &'a dyn TypeNames) -> impl fmt::Display + 'a {
+        DisplayType { ty: self, names }
+    }
 }
 
-impl fmt::Display for FieldType {
+/// The names of the enums and named types that [`FieldType`]s refer to by id: the
+/// [`Catalog`]'s, or (in the checker, before there is a catalog) the declarations'.
+pub trait TypeNames {
+    /// The name of an enum.
+    fn enum_name(&self, id: EnumId) -> &str;
+    /// The name of a named type.
+    fn type_name(&self, id: TypeId) -> &str;
+}
+
+struct DisplayType<'a> {
+    ty: &'a FieldType,
+    names: &'a dyn TypeNames,
+}
+
+impl fmt::Display for DisplayType<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        let inner = |ty| DisplayType {
+            ty,
+            names: self.names,
+        };
+        match self.ty {
             FieldType::Uuid => f.write_str("uuid"),
             FieldType::String => f.write_str("string"),
             FieldType::Bool => f.write_str("bool"),
@@ -239,9 +272,10 @@ impl fmt::Display for FieldType {
             FieldType::Float => f.write_str("float"),
             FieldType::Timestamp => f.write_str("timestamp"),
             FieldType::Json => f.write_str("json"),
-            FieldType::Enum(name) | FieldType::Object(name) => f.write_str(name),
-            FieldType::List(inner) => write!(f, "list<{inner}>"),
-            FieldType::Map(inner) => write!(f, "map<{inner}>"),
+            FieldType::Enum(id) => f.write_str(self.names.enum_name(*id)),
+            FieldType::Object(id) => f.write_str(self.names.type_name(*id)),
+            FieldType::List(ty) => write!(f, "list<{}>", inner(ty)),
+            FieldType::Map(ty) => write!(f, "map<{}>", inner(ty)),
         }
     }
 }
@@ -286,13 +320,34 @@ impl Catalog {
         self.events.iter().find(|e| e.event_type == event_type)
     }
 
-    /// The enum of that name.
-    pub fn enum_def(&self, name: &str) -> Option<&EnumDef> {
-        self.enums.iter().find(|e| e.name == name)
+    /// The enum with this id.
+    pub fn enum_def(&self, id: EnumId) -> &EnumDef {
+        &self.enums[id.0]
     }
 
-    /// The named type of that name.
-    pub fn type_def(&self, name: &str) -> Option<&TypeDef> {
-        self.types.iter().find(|t| t.name == name)
+    /// The named type with this id.
+    pub fn type_def(&self, id: TypeId) -> &TypeDef {
+        &self.types[id.0]
+    }
+
+    /// The enum of that name (for callers that hold a name, like the derive of one item).
+    pub fn enum_id(&self, name: &str) -> Option<EnumId> {
+        self.enums.iter().position(|e| e.name == name).map(EnumId)
+    }
+
+    /// The named type of that name (for callers that hold a name, like the derive of one
+    /// item).
+    pub fn type_id(&self, name: &str) -> Option<TypeId> {
+        self.types.iter().position(|t| t.name == name).map(TypeId)
+    }
+}
+
+impl TypeNames for Catalog {
+    fn enum_name(&self, id: EnumId) -> &str {
+        &self.enum_def(id).name
+    }
+
+    fn type_name(&self, id: TypeId) -> &str {
+        &self.type_def(id).name
     }
 }

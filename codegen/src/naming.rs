@@ -38,6 +38,56 @@ pub fn pascal_case(name: &str) -> String {
     out
 }
 
+/// `OneOffJob` becomes `one-off-job`, `pipeline_run` becomes `pipeline-run`: the definition
+/// name of a Rust item, which [`pascal_case`] turns back into the item's name (unless the
+/// name has runs of capitals, like `HTTPCall`).
+pub(crate) fn kebab_case(ident: &str) -> String {
+    let mut out = String::with_capacity(ident.len() + 4);
+    let mut previous: Option<char> = None;
+    for c in ident.chars() {
+        if c.is_ascii_uppercase()
+            && previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
+        {
+            out.push('-');
+        }
+        if c == '_' {
+            out.push('-');
+        } else {
+            out.push(c.to_ascii_lowercase());
+        }
+        previous = Some(c);
+    }
+    out
+}
+
+/// `InProgress` becomes `IN_PROGRESS`: the value of an enum variant of a Rust item.
+pub(crate) fn screaming_snake_case(ident: &str) -> String {
+    kebab_case(ident).replace('-', "_").to_ascii_uppercase()
+}
+
+/// A kebab-case spelling of a name that is not kebab-case, suggested in diagnostics:
+/// every capital starts a word, `_`, ` ` and `.` separate words (`My Layer` becomes
+/// `my-layer`, `HTTP` becomes `h-t-t-p`).
+pub(crate) fn suggest_kebab(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 && !out.ends_with('-') {
+            out.push('-');
+        }
+        match c {
+            '_' | ' ' | '.' => out.push('-'),
+            c => out.push(c.to_ascii_lowercase()),
+        }
+    }
+    out.trim_matches('-').to_owned()
+}
+
+/// A snake_case spelling of a name that is not snake_case, suggested in diagnostics (as
+/// [`suggest_kebab`], with `_` between words).
+pub(crate) fn suggest_snake(name: &str) -> String {
+    suggest_kebab(name).replace('-', "_")
+}
+
 /// `one-off-job` becomes `one_off_job`; `project:pipeline:created` becomes `project_pipeline_created`.
 pub fn snake_case(name: &str) -> String {
     name.split(['-', '_', ':'])
@@ -93,6 +143,32 @@ mod tests {
             register_fn_name("project:one-off-job:pipeline-run:failed"),
             "register_project_one_off_job_pipeline_run_failed_event"
         );
+    }
+
+    #[test]
+    fn rust_names_become_definition_names_and_back() {
+        for (ident, name) in [
+            ("Project", "project"),
+            ("OneOffJob", "one-off-job"),
+            ("PipelineRun", "pipeline-run"),
+            ("Step2", "step2"),
+        ] {
+            assert_eq!(kebab_case(ident), name);
+            assert_eq!(
+                pascal_case(name),
+                ident,
+                "the generated code names `{ident}`"
+            );
+        }
+        // Not every Rust name comes back: the derives report it on the name.
+        assert_ne!(pascal_case(&kebab_case("HTTPCall")), "HTTPCall");
+    }
+
+    #[test]
+    fn suggested_spellings() {
+        assert_eq!(suggest_kebab("OneOffJob"), "one-off-job");
+        assert_eq!(suggest_kebab("My Layer."), "my-layer");
+        assert_eq!(suggest_snake("projectUuid"), "project_uuid");
     }
 
     #[test]

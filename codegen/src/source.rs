@@ -47,20 +47,56 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The text. Invalid UTF-8 was replaced (and reported) when the file was read.
     pub text: Arc<str>,
-    /// Byte offset of the start of every line, so a position is found without rescanning.
-    line_starts: Vec<usize>,
+    /// Where its lines start, so a position is found without rescanning.
+    lines: Lines,
 }
 
 impl SourceFile {
     fn new(path: PathBuf, text: Arc<str>) -> Self {
-        let line_starts = std::iter::once(0)
+        let lines = Lines::new(&text);
+        Self { path, text, lines }
+    }
+}
+
+/// The byte offset of the start of every line of a text: positions from byte offsets to
+/// 1-based lines and character columns, and back.
+#[derive(Debug, Clone)]
+pub(crate) struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    /// The lines of `text`.
+    pub(crate) fn new(text: &str) -> Self {
+        let starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        Self {
-            path,
-            text,
-            line_starts,
-        }
+        Self { starts }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset into `text` (inside a
+    /// character: its start; past the end: the end).
+    pub(crate) fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let line = self.starts.partition_point(|&start| start <= offset);
+        let line_start = self.starts[line - 1];
+        let col = text[line_start..offset].chars().count() + 1;
+        (line, col)
+    }
+
+    /// The byte offset of a 1-based line and column (in characters) of `text`: a column
+    /// past the end of its line stops after the line break, a line past the end at the end.
+    pub(crate) fn offset(&self, text: &str, line: usize, column: usize) -> usize {
+        let Some(&start) = self.starts.get(line.max(1) - 1) else {
+            return text.len();
+        };
+        let end = self.starts.get(line.max(1)).copied().unwrap_or(text.len());
+        start
+            + text[start..end]
+                .chars()
+                .take(column.max(1) - 1)
+                .map(char::len_utf8)
+                .sum::<usize>()
     }
 }
 
@@ -104,12 +140,7 @@ impl SourceMap {
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, id: FileId, offset: usize) -> (usize, usize) {
         let file = self.file(id);
-        let text = &file.text;
-        let offset = floor_char_boundary(text, offset.min(text.len()));
-        let line = file.line_starts.partition_point(|&start| start <= offset);
-        let line_start = file.line_starts[line - 1];
-        let col = text[line_start..offset].chars().count() + 1;
-        (line, col)
+        file.lines.line_col(&file.text, offset)
     }
 
     /// `path:line:column` of an origin, as diagnostics print it.
@@ -150,5 +181,25 @@ mod tests {
         assert_eq!(sources.line_col(file, 10), (3, 1));
         assert_eq!(sources.line_col(file, 11), (4, 1));
         assert_eq!(sources.line_col(file, 99), (4, 2), "past the end: the end");
+    }
+
+    #[test]
+    fn offsets_come_back_from_their_positions() {
+        let text = "ab\né = 1\n\nx";
+        let lines = Lines::new(text);
+        for offset in [0, 2, 3, 5, 6, 10, 11, 12] {
+            let (line, column) = lines.line_col(text, offset);
+            assert_eq!(lines.offset(text, line, column), offset, "{line}:{column}");
+        }
+        assert_eq!(
+            lines.offset(text, 1, 9),
+            3,
+            "past the line: after its break"
+        );
+        assert_eq!(
+            lines.offset(text, 9, 1),
+            text.len(),
+            "past the text: its end"
+        );
     }
 }

@@ -348,8 +348,8 @@ impl<'c> Samples<'c> {
             FieldType::Float => 2.5.into(),
             FieldType::Timestamp => TIMESTAMP.into(),
             FieldType::Json => json!({ "any": ["json", 1, null] }),
-            FieldType::Enum(name) => {
-                let enum_def = self.catalog.enum_def(name).expect("enum");
+            &FieldType::Enum(id) => {
+                let enum_def = self.catalog.enum_def(id);
                 enum_def
                     .variants
                     .last()
@@ -358,8 +358,8 @@ impl<'c> Samples<'c> {
                     .clone()
                     .into()
             }
-            FieldType::Object(name) => {
-                let type_def = self.catalog.type_def(name).expect("type");
+            &FieldType::Object(id) => {
+                let type_def = self.catalog.type_def(id);
                 let mut object = Map::new();
                 for field in &type_def.fields {
                     match form {
@@ -532,13 +532,13 @@ fn wrong_value(ty: &FieldType) -> Option<Value> {
 fn named_type_leaks(samples: &Samples<'_>, ty: &FieldType, value: &Value) -> Vec<(String, Value)> {
     let mut leaks = Vec::new();
     match ty {
-        FieldType::Object(name) => {
-            let type_def = samples.catalog.type_def(name).expect("type");
+        &FieldType::Object(id) => {
+            let type_def = samples.catalog.type_def(id);
             for field in &type_def.fields {
                 if field.telemetry_slot() != Some(TelemetrySlot::Value) {
                     let mut leaked = value.clone();
                     leaked[&field.name] = samples.value(&field.ty, Form::Notification);
-                    leaks.push((format!("{name}.{}", field.name), leaked));
+                    leaks.push((format!("{}.{}", type_def.name, field.name), leaked));
                 } else if let Some(inner) = value.get(&field.name) {
                     for (what, leaked_inner) in named_type_leaks(samples, &field.ty, inner) {
                         let mut leaked = value.clone();

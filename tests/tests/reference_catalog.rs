@@ -245,8 +245,7 @@ fn telemetry_reproduces_the_reference_anonymization() {
     }
     assert!(field(&catalog, "job", "pipeline_name").sensitive);
     let title = catalog
-        .type_def("step")
-        .expect("step")
+        .type_def(catalog.type_id("step").expect("step"))
         .fields
         .iter()
         .find(|f| f.name == "title")
@@ -288,13 +287,14 @@ fn sibling_layers_share_the_reference_columns() {
         field(&catalog, "cron-job-run", "total_pipeline_runs").column,
         "total_pipeline_runs"
     );
+    let change_list = FieldType::Object(catalog.type_id("change-list").expect("change-list"));
     let updated: Vec<&str> = catalog
         .events
         .iter()
         .filter(|e| {
             e.fields
                 .iter()
-                .any(|f| f.column == "update" && f.ty == FieldType::Object("change-list".into()))
+                .any(|f| f.column == "update" && f.ty == change_list)
         })
         .map(|e| e.event_type.as_str())
         .collect();

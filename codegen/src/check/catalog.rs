@@ -2,6 +2,7 @@
 
 use super::Checker;
 use crate::diagnostic::{Diagnostic, Rule};
+use crate::ir::CatalogDecl;
 use crate::naming;
 
 /// The checked `[catalog]` settings.
@@ -14,7 +15,7 @@ pub(crate) struct Header {
 pub(crate) fn check(checker: &mut Checker<'_>) -> Option<Header> {
     let catalogs = &checker.definitions.catalogs;
     let Some(first) = catalogs.first() else {
-        if !checker.unreadable.contains("[catalog]") {
+        if !checker.definitions.unreadable_catalog {
             checker.error(
                 Diagnostic::error(Rule::Catalog, "no `[catalog]` table in the definitions").help(
                     "add `[catalog]` with `name = \"...\"` to one definitions file (it names the \
@@ -24,7 +25,19 @@ pub(crate) fn check(checker: &mut Checker<'_>) -> Option<Header> {
         }
         return None;
     };
-    for extra in &catalogs[1..] {
+    check_single(checker, first, &catalogs[1..]);
+    check_name(checker, first);
+    check_schema_base(checker, first);
+    Some(Header {
+        name: first.name.value.clone(),
+        schema_base: first.schema_base.as_ref().map(|s| s.value.clone()),
+        description: first.description.clone(),
+    })
+}
+
+/// A catalog has one `[catalog]` table, whatever its files.
+fn check_single(checker: &mut Checker<'_>, first: &CatalogDecl, extras: &[CatalogDecl]) {
+    for extra in extras {
         checker.error(
             Diagnostic::error(Rule::Catalog, "`[catalog]` is defined more than once")
                 .label(&extra.origin, "defined again here")
@@ -32,17 +45,25 @@ pub(crate) fn check(checker: &mut Checker<'_>) -> Option<Header> {
                 .help("keep one `[catalog]` table: a catalog has one name, whatever its files"),
         );
     }
-    if !naming::is_kebab(&first.name.value) {
+}
+
+/// The name is lowercase kebab-case.
+fn check_name(checker: &mut Checker<'_>, catalog: &CatalogDecl) {
+    if !naming::is_kebab(&catalog.name.value) {
         checker.error(
             Diagnostic::error(
                 Rule::Naming,
-                format!("catalog name `{}` is not lowercase kebab-case", first.name.value),
+                format!("catalog name `{}` is not lowercase kebab-case", catalog.name.value),
             )
-            .label(&first.name.origin, "expected `[a-z][a-z0-9-]*`")
+            .label(&catalog.name.origin, "expected `[a-z][a-z0-9-]*`")
             .help("the name becomes a Rust module and part of URLs: use lowercase letters, digits and `-`"),
         );
     }
-    if let Some(base) = &first.schema_base
+}
+
+/// `schema_base` is an absolute URL ending in `/`.
+fn check_schema_base(checker: &mut Checker<'_>, catalog: &CatalogDecl) {
+    if let Some(base) = &catalog.schema_base
         && !(base.value.ends_with('/') && base.value.contains("://"))
     {
         checker.error(
@@ -51,9 +72,4 @@ pub(crate) fn check(checker: &mut Checker<'_>) -> Option<Header> {
                 .help("write it like `https://schemas.example.com/orchest/`: schema ids are appended to it"),
         );
     }
-    Some(Header {
-        name: first.name.value.clone(),
-        schema_base: first.schema_base.as_ref().map(|s| s.value.clone()),
-        description: first.description.clone(),
-    })
 }

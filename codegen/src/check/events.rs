@@ -2,97 +2,38 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Checker, MAX_EVENT_TYPE_LEN, RESERVED_TOP_LEVEL, fields};
+use super::{Checker, Kind, MAX_EVENT_TYPE_LEN, fields};
 use crate::date::Date;
 use crate::diagnostic::{Diagnostic, Rule};
 use crate::ir::{DeprecationDecl, EventDecl};
-use crate::model::{Deprecation, EventDef, Layer, LayerId};
+use crate::model::{Deprecation, EventDef, FieldDef, Layer, LayerId};
 use crate::naming;
+use crate::shape::BASE_FIELDS;
 
 pub(crate) fn check(checker: &mut Checker<'_>, layers: &[Layer]) -> Vec<EventDef> {
     let definitions = checker.definitions;
-    let mut by_path: HashMap<&str, Vec<LayerId>> = HashMap::with_capacity(layers.len());
-    for (i, layer) in layers.iter().enumerate() {
-        if !layer.is_abstract {
-            by_path
-                .entry(layer.path.as_str())
-                .or_default()
-                .push(LayerId(i));
-        }
-    }
+    let by_path = layers_by_path(layers);
     let mut first_by_type: HashMap<&str, usize> = HashMap::with_capacity(definitions.events.len());
     let mut events = Vec::with_capacity(definitions.events.len());
     for (index, decl) in definitions.events.iter().enumerate() {
         let event_type = &decl.event_type;
         match first_by_type.get(event_type.value.as_str()) {
             Some(&first) => {
-                checker.duplicate("event", event_type, &definitions.events[first].event_type)
+                let first = &definitions.events[first].event_type;
+                checker.duplicate(Kind::Event, event_type, first);
             }
             None => {
                 first_by_type.insert(&event_type.value, index);
             }
         }
-        checker.describe("event", event_type, decl.description.as_ref());
+        checker.describe(Kind::Event, event_type, decl.description.as_ref());
         check_type_string(checker, decl);
         let stored = decl.stored.as_ref().is_none_or(|s| s.value);
         let layer = resolve_layer(checker, decl, stored, layers, &by_path);
         check_settings(checker, decl, stored);
-        let place = fields::Place::Event;
-        let event_fields = fields::resolve_all(checker, &decl.fields, &place);
-        if layer.is_none() {
-            for (field, field_decl) in event_fields.iter().zip(&decl.fields) {
-                if RESERVED_TOP_LEVEL.contains(&field.name.as_str()) {
-                    checker.error(
-                        Diagnostic::error(
-                            Rule::ReservedName,
-                            format!(
-                                "field `{}` of `{}` is reserved at the top of a payload",
-                                field.name, event_type.value
-                            ),
-                        )
-                        .label(&field_decl.name.origin, "belongs to the event itself")
-                        .help("every event has `uuid`, `type` and `timestamp`; rename this field"),
-                    );
-                }
-            }
-        } else {
-            // In a layer's object these names are free, but their default column is not (an
-            // explicit `column` is checked with the field).
-            for (field, field_decl) in event_fields.iter().zip(&decl.fields) {
-                if field_decl.column.is_none()
-                    && RESERVED_TOP_LEVEL.contains(&field.column.as_str())
-                {
-                    checker.error(
-                        Diagnostic::error(
-                            Rule::ReservedName,
-                            format!(
-                                "field `{}` of `{}` would be stored in the event's own column `{}`",
-                                field.name, event_type.value, field.column
-                            ),
-                        )
-                        .label(&field_decl.name.origin, "its default column is reserved")
-                        .help("rename the field, or store it elsewhere with `column = \"...\"`"),
-                    );
-                }
-            }
-        }
-        // (A stored client event is reported as such already.)
-        if let (Some(client), Some(layer), false) =
-            (decl.client.as_ref().filter(|c| c.value), layer, stored)
-        {
-            checker.error(
-                Diagnostic::error(
-                    Rule::EventShape,
-                    format!(
-                        "client event `{}` belongs to layer `{}`",
-                        event_type.value, layers[layer.0].name
-                    ),
-                )
-                .label(&client.origin, "front ends relay only an event's own fields")
-                .label(&event_type.origin, "its type prefix names the layer")
-                .help("give the event a type whose prefix names no layer (e.g. `view:loaded`), or remove `client = true`"),
-            );
-        }
+        let event_fields = fields::resolve_all(checker, &decl.fields, &fields::Place::Event);
+        check_reserved_fields(checker, decl, layer, &event_fields);
+        check_client_layer(checker, decl, stored, layer, layers);
         events.push(EventDef {
             event_type: event_type.value.clone(),
             rust_name: naming::event_rust_name(&event_type.value),
@@ -106,6 +47,96 @@ pub(crate) fn check(checker: &mut Checker<'_>, layers: &[Layer]) -> Vec<EventDef
             origin: event_type.origin.clone(),
         });
     }
+    check_deprecations(checker);
+    events
+}
+
+/// The concrete layers by the event type prefix each owns.
+fn layers_by_path(layers: &[Layer]) -> HashMap<&str, Vec<LayerId>> {
+    let mut by_path: HashMap<&str, Vec<LayerId>> = HashMap::with_capacity(layers.len());
+    for (i, layer) in layers.iter().enumerate() {
+        if !layer.is_abstract {
+            by_path
+                .entry(layer.path.as_str())
+                .or_default()
+                .push(LayerId(i));
+        }
+    }
+    by_path
+}
+
+/// The names the event itself owns are free for its fields only inside a layer's object,
+/// and even there not as their default column (an explicit `column` is checked with the
+/// field).
+fn check_reserved_fields(
+    checker: &mut Checker<'_>,
+    decl: &EventDecl,
+    layer: Option<LayerId>,
+    fields: &[FieldDef],
+) {
+    let event_type = &decl.event_type.value;
+    for (field, field_decl) in fields.iter().zip(&decl.fields) {
+        if layer.is_none() && BASE_FIELDS.contains(&field.name.as_str()) {
+            checker.error(
+                Diagnostic::error(
+                    Rule::ReservedName,
+                    format!(
+                        "field `{}` of `{event_type}` is reserved at the top of a payload",
+                        field.name
+                    ),
+                )
+                .label(&field_decl.name.origin, "belongs to the event itself")
+                .help("every event has `uuid`, `type` and `timestamp`; rename this field"),
+            );
+        } else if layer.is_some()
+            && field_decl.column.is_none()
+            && BASE_FIELDS.contains(&field.column.as_str())
+        {
+            checker.error(
+                Diagnostic::error(
+                    Rule::ReservedName,
+                    format!(
+                        "field `{}` of `{event_type}` would be stored in the event's own column `{}`",
+                        field.name, field.column
+                    ),
+                )
+                .label(&field_decl.name.origin, "its default column is reserved")
+                .help("rename the field, or store it elsewhere with `column = \"...\"`"),
+            );
+        }
+    }
+}
+
+/// A client event (analytics-only: a stored one is reported as such already) belongs to
+/// no layer.
+fn check_client_layer(
+    checker: &mut Checker<'_>,
+    decl: &EventDecl,
+    stored: bool,
+    layer: Option<LayerId>,
+    layers: &[Layer],
+) {
+    if let (Some(client), Some(layer), false) =
+        (decl.client.as_ref().filter(|c| c.value), layer, stored)
+    {
+        checker.error(
+            Diagnostic::error(
+                Rule::EventShape,
+                format!(
+                    "client event `{}` belongs to layer `{}`",
+                    decl.event_type.value, layers[layer.0].name
+                ),
+            )
+            .label(&client.origin, "front ends relay only an event's own fields")
+            .label(&decl.event_type.origin, "its type prefix names the layer")
+            .help("give the event a type whose prefix names no layer (e.g. `view:loaded`), or remove `client = true`"),
+        );
+    }
+}
+
+/// The deprecation notices, once every event is known.
+fn check_deprecations(checker: &mut Checker<'_>) {
+    let definitions = checker.definitions;
     // A set: with many deprecations, a list made this quadratic in the number of events.
     let known: HashSet<&str> = definitions
         .events
@@ -114,10 +145,10 @@ pub(crate) fn check(checker: &mut Checker<'_>, layers: &[Layer]) -> Vec<EventDef
         .collect();
     for decl in &definitions.events {
         if let Some(deprecated) = &decl.deprecated {
-            check_deprecation(checker, decl, deprecated, &known);
+            check_replacement(checker, decl, deprecated, &known);
+            check_sunset(checker, decl, deprecated);
         }
     }
-    events
 }
 
 fn check_type_string(checker: &mut Checker<'_>, decl: &EventDecl) {
@@ -148,6 +179,8 @@ fn check_type_string(checker: &mut Checker<'_>, decl: &EventDecl) {
     }
 }
 
+/// The layer whose path is the event type's prefix. An analytics-only event may stand
+/// outside the hierarchy; a stored one needs its layer.
 fn resolve_layer(
     checker: &mut Checker<'_>,
     decl: &EventDecl,
@@ -155,41 +188,63 @@ fn resolve_layer(
     layers: &[Layer],
     by_path: &HashMap<&str, Vec<LayerId>>,
 ) -> Option<LayerId> {
-    let event_type = &decl.event_type;
-    let prefix = event_type
+    let prefix = decl
+        .event_type
         .value
         .rsplit_once(':')
         .map_or("", |(prefix, _)| prefix);
-    let matches = by_path.get(prefix).map(Vec::as_slice).unwrap_or_default();
-    match matches {
-        [layer] => return Some(*layer),
-        [first, rest @ ..] => {
-            let mut diagnostic = Diagnostic::error(
-                Rule::EventLayer,
-                format!(
-                    "event type prefix `{prefix}` matches {} layers",
-                    rest.len() + 1
-                ),
-            )
-            .label(&event_type.origin, "which layer?");
-            for id in std::iter::once(first).chain(rest) {
-                diagnostic = diagnostic.label(
-                    &layers[id.0].origin,
-                    format!("layer `{}` has the path `{prefix}`", layers[id.0].name),
-                );
+    match by_path.get(prefix).map(Vec::as_slice).unwrap_or_default() {
+        [layer] => Some(*layer),
+        [] => {
+            if stored {
+                missing_layer(checker, decl, prefix, layers, by_path);
             }
-            checker.error(
-                diagnostic.help(
-                    "give these layers different `segment`s so that each path names one layer",
-                ),
-            );
-            return None;
+            None
         }
-        [] => {}
+        several => {
+            ambiguous_prefix(checker, decl, prefix, layers, several);
+            None
+        }
     }
-    if !stored {
-        return None; // analytics-only events may stand outside the hierarchy
+}
+
+/// Reports a prefix that is the path of several layers.
+fn ambiguous_prefix(
+    checker: &mut Checker<'_>,
+    decl: &EventDecl,
+    prefix: &str,
+    layers: &[Layer],
+    matches: &[LayerId],
+) {
+    let mut diagnostic = Diagnostic::error(
+        Rule::EventLayer,
+        format!(
+            "event type prefix `{prefix}` matches {} layers",
+            matches.len()
+        ),
+    )
+    .label(&decl.event_type.origin, "which layer?");
+    for id in matches {
+        diagnostic = diagnostic.label(
+            &layers[id.0].origin,
+            format!("layer `{}` has the path `{prefix}`", layers[id.0].name),
+        );
     }
+    checker.error(
+        diagnostic.help("give these layers different `segment`s so that each path names one layer"),
+    );
+}
+
+/// Reports why a stored event has no layer: no prefix, an abstract layer's, or an
+/// unknown one (unless the layer is there but could not be read, already reported).
+fn missing_layer(
+    checker: &mut Checker<'_>,
+    decl: &EventDecl,
+    prefix: &str,
+    layers: &[Layer],
+    by_path: &HashMap<&str, Vec<LayerId>>,
+) {
+    let event_type = &decl.event_type;
     if prefix.is_empty() {
         let stored_origin = decl
             .stored
@@ -200,44 +255,54 @@ fn resolve_layer(
                 .label(stored_origin, "stored events need a layer")
                 .help("prefix the type with a layer's path (`project:...`), or make it analytics-only with `stored = false`"),
         );
-        return None;
+        return;
     }
     let last_segment = prefix.rsplit(':').next().unwrap_or_default();
     if checker.unreadable.contains(last_segment) {
-        return None; // the layer is there but could not be read (already reported)
+        return;
     }
     let abstract_match = layers.iter().find(|l| {
         l.is_abstract
             && (l.path.is_empty() && prefix == l.name || prefix == format!("{}:{}", l.path, l.name))
     });
-    if let Some(layer) = abstract_match {
-        checker.error(
-            Diagnostic::error(
-                Rule::EventLayer,
-                format!(
-                    "event `{}` names the abstract layer `{}`",
-                    event_type.value, layer.name
-                ),
-            )
-            .label(&event_type.origin, "abstract layers have no segment")
-            .label(&layer.origin, "declared abstract here")
-            .help(format!(
-                "name the event under one of `{}`'s children, or make the layer concrete",
-                layer.name
-            )),
-        );
-        return None;
+    match abstract_match {
+        Some(layer) => names_abstract_layer(checker, decl, layer),
+        None => unknown_prefix(checker, decl, prefix, by_path),
     }
-    let paths: Vec<&str> = by_path.keys().copied().filter(|p| !p.is_empty()).collect();
-    let mut sorted = paths.clone();
-    sorted.sort_unstable();
-    let suggestion = naming::did_you_mean(prefix, sorted.iter().copied());
+}
+
+fn names_abstract_layer(checker: &mut Checker<'_>, decl: &EventDecl, layer: &Layer) {
+    checker.error(
+        Diagnostic::error(
+            Rule::EventLayer,
+            format!(
+                "event `{}` names the abstract layer `{}`",
+                decl.event_type.value, layer.name
+            ),
+        )
+        .label(&decl.event_type.origin, "abstract layers have no segment")
+        .label(&layer.origin, "declared abstract here")
+        .help(format!(
+            "name the event under one of `{}`'s children, or make the layer concrete",
+            layer.name
+        )),
+    );
+}
+
+fn unknown_prefix(
+    checker: &mut Checker<'_>,
+    decl: &EventDecl,
+    prefix: &str,
+    by_path: &HashMap<&str, Vec<LayerId>>,
+) {
+    let mut paths: Vec<&str> = by_path.keys().copied().filter(|p| !p.is_empty()).collect();
+    paths.sort_unstable();
+    let suggestion = naming::did_you_mean(prefix, paths.iter().copied());
     checker.error(
         Diagnostic::error(Rule::EventLayer, format!("event type prefix `{prefix}` matches no layer"))
-            .label(&event_type.origin, if suggestion.is_empty() { "no layer has this path" } else { &suggestion })
+            .label(&decl.event_type.origin, if suggestion.is_empty() { "no layer has this path" } else { &suggestion })
             .help("all segments but the last must be the path of a layer (e.g. `project:pipeline`); declare the layer, fix the prefix, or mark the event `stored = false` if it is analytics-only"),
     );
-    None
 }
 
 fn check_settings(checker: &mut Checker<'_>, decl: &EventDecl, stored: bool) {
@@ -274,50 +339,57 @@ fn deprecation(decl: &DeprecationDecl) -> Deprecation {
         since: decl.since.as_ref().map(|s| s.value.clone()),
         note: decl.note.clone(),
         replaced_by: decl.replaced_by.as_ref().map(|s| s.value.clone()),
-        sunset: decl.sunset.as_ref().map(|s| s.value.clone()),
+        // A sunset that is not a date is reported by `check_sunset`: there is no catalog.
+        sunset: decl.sunset.as_ref().and_then(|s| s.value.parse().ok()),
     }
 }
 
-fn check_deprecation(
+/// `replaced_by` names another event of the catalog.
+fn check_replacement(
     checker: &mut Checker<'_>,
     decl: &EventDecl,
     deprecated: &DeprecationDecl,
     known: &HashSet<&str>,
 ) {
-    if let Some(replacement) = &deprecated.replaced_by {
-        if replacement.value == decl.event_type.value {
-            checker.error(
-                Diagnostic::error(
-                    Rule::Deprecation,
-                    format!("event `{}` is replaced by itself", decl.event_type.value),
-                )
-                .label(&replacement.origin, "the same event")
-                .help("name the event that replaces it, or remove `replaced_by`"),
-            );
-        } else if !known.contains(&replacement.value.as_str())
-            && !checker.unreadable.contains(replacement.value.as_str())
-        {
-            let suggestion = naming::did_you_mean(&replacement.value, known.iter().copied());
-            checker.error(
-                Diagnostic::error(
-                    Rule::Deprecation,
-                    format!(
-                        "`replaced_by` names the unknown event `{}`",
-                        replacement.value
-                    ),
-                )
-                .label(
-                    &replacement.origin,
-                    if suggestion.is_empty() {
-                        "no such event"
-                    } else {
-                        &suggestion
-                    },
-                )
-                .help("name an event declared in the catalog"),
-            );
-        }
+    let Some(replacement) = &deprecated.replaced_by else {
+        return;
+    };
+    if replacement.value == decl.event_type.value {
+        checker.error(
+            Diagnostic::error(
+                Rule::Deprecation,
+                format!("event `{}` is replaced by itself", decl.event_type.value),
+            )
+            .label(&replacement.origin, "the same event")
+            .help("name the event that replaces it, or remove `replaced_by`"),
+        );
+    } else if !known.contains(&replacement.value.as_str())
+        && !checker.unreadable.contains(replacement.value.as_str())
+    {
+        let suggestion = naming::did_you_mean(&replacement.value, known.iter().copied());
+        checker.error(
+            Diagnostic::error(
+                Rule::Deprecation,
+                format!(
+                    "`replaced_by` names the unknown event `{}`",
+                    replacement.value
+                ),
+            )
+            .label(
+                &replacement.origin,
+                if suggestion.is_empty() {
+                    "no such event"
+                } else {
+                    &suggestion
+                },
+            )
+            .help("name an event declared in the catalog"),
+        );
     }
+}
+
+/// The sunset is a date, not before today.
+fn check_sunset(checker: &mut Checker<'_>, decl: &EventDecl, deprecated: &DeprecationDecl) {
     let Some(sunset) = &deprecated.sunset else {
         return;
     };

@@ -10,7 +10,7 @@ use crate::diagnostic::{Diagnostic, Rule};
 use crate::evolution::canonical::{DeprecationSnapshot, field_records};
 use crate::evolution::{self, Change, ChangeKind, Class, EventSnapshot, Owner};
 use crate::lock::Lock;
-use crate::model::{Catalog, FieldDef};
+use crate::model::{Catalog, EventDef, FieldDef};
 use crate::source::Origin;
 
 /// Every change since the lock, each saying whether a rule blocks it, and the diagnostics
@@ -98,75 +98,86 @@ fn versions<'c>(
         let Some(locked) = lock.payloads.get(&event.event_type) else {
             continue;
         };
-        let event_type = &event.event_type;
-        let needed = locked.version + 1;
         if event.version < locked.version {
-            gate.diagnostics.push(
-                Diagnostic::error(
-                    Rule::VersionBump,
-                    format!(
-                        "event `{event_type}` has version {}, lower than the {} the lock records",
-                        event.version, locked.version
-                    ),
-                )
-                .label(&event.origin, format!("version {}", event.version))
-                .help(format!(
-                    "versions only go up: set `version = {}` on `[events.\"{event_type}\"]` (or `{needed}` if its payloads changed incompatibly)",
-                    locked.version
-                )),
-            );
-            continue;
+            gate.diagnostics
+                .push(lowered_version(event, locked.version));
+        } else if event.version == locked.version {
+            unbumped_changes(event, gate, field_def);
         }
-        if event.version > locked.version {
-            continue;
-        }
-        let breaking: Vec<usize> = gate
-            .changes
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| {
-                &g.change.event == event_type
-                    && g.change.class() == Class::Breaking
-                    && !matches!(g.change.kind, ChangeKind::EventRemoved { .. })
-            })
-            .map(|(i, _)| i)
-            .collect();
-        if breaking.is_empty() {
-            continue;
-        }
-        let to_do = format!("set `version = {needed}`");
-        let mut descriptions = Vec::new();
-        let mut labels: Vec<(&Origin, String)> = Vec::new();
-        for &i in &breaking {
-            let gated = &mut gate.changes[i];
-            gated.blocked_by = Some(Rule::VersionBump);
-            gated.to_do = Some(to_do.clone());
-            let description = gated.change.describe();
-            if let Some(def) = field_def(&gated.change)
-                && !labels.iter().any(|(o, _)| *o == &def.origin)
-            {
-                labels.push((&def.origin, description.clone()));
-            }
-            descriptions.push(description);
-        }
-        labels.push((
-            &event.origin,
-            format!("still version {}, as the lock records", event.version),
-        ));
-        let mut diagnostic = Diagnostic::error(
-            Rule::VersionBump,
-            format!(
-                "event `{event_type}` changes its payloads incompatibly without a version bump: {}",
-                descriptions.join("; ")
-            ),
-        );
-        for (origin, text) in labels {
-            diagnostic = diagnostic.label(origin, text);
-        }
-        gate.diagnostics.push(diagnostic.help(format!(
-            "bump the event's payload version so consumers can tell the payloads apart: set `version = {needed}` on `[events.\"{event_type}\"]`"
-        )));
     }
+}
+
+/// A version below the lock's.
+fn lowered_version(event: &EventDef, locked: u32) -> Diagnostic {
+    let event_type = &event.event_type;
+    let needed = locked + 1;
+    Diagnostic::error(
+        Rule::VersionBump,
+        format!(
+            "event `{event_type}` has version {}, lower than the {locked} the lock records",
+            event.version
+        ),
+    )
+    .label(&event.origin, format!("version {}", event.version))
+    .help(format!(
+        "versions only go up: set `version = {locked}` on `[events.\"{event_type}\"]` (or `{needed}` if its payloads changed incompatibly)"
+    ))
+}
+
+/// Blocks the breaking changes to `event`, which keeps the version the lock records.
+fn unbumped_changes<'c>(
+    event: &'c EventDef,
+    gate: &mut Gate,
+    field_def: &dyn Fn(&Change) -> Option<&'c FieldDef>,
+) {
+    let event_type = &event.event_type;
+    let breaking: Vec<usize> = gate
+        .changes
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| {
+            &g.change.event == event_type
+                && g.change.class() == Class::Breaking
+                && !matches!(g.change.kind, ChangeKind::EventRemoved { .. })
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if breaking.is_empty() {
+        return;
+    }
+    let needed = event.version + 1;
+    let to_do = format!("set `version = {needed}`");
+    let mut descriptions = Vec::new();
+    let mut labels: Vec<(&Origin, String)> = Vec::new();
+    for &i in &breaking {
+        let gated = &mut gate.changes[i];
+        gated.blocked_by = Some(Rule::VersionBump);
+        gated.to_do = Some(to_do.clone());
+        let description = gated.change.describe();
+        if let Some(def) = field_def(&gated.change)
+            && !labels.iter().any(|(o, _)| *o == &def.origin)
+        {
+            labels.push((&def.origin, description.clone()));
+        }
+        descriptions.push(description);
+    }
+    labels.push((
+        &event.origin,
+        format!("still version {}, as the lock records", event.version),
+    ));
+    let mut diagnostic = Diagnostic::error(
+        Rule::VersionBump,
+        format!(
+            "event `{event_type}` changes its payloads incompatibly without a version bump: {}",
+            descriptions.join("; ")
+        ),
+    );
+    for (origin, text) in labels {
+        diagnostic = diagnostic.label(origin, text);
+    }
+    gate.diagnostics.push(diagnostic.help(format!(
+        "bump the event's payload version so consumers can tell the payloads apart: set `version = {needed}` on `[events.\"{event_type}\"]`"
+    )));
 }
 
 /// `event-removed`: an event leaves the catalog only after it was deprecated (and the
@@ -204,10 +215,41 @@ fn privacy<'c>(
     gate: &mut Gate,
     field_def: &dyn Fn(&Change) -> Option<&'c FieldDef>,
 ) {
+    for (def, owner, indices) in privacy_changes(catalog, gate, field_def) {
+        let key = evolution::declaration_key(owner, &def.name);
+        let spent = lock.privacy_reviews.get(&key);
+        if def.privacy_reviewed.is_some() && def.privacy_reviewed.as_ref() != spent {
+            continue;
+        }
+        let mut what: Vec<String> = Vec::new();
+        let mut events: Vec<String> = Vec::new();
+        for &i in &indices {
+            let gated = &mut gate.changes[i];
+            gated.blocked_by = Some(Rule::PrivacyReview);
+            gated.to_do = Some(format!("add a new `privacy_reviewed` to `{key}`"));
+            let phrase = privacy_phrase(&gated.change.kind);
+            if !what.contains(&phrase) {
+                what.push(phrase);
+            }
+            if !events.contains(&gated.change.event) {
+                events.push(gated.change.event.clone());
+            }
+        }
+        gate.diagnostics
+            .push(unreviewed(def, owner, &what, &events, spent));
+    }
+}
+
+/// The privacy-relevant changes, by field definition in order of first change: the
+/// definition, its owner and the indices of its changes.
+fn privacy_changes<'c>(
+    catalog: &'c Catalog,
+    gate: &Gate,
+    field_def: &dyn Fn(&Change) -> Option<&'c FieldDef>,
+) -> Vec<(&'c FieldDef, Owner<'c>, Vec<usize>)> {
     let owners: HashMap<&Origin, Owner<'_>> = evolution::declared_fields(catalog)
         .map(|(owner, field)| (&field.origin, owner))
         .collect();
-    // By definition, in order of first change: (definition, owner, change indices).
     let mut fields: Vec<(&FieldDef, Owner<'_>, Vec<usize>)> = Vec::new();
     for (i, gated) in gate.changes.iter().enumerate() {
         if gated.change.class() != Class::PrivacyRelevant {
@@ -224,66 +266,59 @@ fn privacy<'c>(
             None => fields.push((def, owner, vec![i])),
         }
     }
-    for (def, owner, indices) in fields {
-        let key = evolution::declaration_key(owner, &def.name);
-        let spent = lock.privacy_reviews.get(&key);
-        if def.privacy_reviewed.is_some() && def.privacy_reviewed.as_ref() != spent {
-            continue;
-        }
-        let mut what: Vec<String> = Vec::new();
-        let mut events: Vec<String> = Vec::new();
-        for &i in &indices {
-            let gated = &mut gate.changes[i];
-            gated.blocked_by = Some(Rule::PrivacyReview);
-            gated.to_do = Some(format!("add a new `privacy_reviewed` to `{key}`"));
-            let phrase = match &gated.change.kind {
-                ChangeKind::TelemetryLoosened { from, to } => {
-                    format!(
-                        "its telemetry goes from `{}` to `{}`",
-                        from.as_str(),
-                        to.as_str()
-                    )
-                }
-                _ => "it is no longer sensitive".to_owned(),
-            };
-            if !what.contains(&phrase) {
-                what.push(phrase);
-            }
-            if !events.contains(&gated.change.event) {
-                events.push(gated.change.event.clone());
-            }
-        }
-        let place = match owner {
-            Owner::Layer(name) => format!("of layer `{name}`"),
-            Owner::Type(name) => format!("of type `{name}`"),
-            Owner::Event(event_type) => format!("of event `{event_type}`"),
-        };
-        let shown = if events.len() > 3 {
+    fields
+}
+
+/// "its telemetry goes from `drop` to `keep`".
+fn privacy_phrase(kind: &ChangeKind) -> String {
+    match kind {
+        ChangeKind::TelemetryLoosened { from, to } => {
             format!(
-                "{} and {} more events",
-                events[..3].join(", "),
-                events.len() - 3
+                "its telemetry goes from `{}` to `{}`",
+                from.as_str(),
+                to.as_str()
             )
-        } else {
-            events.join(", ")
-        };
-        let help = match spent {
-            Some(review) => format!(
-                "the review `{review}` is recorded in the lock for an earlier change: have this change reviewed and replace it with a new `privacy_reviewed = \"...\"` on the field"
-            ),
-            None => "have this change reviewed, then acknowledge it on the field: `privacy_reviewed = \"<who, ticket or date: why this may reach telemetry>\"`".to_owned(),
-        };
-        gate.diagnostics.push(
-            Diagnostic::error(
-                Rule::PrivacyReview,
-                format!(
-                    "privacy-relevant change to field `{}` {place} without a privacy review: {} (in {shown})",
-                    def.name,
-                    what.join(", and ")
-                ),
-            )
-            .label(&def.origin, what.join("; "))
-            .help(help),
-        );
+        }
+        _ => "it is no longer sensitive".to_owned(),
     }
+}
+
+/// The error for a field whose privacy-relevant changes (`what`, in `events`) need a review.
+fn unreviewed(
+    def: &FieldDef,
+    owner: Owner<'_>,
+    what: &[String],
+    events: &[String],
+    spent: Option<&String>,
+) -> Diagnostic {
+    let place = match owner {
+        Owner::Layer(name) => format!("of layer `{name}`"),
+        Owner::Type(name) => format!("of type `{name}`"),
+        Owner::Event(event_type) => format!("of event `{event_type}`"),
+    };
+    let shown = if events.len() > 3 {
+        format!(
+            "{} and {} more events",
+            events[..3].join(", "),
+            events.len() - 3
+        )
+    } else {
+        events.join(", ")
+    };
+    let help = match spent {
+        Some(review) => format!(
+            "the review `{review}` is recorded in the lock for an earlier change: have this change reviewed and replace it with a new `privacy_reviewed = \"...\"` on the field"
+        ),
+        None => "have this change reviewed, then acknowledge it on the field: `privacy_reviewed = \"<who, ticket or date: why this may reach telemetry>\"`".to_owned(),
+    };
+    Diagnostic::error(
+        Rule::PrivacyReview,
+        format!(
+            "privacy-relevant change to field `{}` {place} without a privacy review: {} (in {shown})",
+            def.name,
+            what.join(", and ")
+        ),
+    )
+    .label(&def.origin, what.join("; "))
+    .help(help)
 }

@@ -1,10 +1,11 @@
 //! Layers: parents, cycles, segments, keys and the event type prefix each one owns.
 
-use super::{Checker, RESERVED_TOP_LEVEL, fields};
+use super::{Checker, Kind, fields, flag};
 use crate::diagnostic::{Diagnostic, Rule};
 use crate::ir::LayerDecl;
 use crate::model::{Layer, LayerId};
 use crate::naming;
+use crate::shape::BASE_FIELDS;
 
 /// Checks every layer. The result is parallel to `definitions.layers` (a layer's
 /// [`LayerId`] is its index there); parents that are unknown or on a cycle are cut off.
@@ -15,27 +16,41 @@ pub(crate) fn check(checker: &mut Checker<'_>) -> Vec<Layer> {
         .map(|decl| resolve_parent(checker, decl))
         .collect();
     break_cycles(checker, decls, &mut parents);
-
     let mut layers: Vec<Layer> = Vec::with_capacity(decls.len());
-    for (index, decl) in decls.iter().enumerate() {
-        checker.describe("layer", &decl.name, decl.description.as_ref());
-        check_shape(checker, decl, parents[index]);
-        layers.push(Layer {
-            name: decl.name.value.clone(),
-            rust_name: naming::pascal_case(&decl.name.value),
-            description: decl.description.clone(),
-            parent: parents[index],
-            is_abstract: flag(&decl.is_abstract),
-            inline: flag(&decl.inline) && parents[index].is_some(),
-            segment: None,
-            key: String::new(),
-            path: String::new(),
-            fields: Vec::new(),
-            origin: decl.name.origin.clone(),
-        });
+    for (decl, &parent) in decls.iter().zip(&parents) {
+        checker.describe(Kind::Layer, &decl.name, decl.description.as_ref());
+        check_shape(checker, decl, parent);
+        layers.push(new_layer(decl, parent));
     }
-    // Keys and paths depend on the parent's, so fill them root first.
-    for id in topological(&layers) {
+    place(&mut layers, decls);
+    for (layer, decl) in layers.iter_mut().zip(decls) {
+        let place = fields::Place::Layer { key: &layer.key };
+        layer.fields = fields::resolve_all(checker, &decl.fields, &place);
+    }
+    layers
+}
+
+/// A layer with its settings, before its place in the tree (segment, key, path) and its
+/// fields are known.
+fn new_layer(decl: &LayerDecl, parent: Option<LayerId>) -> Layer {
+    Layer {
+        name: decl.name.value.clone(),
+        rust_name: naming::pascal_case(&decl.name.value),
+        description: decl.description.clone(),
+        parent,
+        is_abstract: flag(&decl.is_abstract),
+        inline: flag(&decl.inline) && parent.is_some(),
+        segment: None,
+        key: String::new(),
+        path: String::new(),
+        fields: Vec::new(),
+        origin: decl.name.origin.clone(),
+    }
+}
+
+/// Fills in each layer's segment, key and path, which depend on its parent's: root first.
+fn place(layers: &mut [Layer], decls: &[LayerDecl]) {
+    for id in topological(layers) {
         let decl = &decls[id.0];
         let parent = layers[id.0].parent.map(|p| layers[p.0].clone());
         let layer = &mut layers[id.0];
@@ -58,12 +73,6 @@ pub(crate) fn check(checker: &mut Checker<'_>) -> Vec<Layer> {
             (Some(segment), parent_path) => format!("{parent_path}:{segment}"),
         };
     }
-    for (index, decl) in decls.iter().enumerate() {
-        let key = layers[index].key.clone();
-        layers[index].fields =
-            fields::resolve_all(checker, &decl.fields, &fields::Place::Layer { key: &key });
-    }
-    layers
 }
 
 /// The layers from the root down to `id` (inclusive).
@@ -74,10 +83,6 @@ pub(crate) fn chain(layers: &[Layer], id: LayerId) -> Vec<LayerId> {
     }
     chain.reverse();
     chain
-}
-
-fn flag(value: &Option<crate::source::Loc<bool>>) -> bool {
-    value.as_ref().is_some_and(|v| v.value)
 }
 
 fn resolve_parent(checker: &mut Checker<'_>, decl: &LayerDecl) -> Option<LayerId> {
@@ -168,35 +173,52 @@ fn report_cycle(checker: &mut Checker<'_>, decls: &[LayerDecl], cycle: &[usize])
         .error(diagnostic.help("a hierarchy is a tree: remove `parent` from one of these layers"));
 }
 
+/// The rules on one layer's own settings.
 fn check_shape(checker: &mut Checker<'_>, decl: &LayerDecl, parent: Option<LayerId>) {
-    let name = &decl.name.value;
-    if let Some(inline) = decl.inline.as_ref().filter(|i| i.value) {
-        if decl.parent.is_none() {
-            checker.error(
-                Diagnostic::error(Rule::LayerShape, format!("layer `{name}` is inline but has no parent"))
-                    .label(&inline.origin, "inline into what?")
-                    .help("an inline layer merges its fields into its parent's object: give it a `parent`, or remove `inline`"),
-            );
-        }
-        if let Some(key) = &decl.key {
-            checker.error(
-                Diagnostic::error(
-                    Rule::LayerShape,
-                    format!("inline layer `{name}` has a `key`"),
-                )
-                .label(&key.origin, "not used")
-                .label(&inline.origin, "its fields merge into the parent's object")
-                .help("remove `key`, or remove `inline = true` to nest the layer under that key"),
-            );
-        }
+    check_inline(checker, decl);
+    check_abstract(checker, decl);
+    check_segment(checker, decl);
+    if let Some(key) = &decl.key {
+        checker.snake_name(Kind::PayloadKey, &key.value, &key.origin);
     }
+    check_root_key(checker, decl, parent);
+}
+
+/// An inline layer has a parent to merge into, and no key of its own.
+fn check_inline(checker: &mut Checker<'_>, decl: &LayerDecl) {
+    let Some(inline) = decl.inline.as_ref().filter(|i| i.value) else {
+        return;
+    };
+    let name = &decl.name.value;
+    if decl.parent.is_none() {
+        checker.error(
+            Diagnostic::error(Rule::LayerShape, format!("layer `{name}` is inline but has no parent"))
+                .label(&inline.origin, "inline into what?")
+                .help("an inline layer merges its fields into its parent's object: give it a `parent`, or remove `inline`"),
+        );
+    }
+    if let Some(key) = &decl.key {
+        checker.error(
+            Diagnostic::error(
+                Rule::LayerShape,
+                format!("inline layer `{name}` has a `key`"),
+            )
+            .label(&key.origin, "not used")
+            .label(&inline.origin, "its fields merge into the parent's object")
+            .help("remove `key`, or remove `inline = true` to nest the layer under that key"),
+        );
+    }
+}
+
+/// An abstract layer has no segment.
+fn check_abstract(checker: &mut Checker<'_>, decl: &LayerDecl) {
     if let (Some(is_abstract), Some(segment)) =
         (decl.is_abstract.as_ref().filter(|a| a.value), &decl.segment)
     {
         checker.error(
             Diagnostic::error(
                 Rule::LayerShape,
-                format!("abstract layer `{name}` has a `segment`"),
+                format!("abstract layer `{}` has a `segment`", decl.name.value),
             )
             .label(&segment.origin, "not used")
             .label(
@@ -206,6 +228,10 @@ fn check_shape(checker: &mut Checker<'_>, decl: &LayerDecl, parent: Option<Layer
             .help("remove `segment`, or remove `abstract = true`"),
         );
     }
+}
+
+/// A segment is lowercase kebab-case.
+fn check_segment(checker: &mut Checker<'_>, decl: &LayerDecl) {
     if let Some(segment) = &decl.segment
         && !naming::is_kebab(&segment.value)
     {
@@ -218,27 +244,28 @@ fn check_shape(checker: &mut Checker<'_>, decl: &LayerDecl, parent: Option<Layer
             .help("a segment is one part of an event type, without `:`"),
         );
     }
-    if let Some(key) = &decl.key {
-        checker.snake_name("payload key", &key.value, &key.origin);
+}
+
+/// A root layer's object sits at the top of the payload, beside the event's own names.
+fn check_root_key(checker: &mut Checker<'_>, decl: &LayerDecl, parent: Option<LayerId>) {
+    if parent.is_some() || decl.parent.is_some() {
+        return;
     }
-    if parent.is_none() && decl.parent.is_none() {
-        let key = decl
-            .key
-            .as_ref()
-            .map_or_else(|| naming::snake_case(name), |k| k.value.clone());
-        if RESERVED_TOP_LEVEL.contains(&key.as_str()) {
-            let origin = decl.key.as_ref().map_or(&decl.name.origin, |k| &k.origin);
-            checker.error(
-                Diagnostic::error(
-                    Rule::ReservedName,
-                    format!("root layer `{name}` would nest under the reserved key `{key}`"),
-                )
-                .label(origin, "reserved at the top of every payload")
-                .help(
-                    "`uuid`, `type` and `timestamp` belong to the event itself: set another `key`",
-                ),
-            );
-        }
+    let name = &decl.name.value;
+    let key = decl
+        .key
+        .as_ref()
+        .map_or_else(|| naming::snake_case(name), |k| k.value.clone());
+    if BASE_FIELDS.contains(&key.as_str()) {
+        let origin = decl.key.as_ref().map_or(&decl.name.origin, |k| &k.origin);
+        checker.error(
+            Diagnostic::error(
+                Rule::ReservedName,
+                format!("root layer `{name}` would nest under the reserved key `{key}`"),
+            )
+            .label(origin, "reserved at the top of every payload")
+            .help("`uuid`, `type` and `timestamp` belong to the event itself: set another `key`"),
+        );
     }
 }
 

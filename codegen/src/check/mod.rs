@@ -13,19 +13,17 @@ mod objects;
 mod rust_names;
 
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 
 use crate::date::Date;
 use crate::diagnostic::{Diagnostic, Diagnostics, Rule};
 use crate::ir::Definitions;
-use crate::model::Catalog;
+use crate::model::{Catalog, EnumId, TypeId, TypeNames};
 use crate::naming;
 use crate::source::{Loc, Origin};
 
 /// Longest event type: the width of `event_types.name`.
 pub const MAX_EVENT_TYPE_LEN: usize = 150;
-
-/// Names at the top of every payload, owned by the event itself.
-pub const RESERVED_TOP_LEVEL: &[&str] = &["uuid", "type", "timestamp"];
 
 /// Checks `definitions`, adding every problem to `diagnostics`. Returns the catalog when
 /// no error was found (warnings allowed) in this phase or before it. Sunsets are checked
@@ -66,6 +64,54 @@ pub fn check_on(
     })
 }
 
+/// The checker names types before there is a catalog: the id of an enum or a named type
+/// is the index of its declaration.
+impl TypeNames for Definitions {
+    fn enum_name(&self, id: EnumId) -> &str {
+        &self.enums[id.0].name.value
+    }
+
+    fn type_name(&self, id: TypeId) -> &str {
+        &self.types[id.0].name.value
+    }
+}
+
+/// What a shared rule reports on: a kind of definition, or a kind of name in one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Layer,
+    Event,
+    Enum,
+    NamedType,
+    /// The name of a field.
+    FieldName,
+    /// A field's storage column.
+    Column,
+    /// The key of a layer's payload object.
+    PayloadKey,
+}
+
+impl Kind {
+    /// As diagnostics name it.
+    pub(crate) fn noun(self) -> &'static str {
+        match self {
+            Kind::Layer => "layer",
+            Kind::Event => "event",
+            Kind::Enum => "enum",
+            Kind::NamedType => "type",
+            Kind::FieldName => "field name",
+            Kind::Column => "column",
+            Kind::PayloadKey => "payload key",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.noun())
+    }
+}
+
 /// What the submodules share: the definitions, the diagnostics, and name look-ups.
 pub(crate) struct Checker<'a> {
     pub definitions: &'a Definitions,
@@ -95,16 +141,18 @@ impl<'a> Checker<'a> {
             untyped_fields: HashSet::new(),
             today,
         };
-        checker.enum_index = checker.index("enum", definitions.enums.iter().map(|e| &e.name));
-        checker.type_index = checker.index("type", definitions.types.iter().map(|t| &t.name));
-        checker.layer_index = checker.index("layer", definitions.layers.iter().map(|l| &l.name));
+        checker.enum_index = checker.index(Kind::Enum, definitions.enums.iter().map(|e| &e.name));
+        checker.type_index =
+            checker.index(Kind::NamedType, definitions.types.iter().map(|t| &t.name));
+        checker.layer_index =
+            checker.index(Kind::Layer, definitions.layers.iter().map(|l| &l.name));
         checker
     }
 
     /// Maps names to their first declaration, reporting repeats and bad names.
     fn index<'n>(
         &mut self,
-        kind: &str,
+        kind: Kind,
         names: impl Iterator<Item = &'n Loc<String>>,
     ) -> HashMap<&'n str, usize> {
         let mut index: HashMap<&str, usize> = HashMap::new();
@@ -126,7 +174,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Reports `name` as a second definition of what `previous` defines.
-    pub fn duplicate(&mut self, kind: &str, name: &Loc<String>, previous: &Loc<String>) {
+    pub fn duplicate(&mut self, kind: Kind, name: &Loc<String>, previous: &Loc<String>) {
         self.error(
             Diagnostic::error(
                 Rule::Duplicate,
@@ -141,7 +189,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Reports a name that is not lowercase kebab-case.
-    pub fn kebab_name(&mut self, kind: &str, name: &Loc<String>) {
+    pub fn kebab_name(&mut self, kind: Kind, name: &Loc<String>) {
         if !naming::is_kebab(&name.value) {
             self.error(
                 Diagnostic::error(
@@ -149,27 +197,27 @@ impl<'a> Checker<'a> {
                     format!("{kind} name `{}` is not lowercase kebab-case", name.value),
                 )
                 .label(&name.origin, "expected `[a-z][a-z0-9-]*`")
-                .help(format!("write it as `{}`", suggest_kebab(&name.value))),
+                .help(format!(
+                    "write it as `{}`",
+                    naming::suggest_kebab(&name.value)
+                )),
             );
         }
     }
 
     /// Reports a name that is not snake_case (fields, keys, columns).
-    pub fn snake_name(&mut self, kind: &str, name: &str, origin: &Origin) {
+    pub fn snake_name(&mut self, kind: Kind, name: &str, origin: &Origin) {
         if !naming::is_snake(name) {
             self.error(
                 Diagnostic::error(Rule::Naming, format!("{kind} `{name}` is not snake_case"))
                     .label(origin, "expected `[a-z][a-z0-9_]*`")
-                    .help(format!(
-                        "write it as `{}`",
-                        suggest_kebab(name).replace('-', "_")
-                    )),
+                    .help(format!("write it as `{}`", naming::suggest_snake(name))),
             );
         }
     }
 
     /// Warns about a definition without a description.
-    pub fn describe(&mut self, kind: &str, name: &Loc<String>, description: Option<&String>) {
+    pub fn describe(&mut self, kind: Kind, name: &Loc<String>, description: Option<&String>) {
         if description.is_none_or(|d| d.trim().is_empty()) {
             self.error(
                 Diagnostic::warning(
@@ -186,16 +234,7 @@ impl<'a> Checker<'a> {
     }
 }
 
-fn suggest_kebab(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 && !out.ends_with('-') {
-            out.push('-');
-        }
-        match c {
-            '_' | ' ' | '.' => out.push('-'),
-            c => out.push(c.to_ascii_lowercase()),
-        }
-    }
-    out.trim_matches('-').to_owned()
+/// A setting that is on only when written `true`.
+pub(crate) fn flag(value: &Option<Loc<bool>>) -> bool {
+    value.as_ref().is_some_and(|v| v.value)
 }

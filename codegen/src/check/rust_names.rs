@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::Checker;
+use super::{Checker, Kind};
 use crate::diagnostic::{Diagnostic, Rule};
 use crate::model::{EnumDef, EventDef, Layer, TypeDef};
 use crate::source::Origin;
@@ -21,6 +21,15 @@ const RESERVED: &[&str] = &[
     "Vec",
 ];
 
+/// A definition as the generated module names it.
+#[derive(Clone, Copy)]
+struct Named<'d> {
+    kind: Kind,
+    name: &'d str,
+    rust_name: &'d str,
+    origin: &'d Origin,
+}
+
 pub(crate) fn check(
     checker: &mut Checker<'_>,
     enums: &[EnumDef],
@@ -28,63 +37,86 @@ pub(crate) fn check(
     layers: &[Layer],
     events: &[EventDef],
 ) {
+    let named = |kind, name, rust_name, origin| Named {
+        kind,
+        name,
+        rust_name,
+        origin,
+    };
     let definitions = enums
         .iter()
-        .map(|e| ("enum", e.name.as_str(), e.rust_name.as_str(), &e.origin))
+        .map(|e| named(Kind::Enum, &e.name, &e.rust_name, &e.origin))
         .chain(
             types
                 .iter()
-                .map(|t| ("type", t.name.as_str(), t.rust_name.as_str(), &t.origin)),
+                .map(|t| named(Kind::NamedType, &t.name, &t.rust_name, &t.origin)),
         )
         .chain(
             layers
                 .iter()
-                .map(|l| ("layer", l.name.as_str(), l.rust_name.as_str(), &l.origin)),
+                .map(|l| named(Kind::Layer, &l.name, &l.rust_name, &l.origin)),
         )
-        .chain(events.iter().map(|e| {
-            (
-                "event",
-                e.event_type.as_str(),
-                e.rust_name.as_str(),
-                &e.origin,
-            )
-        }));
+        .chain(
+            events
+                .iter()
+                .map(|e| named(Kind::Event, &e.event_type, &e.rust_name, &e.origin)),
+        );
     let capacity = 2 * (enums.len() + types.len() + layers.len() + events.len());
     // Each definition's Rust names: its type, and for all but enums its telemetry type.
-    let mut seen: HashMap<String, (&str, &str, &Origin)> = HashMap::with_capacity(capacity);
-    for (kind, name, rust_name, origin) in definitions {
-        if RESERVED.contains(&rust_name) {
-            checker.error(
-                Diagnostic::error(
-                    Rule::RustNameClash,
-                    format!("{kind} `{name}` would generate the Rust type `{rust_name}`, which the generated module already uses"),
-                )
-                .label(origin, format!("becomes `{rust_name}`"))
-                .help(format!("rename it: the generated module reserves {}", RESERVED.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "))),
-            );
+    let mut seen: HashMap<String, Named<'_>> = HashMap::with_capacity(capacity);
+    for definition in definitions {
+        if RESERVED.contains(&definition.rust_name) {
+            reserved(checker, &definition);
             continue;
         }
-        let telemetry = (kind != "enum").then(|| format!("{rust_name}Telemetry"));
+        let rust_name = definition.rust_name;
+        let telemetry = (definition.kind != Kind::Enum).then(|| format!("{rust_name}Telemetry"));
         for generated in std::iter::once(rust_name.to_owned()).chain(telemetry) {
-            let Some(&(first_kind, first_name, first_origin)) = seen.get(&generated) else {
-                seen.insert(generated, (kind, name, origin));
+            let Some(first) = seen.get(&generated) else {
+                seen.insert(generated, definition);
                 continue;
             };
-            if first_kind == kind && first_name == name {
+            if first.kind == definition.kind && first.name == definition.name {
                 continue; // the same name twice: reported as a duplicate already
             }
-            checker.error(
-                Diagnostic::error(
-                    Rule::RustNameClash,
-                    format!("{kind} `{name}` and {first_kind} `{first_name}` would both generate the Rust type `{generated}`"),
-                )
-                .label(origin, format!("generates `{generated}`"))
-                .label(first_origin, format!("also generates `{generated}`"))
-                .help("rename one of them so that their Rust names differ (a type, layer or event `x` also generates `XTelemetry`)"),
-            );
+            clash(checker, &definition, first, &generated);
             break; // one report per pair of definitions
         }
     }
+}
+
+/// A definition would take a name the generated module uses itself.
+fn reserved(checker: &mut Checker<'_>, definition: &Named<'_>) {
+    let Named {
+        kind,
+        name,
+        rust_name,
+        origin,
+    } = definition;
+    checker.error(
+        Diagnostic::error(
+            Rule::RustNameClash,
+            format!("{kind} `{name}` would generate the Rust type `{rust_name}`, which the generated module already uses"),
+        )
+        .label(origin, format!("becomes `{rust_name}`"))
+        .help(format!("rename it: the generated module reserves {}", RESERVED.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "))),
+    );
+}
+
+/// Two definitions would generate one Rust type.
+fn clash(checker: &mut Checker<'_>, definition: &Named<'_>, first: &Named<'_>, generated: &str) {
+    checker.error(
+        Diagnostic::error(
+            Rule::RustNameClash,
+            format!(
+                "{} `{}` and {} `{}` would both generate the Rust type `{generated}`",
+                definition.kind, definition.name, first.kind, first.name
+            ),
+        )
+        .label(definition.origin, format!("generates `{generated}`"))
+        .label(first.origin, format!("also generates `{generated}`"))
+        .help("rename one of them so that their Rust names differ (a type, layer or event `x` also generates `XTelemetry`)"),
+    );
 }
 
 /// An event struct holds `uuid`, `timestamp`, one member per layer of its chain (named

@@ -30,7 +30,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::ir::TelemetryPolicy;
-use crate::model::{Catalog, Deprecation, EventDef, FieldDef, FieldType};
+use crate::model::{Catalog, Deprecation, EventDef, FieldDef, FieldType, TypeId};
 
 /// An event as the lock records it: its version, deprecation and field records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,7 +211,7 @@ impl DeprecationSnapshot {
         DeprecationSnapshot {
             since: deprecation.since.clone(),
             replaced_by: deprecation.replaced_by.clone(),
-            sunset: deprecation.sunset.clone(),
+            sunset: deprecation.sunset.map(|day| day.to_string()),
         }
     }
 }
@@ -247,7 +247,7 @@ struct Walker<'c> {
     catalog: &'c Catalog,
     records: Vec<(FieldRecord, &'c FieldDef)>,
     /// Named types being expanded, so that a recursive type is not expanded forever.
-    open_types: Vec<&'c str>,
+    open_types: Vec<TypeId>,
 }
 
 impl<'c> Walker<'c> {
@@ -293,11 +293,11 @@ impl<'c> Walker<'c> {
                 _ => break,
             }
         }
-        if let FieldType::Object(name) = ty
-            && !self.open_types.contains(&name.as_str())
-            && let Some(def) = self.catalog.type_def(name)
+        if let &FieldType::Object(id) = ty
+            && !self.open_types.contains(&id)
         {
-            self.open_types.push(&def.name);
+            let def = self.catalog.type_def(id);
+            self.open_types.push(id);
             inner.push('.');
             for sub in &def.fields {
                 self.field(inner.clone(), sub, notification, telemetry);
@@ -308,17 +308,15 @@ impl<'c> Walker<'c> {
 
     fn type_text(&self, ty: &FieldType) -> String {
         match ty {
-            FieldType::Enum(name) => match self.catalog.enum_def(name) {
-                Some(def) => {
-                    let values: Vec<&str> = def.variants.iter().map(|v| v.value.as_str()).collect();
-                    format!("enum({})", values.join("|"))
-                }
-                None => format!("enum({name})"),
-            },
+            FieldType::Enum(id) => {
+                let def = self.catalog.enum_def(*id);
+                let values: Vec<&str> = def.variants.iter().map(|v| v.value.as_str()).collect();
+                format!("enum({})", values.join("|"))
+            }
             FieldType::Object(_) => "object".to_owned(),
             FieldType::List(inner) => format!("list<{}>", self.type_text(inner)),
             FieldType::Map(inner) => format!("map<{}>", self.type_text(inner)),
-            scalar => scalar.to_string(),
+            scalar => scalar.display(self.catalog).to_string(),
         }
     }
 }

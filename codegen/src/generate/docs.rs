@@ -9,11 +9,10 @@
 use minijinja::value::Serde;
 use serde::Serialize;
 
-use super::GENERATED_NOTICE;
-use crate::model::{
-    Catalog, Deprecation, EnumDef, EventDef, FieldDef, FieldType, LayerId, TypeDef,
-};
+use super::{GENERATED_NOTICE, deprecation};
+use crate::model::{Catalog, EnumDef, EventDef, FieldDef, FieldType, LayerId, TypeDef};
 use crate::shape::TelemetrySlot;
+use crate::text::plural;
 
 const TEMPLATE_NAME: &str = "events.md";
 const TEMPLATE: &str = include_str!("../../templates/docs/events.md.j2");
@@ -298,19 +297,14 @@ fn summary(catalog: &Catalog) -> String {
     };
     format!(
         "{}: {} stored, {} analytics-only{client}, {} deprecated; {}, {} and {}.",
-        count(events.len(), "event", "events"),
+        plural(events.len(), "event"),
         catalog.stored_events().count(),
         catalog.analytics_only_events().count(),
         events.iter().filter(|e| e.deprecated.is_some()).count(),
-        count(catalog.layers.len(), "layer", "layers"),
-        count(catalog.enums.len(), "enum", "enums"),
-        count(catalog.types.len(), "named type", "named types"),
+        plural(catalog.layers.len(), "layer"),
+        plural(catalog.enums.len(), "enum"),
+        plural(catalog.types.len(), "named type"),
     )
-}
-
-/// `1 layer`, `2 layers`.
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 impl TocEntry {
@@ -508,7 +502,8 @@ impl EventDoc {
             event_type: event.event_type.clone(),
             description: event.description.clone(),
             markers: markers.join(" · "),
-            deprecation: event.deprecated.as_ref().map(deprecation_text),
+            deprecation: (event.deprecated.as_ref())
+                .map(|d| deprecation::text(d, deprecation::Form::Docs { link: &event_link })),
             fields,
         }
     }
@@ -536,8 +531,9 @@ impl FieldRow {
             None => "dropped".to_owned(),
             Some(TelemetrySlot::Count) => format!("`{}`", field.count_key()),
             Some(TelemetrySlot::Hash) => "hashed".to_owned(),
-            Some(TelemetrySlot::Value) => match named_types(&field.ty).first() {
-                Some(named) if catalog.type_def(named).is_some() => {
+            Some(TelemetrySlot::Value) => match named_type(&field.ty) {
+                Some(&FieldType::Object(id)) => {
+                    let named = &catalog.type_def(id).name;
                     format!(
                         "kept (by the policies of [`{named}`](#{}))",
                         type_anchor(named)
@@ -575,43 +571,27 @@ impl FieldRow {
     }
 }
 
-/// The enums and named types a type mentions, outermost first.
-fn named_types(ty: &FieldType) -> Vec<&str> {
+/// The enum or named type a type mentions (itself, or inside lists and maps).
+fn named_type(ty: &FieldType) -> Option<&FieldType> {
     match ty {
-        FieldType::Enum(name) | FieldType::Object(name) => vec![name],
-        FieldType::List(inner) | FieldType::Map(inner) => named_types(inner),
-        _ => Vec::new(),
+        FieldType::Enum(_) | FieldType::Object(_) => Some(ty),
+        FieldType::List(inner) | FieldType::Map(inner) => named_type(inner),
+        _ => None,
     }
 }
 
 /// The type as code, linked to its enum or named type when it mentions one.
 fn type_markdown(catalog: &Catalog, ty: &FieldType) -> String {
-    match named_types(ty).first() {
-        Some(name) if catalog.type_def(name).is_some() => {
-            format!("[`{ty}`](#{})", type_anchor(name))
+    let text = ty.display(catalog);
+    match named_type(ty) {
+        Some(&FieldType::Object(id)) => {
+            format!("[`{text}`](#{})", type_anchor(&catalog.type_def(id).name))
         }
-        Some(name) => format!("[`{ty}`](#{})", enum_anchor(name)),
-        None => format!("`{ty}`"),
+        Some(&FieldType::Enum(id)) => {
+            format!("[`{text}`](#{})", enum_anchor(&catalog.enum_def(id).name))
+        }
+        _ => format!("`{text}`"),
     }
-}
-
-/// "Deprecated since 2.3.0: use X. Replaced by `x`. Sunset: 2030-06-30."
-fn deprecation_text(deprecation: &Deprecation) -> String {
-    let mut text = "**Deprecated**".to_owned();
-    if let Some(since) = &deprecation.since {
-        text.push_str(&format!(" since {since}"));
-    }
-    if let Some(note) = &deprecation.note {
-        text.push_str(&format!(": {}", note.trim_end_matches('.')));
-    }
-    text.push('.');
-    if let Some(replacement) = &deprecation.replaced_by {
-        text.push_str(&format!(" Replaced by {}.", event_link(replacement)));
-    }
-    if let Some(sunset) = &deprecation.sunset {
-        text.push_str(&format!(" Sunset: {sunset}."));
-    }
-    text
 }
 
 fn event_link(event_type: &str) -> String {

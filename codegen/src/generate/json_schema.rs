@@ -14,16 +14,17 @@
 //! (the bare relative path when there is no base); the combined schemas reference the
 //! per-event ones by relative path, so they resolve both under the `$id`s and on disk.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use schemars::{Schema, json_schema};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{GENERATED_NOTICE, GeneratedFile, in_parallel};
-use crate::model::{Catalog, Deprecation, EventDef, FieldDef, FieldType};
-use crate::shape::{EventShape, TelemetrySlot};
+use super::{GENERATED_NOTICE, GeneratedFile, deprecation, in_parallel};
+use crate::model::{Catalog, EnumId, EventDef, FieldDef, FieldType, TypeId};
+use crate::shape::{BASE_FIELDS, EventShape, TelemetrySlot};
+use crate::text::push_sentence;
 
 /// The JSON Schema dialect of every generated schema.
 pub const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -122,7 +123,8 @@ pub fn event_schema(catalog: &Catalog, event: &EventDef, kind: PayloadKind) -> O
     };
     let mut description = event.description.clone().unwrap_or_default();
     if let Some(deprecation) = &event.deprecated {
-        push_sentence(&mut description, &deprecation_text(deprecation));
+        let text = deprecation::text(deprecation, deprecation::Form::Schema);
+        push_sentence(&mut description, &text);
     }
     let mut schema = json_schema!({
         "$id": schema_id(catalog, &event_schema_path(kind, &event.event_type)),
@@ -262,7 +264,15 @@ fn file(path: &str, schema: Schema, buffer: &mut Vec<u8>) -> GeneratedFile {
 struct Builder<'c> {
     catalog: &'c Catalog,
     kind: PayloadKind,
-    referenced: BTreeSet<&'c str>,
+    /// By name, as `$defs` is keyed.
+    referenced: BTreeMap<&'c str, Referenced>,
+}
+
+/// A definition a schema refers to in `$defs`.
+#[derive(Clone, Copy)]
+enum Referenced {
+    Enum(EnumId),
+    Type(TypeId),
 }
 
 /// One member of an object schema.
@@ -277,7 +287,7 @@ impl<'c> Builder<'c> {
         Self {
             catalog,
             kind,
-            referenced: BTreeSet::new(),
+            referenced: BTreeMap::new(),
         }
     }
 
@@ -423,9 +433,13 @@ impl<'c> Builder<'c> {
             FieldType::Float => json_schema!({ "type": "number" }),
             FieldType::Timestamp => json_schema!({ "type": "string", "format": "date-time" }),
             FieldType::Json => json_schema!({}),
-            FieldType::Enum(name) | FieldType::Object(name) => {
-                self.referenced.insert(name);
-                json_schema!({ "$ref": format!("#/$defs/{name}") })
+            &FieldType::Enum(id) => {
+                let name = &self.catalog.enum_def(id).name;
+                self.reference(name, Referenced::Enum(id))
+            }
+            &FieldType::Object(id) => {
+                let name = &self.catalog.type_def(id).name;
+                self.reference(name, Referenced::Type(id))
             }
             FieldType::List(inner) => {
                 let mut schema = json_schema!({ "type": "array" });
@@ -441,35 +455,42 @@ impl<'c> Builder<'c> {
         }
     }
 
+    /// A reference to the `$defs` entry of an enum or a named type.
+    fn reference(&mut self, name: &'c str, referenced: Referenced) -> Schema {
+        self.referenced.insert(name, referenced);
+        json_schema!({ "$ref": format!("#/$defs/{name}") })
+    }
+
     /// The `$defs` of every enum and named type referenced so far, and of those they
     /// reference, keyed by name.
     fn into_defs(mut self) -> Map<String, Value> {
         let mut defs: BTreeMap<&'c str, Schema> = BTreeMap::new();
-        while let Some(name) = self
+        while let Some((name, referenced)) = self
             .referenced
             .iter()
-            .copied()
-            .find(|name| !defs.contains_key(name))
+            .map(|(&name, &referenced)| (name, referenced))
+            .find(|(name, _)| !defs.contains_key(name))
         {
-            let schema = if let Some(enum_def) = self.catalog.enum_def(name) {
-                let mut schema = json_schema!({
-                    "type": "string",
-                    "enum": enum_def.variants.iter().map(|v| v.value.as_str()).collect::<Vec<_>>(),
-                });
-                if let Some(description) = &enum_def.description {
-                    schema.insert("description".to_owned(), description.as_str().into());
+            let schema = match referenced {
+                Referenced::Enum(id) => {
+                    let enum_def = self.catalog.enum_def(id);
+                    let mut schema = json_schema!({
+                        "type": "string",
+                        "enum": enum_def.variants.iter().map(|v| v.value.as_str()).collect::<Vec<_>>(),
+                    });
+                    if let Some(description) = &enum_def.description {
+                        schema.insert("description".to_owned(), description.as_str().into());
+                    }
+                    schema
                 }
-                schema
-            } else {
-                let type_def = self
-                    .catalog
-                    .type_def(name)
-                    .expect("the checker resolved every type name");
-                let mut members = Vec::new();
-                for field in &type_def.fields {
-                    members.extend(self.type_field_members(field));
+                Referenced::Type(id) => {
+                    let type_def = self.catalog.type_def(id);
+                    let mut members = Vec::new();
+                    for field in &type_def.fields {
+                        members.extend(self.type_field_members(field));
+                    }
+                    object(type_def.description.clone(), members)
                 }
-                object(type_def.description.clone(), members)
             };
             defs.insert(name, schema);
         }
@@ -481,9 +502,10 @@ impl<'c> Builder<'c> {
 
 /// `uuid`, `type` and `timestamp`, which every payload starts with.
 fn base_members(event_type: &str) -> Vec<Member> {
+    let [uuid, type_key, timestamp] = BASE_FIELDS;
     vec![
         Member {
-            name: "uuid".to_owned(),
+            name: uuid.to_owned(),
             schema: json_schema!({
                 "description": "UUID of the event.",
                 "type": "string",
@@ -492,7 +514,7 @@ fn base_members(event_type: &str) -> Vec<Member> {
             required: true,
         },
         Member {
-            name: "type".to_owned(),
+            name: type_key.to_owned(),
             schema: json_schema!({
                 "description": "The event type.",
                 "type": "string",
@@ -501,7 +523,7 @@ fn base_members(event_type: &str) -> Vec<Member> {
             required: true,
         },
         Member {
-            name: "timestamp".to_owned(),
+            name: timestamp.to_owned(),
             schema: json_schema!({
                 "description": "When the event happened (RFC 3339, UTC).",
                 "type": "string",
@@ -620,36 +642,6 @@ fn object(description: Option<String>, members: Vec<Member>) -> Schema {
     schema
 }
 
-/// "Deprecated since 2.3.0: use X. Replaced by `x`. Sunset: 2030-06-30."
-fn deprecation_text(deprecation: &Deprecation) -> String {
-    let mut text = "Deprecated".to_owned();
-    if let Some(since) = &deprecation.since {
-        text.push_str(&format!(" since {since}"));
-    }
-    match &deprecation.note {
-        Some(note) => text.push_str(&format!(": {note}")),
-        None => text.push('.'),
-    }
-    if let Some(replacement) = &deprecation.replaced_by {
-        push_sentence(&mut text, &format!("Replaced by `{replacement}`."));
-    }
-    if let Some(sunset) = &deprecation.sunset {
-        push_sentence(&mut text, &format!("Sunset: {sunset}."));
-    }
-    text
-}
-
-/// Appends a sentence, ending the previous one first.
-fn push_sentence(text: &mut String, sentence: &str) {
-    if !text.is_empty() {
-        if !text.ends_with(['.', '!', '?']) {
-            text.push('.');
-        }
-        text.push(' ');
-    }
-    text.push_str(sentence);
-}
-
 /// `schemas/index.json`: what the catalog's schemas are.
 #[derive(Serialize)]
 struct Index<'c> {
@@ -696,7 +688,7 @@ struct IndexDeprecation<'c> {
     #[serde(skip_serializing_if = "Option::is_none")]
     replaced_by: Option<&'c str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    sunset: Option<&'c str>,
+    sunset: Option<String>,
 }
 
 impl<'c> Index<'c> {
@@ -723,7 +715,7 @@ impl<'c> Index<'c> {
                         since: d.since.as_deref(),
                         note: d.note.as_deref(),
                         replaced_by: d.replaced_by.as_deref(),
-                        sunset: d.sunset.as_deref(),
+                        sunset: d.sunset.map(|day| day.to_string()),
                     }),
                     description: event.description.as_deref(),
                     schemas: IndexSchemas {

@@ -2,6 +2,7 @@
 //! this module writes them (only when their content changed) or checks that the files on
 //! disk are current.
 
+mod deprecation;
 pub mod docs;
 pub mod json_schema;
 pub mod rust;

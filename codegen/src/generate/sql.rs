@@ -25,6 +25,7 @@ use crate::diagnostic::{Diagnostic, Rule};
 use crate::generate::{GENERATED_NOTICE, GeneratedFile};
 use crate::lock::{self, Lock, LockedColumn, LockedEvent, LockedMigration, LockedRuntimeMigration};
 use crate::model::{Catalog, EventDef, FieldDef, FieldType};
+use crate::text::plural;
 
 /// The directory, relative to the repository root, that holds one directory of
 /// migrations per backend.
@@ -79,7 +80,7 @@ impl Backend {
 
     /// What a column of `ty` holds, for the comment beside it: the field type, and how
     /// SQLite encodes what it has no type for.
-    fn column_comment(self, ty: &FieldType) -> String {
+    fn column_comment(self, catalog: &Catalog, ty: &FieldType) -> String {
         let encoding = match (self, ty) {
             (Backend::Postgres, _) | (_, FieldType::Json) => None,
             (Backend::Sqlite, FieldType::Object(_) | FieldType::List(_) | FieldType::Map(_)) => {
@@ -89,6 +90,7 @@ impl Backend {
             (Backend::Sqlite, FieldType::Timestamp) => Some("RFC 3339, UTC"),
             (Backend::Sqlite, _) => None,
         };
+        let ty = ty.display(catalog);
         match encoding {
             Some(encoding) => format!("{ty} ({encoding})"),
             None => ty.to_string(),
@@ -226,24 +228,29 @@ impl Pending {
                     backend: backend.title(),
                     postgres: backend == Backend::Postgres,
                     summary: &summary,
-                    columns: column_contexts(backend, &new_columns),
+                    columns: column_contexts(catalog, backend, &new_columns),
                     event_types: &new_events,
                 },
             );
             self.add_file(backend, &name, contents);
         }
-        self.lock_catalog(&new_columns, &new_events);
+        self.lock_catalog(catalog, &new_columns, &new_events);
         self.record(name);
     }
 
     /// Records the columns and event types the catalog's migration adds, so that the next
     /// run leaves them out.
-    fn lock_catalog(&mut self, columns: &[(&str, &FieldDef)], event_types: &[&str]) {
+    fn lock_catalog(
+        &mut self,
+        catalog: &Catalog,
+        columns: &[(&str, &FieldDef)],
+        event_types: &[&str],
+    ) {
         for (column, field) in columns {
             self.next.columns.insert(
                 (*column).to_owned(),
                 LockedColumn {
-                    ty: field.ty.to_string(),
+                    ty: field.ty.display(catalog).to_string(),
                     migration: self.number,
                 },
             );
@@ -290,6 +297,7 @@ impl Pending {
 
 /// The new columns as one backend's migration declares them.
 fn column_contexts<'a>(
+    catalog: &Catalog,
     backend: Backend,
     columns: &[(&'a str, &FieldDef)],
 ) -> Vec<ColumnContext<'a>> {
@@ -298,7 +306,7 @@ fn column_contexts<'a>(
         .map(|&(name, field)| ColumnContext {
             name,
             sql_type: backend.column_type(&field.ty),
-            comment: backend.column_comment(&field.ty),
+            comment: backend.column_comment(catalog, &field.ty),
         })
         .collect()
 }
@@ -310,13 +318,6 @@ fn file_path(backend: Backend, number: u32, name: &str) -> String {
 
 /// "adds 2 columns and 3 event types".
 fn summary(columns: usize, events: usize) -> String {
-    let plural = |n: usize, word: &str| {
-        if n == 1 {
-            format!("1 {word}")
-        } else {
-            format!("{n} {word}s")
-        }
-    };
     match (columns, events) {
         (0, e) => format!("adds {}", plural(e, "event type")),
         (c, 0) => format!("adds {}", plural(c, "column")),

@@ -148,47 +148,5 @@ impl Spans for FileSpans {
     }
 }
 
-/// `OneOffJob` becomes `one-off-job`.
-pub fn kebab_name(ident: &str) -> String {
-    let mut out = String::with_capacity(ident.len() + 4);
-    let mut previous: Option<char> = None;
-    for c in ident.chars() {
-        if c.is_ascii_uppercase()
-            && previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
-        {
-            out.push('-');
-        }
-        if c == '_' {
-            out.push('-');
-        } else {
-            out.push(c.to_ascii_lowercase());
-        }
-        previous = Some(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::naming::pascal_case;
-
-    #[test]
-    fn rust_names_become_definition_names_and_back() {
-        for (ident, name) in [
-            ("Project", "project"),
-            ("OneOffJob", "one-off-job"),
-            ("PipelineRun", "pipeline-run"),
-            ("Step2", "step2"),
-        ] {
-            assert_eq!(kebab_name(ident), name);
-            assert_eq!(
-                pascal_case(name),
-                ident,
-                "the generated code names `{ident}`"
-            );
-        }
-        // Not every Rust name comes back: the derives report it on the name.
-        assert_ne!(pascal_case(&kebab_name("HTTPCall")), "HTTPCall");
-    }
-}
+/// The definition name of a Rust item: `OneOffJob` becomes `one-off-job`.
+pub(crate) use crate::naming::kebab_case as kebab_name;

@@ -7,7 +7,7 @@ use syn::{Attribute, Fields, Variant};
 use super::attrs::{self, Entry};
 use super::fields::field;
 use super::items::{Body, Declared, ItemView, definition_name, misplaced, struct_fields};
-use super::{ItemError, ItemKind, Spans, kebab_name};
+use super::{ItemError, ItemKind, Spans};
 use crate::diagnostic::Rule;
 use crate::ir::{EnumDecl, TypeDecl};
 use crate::naming;
@@ -122,7 +122,7 @@ fn variant_value(
     }
     let (value, span) = variant_attribute(variant, errors).unwrap_or_else(|| {
         (
-            screaming_snake(&variant.ident.to_string()),
+            naming::screaming_snake_case(&variant.ident.to_string()),
             variant.ident.span(),
         )
     });
@@ -173,9 +173,4 @@ fn check_variant_name(variant: &Variant, value: &str, errors: &mut Vec<ItemError
             ),
         ));
     }
-}
-
-/// `InProgress` becomes `IN_PROGRESS`.
-fn screaming_snake(ident: &str) -> String {
-    kebab_name(ident).replace('-', "_").to_ascii_uppercase()
 }

@@ -99,7 +99,7 @@ impl Reader<'_> {
     fn read_catalog(&mut self, value: Spanned<DeValue<'_>>) {
         let origin = self.origin(value.span());
         let Some(raw) = self.decode::<RawCatalog>(value, "`[catalog]`") else {
-            self.definitions.unreadable.push("[catalog]".to_owned());
+            self.definitions.unreadable_catalog = true;
             return;
         };
         self.definitions.catalogs.push(CatalogDecl {

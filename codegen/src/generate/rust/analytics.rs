@@ -4,8 +4,8 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use super::events::deprecation_note;
 use super::types::{doc, rt, type_ident};
+use crate::generate::deprecation;
 use crate::model::{Catalog, EventDef};
 
 /// `AnalyticsEvent`: one variant per event, named by its Rust name, and the impls that
@@ -51,7 +51,7 @@ fn analytics_variant(event: &EventDef, variant: &Ident) -> TokenStream {
     });
     let type_doc = format!(" Type: `{}`.", event.event_type);
     let deprecated = event.deprecated.as_ref().map(|d| {
-        let note = deprecation_note(d);
+        let note = deprecation::text(d, deprecation::Form::RustNote);
         quote!(#[deprecated(note = #note)])
     });
     quote!(#docs #[doc = ""] #[doc = #type_doc] #deprecated #variant,)

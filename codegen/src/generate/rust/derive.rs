@@ -16,10 +16,14 @@ use crate::naming;
 pub fn item_impls(catalog: &Catalog, kind: ItemKind, name: &str) -> Option<TokenStream> {
     Some(match kind {
         ItemKind::Catalog => TokenStream::new(),
-        ItemKind::Layer => layers::impls(catalog.layers.iter().find(|l| l.name == name)?),
-        ItemKind::NamedType => named::type_impls(catalog.type_def(name)?),
+        ItemKind::Layer => {
+            layers::impls(catalog, catalog.layers.iter().find(|l| l.name == name)?)
+        }
+        ItemKind::NamedType => {
+            named::type_impls(catalog, catalog.type_def(catalog.type_id(name)?))
+        }
         ItemKind::NamedEnum => {
-            let def = catalog.enum_def(name)?;
+            let def = catalog.enum_def(catalog.enum_id(name)?);
             let impls = named::enum_impls(def);
             let serde = enum_serde(&type_ident(&def.name));
             quote!(#impls #serde)

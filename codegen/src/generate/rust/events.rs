@@ -15,6 +15,7 @@ use quote::{format_ident, quote};
 use super::level;
 use super::named::model_field;
 use super::types::{self, doc, ident, rt, type_ident};
+use crate::generate::deprecation;
 use crate::model::{Catalog, EventDef, LayerId};
 use crate::naming;
 use crate::shape::{EventShape, ObjectShape};
@@ -102,7 +103,7 @@ fn declaration(catalog: &Catalog, event: &EventDef) -> TokenStream {
         let docs = format!(" The [`{ty}`] this event is about.");
         quote!(#[doc = #docs] pub #member: #ty,)
     });
-    let own_fields = event.fields.iter().map(|f| model_field(f, false));
+    let own_fields = event.fields.iter().map(|f| model_field(catalog, f, false));
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq)]
@@ -128,6 +129,7 @@ pub(super) fn impls(catalog: &Catalog, event: &EventDef) -> TokenStream {
     let levels = levels(catalog, &catalog.event_shape(event));
     let own_level = (!event.fields.is_empty()).then(|| {
         level::level(
+            catalog,
             &name,
             &event.fields,
             &format!("the own fields of [`{name}`] (those beside its layers')"),
@@ -137,7 +139,7 @@ pub(super) fn impls(catalog: &Catalog, event: &EventDef) -> TokenStream {
     let register = event.stored.then(|| {
         let register = format_ident!("{}", naming::register_fn_name(event_type));
         let deprecated = event.deprecated.as_ref().map(|d| {
-            let note = deprecation_note(d);
+            let note = deprecation::text(d, deprecation::Form::RustNote);
             quote!(#[deprecated(note = #note)])
         });
         quote!(, #deprecated #register)
@@ -174,7 +176,7 @@ fn client_impls(catalog: &Catalog, event: &EventDef) -> TokenStream {
     let members: Vec<Ident> = event.fields.iter().map(|f| ident(&f.name)).collect();
     let declarations = event.fields.iter().map(|field| {
         let member = ident(&field.name);
-        let ty = types::field_ty(field);
+        let ty = types::field_ty(catalog, field);
         let default = field.optional.then(|| quote!(#[serde(default)]));
         quote!(#default #member: #ty,)
     });
@@ -234,27 +236,5 @@ fn stored_impls(catalog: &Catalog, event: &EventDef, name: &Ident) -> TokenStrea
                 })
             }
         }
-    }
-}
-
-/// `#[deprecated]` text: the note, the replacement, the version and the sunset.
-pub(super) fn deprecation_note(d: &crate::model::Deprecation) -> String {
-    let mut parts = Vec::new();
-    if let Some(note) = &d.note {
-        parts.push(note.clone());
-    }
-    if let Some(replacement) = &d.replaced_by {
-        parts.push(format!("replaced by `{replacement}`"));
-    }
-    if let Some(since) = &d.since {
-        parts.push(format!("deprecated since {since}"));
-    }
-    if let Some(sunset) = &d.sunset {
-        parts.push(format!("removed after {sunset}"));
-    }
-    if parts.is_empty() {
-        "deprecated".to_owned()
-    } else {
-        parts.join("; ")
     }
 }

@@ -8,21 +8,21 @@ use quote::quote;
 use super::level;
 use super::named::model_field;
 use super::types::{self, doc, ident, rt};
-use crate::model::Layer;
+use crate::model::{Catalog, Layer};
 
-pub(super) fn layer(layer: &Layer) -> TokenStream {
-    let declaration = declaration(layer);
-    let impls = impls(layer);
+pub(super) fn layer(catalog: &Catalog, layer: &Layer) -> TokenStream {
+    let declaration = declaration(catalog, layer);
+    let impls = impls(catalog, layer);
     quote!(#declaration #impls)
 }
 
 /// The layer's struct.
-fn declaration(layer: &Layer) -> TokenStream {
+fn declaration(catalog: &Catalog, layer: &Layer) -> TokenStream {
     let name = types::type_ident(&layer.name);
     let docs = doc(layer.description.as_ref(), || {
         format!("The `{}` layer.", layer.name)
     });
-    let fields = layer.fields.iter().map(|f| model_field(f, false));
+    let fields = layer.fields.iter().map(|f| model_field(catalog, f, false));
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq)]
@@ -31,7 +31,7 @@ fn declaration(layer: &Layer) -> TokenStream {
 }
 
 /// Everything the layer implements, without its struct (what `#[derive(Layer)]` emits).
-pub(super) fn impls(layer: &Layer) -> TokenStream {
+pub(super) fn impls(catalog: &Catalog, layer: &Layer) -> TokenStream {
     // A fieldless layer contributes `{}` to payloads and nothing to rows: events hold no
     // member for it, so it needs no methods.
     if layer.fields.is_empty() {
@@ -46,7 +46,7 @@ pub(super) fn impls(layer: &Layer) -> TokenStream {
     });
     // Every layer gives its columns: which of its events are stored is theirs to say.
     let what = format!("the `{}` layer", layer.name);
-    let level = level::level(&name, &layer.fields, &what, true);
+    let level = level::level(catalog, &name, &layer.fields, &what, true);
     quote! {
         // Used by the events under the layer; a layer may have none that are stored.
         #[allow(unused_variables, deprecated, dead_code)]

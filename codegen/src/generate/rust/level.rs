@@ -8,13 +8,19 @@ use quote::{format_ident, quote};
 
 use super::named::telemetry_member;
 use super::types::{self, ident, rt};
-use crate::model::FieldDef;
+use crate::model::{Catalog, FieldDef};
 use crate::shape::TelemetrySlot;
 
 /// `Level` for `owner`, whose fields (read from `self`) are `fields`, and its telemetry
 /// type `<owner>Telemetry` when any field reaches telemetry (described by `what`). With
 /// `stored`, the level also gives its fields' columns of `events`.
-pub(super) fn level(owner: &Ident, fields: &[FieldDef], what: &str, stored: bool) -> TokenStream {
+pub(super) fn level(
+    catalog: &Catalog,
+    owner: &Ident,
+    fields: &[FieldDef],
+    what: &str,
+    stored: bool,
+) -> TokenStream {
     let rt = rt();
     let notification: Vec<TokenStream> = fields
         .iter()
@@ -51,7 +57,7 @@ pub(super) fn level(owner: &Ident, fields: &[FieldDef], what: &str, stored: bool
             }
         }
     });
-    let (telemetry_ty, telemetry_value, telemetry_type) = telemetry(owner, fields, what);
+    let (telemetry_ty, telemetry_value, telemetry_type) = telemetry(catalog, owner, fields, what);
     quote! {
         #[allow(unused_variables, deprecated)]
         impl #rt::payload::Level for #owner {
@@ -77,6 +83,7 @@ pub(super) fn level(owner: &Ident, fields: &[FieldDef], what: &str, stored: bool
 /// The telemetry type's name, its value built from `self`, and its declaration with its
 /// `TelemetryFields` (`()` and nothing when no field reaches telemetry).
 fn telemetry(
+    catalog: &Catalog,
     owner: &Ident,
     fields: &[FieldDef],
     what: &str,
@@ -91,7 +98,8 @@ fn telemetry(
             continue;
         };
         let member = ident(&field.name);
-        let (declaration, value) = telemetry_member(field, slot, &quote!(self.#member), false);
+        let (declaration, value) =
+            telemetry_member(catalog, field, slot, &quote!(self.#member), false);
         declarations.push(declaration);
         values.push(value);
         match slot {

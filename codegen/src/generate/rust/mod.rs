@@ -38,8 +38,8 @@ impl Part<'_> {
     fn tokens(&self, catalog: &Catalog) -> TokenStream {
         match self {
             Part::Enum(def) => named::enum_def(def),
-            Part::Type(def) => named::type_def(def),
-            Part::Layer(layer) => layers::layer(layer),
+            Part::Type(def) => named::type_def(catalog, def),
+            Part::Layer(layer) => layers::layer(catalog, layer),
             Part::Event(event) => events::event(catalog, event),
             Part::AnalyticsEnum => analytics::analytics_enum(catalog),
             Part::EventEnum => analytics::event_enum(catalog),

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::types::{self, doc, ident, rt, serde_crate_attr, type_ident};
-use crate::model::{EnumDef, FieldDef, TypeDef};
+use crate::model::{Catalog, EnumDef, FieldDef, TypeDef};
 use crate::shape::TelemetrySlot;
 
 pub(super) fn enum_def(def: &EnumDef) -> TokenStream {
@@ -82,9 +82,9 @@ pub(super) fn enum_impls(def: &EnumDef) -> TokenStream {
 }
 
 /// A struct field of a model type.
-pub(super) fn model_field(field: &FieldDef, serde: bool) -> TokenStream {
+pub(super) fn model_field(catalog: &Catalog, field: &FieldDef, serde: bool) -> TokenStream {
     let name = ident(&field.name);
-    let ty = types::field_ty(field);
+    let ty = types::field_ty(catalog, field);
     let docs = doc(field.description.as_ref(), || {
         format!("The `{}` field.", field.name)
     });
@@ -94,15 +94,15 @@ pub(super) fn model_field(field: &FieldDef, serde: bool) -> TokenStream {
     quote!(#docs #deprecated #skip pub #name: #ty,)
 }
 
-pub(super) fn type_def(def: &TypeDef) -> TokenStream {
+pub(super) fn type_def(catalog: &Catalog, def: &TypeDef) -> TokenStream {
     let serde_attr = serde_crate_attr();
     let serde = types::serde_crate();
     let name = type_ident(&def.name);
     let docs = doc(def.description.as_ref(), || {
         format!("The `{}` type.", def.name)
     });
-    let fields = def.fields.iter().map(|f| model_field(f, true));
-    let impls = type_impls(def);
+    let fields = def.fields.iter().map(|f| model_field(catalog, f, true));
+    let impls = type_impls(catalog, def);
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, #serde::Serialize, #serde::Deserialize)]
@@ -114,7 +114,7 @@ pub(super) fn type_def(def: &TypeDef) -> TokenStream {
 }
 
 /// The type's telemetry form, without the type itself (what `#[derive(NamedType)]` emits).
-pub(super) fn type_impls(def: &TypeDef) -> TokenStream {
+pub(super) fn type_impls(catalog: &Catalog, def: &TypeDef) -> TokenStream {
     let serde_attr = serde_crate_attr();
     let serde = types::serde_crate();
     let rt = rt();
@@ -123,7 +123,7 @@ pub(super) fn type_impls(def: &TypeDef) -> TokenStream {
     let telemetry_doc = format!(
         " The telemetry form of [`{name}`]: only what its fields' privacy policies let through."
     );
-    let (telemetry_fields, telemetry_values) = telemetry_members(&def.fields, |field| {
+    let (telemetry_fields, telemetry_values) = telemetry_members(catalog, &def.fields, |field| {
         let name = ident(&field.name);
         quote!(value.#name)
     });
@@ -147,6 +147,7 @@ pub(super) fn type_impls(def: &TypeDef) -> TokenStream {
 /// hashes and counts in one object, as inside named types): declarations and
 /// initializers. `access` reads a field's model value.
 pub(super) fn telemetry_members(
+    catalog: &Catalog,
     fields: &[FieldDef],
     access: impl Fn(&FieldDef) -> TokenStream,
 ) -> (Vec<TokenStream>, Vec<TokenStream>) {
@@ -156,7 +157,7 @@ pub(super) fn telemetry_members(
         let Some(slot) = field.telemetry_slot() else {
             continue;
         };
-        let (declaration, value) = telemetry_member(field, slot, &access(field), true);
+        let (declaration, value) = telemetry_member(catalog, field, slot, &access(field), true);
         declarations.push(declaration);
         values.push(value);
     }
@@ -166,6 +167,7 @@ pub(super) fn telemetry_members(
 /// One telemetry member of a field: its declaration (with serde's attribute to skip an
 /// absent optional value when the type derives `Serialize`) and initializer.
 pub(super) fn telemetry_member(
+    catalog: &Catalog,
     field: &FieldDef,
     slot: TelemetrySlot,
     access: &TokenStream,
@@ -176,8 +178,8 @@ pub(super) fn telemetry_member(
     let (name, ty, value, what) = match slot {
         TelemetrySlot::Value => (
             ident(&field.name),
-            types::telemetry_field_ty(field),
-            types::telemetry_field(field, access),
+            types::telemetry_field_ty(catalog, field),
+            types::telemetry_field(catalog, field, access),
             "The",
         ),
         TelemetrySlot::Hash => (

@@ -4,7 +4,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::model::{FieldDef, FieldType};
+use crate::model::{Catalog, FieldDef, FieldType};
 use crate::naming;
 
 /// Paths into the runtime crate: generated code names nothing else, so consumers depend
@@ -46,14 +46,14 @@ pub(super) fn doc(description: Option<&String>, fallback: impl FnOnce() -> Strin
     quote!(#(#[doc = #lines])*)
 }
 
-/// A catalog type's name with a suffix (`Step`, `StepTelemetry`).
-fn catalog_type(name: &str, suffix: &str) -> TokenStream {
-    let name = format_ident!("{}{suffix}", naming::pascal_case(name));
+/// A catalog type's Rust name with a suffix (`Step`, `StepTelemetry`).
+fn catalog_type(rust_name: &str, suffix: &str) -> TokenStream {
+    let name = format_ident!("{rust_name}{suffix}");
     quote!(#name)
 }
 
 /// The model type of a value.
-pub(super) fn model_ty(ty: &FieldType) -> TokenStream {
+pub(super) fn model_ty(catalog: &Catalog, ty: &FieldType) -> TokenStream {
     let rt = rt();
     match ty {
         FieldType::Uuid => quote!(#rt::Uuid),
@@ -63,21 +63,22 @@ pub(super) fn model_ty(ty: &FieldType) -> TokenStream {
         FieldType::Float => quote!(f64),
         FieldType::Timestamp => quote!(#rt::Timestamp),
         FieldType::Json => quote!(#rt::reexport::serde_json::Value),
-        FieldType::Enum(name) | FieldType::Object(name) => catalog_type(name, ""),
+        &FieldType::Enum(id) => catalog_type(&catalog.enum_def(id).rust_name, ""),
+        &FieldType::Object(id) => catalog_type(&catalog.type_def(id).rust_name, ""),
         FieldType::List(inner) => {
-            let inner = model_ty(inner);
+            let inner = model_ty(catalog, inner);
             quote!(Vec<#inner>)
         }
         FieldType::Map(inner) => {
-            let inner = model_ty(inner);
+            let inner = model_ty(catalog, inner);
             quote!(::std::collections::BTreeMap<String, #inner>)
         }
     }
 }
 
 /// The model type of a field (`Option` when optional).
-pub(super) fn field_ty(field: &FieldDef) -> TokenStream {
-    let ty = model_ty(&field.ty);
+pub(super) fn field_ty(catalog: &Catalog, field: &FieldDef) -> TokenStream {
+    let ty = model_ty(catalog, &field.ty);
     if field.optional {
         quote!(Option<#ty>)
     } else {
@@ -86,18 +87,18 @@ pub(super) fn field_ty(field: &FieldDef) -> TokenStream {
 }
 
 /// The telemetry type of a value: named types become their telemetry types.
-pub(super) fn telemetry_ty(ty: &FieldType) -> TokenStream {
+pub(super) fn telemetry_ty(catalog: &Catalog, ty: &FieldType) -> TokenStream {
     match ty {
-        FieldType::Object(name) => catalog_type(name, "Telemetry"),
+        &FieldType::Object(id) => catalog_type(&catalog.type_def(id).rust_name, "Telemetry"),
         FieldType::List(inner) => {
-            let inner = telemetry_ty(inner);
+            let inner = telemetry_ty(catalog, inner);
             quote!(Vec<#inner>)
         }
         FieldType::Map(inner) => {
-            let inner = telemetry_ty(inner);
+            let inner = telemetry_ty(catalog, inner);
             quote!(::std::collections::BTreeMap<String, #inner>)
         }
-        other => model_ty(other),
+        other => model_ty(catalog, other),
     }
 }
 
@@ -110,8 +111,8 @@ fn optional(field: &FieldDef, ty: TokenStream) -> TokenStream {
 }
 
 /// The type of a field's telemetry value (`Value` slot).
-pub(super) fn telemetry_field_ty(field: &FieldDef) -> TokenStream {
-    optional(field, telemetry_ty(&field.ty))
+pub(super) fn telemetry_field_ty(catalog: &Catalog, field: &FieldDef) -> TokenStream {
+    optional(field, telemetry_ty(catalog, &field.ty))
 }
 
 /// The type of a hashed field.
@@ -175,22 +176,27 @@ fn map_field(
 }
 
 /// Converts a model value into its telemetry value.
-pub(super) fn telemetry_value(value: Value, ty: &FieldType, depth: usize) -> TokenStream {
+pub(super) fn telemetry_value(
+    catalog: &Catalog,
+    value: Value,
+    ty: &FieldType,
+    depth: usize,
+) -> TokenStream {
     match ty {
-        FieldType::Object(name) => {
-            let name = format_ident!("{}Telemetry", naming::pascal_case(name));
+        &FieldType::Object(id) => {
+            let name = format_ident!("{}Telemetry", catalog.type_def(id).rust_name);
             let value = value.by_ref();
             quote!(#name::new(#value, key))
         }
         FieldType::List(inner) => {
             let item = format_ident!("item{}", depth);
-            let convert = telemetry_value(Value::Ref(quote!(#item)), inner, depth + 1);
+            let convert = telemetry_value(catalog, Value::Ref(quote!(#item)), inner, depth + 1);
             let value = value.receiver();
             quote!(#value.iter().map(|#item| #convert).collect())
         }
         FieldType::Map(inner) => {
             let item = format_ident!("item{}", depth);
-            let convert = telemetry_value(Value::Ref(quote!(#item)), inner, depth + 1);
+            let convert = telemetry_value(catalog, Value::Ref(quote!(#item)), inner, depth + 1);
             let value = value.receiver();
             quote!(#value.iter().map(|(name, #item)| (name.clone(), #convert)).collect())
         }
@@ -203,8 +209,14 @@ pub(super) fn telemetry_value(value: Value, ty: &FieldType, depth: usize) -> Tok
 }
 
 /// The telemetry value of a field (`Value` slot).
-pub(super) fn telemetry_field(field: &FieldDef, access: &TokenStream) -> TokenStream {
-    map_field(field, access, |value| telemetry_value(value, &field.ty, 0))
+pub(super) fn telemetry_field(
+    catalog: &Catalog,
+    field: &FieldDef,
+    access: &TokenStream,
+) -> TokenStream {
+    map_field(field, access, |value| {
+        telemetry_value(catalog, value, &field.ty, 0)
+    })
 }
 
 /// The keyed hash of a field (`Hash` slot: strings and uuids).
