@@ -1,6 +1,6 @@
-//! Delivering the outbox: the [`Worker`] (with a backend feature), which sends due
-//! deliveries through a [`Deliverer`](crate::delivery::Deliverer), and [`HttpDeliverer`]
-//! (with the `http` feature), the deliverer of a deployment.
+//! Delivering the outbox: `Worker` (with a backend feature), which sends due deliveries
+//! through a [`Deliverer`](crate::delivery::Deliverer), and `HttpDeliverer` (with the
+//! `http` feature), the deliverer of a deployment.
 //!
 //! The webhook body wraps the payload recorded with the event as the reference system
 //! does, `{"delivered_for": {"uuid": ..., "name": ...}, "event": <payload>}`: the receiver
