@@ -7,6 +7,7 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use event_runtime::{TelemetryEvent, TelemetryKey};
 use reqwest::Url;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Map, Value, json};
@@ -14,7 +15,6 @@ use serde_json::{Map, Value, json};
 use crate::delivery::AnalyticsMessage;
 use crate::transport::{self, ClientError, Limits};
 use crate::{Attempt, Outcome};
-use event_runtime::{TelemetryEvent, TelemetryKey};
 
 /// Where and as whom analytics events are sent.
 #[derive(Clone)]

@@ -8,11 +8,11 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use event_runtime::TelemetryKey;
 
 use super::{Relay, RelayError};
 use crate::Outcome;
 use crate::analytics_sink::AnalyticsSender;
-use event_runtime::TelemetryKey;
 
 /// The largest body accepted: client events are small.
 const MAX_BODY: usize = 64 * 1024;

@@ -1,8 +1,8 @@
+use event_runtime::{TelemetryKey, Timestamp};
 use proptest::prelude::*;
 use serde_json::json;
 
 use super::*;
-use event_runtime::{TelemetryKey, Timestamp};
 
 /// A client event as generated code would define it.
 #[derive(Debug, serde::Deserialize)]

@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-use super::RetrySchedule;
 use event_runtime::TelemetryKey;
+
+use super::RetrySchedule;
 
 /// How the store records and schedules deliveries.
 #[derive(Debug, Clone)]

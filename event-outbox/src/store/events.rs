@@ -1,13 +1,12 @@
 //! Reading recorded events back: a row of `events` in either backend's encoding, read
 //! through [`EventRow`] into the catalog's typed events.
 
+use event_runtime::{EventRow, FromEventRow, LoadError, Timestamp};
 use sqlx::Row as _;
 use uuid::Uuid;
 
 use super::sql::{Row, Sql, Value};
 use super::{Store, StoreError};
-use event_runtime::Timestamp;
-use event_runtime::{EventRow, FromEventRow, LoadError};
 
 /// Which recorded events [`Store::events`] returns: of the given types (all when none is
 /// given), from a time on or after a given event, oldest first (by time, then id), at

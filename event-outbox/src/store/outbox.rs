@@ -12,6 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
+use event_runtime::Timestamp;
 use uuid::Uuid;
 
 use super::sql::{Conn, Row, Sql, Value};
@@ -20,7 +21,6 @@ use super::{NOTIFY_CHANNEL, Store, StoreError, chrono_duration};
 use crate::delivery::ContentType;
 use crate::secret::Secret;
 use crate::{Attempt, Outcome};
-use event_runtime::Timestamp;
 
 /// The longest `detail` kept in the attempt log, in bytes.
 const MAX_DETAIL: usize = 2048;

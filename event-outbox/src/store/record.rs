@@ -9,12 +9,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use event_runtime::{ColumnValue, EventId, Recorder, StoredEvent};
 use uuid::Uuid;
 
 use super::sql::{Conn, MAX_PARAMS, Row, Sql, Value};
 use super::subscribers::{Scope, SubscriberKind};
 use super::{NOTIFY_CHANNEL, Store, StoreError, WriteTx};
-use event_runtime::{ColumnValue, EventId, Recorder, StoredEvent};
 
 /// A write transaction of the store: record events in it (it is a [`Recorder`]), run
 /// statements of your own on [`Transaction::conn`], then commit. Dropping it rolls back.

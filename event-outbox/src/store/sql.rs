@@ -13,6 +13,7 @@
 
 use std::fmt::Write as _;
 
+use event_runtime::Timestamp;
 #[cfg(feature = "postgres")]
 use sqlx::postgres::{PgArguments, PgConnection, PgRow, Postgres};
 #[cfg(feature = "_sqlite")]
@@ -21,7 +22,6 @@ use sqlx::{AssertSqlSafe, Row as _};
 use uuid::Uuid;
 
 use super::StoreError;
-use event_runtime::Timestamp;
 
 /// The most values one statement binds: below SQLite's limit (32766) and PostgreSQL's
 /// (65535).

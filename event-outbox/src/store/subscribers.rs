@@ -2,13 +2,13 @@
 
 use std::collections::BTreeMap;
 
+use event_runtime::Timestamp;
 use uuid::Uuid;
 
 use super::sql::{Conn, Row, Sql, Value};
 use super::{Store, StoreError, chrono_duration};
 use crate::delivery::ContentType;
 use crate::secret::Secret;
-use event_runtime::Timestamp;
 
 /// Who receives deliveries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
