@@ -15,8 +15,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
+use event_codegen::generate;
 use event_codegen::model::Catalog;
-use event_codegen::{generate, synthetic};
+use synthetic_catalog as synthetic;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

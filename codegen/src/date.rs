@@ -30,7 +30,7 @@ impl Date {
     }
 
     /// The day `days` after 1970-01-01.
-    pub fn from_unix_days(days: i64) -> Date {
+    pub(crate) fn from_unix_days(days: i64) -> Date {
         // Howard Hinnant's `civil_from_days`: eras of 400 years, March-based years.
         let z = days + 719_468;
         let era = z.div_euclid(146_097);
@@ -46,11 +46,6 @@ impl Date {
             month: month as u8,
             day: day as u8,
         }
-    }
-
-    /// The year.
-    pub fn year(self) -> i32 {
-        self.year
     }
 }
 

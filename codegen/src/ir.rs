@@ -87,7 +87,7 @@ pub struct CatalogDecl {
 pub struct EnumDecl {
     /// The name, as in `[enums.job-status]`.
     pub name: Loc<String>,
-    /// What it is.
+    /// The description written in the definitions (docs, schemas and rustdoc show it).
     pub description: Option<String>,
     /// The values, in order.
     pub variants: Vec<Loc<String>>,
@@ -100,7 +100,7 @@ pub struct EnumDecl {
 pub struct TypeDecl {
     /// The name, as in `[types.step]`.
     pub name: Loc<String>,
-    /// What it is.
+    /// The description written in the definitions (docs, schemas and rustdoc show it).
     pub description: Option<String>,
     /// Its fields.
     pub fields: Vec<FieldDecl>,
@@ -111,7 +111,7 @@ pub struct TypeDecl {
 pub struct LayerDecl {
     /// The name, as in `[layers.project]`.
     pub name: Loc<String>,
-    /// What it is.
+    /// The description written in the definitions (docs, schemas and rustdoc show it).
     pub description: Option<String>,
     /// The enclosing layer.
     pub parent: Option<Loc<String>>,

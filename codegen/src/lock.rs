@@ -55,8 +55,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::evolution::EventSnapshot;
-use crate::generate::GENERATED_NOTICE;
+use crate::evolution::{self, EventSnapshot};
+use crate::generated::GENERATED_NOTICE;
+use crate::model::Catalog;
 use crate::source::Lines;
 
 /// The lock's file name, in the definitions directory.
@@ -221,6 +222,15 @@ impl Lock {
             });
         }
         Ok(lock)
+    }
+
+    /// Records the current state of `catalog`: every event's canonical payloads, and
+    /// every privacy review given (so that a review acknowledges one change, not every
+    /// later one). Writes the current lock format.
+    pub fn record(&mut self, catalog: &Catalog) {
+        self.format = FORMAT;
+        self.payloads = evolution::snapshot(catalog);
+        self.privacy_reviews = evolution::privacy_reviews(catalog);
     }
 
     /// Whether the lock records payloads (format 2 or later): a format 1 lock says nothing

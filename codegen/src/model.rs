@@ -1,6 +1,7 @@
 //! The checked catalog: every rule holds, every default is applied, every name resolves.
 //! Emitters read only this.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::date::Date;
@@ -45,7 +46,7 @@ pub struct EnumDef {
     pub name: String,
     /// Generated Rust type name (`JobStatus`).
     pub rust_name: String,
-    /// What it is.
+    /// The description written in the definitions (docs, schemas and rustdoc show it).
     pub description: Option<String>,
     /// Values, in order.
     pub variants: Vec<Variant>,
@@ -69,7 +70,7 @@ pub struct TypeDef {
     pub name: String,
     /// Generated Rust type name (`Step`).
     pub rust_name: String,
-    /// What it is.
+    /// The description written in the definitions (docs, schemas and rustdoc show it).
     pub description: Option<String>,
     /// Its fields.
     pub fields: Vec<FieldDef>,
@@ -84,7 +85,7 @@ pub struct Layer {
     pub name: String,
     /// Generated Rust type name (`OneOffJob`).
     pub rust_name: String,
-    /// What it is.
+    /// The description written in the definitions (docs, schemas and rustdoc show it).
     pub description: Option<String>,
     /// The enclosing layer.
     pub parent: Option<LayerId>,
@@ -127,6 +128,13 @@ pub struct EventDef {
     pub fields: Vec<FieldDef>,
     /// Where it was declared.
     pub origin: Origin,
+}
+
+impl EventDef {
+    /// The generated function that records it (`register_project_created_event`).
+    pub fn register_fn_name(&self) -> String {
+        crate::naming::register_fn_name(&self.event_type)
+    }
 }
 
 /// A deprecation notice.
@@ -280,6 +288,17 @@ impl fmt::Display for DisplayType<'_> {
     }
 }
 
+/// The layers of `layers` from the root down to `id` (inclusive): the checker walks them
+/// before the catalog exists.
+pub(crate) fn layer_chain(layers: &[Layer], id: LayerId) -> Vec<LayerId> {
+    let mut chain = vec![id];
+    while let Some(parent) = layers[chain[chain.len() - 1].0].parent {
+        chain.push(parent);
+    }
+    chain.reverse();
+    chain
+}
+
 impl Catalog {
     /// The layer with this id.
     pub fn layer(&self, id: LayerId) -> &Layer {
@@ -288,14 +307,7 @@ impl Catalog {
 
     /// The layers from the root down to `id` (inclusive).
     pub fn layer_chain(&self, id: LayerId) -> Vec<LayerId> {
-        let mut chain = vec![id];
-        let mut current = id;
-        while let Some(parent) = self.layer(current).parent {
-            chain.push(parent);
-            current = parent;
-        }
-        chain.reverse();
-        chain
+        layer_chain(&self.layers, id)
     }
 
     /// The children of a layer (or the roots, for `None`), in declaration order.
@@ -308,6 +320,32 @@ impl Catalog {
     /// Events that are rows of `events` and delivered.
     pub fn stored_events(&self) -> impl Iterator<Item = &EventDef> {
         self.events.iter().filter(|e| e.stored)
+    }
+
+    /// Every column of `events` the catalog stores something in, by name, with the first
+    /// field stored there (fields sharing a column have one type: the checker makes sure):
+    /// the fields of every layer on a stored event's chain, and the stored events' own.
+    pub(crate) fn stored_columns(&self) -> BTreeMap<&str, &FieldDef> {
+        let mut used = vec![false; self.layers.len()];
+        for event in self.stored_events() {
+            if let Some(layer) = event.layer {
+                for id in self.layer_chain(layer) {
+                    used[id.0] = true;
+                }
+            }
+        }
+        let layer_fields = self
+            .layers
+            .iter()
+            .zip(&used)
+            .filter(|(_, used)| **used)
+            .flat_map(|(layer, _)| &layer.fields);
+        let event_fields = self.stored_events().flat_map(|e| &e.fields);
+        let mut columns = BTreeMap::new();
+        for field in layer_fields.chain(event_fields) {
+            columns.entry(field.column.as_str()).or_insert(field);
+        }
+        columns
     }
 
     /// Events sent to analytics only.

@@ -2,31 +2,31 @@
 //! every emitter call these, so a name is derived in exactly one place.
 
 /// `[a-z][a-z0-9-]*`: layer, enum, type and segment names, and event type segments.
-pub fn is_kebab(name: &str) -> bool {
+pub(crate) fn is_kebab(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// `[a-z][a-z0-9_]*`: field names, payload keys and columns.
-pub fn is_snake(name: &str) -> bool {
+pub(crate) fn is_snake(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// Enum values: a letter, then letters, digits, `_` or `-`.
-pub fn is_variant(value: &str) -> bool {
+pub(crate) fn is_variant(value: &str) -> bool {
     let mut chars = value.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// Words that cannot be Rust identifiers even as raw identifiers (`r#self` is invalid).
-pub const NOT_RAW_IDENTIFIERS: &[&str] = &["self", "super", "crate", "extern"];
+pub(crate) const NOT_RAW_IDENTIFIERS: &[&str] = &["self", "super", "crate", "extern"];
 
 /// `one-off-job` and `pipeline_run` become `OneOffJob` and `PipelineRun`; `DRAFT` becomes `Draft`.
-pub fn pascal_case(name: &str) -> String {
+pub(crate) fn pascal_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for word in name.split(['-', '_', ':']).filter(|w| !w.is_empty()) {
         let mut chars = word.chars();
@@ -89,7 +89,7 @@ pub(crate) fn suggest_snake(name: &str) -> String {
 }
 
 /// `one-off-job` becomes `one_off_job`; `project:pipeline:created` becomes `project_pipeline_created`.
-pub fn snake_case(name: &str) -> String {
+pub(crate) fn snake_case(name: &str) -> String {
     name.split(['-', '_', ':'])
         .filter(|w| !w.is_empty())
         .map(str::to_ascii_lowercase)
@@ -99,17 +99,20 @@ pub fn snake_case(name: &str) -> String {
 
 /// The Rust type name of an event: `project:one-off-job:pipeline-run:failed` becomes
 /// `ProjectOneOffJobPipelineRunFailed`.
-pub fn event_rust_name(event_type: &str) -> String {
+pub(crate) fn event_rust_name(event_type: &str) -> String {
     pascal_case(event_type)
 }
 
 /// The generated register function of a stored event.
-pub fn register_fn_name(event_type: &str) -> String {
+pub(crate) fn register_fn_name(event_type: &str) -> String {
     format!("register_{}_event", snake_case(event_type))
 }
 
 /// The candidate closest to `name`, if one is close enough to be a likely typo.
-pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::normalized_damerau_levenshtein(name, c), c))
@@ -119,7 +122,10 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// ` (did you mean `x`?)` or nothing.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> String {
     match closest(name, candidates) {
         Some(c) => format!("did you mean `{c}`?"),
         None => String::new(),

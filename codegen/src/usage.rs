@@ -73,7 +73,7 @@ pub fn scan<P: AsRef<Path>>(paths: &[P]) -> Result<Scan, Vec<ScanError>> {
 }
 
 /// Scans the text of one file (`path` names it), adding what it uses to `scan`.
-pub fn scan_source(path: &Path, text: &str, scan: &mut Scan) -> Result<(), ScanError> {
+pub(crate) fn scan_source(path: &Path, text: &str, scan: &mut Scan) -> Result<(), ScanError> {
     let file = syn::parse_file(text).map_err(|error| ScanError::Parse {
         path: path.to_path_buf(),
         message: error.to_string(),

@@ -26,7 +26,7 @@ fn committed_schema_is_current() {
         std::fs::read_to_string(workspace_file(COMMITTED_PATH)).expect("schema is committed");
     assert!(
         committed == definitions_schema(),
-        "{COMMITTED_PATH} is stale: run `cargo run -p event-codegen -- definitions-schema --output {COMMITTED_PATH}`"
+        "{COMMITTED_PATH} is stale: run `cargo run -p eventgen -- definitions-schema --output {COMMITTED_PATH}`"
     );
 }
 

@@ -931,7 +931,7 @@ fn index_lists_every_event_and_its_schemas() {
 #[test]
 fn large_catalogs_give_the_same_files_in_catalog_order() {
     // Large enough to be generated on several threads where there are several cores.
-    let loaded = event_codegen::load_str("synthetic.toml", event_codegen::synthetic::catalog(1200));
+    let loaded = event_codegen::load_str("synthetic.toml", synthetic_catalog::catalog(1200));
     let catalog = loaded.catalog.expect("the synthetic catalog checks");
     let files = json_schema::files(&catalog);
     assert!(files == json_schema::files(&catalog));

@@ -820,11 +820,3 @@ fn a_malformed_lock_names_the_file_and_line() {
     );
     let _ = std::fs::remove_dir_all(&root);
 }
-
-#[test]
-fn the_runtime_and_the_checker_agree_on_the_event_type_length() {
-    assert_eq!(
-        event_runtime::schema::MAX_EVENT_TYPE_LEN,
-        event_codegen::check::MAX_EVENT_TYPE_LEN
-    );
-}

@@ -10,9 +10,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use event_codegen::diagnostic::{Rule, Style};
-use event_codegen::{Loaded, load, load_str, synthetic};
+use event_codegen::{Loaded, load, load_str};
 use proptest::prelude::*;
 use proptest::sample::Index;
+use synthetic_catalog as synthetic;
 
 const REFERENCE: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),

@@ -4,13 +4,12 @@
 
 use std::path::PathBuf;
 
-use event_codegen::check;
 use event_codegen::date::Date;
 use event_codegen::diagnostic::{Diagnostic, Diagnostics, Severity};
-use event_codegen::front::rust::items::{self, Body, Declared, ItemView, LayerMember};
-use event_codegen::front::rust::{self as front, ItemError, ItemKind, Spans};
-use event_codegen::generate::rust;
 use event_codegen::ir::{CatalogDecl, Definitions};
+use event_codegen::macro_support::{
+    self as support, Body, Declared, ItemError, ItemKind, ItemView, LayerMember, Spans,
+};
 use event_codegen::model::Catalog;
 use event_codegen::source::{FileId, Loc, Origin, SourceMap};
 use proc_macro2::{Span, TokenStream};
@@ -68,7 +67,7 @@ pub fn derive(kind: ItemKind, input: &DeriveInput) -> TokenStream {
     let mut spans = ItemSpans::new();
 
     // Parse: the item on its own.
-    let declared = match items::read(kind, &item_view(input), &mut spans) {
+    let declared = match support::read_item(kind, &item_view(input), &mut spans) {
         Ok(declared) => declared,
         Err(errors) => return failed(kind, input, errors.iter().map(ItemError::to_syn), tracking),
     };
@@ -86,7 +85,7 @@ pub fn derive(kind: ItemKind, input: &DeriveInput) -> TokenStream {
             .push(placeholder_catalog(input, &mut spans));
     }
     let mut diagnostics = Diagnostics::new();
-    let catalog = check::check_on(&definitions, &mut diagnostics, Date::today());
+    let catalog = support::check_on(&definitions, &mut diagnostics, Date::today());
     let scan_failed = files.iter().any(|f| f.failed);
     let Some(catalog) = catalog else {
         return failed(
@@ -101,7 +100,7 @@ pub fn derive(kind: ItemKind, input: &DeriveInput) -> TokenStream {
     }
 
     // Expand.
-    let impls = rust::item_impls(&catalog, kind, &name).unwrap_or_default();
+    let impls = item_impls(kind, &catalog, &name);
     quote!(#impls #tracking)
 }
 
@@ -141,16 +140,16 @@ fn crate_definitions(
                 && input.ident == found.ident
                 && (own_line == 0 || own_line == found.line);
             match (is_own, own.take()) {
-                (true, Some(declared)) => front::add(&mut definitions, declared),
+                (true, Some(declared)) => support::add(&mut definitions, declared),
                 (_, declared) => {
                     own = declared;
-                    front::add(&mut definitions, found.declared.clone());
+                    support::add(&mut definitions, found.declared.clone());
                 }
             }
         }
     }
     if let Some(declared) = own {
-        front::add(&mut definitions, declared);
+        support::add(&mut definitions, declared);
     }
     definitions
 }
@@ -164,6 +163,17 @@ fn placeholder_catalog(input: &DeriveInput, spans: &mut ItemSpans) -> CatalogDec
         name: Loc::new("catalog".to_owned(), origin),
         schema_base: None,
         description: None,
+    }
+}
+
+/// The emitter's code for the item (a catalog has none of its own).
+fn item_impls(kind: ItemKind, catalog: &Catalog, name: &str) -> Option<TokenStream> {
+    match kind {
+        ItemKind::Catalog => None,
+        ItemKind::Layer => support::layer_impls(catalog, name),
+        ItemKind::NamedType => support::type_impls(catalog, name),
+        ItemKind::NamedEnum => support::enum_impls(catalog, name),
+        ItemKind::Event => support::event_impls(catalog, name),
     }
 }
 
@@ -236,7 +246,7 @@ fn cross_check(
     input: &DeriveInput,
 ) -> Option<Vec<syn::Error>> {
     let event = catalog.event(event_type)?;
-    let expected = rust::event_layer_members(catalog, event);
+    let expected = support::event_layer_members(catalog, event);
     let mut errors = Vec::new();
     for member in members {
         match expected.iter().find(|(name, _)| member.ident == name) {

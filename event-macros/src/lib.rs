@@ -1,7 +1,7 @@
 //! Derive macros that declare events in Rust: the same definitions as the TOML files, with
 //! exactly the code the generated module has for them.
 //!
-//! Each derive reads its item with `event_codegen::front::rust`, checks it with the rest of
+//! Each derive reads its item with the Rust front end of `event-codegen`, checks it with the rest of
 //! the crate's derive items (every `.rs` file under `src/`, the item's own file and what
 //! `#[catalog(src = "...")]` names, read as `eventgen generate --rust-src` reads them)
 //! with the same checker as the TOML definitions, and emits the generated module's code
@@ -63,7 +63,7 @@ mod expand;
 mod scan;
 mod stub;
 
-use event_codegen::front::rust::ItemKind;
+use event_codegen::macro_support::ItemKind;
 use proc_macro::TokenStream;
 
 fn derive(kind: ItemKind, input: TokenStream) -> TokenStream {

@@ -9,8 +9,7 @@ use std::rc::Rc;
 use std::time::SystemTime;
 
 use event_codegen::diagnostic::Diagnostics;
-use event_codegen::front::rust::items::Declared;
-use event_codegen::front::rust::{self as front, Found};
+use event_codegen::macro_support::{self as support, Declared, Found};
 use event_codegen::source::SourceMap;
 
 /// The derive items of one file; `failed` when some item of it could not be read (its own
@@ -58,7 +57,7 @@ pub fn crate_items(own: Option<&Path>) -> Vec<FileItems> {
 
 fn canonical_files(roots: &[PathBuf]) -> Vec<PathBuf> {
     let roots: Vec<&PathBuf> = roots.iter().filter(|r| r.exists()).collect();
-    front::source_files(&roots, &mut Diagnostics::new())
+    support::source_files(&roots, &mut Diagnostics::new())
         .into_iter()
         .filter_map(|p| p.canonicalize().ok())
         .collect()
@@ -113,7 +112,7 @@ fn read(path: &Path) -> (Vec<Found>, bool) {
     let file = sources.add(path, "");
     let mut diagnostics = Diagnostics::new();
     proc_macro2::fallback::force();
-    let mut found = front::scan(file, &text, &mut diagnostics);
+    let mut found = support::scan(file, &text, &mut diagnostics);
     proc_macro2::fallback::unforce();
     for item in &mut found {
         // Members of other events are never looked at; drop their tokens.

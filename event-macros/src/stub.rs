@@ -2,7 +2,7 @@
 //! implementation, never run (the build fails), so code using it does not add errors of
 //! its own to the real ones.
 
-use event_codegen::front::rust::ItemKind;
+use event_codegen::macro_support::ItemKind;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;

@@ -2,7 +2,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Checker, Kind, MAX_EVENT_TYPE_LEN, fields};
+use event_runtime::schema::MAX_EVENT_TYPE_LEN;
+
+use super::{Checker, Kind, fields};
 use crate::date::Date;
 use crate::diagnostic::{Diagnostic, Rule};
 use crate::ir::{DeprecationDecl, EventDecl};

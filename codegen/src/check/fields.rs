@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use super::{Checker, Kind, flag};
 use crate::diagnostic::{Diagnostic, Rule};
 use crate::ir::{FieldDecl, TelemetryPolicy, TypeExpr};
-use crate::model::{EnumId, EventDef, FieldDef, FieldType, Layer, TypeDef, TypeId};
+use crate::model::{EnumId, EventDef, FieldDef, FieldType, Layer, TypeDef, TypeId, layer_chain};
 use crate::naming;
 use crate::shape::BASE_FIELDS;
 use crate::source::{Loc, Origin};
@@ -370,7 +370,7 @@ fn check_column_clashes(checker: &mut Checker<'_>, layers: &[Layer], events: &[E
         let mut by_column: HashMap<&str, &FieldDef> = HashMap::new();
         let chain = event
             .layer
-            .map(|id| super::layers::chain(layers, id))
+            .map(|id| layer_chain(layers, id))
             .unwrap_or_default();
         let fields = chain
             .iter()

@@ -3,7 +3,7 @@
 use super::{Checker, Kind, fields, flag};
 use crate::diagnostic::{Diagnostic, Rule};
 use crate::ir::LayerDecl;
-use crate::model::{Layer, LayerId};
+use crate::model::{Layer, LayerId, layer_chain};
 use crate::naming;
 use crate::shape::BASE_FIELDS;
 
@@ -73,16 +73,6 @@ fn place(layers: &mut [Layer], decls: &[LayerDecl]) {
             (Some(segment), parent_path) => format!("{parent_path}:{segment}"),
         };
     }
-}
-
-/// The layers from the root down to `id` (inclusive).
-pub(crate) fn chain(layers: &[Layer], id: LayerId) -> Vec<LayerId> {
-    let mut chain = vec![id];
-    while let Some(parent) = layers[chain[chain.len() - 1].0].parent {
-        chain.push(parent);
-    }
-    chain.reverse();
-    chain
 }
 
 fn resolve_parent(checker: &mut Checker<'_>, decl: &LayerDecl) -> Option<LayerId> {
@@ -272,7 +262,7 @@ fn check_root_key(checker: &mut Checker<'_>, decl: &LayerDecl, parent: Option<La
 /// Layer ids ordered so that every parent comes before its children.
 fn topological(layers: &[Layer]) -> Vec<LayerId> {
     let mut depth: Vec<(usize, LayerId)> = (0..layers.len())
-        .map(|i| (chain(layers, LayerId(i)).len(), LayerId(i)))
+        .map(|i| (layer_chain(layers, LayerId(i)).len(), LayerId(i)))
         .collect();
     depth.sort();
     depth.into_iter().map(|(_, id)| id).collect()

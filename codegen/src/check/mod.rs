@@ -3,10 +3,11 @@
 //! It reads [`Definitions`], reports every problem it finds (it never stops at the first),
 //! and builds the [`Catalog`] when there is none. Each submodule owns one concern.
 
+mod append_only;
 mod catalog;
 mod enums;
 mod events;
-pub mod evolution;
+pub(crate) mod evolution;
 mod fields;
 mod layers;
 mod objects;
@@ -15,6 +16,8 @@ mod rust_names;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
+pub(crate) use append_only::append_only;
+
 use crate::date::Date;
 use crate::diagnostic::{Diagnostic, Diagnostics, Rule};
 use crate::ir::Definitions;
@@ -22,18 +25,9 @@ use crate::model::{Catalog, EnumId, TypeId, TypeNames};
 use crate::naming;
 use crate::source::{Loc, Origin};
 
-/// Longest event type: the width of `event_types.name`.
-pub const MAX_EVENT_TYPE_LEN: usize = 150;
-
 /// Checks `definitions`, adding every problem to `diagnostics`. Returns the catalog when
-/// no error was found (warnings allowed) in this phase or before it. Sunsets are checked
-/// against today's date.
-pub fn check(definitions: &Definitions, diagnostics: &mut Diagnostics) -> Option<Catalog> {
-    check_on(definitions, diagnostics, Date::today())
-}
-
-/// [`check`] as of the day `today`: a deprecated event whose sunset is before it is an
-/// error.
+/// no error was found (warnings allowed) in this phase or before it. A deprecated event
+/// whose sunset is before `today` is an error.
 pub fn check_on(
     definitions: &Definitions,
     diagnostics: &mut Diagnostics,
@@ -169,12 +163,12 @@ impl<'a> Checker<'a> {
         index
     }
 
-    pub fn error(&mut self, diagnostic: Diagnostic) {
+    pub(crate) fn error(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
 
     /// Reports `name` as a second definition of what `previous` defines.
-    pub fn duplicate(&mut self, kind: Kind, name: &Loc<String>, previous: &Loc<String>) {
+    pub(crate) fn duplicate(&mut self, kind: Kind, name: &Loc<String>, previous: &Loc<String>) {
         self.error(
             Diagnostic::error(
                 Rule::Duplicate,
@@ -189,7 +183,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Reports a name that is not lowercase kebab-case.
-    pub fn kebab_name(&mut self, kind: Kind, name: &Loc<String>) {
+    pub(crate) fn kebab_name(&mut self, kind: Kind, name: &Loc<String>) {
         if !naming::is_kebab(&name.value) {
             self.error(
                 Diagnostic::error(
@@ -206,7 +200,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Reports a name that is not snake_case (fields, keys, columns).
-    pub fn snake_name(&mut self, kind: Kind, name: &str, origin: &Origin) {
+    pub(crate) fn snake_name(&mut self, kind: Kind, name: &str, origin: &Origin) {
         if !naming::is_snake(name) {
             self.error(
                 Diagnostic::error(Rule::Naming, format!("{kind} `{name}` is not snake_case"))
@@ -217,7 +211,12 @@ impl<'a> Checker<'a> {
     }
 
     /// Warns about a definition without a description.
-    pub fn describe(&mut self, kind: Kind, name: &Loc<String>, description: Option<&String>) {
+    pub(crate) fn describe(
+        &mut self,
+        kind: Kind,
+        name: &Loc<String>,
+        description: Option<&String>,
+    ) {
         if description.is_none_or(|d| d.trim().is_empty()) {
             self.error(
                 Diagnostic::warning(

@@ -3,9 +3,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Checker, layers::chain};
+use super::Checker;
 use crate::diagnostic::{Diagnostic, Rule};
-use crate::model::{EventDef, FieldDef, Layer, LayerId};
+use crate::model::{EventDef, FieldDef, Layer, LayerId, layer_chain};
 use crate::source::Origin;
 
 pub(crate) fn check(checker: &mut Checker<'_>, layers: &[Layer], events: &[EventDef]) {
@@ -58,7 +58,7 @@ impl Walker<'_, '_> {
     fn walk(&mut self, layers: &[Layer], id: LayerId, event_fields: &[FieldDef]) {
         let mut object: HashMap<&str, Member<'_>> = HashMap::new();
         let mut path: Vec<&str> = Vec::new();
-        for (depth, &id) in chain(layers, id).iter().enumerate() {
+        for (depth, &id) in layer_chain(layers, id).iter().enumerate() {
             let layer = &layers[id.0];
             if depth == 0 || !layer.inline {
                 if depth > 0 {

@@ -129,7 +129,7 @@ pub(crate) fn check_event_members(
     for event in events {
         let chain = event
             .layer
-            .map(|id| super::layers::chain(layers, id))
+            .map(|id| crate::model::layer_chain(layers, id))
             .unwrap_or_default();
         for field in &event.fields {
             // `uuid` and `timestamp` are reported as reserved names (see `events`).

@@ -81,15 +81,8 @@ pub struct FieldRecord {
     pub deprecated: bool,
 }
 
-impl FieldRecord {
-    /// Whether `self` is inside the value of the field at `ancestor`.
-    pub fn is_inside(&self, ancestor: &str) -> bool {
-        is_inside(&self.path, ancestor)
-    }
-}
-
 /// Whether `path` is strictly inside the value at `ancestor`.
-pub fn is_inside(path: &str, ancestor: &str) -> bool {
+pub(crate) fn is_inside(path: &str, ancestor: &str) -> bool {
     path.strip_prefix(ancestor)
         .is_some_and(|rest| rest.starts_with(['.', '[', '{']))
 }

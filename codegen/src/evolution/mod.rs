@@ -9,7 +9,6 @@ pub mod diff;
 
 use std::collections::BTreeMap;
 
-use crate::lock::{self, Lock};
 use crate::model::Catalog;
 pub use canonical::{EventSnapshot, FieldRecord};
 pub use diff::{Change, ChangeKind, Class};
@@ -23,18 +22,9 @@ pub fn snapshot(catalog: &Catalog) -> BTreeMap<String, EventSnapshot> {
         .collect()
 }
 
-/// Records the current state of `catalog` in `lock`: every event's canonical payloads,
-/// and every privacy review given (so that a review acknowledges one change, not every
-/// later one). Writes the current lock format.
-pub fn record(lock: &mut Lock, catalog: &Catalog) {
-    lock.format = lock::FORMAT;
-    lock.payloads = snapshot(catalog);
-    lock.privacy_reviews = privacy_reviews(catalog);
-}
-
 /// Where a field is declared, as a dotted path into the definitions
 /// (`layers.project.fields.name`, `events."project:created".fields.count`).
-pub fn declaration_key(owner: Owner<'_>, field: &str) -> String {
+pub(crate) fn declaration_key(owner: Owner<'_>, field: &str) -> String {
     match owner {
         Owner::Layer(name) => format!("layers.{name}.fields.{field}"),
         Owner::Type(name) => format!("types.{name}.fields.{field}"),
@@ -54,7 +44,7 @@ pub enum Owner<'c> {
 }
 
 /// Every field definition of the catalog with its owner.
-pub fn declared_fields(
+pub(crate) fn declared_fields(
     catalog: &Catalog,
 ) -> impl Iterator<Item = (Owner<'_>, &crate::model::FieldDef)> {
     let layers = catalog
@@ -73,7 +63,8 @@ pub fn declared_fields(
     layers.chain(types).chain(events)
 }
 
-fn privacy_reviews(catalog: &Catalog) -> BTreeMap<String, String> {
+/// Every privacy review given in `catalog`, by the field's [`declaration_key`].
+pub(crate) fn privacy_reviews(catalog: &Catalog) -> BTreeMap<String, String> {
     declared_fields(catalog)
         .filter_map(|(owner, field)| {
             let review = field.privacy_reviewed.clone()?;

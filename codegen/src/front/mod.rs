@@ -1,4 +1,4 @@
 //! Front ends: each turns one way of writing definitions into [`crate::ir::Definitions`].
 
-pub mod rust;
-pub mod toml;
+pub(crate) mod rust;
+pub(crate) mod toml;

@@ -76,7 +76,7 @@ pub fn combined_schema_path(kind: PayloadKind) -> String {
 }
 
 /// The `$id` of the schema at `path` (relative to [`SCHEMA_DIR`]).
-pub fn schema_id(catalog: &Catalog, path: &str) -> String {
+pub(crate) fn schema_id(catalog: &Catalog, path: &str) -> String {
     format!("{}{path}", catalog.schema_base.as_deref().unwrap_or(""))
 }
 
@@ -148,7 +148,7 @@ pub fn event_schema(catalog: &Catalog, event: &EventDef, kind: PayloadKind) -> O
 /// The schema of the `properties` a front end relays for a client event: the event's
 /// own fields as the event holds them (sensitive ones too: the relay's telemetry drops
 /// them), and nothing else. The relay check validates against it.
-pub fn client_properties_schema(catalog: &Catalog, event: &EventDef) -> Schema {
+pub(crate) fn client_properties_schema(catalog: &Catalog, event: &EventDef) -> Schema {
     let mut builder = Builder::new(catalog, PayloadKind::Notification);
     let members = event
         .fields
@@ -173,7 +173,7 @@ pub fn client_properties_schema(catalog: &Catalog, event: &EventDef) -> Schema {
 /// The combined schema of a payload kind: accepts a payload of any event of the catalog
 /// that has this kind, checked against exactly that event's schema (by its `type`), and
 /// rejects unknown types.
-pub fn combined_schema(catalog: &Catalog, kind: PayloadKind) -> Schema {
+pub(crate) fn combined_schema(catalog: &Catalog, kind: PayloadKind) -> Schema {
     let events: Vec<&EventDef> = catalog
         .events
         .iter()

@@ -15,16 +15,15 @@
 //! `ADD COLUMN IF NOT EXISTS` on PostgreSQL; SQLite has no guarded column addition, so
 //! the lock is what adds each column once).
 
-use std::collections::{BTreeMap, HashMap};
-
 use event_runtime::schema::{MIGRATIONS as RUNTIME_MIGRATIONS, RuntimeMigration};
 use minijinja::{Environment, Value};
 use serde::Serialize;
 
-use crate::diagnostic::{Diagnostic, Rule};
+use crate::check;
+use crate::diagnostic::Diagnostic;
 use crate::generate::{GENERATED_NOTICE, GeneratedFile};
 use crate::lock::{self, Lock, LockedColumn, LockedEvent, LockedMigration, LockedRuntimeMigration};
-use crate::model::{Catalog, EventDef, FieldDef, FieldType};
+use crate::model::{Catalog, FieldDef, FieldType};
 use crate::text::plural;
 
 /// The directory, relative to the repository root, that holds one directory of
@@ -60,7 +59,7 @@ impl Backend {
 
     /// The SQL type of a column holding values of `ty`. Composites (json, named types,
     /// lists, maps) are stored as JSON.
-    pub fn column_type(self, ty: &FieldType) -> &'static str {
+    pub(crate) fn column_type(self, ty: &FieldType) -> &'static str {
         match (self, ty) {
             (Backend::Sqlite, FieldType::Int | FieldType::Bool) => "INTEGER",
             (Backend::Sqlite, FieldType::Float) => "REAL",
@@ -133,12 +132,7 @@ pub struct Migrations {
 /// type changed, or a runtime migration this eventgen does not know.
 pub fn migrations(catalog: &Catalog, lock: Option<&Lock>) -> Result<Migrations, Vec<Diagnostic>> {
     let previous = lock.cloned().unwrap_or_default();
-    let columns = catalog_columns(catalog);
-
-    let mut errors = Vec::new();
-    check_runtime(&previous, &mut errors);
-    check_events(catalog, &previous, &mut errors);
-    check_columns(&columns, &previous, &mut errors);
+    let errors = check::append_only(catalog, &previous);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -201,7 +195,7 @@ impl Pending {
     /// The catalog's migration: the columns and event types `previous` lacks (none when
     /// it lacks nothing).
     fn add_catalog(&mut self, catalog: &Catalog, previous: &Lock) {
-        let columns = catalog_columns(catalog);
+        let columns = catalog.stored_columns();
         let new_columns: Vec<(&str, &FieldDef)> = columns
             .iter()
             .filter(|(name, _)| !previous.columns.contains_key(**name))
@@ -326,129 +320,6 @@ fn summary(columns: usize, events: usize) -> String {
             plural(c, "column"),
             plural(e, "event type")
         ),
-    }
-}
-
-/// Every column of `events` the catalog stores something in, by name, with the first
-/// field stored there (fields sharing a column have one type: the checker makes sure):
-/// the fields of every layer on a stored event's chain, and the stored events' own.
-fn catalog_columns(catalog: &Catalog) -> BTreeMap<&str, &FieldDef> {
-    let mut used = vec![false; catalog.layers.len()];
-    for event in catalog.stored_events() {
-        if let Some(layer) = event.layer {
-            for id in catalog.layer_chain(layer) {
-                used[id.0] = true;
-            }
-        }
-    }
-    let layer_fields = catalog
-        .layers
-        .iter()
-        .zip(&used)
-        .filter(|(_, used)| **used)
-        .flat_map(|(layer, _)| &layer.fields);
-    let event_fields = catalog.stored_events().flat_map(|e| &e.fields);
-    let mut columns = BTreeMap::new();
-    for field in layer_fields.chain(event_fields) {
-        columns.entry(field.column.as_str()).or_insert(field);
-    }
-    columns
-}
-
-/// "migration `0002_orchest.sql`", or "migration 2" when the lock does not name it.
-fn describe_migration(lock: &Lock, number: u32) -> String {
-    match lock.migration_name(number) {
-        Some(name) => format!("migration `{number:04}_{name}.sql`"),
-        None => format!("migration {number}"),
-    }
-}
-
-/// A runtime migration in the lock that this eventgen does not ship.
-fn check_runtime(lock: &Lock, errors: &mut Vec<Diagnostic>) {
-    for (name, locked) in &lock.runtime {
-        if !RUNTIME_MIGRATIONS.iter().any(|m| m.name == name) {
-            errors.push(
-                Diagnostic::error(
-                    Rule::AppendOnly,
-                    format!(
-                        "the lock records the runtime migration `{name}` ({}), which this eventgen does not know",
-                        describe_migration(lock, locked.migration)
-                    ),
-                )
-                .help("the lock was written by a newer eventgen: generate with that version or a newer one"),
-            );
-        }
-    }
-}
-
-/// A stored event type emitted before must still be a stored event, or be deprecated; it
-/// may leave the catalog once the lock records it as deprecated (its row stays).
-fn check_events(catalog: &Catalog, lock: &Lock, errors: &mut Vec<Diagnostic>) {
-    let by_type: HashMap<&str, &EventDef> = catalog
-        .events
-        .iter()
-        .map(|e| (e.event_type.as_str(), e))
-        .collect();
-    for (event_type, locked) in &lock.events {
-        let event = by_type.get(event_type.as_str()).copied();
-        if event.is_some_and(|e| e.stored || e.deprecated.is_some()) {
-            continue;
-        }
-        let deprecated_before = lock
-            .payloads
-            .get(event_type)
-            .is_some_and(|p| p.deprecated.is_some());
-        if event.is_none() && deprecated_before {
-            continue;
-        }
-        let added = describe_migration(lock, locked.migration);
-        let diagnostic = match event {
-            Some(event) => Diagnostic::error(
-                Rule::AppendOnly,
-                format!(
-                    "stored event `{event_type}`, added by {added}, is no longer stored"
-                ),
-            )
-            .label(&event.origin, "analytics-only now")
-            .help(format!(
-                "its `event_types` row stays: keep it stored, or deprecate it first with `deprecated = {{ since = \"...\", note = \"...\" }}` on `[events.\"{event_type}\"]`"
-            )),
-            None => Diagnostic::error(
-                Rule::AppendOnly,
-                format!("stored event `{event_type}`, added by {added}, was removed"),
-            )
-            .help(format!(
-                "an emitted event type is deprecated before it is removed (its `event_types` row stays): restore `[events.\"{event_type}\"]` with `deprecated = {{ since = \"...\", note = \"...\" }}` and run `eventgen generate` before removing it"
-            )),
-        };
-        errors.push(diagnostic);
-    }
-}
-
-/// A column emitted before keeps its type.
-fn check_columns(columns: &BTreeMap<&str, &FieldDef>, lock: &Lock, errors: &mut Vec<Diagnostic>) {
-    for (name, field) in columns {
-        let Some(locked) = lock.columns.get(*name) else {
-            continue;
-        };
-        let ty = field.ty.to_string();
-        if locked.ty != ty {
-            errors.push(
-                Diagnostic::error(
-                    Rule::AppendOnly,
-                    format!(
-                        "column `{name}` was added for `{}` by {}, but the catalog now stores `{ty}` in it",
-                        locked.ty,
-                        describe_migration(lock, locked.migration)
-                    ),
-                )
-                .label(&field.origin, format!("`{}` stored as `{ty}`", field.name))
-                .help(format!(
-                    "an emitted column cannot be retyped: keep `{}`, or store the field in a new column with `column = \"...\"`",
-                    locked.ty
-                )),
-            );
-        }
     }
 }
 

@@ -12,75 +12,75 @@ use crate::diagnostic::Rule;
 use crate::naming;
 
 /// `#[catalog(...)]`: the catalog's identity, on a unit struct deriving `Catalog`.
-pub const CATALOG: &str = "catalog";
+pub(crate) const CATALOG: &str = "catalog";
 /// `#[layer(...)]` on a struct deriving `Layer`; bare `#[layer]` on a member of an event
 /// that holds one of its layers.
-pub const LAYER: &str = "layer";
+pub(crate) const LAYER: &str = "layer";
 /// `#[event(...)]` on a struct deriving `Event`.
-pub const EVENT: &str = "event";
+pub(crate) const EVENT: &str = "event";
 /// `#[named_type(...)]` on a struct deriving `NamedType`.
-pub const NAMED_TYPE: &str = "named_type";
+pub(crate) const NAMED_TYPE: &str = "named_type";
 /// `#[named_enum(...)]` on an enum deriving `NamedEnum`.
-pub const NAMED_ENUM: &str = "named_enum";
+pub(crate) const NAMED_ENUM: &str = "named_enum";
 /// `#[variant(...)]` on a variant of a `NamedEnum`.
-pub const VARIANT: &str = "variant";
+pub(crate) const VARIANT: &str = "variant";
 /// `#[field(...)]` on a field of a layer, event or named type.
-pub const FIELD: &str = "field";
+pub(crate) const FIELD: &str = "field";
 /// Every helper attribute of the derives (each derive accepts them all, so that a
 /// misplaced one is reported by name rather than as an unknown attribute).
-pub const HELPERS: &[&str] = &[
+pub(crate) const HELPERS: &[&str] = &[
     CATALOG, LAYER, EVENT, NAMED_TYPE, NAMED_ENUM, VARIANT, FIELD,
 ];
 
 /// `name = "..."`: the definition's name (default: the Rust name in kebab-case).
-pub const NAME: &str = "name";
+pub(crate) const NAME: &str = "name";
 /// `schema_base = "..."` of a catalog.
-pub const SCHEMA_BASE: &str = "schema_base";
+pub(crate) const SCHEMA_BASE: &str = "schema_base";
 /// `src = "..."` of a catalog: a file or directory (relative to the package) that the
 /// derives read besides `src/`, for definitions declared outside it.
-pub const SRC: &str = "src";
+pub(crate) const SRC: &str = "src";
 /// `parent = "..."` of a layer.
-pub const PARENT: &str = "parent";
+pub(crate) const PARENT: &str = "parent";
 /// `abstract` of a layer.
-pub const ABSTRACT: &str = "abstract";
+pub(crate) const ABSTRACT: &str = "abstract";
 /// `inline` of a layer.
-pub const INLINE: &str = "inline";
+pub(crate) const INLINE: &str = "inline";
 /// `segment = "..."` of a layer.
-pub const SEGMENT: &str = "segment";
+pub(crate) const SEGMENT: &str = "segment";
 /// `key = "..."` of a layer.
-pub const KEY: &str = "key";
+pub(crate) const KEY: &str = "key";
 /// `type = "..."`: an event's full type.
-pub const TYPE: &str = "type";
+pub(crate) const TYPE: &str = "type";
 /// `stored = false`: an analytics-only event.
-pub const STORED: &str = "stored";
+pub(crate) const STORED: &str = "stored";
 /// `client` event.
-pub const CLIENT: &str = "client";
+pub(crate) const CLIENT: &str = "client";
 /// `version = N` of an event.
-pub const VERSION: &str = "version";
+pub(crate) const VERSION: &str = "version";
 /// `deprecated(since, note, replaced_by, sunset)` of an event.
-pub const DEPRECATED: &str = "deprecated";
+pub(crate) const DEPRECATED: &str = "deprecated";
 /// `since = "..."` of a deprecation.
-pub const SINCE: &str = "since";
+pub(crate) const SINCE: &str = "since";
 /// `note = "..."` of a deprecation.
-pub const NOTE: &str = "note";
+pub(crate) const NOTE: &str = "note";
 /// `replaced_by = "..."` of a deprecation.
-pub const REPLACED_BY: &str = "replaced_by";
+pub(crate) const REPLACED_BY: &str = "replaced_by";
 /// `sunset = "YYYY-MM-DD"` of a deprecation.
-pub const SUNSET: &str = "sunset";
+pub(crate) const SUNSET: &str = "sunset";
 /// `value = "..."` of an enum variant (default: the variant in SCREAMING_SNAKE_CASE).
-pub const VALUE: &str = "value";
+pub(crate) const VALUE: &str = "value";
 /// `sensitive` field.
-pub const SENSITIVE: &str = "sensitive";
+pub(crate) const SENSITIVE: &str = "sensitive";
 /// `telemetry = "keep" | "drop" | "count" | "hash"` of a field.
-pub const TELEMETRY: &str = "telemetry";
+pub(crate) const TELEMETRY: &str = "telemetry";
 /// `notification = false`: a telemetry-only field.
-pub const NOTIFICATION: &str = "notification";
+pub(crate) const NOTIFICATION: &str = "notification";
 /// `scope` field.
-pub const SCOPE: &str = "scope";
+pub(crate) const SCOPE: &str = "scope";
 /// `column = "..."` of a field.
-pub const COLUMN: &str = "column";
+pub(crate) const COLUMN: &str = "column";
 /// `privacy_reviewed = "..."` of a field.
-pub const PRIVACY_REVIEWED: &str = "privacy_reviewed";
+pub(crate) const PRIVACY_REVIEWED: &str = "privacy_reviewed";
 
 /// One `key`, `key = value` or `key(...)` of an attribute.
 pub(super) struct Entry {
@@ -228,7 +228,7 @@ pub(super) fn each_known(
 
 impl Entry {
     /// A string value: `key = "..."`.
-    pub fn string(&self, errors: &mut Vec<ItemError>) -> Option<(String, Span)> {
+    pub(super) fn string(&self, errors: &mut Vec<ItemError>) -> Option<(String, Span)> {
         match &self.value {
             EntryValue::Lit(Lit::Str(s)) => Some((s.value(), s.span())),
             _ => {
@@ -239,7 +239,7 @@ impl Entry {
     }
 
     /// A boolean: a bare flag (true) or `key = true | false`.
-    pub fn flag(&self, errors: &mut Vec<ItemError>) -> Option<(bool, Span)> {
+    pub(super) fn flag(&self, errors: &mut Vec<ItemError>) -> Option<(bool, Span)> {
         match &self.value {
             EntryValue::Flag => Some((true, self.span)),
             EntryValue::Lit(Lit::Bool(b)) => Some((b.value, b.span)),
@@ -251,7 +251,7 @@ impl Entry {
     }
 
     /// A positive 32-bit integer: `key = N`.
-    pub fn int(&self, errors: &mut Vec<ItemError>) -> Option<(u32, Span)> {
+    pub(super) fn int(&self, errors: &mut Vec<ItemError>) -> Option<(u32, Span)> {
         match &self.value {
             EntryValue::Lit(Lit::Int(i)) => match i.base10_parse::<u32>() {
                 Ok(value) => Some((value, i.span())),
@@ -271,7 +271,7 @@ impl Entry {
     }
 
     /// The span of the value (or of the key for a flag).
-    pub fn value_span(&self) -> Span {
+    pub(super) fn value_span(&self) -> Span {
         match &self.value {
             EntryValue::Flag | EntryValue::List(_) => self.span,
             EntryValue::Lit(lit) => lit.span(),

@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 
 use super::attrs::{self, Entry, EntryValue};
 use super::fields::field;
-use super::items::{Declared, ItemView, LayerMember, loc, misplaced, struct_fields};
+use super::view::{Declared, ItemView, LayerMember, loc, misplaced, struct_fields};
 use super::{ItemError, ItemKind, Spans};
 use crate::diagnostic::Rule;
 use crate::ir::{DeprecationDecl, EventDecl, FieldDecl};

@@ -5,7 +5,7 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 
 use super::attrs::{self, Entry};
-use super::items::{loc, misplaced};
+use super::view::{loc, misplaced};
 use super::{ItemError, Spans, types};
 use crate::diagnostic::Rule;
 use crate::ir::{FieldDecl, TelemetryPolicy};

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use proc_macro2::Span;
 use syn::spanned::Spanned;
 
-use super::items::{self, Body, Declared, ItemView};
+use super::items;
+use super::view::{Body, Declared, ItemView};
 use super::{FileSpans, ItemError, ItemKind, Spans, attrs, kebab_name};
 use crate::diagnostic::{Diagnostic, Diagnostics, Rule};
 use crate::ir::Definitions;
@@ -26,7 +27,7 @@ pub struct Found {
 }
 
 /// Reads the derive items of one Rust file. Problems go to `diagnostics`.
-pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Definitions {
+pub(crate) fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Definitions {
     let mut definitions = Definitions::default();
     let mut unreadable = Vec::new();
     for found in scan_with(file, text, diagnostics, &mut unreadable) {

@@ -6,21 +6,25 @@
 //! As serde_derive does, an item is read in one pass that collects every mistake
 //! ([`ItemError`], on the offending token); the catalog-level rules are the checker's.
 //! `eventgen generate --rust-src` reads whole files ([`parse`]); the derives read their
-//! own item ([`items::read`]) and the rest of the crate the same way.
+//! own item ([`read_item`]) and the rest of the crate the same way.
 
-pub mod attrs;
+pub(crate) mod attrs;
 mod events;
 mod fields;
 mod files;
-pub mod items;
+mod items;
 mod named;
 mod types;
+mod view;
 
 use proc_macro2::Span;
 
 use crate::diagnostic::{Diagnostic, Rule};
 use crate::source::{FileId, Origin};
-pub use files::{Found, add, parse, scan, source_files};
+pub(crate) use files::parse;
+pub use files::{Found, add, scan, source_files};
+pub use items::read as read_item;
+pub use view::{Body, Declared, ItemView, LayerMember};
 
 /// The kinds of items the derives declare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -137,7 +141,7 @@ pub trait Spans {
 }
 
 /// Spans of a file parsed outside a macro: byte ranges into its text.
-pub struct FileSpans(pub FileId);
+pub(crate) struct FileSpans(pub FileId);
 
 impl Spans for FileSpans {
     fn origin(&mut self, span: Span) -> Origin {

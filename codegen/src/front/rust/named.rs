@@ -6,7 +6,7 @@ use syn::{Attribute, Fields, Variant};
 
 use super::attrs::{self, Entry};
 use super::fields::field;
-use super::items::{Body, Declared, ItemView, definition_name, misplaced, struct_fields};
+use super::view::{Body, Declared, ItemView, definition_name, misplaced, struct_fields};
 use super::{ItemError, ItemKind, Spans};
 use crate::diagnostic::Rule;
 use crate::ir::{EnumDecl, TypeDecl};

@@ -6,7 +6,7 @@
 //! comparing the tree with the field names of the serde types in [`raw`], so the format
 //! is described in exactly one place.
 
-pub mod raw;
+pub(crate) mod raw;
 pub(crate) mod type_expr;
 
 use serde::de::{DeserializeOwned, IntoDeserializer};
@@ -22,7 +22,7 @@ use crate::source::{FileId, Loc, Origin};
 use raw::{RawCatalog, RawDeprecation, RawEnum, RawEvent, RawField, RawLayer, RawType, Sp};
 
 /// Reads one definitions file. Problems go to `diagnostics`; what could be read is returned.
-pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Definitions {
+pub(crate) fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Definitions {
     let mut reader = Reader {
         file,
         diagnostics,

@@ -14,7 +14,7 @@ use crate::ir::TelemetryPolicy;
 
 /// A value with its byte span in the file. In the JSON Schema it is just the value.
 #[derive(Debug, Clone)]
-pub struct Sp<T>(pub toml::Spanned<T>);
+pub(crate) struct Sp<T>(pub toml::Spanned<T>);
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Sp<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -44,7 +44,9 @@ impl<T: JsonSchema> JsonSchema for Sp<T> {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "Event definitions")]
-pub struct DefinitionsFile {
+// The schema's root only: the parser reads a file's tables one by one, keeping spans.
+#[allow(dead_code)]
+pub(crate) struct DefinitionsFile {
     /// The catalog's identity. Exactly one file of a catalog has it.
     pub catalog: Option<RawCatalog>,
     /// Enums: closed sets of string values, usable as field types by name.
@@ -69,7 +71,7 @@ pub struct DefinitionsFile {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Catalog")]
-pub struct RawCatalog {
+pub(crate) struct RawCatalog {
     /// Names the generated module and the JSON Schemas' `$id` base (kebab-case).
     pub name: Sp<String>,
     /// Prefix of the JSON Schemas' `$id`, e.g. `https://schemas.example.com/orchest/`.
@@ -82,7 +84,7 @@ pub struct RawCatalog {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Enum")]
-pub struct RawEnum {
+pub(crate) struct RawEnum {
     /// What it is.
     pub description: Option<String>,
     /// The values, in order; at least one, no repeats.
@@ -93,11 +95,13 @@ pub struct RawEnum {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Type")]
-pub struct RawType {
+pub(crate) struct RawType {
     /// What it is.
     pub description: Option<String>,
     /// Its fields, by name (snake_case).
     #[schemars(extend("propertyNames" = { "pattern": "^[a-z][a-z0-9_]*$" }))]
+    // Read one by one by the parser, which keeps each field's span; here for the schema.
+    #[allow(dead_code)]
     #[serde(default)]
     pub fields: IndexMap<String, RawField>,
 }
@@ -106,7 +110,7 @@ pub struct RawType {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Layer")]
-pub struct RawLayer {
+pub(crate) struct RawLayer {
     /// What it is.
     pub description: Option<String>,
     /// The enclosing layer, by name.
@@ -122,6 +126,8 @@ pub struct RawLayer {
     pub key: Option<Sp<String>>,
     /// Its fields, by name (snake_case).
     #[schemars(extend("propertyNames" = { "pattern": "^[a-z][a-z0-9_]*$" }))]
+    // Read one by one by the parser, which keeps each field's span; here for the schema.
+    #[allow(dead_code)]
     #[serde(default)]
     pub fields: IndexMap<String, RawField>,
 }
@@ -130,7 +136,7 @@ pub struct RawLayer {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Event")]
-pub struct RawEvent {
+pub(crate) struct RawEvent {
     /// What happened.
     pub description: Option<String>,
     /// Recorded in `events` and delivered to subscribers (default). `false`: analytics only.
@@ -144,6 +150,8 @@ pub struct RawEvent {
     pub deprecated: Option<Sp<RawDeprecation>>,
     /// The event's own fields, by name (snake_case).
     #[schemars(extend("propertyNames" = { "pattern": "^[a-z][a-z0-9_]*$" }))]
+    // Read one by one by the parser, which keeps each field's span; here for the schema.
+    #[allow(dead_code)]
     #[serde(default)]
     pub fields: IndexMap<String, RawField>,
 }
@@ -152,7 +160,7 @@ pub struct RawEvent {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Deprecation")]
-pub struct RawDeprecation {
+pub(crate) struct RawDeprecation {
     /// The version that deprecated the event.
     pub since: Option<Sp<String>>,
     /// What to do instead.
@@ -168,7 +176,7 @@ pub struct RawDeprecation {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Field")]
-pub struct RawField {
+pub(crate) struct RawField {
     /// `uuid`, `string`, `bool`, `int`, `float`, `timestamp`, `json`, an enum or type name,
     /// `list<T>` or `map<T>`.
     #[serde(rename = "type")]

@@ -6,7 +6,11 @@ use crate::source::{Loc, Origin};
 
 /// Parses a type string written at `origin` (a TOML string, so its text starts one byte
 /// after the opening quote). Reports and returns `None` when it does not parse.
-pub fn parse(text: &str, origin: &Origin, diagnostics: &mut Diagnostics) -> Option<TypeExpr> {
+pub(crate) fn parse(
+    text: &str,
+    origin: &Origin,
+    diagnostics: &mut Diagnostics,
+) -> Option<TypeExpr> {
     let mut parser = Parser {
         text,
         pos: 0,

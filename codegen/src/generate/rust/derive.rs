@@ -7,29 +7,35 @@ use quote::quote;
 
 use super::types::type_ident;
 use super::{events, layers, named};
-use crate::front::rust::ItemKind;
 use crate::model::{Catalog, EventDef};
 use crate::naming;
 
-/// The code for the definition `name` (an event type, or a layer, type or enum name) of
-/// kind `kind`; `None` when the catalog has no such definition.
-pub fn item_impls(catalog: &Catalog, kind: ItemKind, name: &str) -> Option<TokenStream> {
-    Some(match kind {
-        ItemKind::Catalog => TokenStream::new(),
-        ItemKind::Layer => {
-            layers::impls(catalog, catalog.layers.iter().find(|l| l.name == name)?)
-        }
-        ItemKind::NamedType => {
-            named::type_impls(catalog, catalog.type_def(catalog.type_id(name)?))
-        }
-        ItemKind::NamedEnum => {
-            let def = catalog.enum_def(catalog.enum_id(name)?);
-            let impls = named::enum_impls(def);
-            let serde = enum_serde(&type_ident(&def.name));
-            quote!(#impls #serde)
-        }
-        ItemKind::Event => events::impls(catalog, catalog.event(name)?),
-    })
+/// The code the `Layer` derive emits for the layer `name`; `None` when the catalog has no
+/// such layer.
+pub fn layer_impls(catalog: &Catalog, name: &str) -> Option<TokenStream> {
+    Some(layers::impls(
+        catalog,
+        catalog.layers.iter().find(|l| l.name == name)?,
+    ))
+}
+
+/// The code the `NamedType` derive emits for the named type `name`.
+pub fn type_impls(catalog: &Catalog, name: &str) -> Option<TokenStream> {
+    let def = catalog.type_def(catalog.type_id(name)?);
+    Some(named::type_impls(catalog, def))
+}
+
+/// The code the `NamedEnum` derive emits for the enum `name`.
+pub fn enum_impls(catalog: &Catalog, name: &str) -> Option<TokenStream> {
+    let def = catalog.enum_def(catalog.enum_id(name)?);
+    let impls = named::enum_impls(def);
+    let serde = enum_serde(&type_ident(&def.name));
+    Some(quote!(#impls #serde))
+}
+
+/// The code the `Event` derive emits for the event `event_type`.
+pub fn event_impls(catalog: &Catalog, event_type: &str) -> Option<TokenStream> {
+    Some(events::impls(catalog, catalog.event(event_type)?))
 }
 
 /// The members an event's struct holds for its layers, as `(member, layer type)`.

@@ -15,7 +15,7 @@ mod types;
 
 use proc_macro2::TokenStream;
 
-pub use derive::{event_layer_members, item_impls};
+pub use derive::{enum_impls, event_impls, event_layer_members, layer_impls, type_impls};
 
 use super::{GENERATED_NOTICE, in_parallel};
 use crate::model::{Catalog, EnumDef, EventDef, Layer, TypeDef};

@@ -5,14 +5,14 @@
 //! interleaved timed runs) against the targets: 5,000 events in under 200 ms, and ten
 //! times the events in at most twelve times the time.
 //!
-//! Run with `cargo bench -p event-codegen --bench check`.
+//! Run with `cargo bench -p eventgen --bench check`.
 
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use event_codegen::synthetic;
+use synthetic_catalog as synthetic;
 
 const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../definitions/orchest.toml");
 

@@ -30,14 +30,14 @@
 //! The text is deterministic: the same count always gives the same text.
 //!
 //! ```
-//! let text = event_codegen::synthetic::catalog(100);
+//! let text = synthetic_catalog::catalog(100);
 //! let loaded = event_codegen::load_str("synthetic.toml", text);
 //! assert!(loaded.diagnostics.is_empty());
 //! let catalog = loaded.catalog.expect("a valid catalog");
 //! assert_eq!(catalog.stored_events().count(), 100);
 //! assert_eq!(
 //!     catalog.events.len(),
-//!     event_codegen::synthetic::total_events(100)
+//!     synthetic_catalog::total_events(100)
 //! );
 //! ```
 
@@ -381,8 +381,8 @@ fn analytics_event(out: &mut String, index: usize, families: usize) {
 mod tests {
     use super::*;
 
-    fn check(events: usize) -> crate::Loaded {
-        crate::load_str("synthetic.toml", catalog(events))
+    fn check(events: usize) -> event_codegen::Loaded {
+        event_codegen::load_str("synthetic.toml", catalog(events))
     }
 
     #[test]
@@ -391,7 +391,7 @@ mod tests {
         assert!(
             loaded.diagnostics.is_empty(),
             "{}",
-            loaded.render(crate::diagnostic::Style::Plain)
+            loaded.render(event_codegen::diagnostic::Style::Plain)
         );
         let catalog = loaded.catalog.as_ref().expect("a catalog");
         assert_eq!(catalog.events.len(), total_events(500));
@@ -416,7 +416,7 @@ mod tests {
             assert!(
                 loaded.diagnostics.is_empty(),
                 "{events}: {}",
-                loaded.render(crate::diagnostic::Style::Plain)
+                loaded.render(event_codegen::diagnostic::Style::Plain)
             );
             let catalog = loaded.catalog.expect("a catalog");
             assert_eq!(catalog.stored_events().count(), events);

@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use event_codegen::naming;
 use event_codegen::usage::{scan, usage};
 use serde_json::json;
 
@@ -48,7 +47,7 @@ pub fn run(
                 out.push_str(&format!(
                     "  {}  {}{deprecated}\n",
                     event.event_type,
-                    naming::register_fn_name(&event.event_type)
+                    event.register_fn_name()
                 ));
             }
             out
@@ -60,7 +59,7 @@ pub fn run(
                 .map(|e| {
                     json!({
                         "event": e.event_type,
-                        "function": naming::register_fn_name(&e.event_type),
+                        "function": e.register_fn_name(),
                         "deprecated": e.deprecated.is_some(),
                     })
                 })

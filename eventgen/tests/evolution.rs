@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use event_codegen::check::evolution::gate;
 use event_codegen::date::Date;
 use event_codegen::diagnostic::{Rule, Style};
 use event_codegen::evolution;
+use event_codegen::gate;
 use event_codegen::generate::{self, rust};
 use event_codegen::lock::{self, Lock};
 use event_codegen::model::Catalog;
@@ -286,7 +286,7 @@ fn catalog(text: &str) -> Catalog {
 /// The lock `eventgen generate` would write for `text`.
 fn lock_of(text: &str) -> Lock {
     let mut lock = Lock::new();
-    evolution::record(&mut lock, &catalog(text));
+    lock.record(&catalog(text));
     lock
 }
 
@@ -514,7 +514,7 @@ fn after_generate_the_lock_holds_the_change_and_the_review() {
 
 #[test]
 fn sunsets_are_checked_against_an_injectable_day() {
-    let fixture = include_str!("fixtures/features.toml");
+    let fixture = include_str!("../../codegen/tests/fixtures/features.toml");
     let day = |d: &str| d.parse::<Date>().expect("a date");
     let on = |d: &str| {
         Baseline::new()
@@ -581,7 +581,7 @@ fn a_format_1_lock_is_migrated_on_generate() {
 
 #[test]
 fn deprecated_events_are_marked_in_rust_schemas_and_docs() {
-    let fixture = catalog(include_str!("fixtures/features.toml"));
+    let fixture = catalog(include_str!("../../codegen/tests/fixtures/features.toml"));
     let module = rust::module(&fixture);
     let reason = "\"use project:updated; replaced by `project:updated`; deprecated since 2.0.0; removed after 2030-06-30\"";
     let note = format!("note = {reason}");

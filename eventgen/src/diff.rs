@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use event_codegen::Baseline;
-use event_codegen::check::evolution::{Gate, gate};
 use event_codegen::diagnostic::{Diagnostics, Style, render};
 use event_codegen::evolution::Class;
 use event_codegen::lock::{self, Lock};
 use event_codegen::model::Catalog;
+use event_codegen::{Gate, gate};
 use serde_json::json;
 
 use super::{BLOCKING, OutputFormat, USAGE_OR_IO, exit_code, print_or_fail, report};

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::model::{Catalog, EventDef, LayerId};
+use event_codegen::model::{Catalog, EventDef, LayerId};
 
 /// The catalog's hierarchy with its events and the counts of each kind.
 #[derive(Debug, Serialize)]

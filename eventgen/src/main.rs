@@ -5,6 +5,7 @@
 //! `diff` and `usage --deny-unused`, a blocking change or an unused event), 2 usage or I/O
 //! error.
 
+mod catalog_view;
 mod diff;
 mod usage;
 
@@ -12,8 +13,8 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use catalog_view::CatalogView;
 use clap::{Parser, Subcommand, ValueEnum};
-use event_codegen::catalog_view::CatalogView;
 use event_codegen::diagnostic::{Diagnostics, Style, render};
 use event_codegen::{Baseline, Loaded, format_schema, generate, load};
 
