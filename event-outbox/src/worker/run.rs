@@ -150,6 +150,30 @@ struct Claiming {
     wakes: u64,
 }
 
+/// What a running worker holds between wake-ups.
+struct RunState {
+    /// Claimed deliveries waiting for room to be sent.
+    queue: VecDeque<Unit>,
+    /// The claim in flight, if any.
+    claiming: Option<Claiming>,
+    /// The sends in flight, and what each holds.
+    tasks: JoinSet<Vec<Completion>>,
+    held: HashMap<tokio::task::Id, Held>,
+    /// Whether deliveries may be due. Each wake-up counts; a claim that took less than it
+    /// asked for clears it unless a wake-up came while it ran.
+    due: bool,
+    wakes: u64,
+    /// When shutting down: the end of the grace period.
+    deadline: Option<tokio::time::Instant>,
+}
+
+impl RunState {
+    fn woken(&mut self) {
+        self.due = true;
+        self.wakes += 1;
+    }
+}
+
 impl<D: Deliverer> Worker<D> {
     /// A worker with the default configuration. The deliverer is shared, so that several
     /// workers can send through one.
@@ -195,97 +219,51 @@ impl<D: Deliverer> Worker<D> {
         let mut notified = Box::pin(wake.notified());
         notified.as_mut().enable();
 
-        let mut queue: VecDeque<Unit> = VecDeque::new();
-        let mut claiming: Option<Claiming> = None;
-        let mut tasks: JoinSet<Vec<Completion>> = JoinSet::new();
-        let mut held: HashMap<tokio::task::Id, Held> = HashMap::new();
-        // Each wake-up counts; a claim that took less than it asked for clears `due` unless
-        // a wake-up came while it ran.
-        let (mut due, mut wakes) = (true, 0u64);
-        let mut deadline: Option<tokio::time::Instant> = None;
+        let mut state = RunState {
+            queue: VecDeque::new(),
+            claiming: None,
+            tasks: JoinSet::new(),
+            held: HashMap::new(),
+            due: true,
+            wakes: 0,
+            deadline: None,
+        };
         tokio::pin!(shutdown);
 
         loop {
-            let mut expired = Vec::new();
-            while tasks.len() < self.config.concurrency
-                && let Some(unit) = queue.pop_front()
-            {
-                if unit.lease.expires_at <= event_runtime::now() {
-                    expired.push(unit);
-                } else {
-                    self.start(unit, &mut tasks, &mut held);
-                }
-            }
-            if !expired.is_empty() {
-                self.give_back_expired(expired).await;
-            }
-            if deadline.is_none()
-                && due
-                && claiming.is_none()
-                && queue.len() < self.config.concurrency
-            {
-                let want = self.config.batch_size;
-                let (store, name, lease) = (
-                    self.store.clone(),
-                    self.config.name.clone(),
-                    self.config.lease,
-                );
-                claiming = Some(Claiming {
-                    task: tokio::spawn(async move { store.claim(&name, want, lease).await }),
-                    want,
-                    wakes,
-                });
-            }
-            if deadline.is_some() && tasks.is_empty() && claiming.is_none() {
+            self.start_queued(&mut state).await;
+            self.claim_if_due(&mut state);
+            if state.deadline.is_some() && state.tasks.is_empty() && state.claiming.is_none() {
                 break;
             }
+            let running = state.deadline.is_none();
 
             tokio::select! {
-                () = &mut shutdown, if deadline.is_none() => {
-                    deadline = Some(tokio::time::Instant::now() + self.config.shutdown_grace);
-                    self.release(queue.drain(..).flat_map(unit_deliveries)).await;
+                () = &mut shutdown, if running => {
+                    state.deadline = Some(tokio::time::Instant::now() + self.config.shutdown_grace);
+                    self.release(state.queue.drain(..).flat_map(unit_deliveries)).await;
                 }
-                claimed = join(&mut claiming) => {
-                    let Some(started) = claiming.take() else { continue };
-                    match claimed {
-                        Ok(claim) => {
-                            due = claim.deliveries.len() >= started.want || wakes != started.wakes;
-                            let units = self.units(claim).await;
-                            if deadline.is_some() {
-                                self.release(units.into_iter().flat_map(unit_deliveries)).await;
-                            } else {
-                                queue.extend(units);
-                            }
-                        }
-                        // Try again at the next poll.
-                        Err(error) => {
-                            warn!(worker = %self.config.name, %error, "claiming deliveries failed");
-                            due = wakes != started.wakes;
-                        }
-                    }
+                claimed = join(&mut state.claiming) => {
+                    self.claimed(&mut state, claimed).await;
                 }
-                Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
+                Some(joined) = state.tasks.join_next_with_id(), if !state.tasks.is_empty() => {
                     let mut next = Some(joined);
                     while let Some(joined) = next {
-                        self.finished(joined, &mut held, &completed).await;
-                        next = tasks.try_join_next_with_id();
+                        self.finished(joined, &mut state.held, &completed).await;
+                        next = state.tasks.try_join_next_with_id();
                     }
                 }
-                () = &mut notified, if deadline.is_none() => {
+                () = &mut notified, if running => {
                     notified.set(wake.notified());
                     notified.as_mut().enable();
-                    (due, wakes) = (true, wakes + 1);
+                    state.woken();
                 }
-                () = next_notification(&mut listener), if deadline.is_none() => {
-                    (due, wakes) = (true, wakes + 1);
-                }
-                _ = poll.tick(), if deadline.is_none() => {
-                    (due, wakes) = (true, wakes + 1);
-                }
-                () = sleep_until(deadline), if deadline.is_some() && !tasks.is_empty() => {
-                    tasks.abort_all();
-                    while let Some(joined) = tasks.join_next_with_id().await {
-                        self.finished(joined, &mut held, &completed).await;
+                () = next_notification(&mut listener), if running => state.woken(),
+                _ = poll.tick(), if running => state.woken(),
+                () = sleep_until(state.deadline), if !running && !state.tasks.is_empty() => {
+                    state.tasks.abort_all();
+                    while let Some(joined) = state.tasks.join_next_with_id().await {
+                        self.finished(joined, &mut state.held, &completed).await;
                     }
                 }
             }
@@ -294,6 +272,71 @@ impl<D: Deliverer> Worker<D> {
         writer
             .await
             .map_err(|e| StoreError::invalid("worker", e.to_string()))?
+    }
+
+    /// Starts queued deliveries while there is room; those whose lease ran out in the queue
+    /// are given back.
+    async fn start_queued(&self, state: &mut RunState) {
+        let mut expired = Vec::new();
+        while state.tasks.len() < self.config.concurrency
+            && let Some(unit) = state.queue.pop_front()
+        {
+            if unit.lease.expires_at <= event_runtime::now() {
+                expired.push(unit);
+            } else {
+                self.start(unit, &mut state.tasks, &mut state.held);
+            }
+        }
+        if !expired.is_empty() {
+            self.give_back_expired(expired).await;
+        }
+    }
+
+    /// Starts a claim, in a task of its own, when deliveries may be due, none is running,
+    /// the queue has room and the worker is not shutting down.
+    fn claim_if_due(&self, state: &mut RunState) {
+        if state.deadline.is_some()
+            || !state.due
+            || state.claiming.is_some()
+            || state.queue.len() >= self.config.concurrency
+        {
+            return;
+        }
+        let want = self.config.batch_size;
+        let (store, name, lease) = (
+            self.store.clone(),
+            self.config.name.clone(),
+            self.config.lease,
+        );
+        state.claiming = Some(Claiming {
+            task: tokio::spawn(async move { store.claim(&name, want, lease).await }),
+            want,
+            wakes: state.wakes,
+        });
+    }
+
+    /// Queues what a claim returned (or gives it back when shutting down).
+    async fn claimed(&self, state: &mut RunState, claimed: Result<Claim, StoreError>) {
+        let Some(started) = state.claiming.take() else {
+            return;
+        };
+        match claimed {
+            Ok(claim) => {
+                state.due = claim.deliveries.len() >= started.want || state.wakes != started.wakes;
+                let units = self.units(claim).await;
+                if state.deadline.is_some() {
+                    self.release(units.into_iter().flat_map(unit_deliveries))
+                        .await;
+                } else {
+                    state.queue.extend(units);
+                }
+            }
+            // Try again at the next poll.
+            Err(error) => {
+                warn!(worker = %self.config.name, %error, "claiming deliveries failed");
+                state.due = state.wakes != started.wakes;
+            }
+        }
     }
 
     /// A `LISTEN`ing connection on PostgreSQL; `None` on SQLite or when it fails (the
