@@ -169,7 +169,7 @@ pub(super) fn client_events(catalog: &Catalog) -> TokenStream {
         .collect();
     quote! {
         /// The events front ends may relay, for the relay check:
-        /// `event_runtime::relay::Relay::new(CLIENT_EVENTS, AnalyticsEvent::TYPES)`.
+        /// `event_outbox::relay::Relay::new(CLIENT_EVENTS, AnalyticsEvent::TYPES)`.
         #[allow(deprecated)]
         pub const CLIENT_EVENTS: &[#rt::ClientEventSpec] = &[
             #(#rt::ClientEventSpec {
