@@ -17,8 +17,6 @@
 //! Build scripts use the [`Builder`]; the `eventgen` command and the `event-macros`
 //! derives are thin crates over this library.
 
-#![warn(unreachable_pub)]
-
 mod builder;
 mod check;
 pub mod date;

@@ -56,7 +56,7 @@ impl ItemSpans {
 }
 
 /// Expands `#[derive(<kind>)]` on `input`.
-pub fn derive(kind: ItemKind, input: &DeriveInput) -> TokenStream {
+pub(crate) fn derive(kind: ItemKind, input: &DeriveInput) -> TokenStream {
     let own_file = input
         .ident
         .span()

@@ -15,7 +15,7 @@ use event_codegen::source::SourceMap;
 /// The derive items of one file; `failed` when some item of it could not be read (its own
 /// derive reports why).
 #[derive(Debug, Clone)]
-pub struct FileItems {
+pub(crate) struct FileItems {
     /// The file, canonical.
     pub path: PathBuf,
     /// Its items, in order.
@@ -34,7 +34,7 @@ thread_local! {
 /// The derive items of the crate's sources: every `.rs` file under
 /// `<CARGO_MANIFEST_DIR>/src`, `own` (the file of the item being derived, wherever it is),
 /// and what the catalog's `#[catalog(src = "...")]` names.
-pub fn crate_items(own: Option<&Path>) -> Vec<FileItems> {
+pub(crate) fn crate_items(own: Option<&Path>) -> Vec<FileItems> {
     let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").map(PathBuf::from).ok();
     let mut paths = match &manifest_dir {
         Some(dir) => canonical_files(&[dir.join("src")]),

@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::DeriveInput;
 
-pub fn impls(kind: ItemKind, input: &DeriveInput) -> TokenStream {
+pub(crate) fn impls(kind: ItemKind, input: &DeriveInput) -> TokenStream {
     if !input.generics.params.is_empty() {
         return TokenStream::new();
     }

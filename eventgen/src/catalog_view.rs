@@ -6,7 +6,7 @@ use event_codegen::model::{Catalog, EventDef, LayerId};
 
 /// The catalog's hierarchy with its events and the counts of each kind.
 #[derive(Debug, Serialize)]
-pub struct CatalogView {
+pub(crate) struct CatalogView {
     /// The catalog's name.
     pub catalog: String,
     /// How many events of each kind.
@@ -19,7 +19,7 @@ pub struct CatalogView {
 
 /// Event counts.
 #[derive(Debug, Serialize, PartialEq, Eq)]
-pub struct Counts {
+pub(crate) struct Counts {
     /// Rows of `event_types`: recorded and delivered.
     pub stored: usize,
     /// Sent to analytics only.
@@ -36,7 +36,7 @@ pub struct Counts {
 
 /// One layer.
 #[derive(Debug, Serialize)]
-pub struct LayerView {
+pub(crate) struct LayerView {
     /// Its name.
     pub name: String,
     /// The event type prefix it owns.
@@ -56,7 +56,7 @@ pub struct LayerView {
 
 /// One event.
 #[derive(Debug, Serialize)]
-pub struct EventView {
+pub(crate) struct EventView {
     /// The event type.
     #[serde(rename = "type")]
     pub event_type: String,
@@ -72,7 +72,7 @@ pub struct EventView {
 
 impl CatalogView {
     /// The view of a checked catalog.
-    pub fn new(catalog: &Catalog) -> Self {
+    pub(crate) fn new(catalog: &Catalog) -> Self {
         let events = &catalog.events;
         Self {
             catalog: catalog.name.clone(),
@@ -97,12 +97,12 @@ impl CatalogView {
     }
 
     /// Pretty JSON.
-    pub fn to_json(&self) -> String {
+    pub(crate) fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("the view serializes") + "\n"
     }
 
     /// A text tree of layers and events with their markers.
-    pub fn to_tree(&self) -> String {
+    pub(crate) fn to_tree(&self) -> String {
         let c = &self.counts;
         let mut out = format!(
             "{}: {} events ({} stored, {} analytics-only of which {} client; {} deprecated)\n",

@@ -16,7 +16,7 @@ use serde_json::json;
 use super::{BLOCKING, OutputFormat, USAGE_OR_IO, exit_code, print_or_fail, report};
 
 /// Runs `eventgen diff`.
-pub fn run(definitions: &Path, against: Option<&str>, format: OutputFormat) -> ExitCode {
+pub(crate) fn run(definitions: &Path, against: Option<&str>, format: OutputFormat) -> ExitCode {
     let loaded = report(Baseline::new().without_lock().load(&[definitions]));
     let Some(catalog) = &loaded.catalog else {
         return ExitCode::from(exit_code(&loaded));

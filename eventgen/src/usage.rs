@@ -9,7 +9,7 @@ use serde_json::json;
 use super::{BLOCKING, OutputFormat, USAGE_OR_IO, exit_code, print_or_fail, report};
 
 /// Runs `eventgen usage`.
-pub fn run(
+pub(crate) fn run(
     definitions: &Path,
     sources: &[PathBuf],
     deny_unused: bool,

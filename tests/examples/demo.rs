@@ -25,7 +25,7 @@ mod receiver;
 
 /// What the demo saw.
 #[derive(Debug, Default)]
-pub struct Report {
+pub(crate) struct Report {
     /// What happened, line by line.
     pub lines: Vec<String>,
     /// Webhook requests received: (path, event type, whether the signature verified).
@@ -43,7 +43,7 @@ impl Report {
 }
 
 /// Runs the flow with its database in `dir`.
-pub async fn run(dir: &Path) -> Result<Report, Box<dyn Error>> {
+pub(crate) async fn run(dir: &Path) -> Result<Report, Box<dyn Error>> {
     let mut report = Report::default();
     let receiver = receiver::Receiver::start().await;
     report.say(format!("receiver listening on {}", receiver.address));

@@ -21,15 +21,15 @@ use event_runtime::{
 };
 use uuid::Uuid;
 
-pub use test_support::{Backend, count, execute};
+pub(crate) use test_support::{Backend, count, execute};
 
 /// The event types of the test catalog.
-pub const EVENT_TYPES: [&str; 3] = ["project:created", "job:failed", "job:succeeded"];
+pub(crate) const EVENT_TYPES: [&str; 3] = ["project:created", "job:failed", "job:succeeded"];
 
 /// Runs `body` on a store over a fresh database of `backend` holding the runtime's
 /// tables and the test catalog; the database is removed afterwards, also on panic.
 /// Returns without running when PostgreSQL tests are skipped.
-pub async fn with_store<F, Fut>(backend: Backend, config: StoreConfig, body: F)
+pub(crate) async fn with_store<F, Fut>(backend: Backend, config: StoreConfig, body: F)
 where
     F: FnOnce(Store) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -62,7 +62,7 @@ fn pick<'a>(store: &Store, sqlite: &'a str, postgres: &'a str) -> &'a str {
 
 /// An event of the test catalog: a project, optionally a job, and a (sensitive) name.
 #[derive(Debug, Clone)]
-pub struct TestEvent {
+pub(crate) struct TestEvent {
     pub uuid: Uuid,
     pub event_type: &'static str,
     pub timestamp: Timestamp,
@@ -72,7 +72,7 @@ pub struct TestEvent {
 }
 
 impl TestEvent {
-    pub fn new(event_type: &'static str, project: Uuid, job: Option<Uuid>) -> Self {
+    pub(crate) fn new(event_type: &'static str, project: Uuid, job: Option<Uuid>) -> Self {
         TestEvent {
             uuid: event_runtime::new_event_id(),
             event_type,
@@ -143,7 +143,7 @@ impl StoredEvent for TestEvent {
 
 /// A webhook request as the fake deliverer received it.
 #[derive(Debug, Clone)]
-pub struct Received {
+pub(crate) struct Received {
     pub url: String,
     pub message_id: String,
     pub body: String,
@@ -152,7 +152,7 @@ pub struct Received {
 
 /// What a fake deliverer answers, per URL (default: delivered).
 #[derive(Default)]
-pub struct FakeDeliverer {
+pub(crate) struct FakeDeliverer {
     pub answers: Mutex<HashMap<String, Outcome>>,
     pub analytics_answer: Mutex<Option<Outcome>>,
     /// Deliveries received, by `webhook-id` (or analytics uuid): how many times each.
@@ -166,22 +166,22 @@ pub struct FakeDeliverer {
 }
 
 impl FakeDeliverer {
-    pub fn answer(&self, url: &str, outcome: Outcome) {
+    pub(crate) fn answer(&self, url: &str, outcome: Outcome) {
         self.answers
             .lock()
             .expect("not poisoned")
             .insert(url.to_owned(), outcome);
     }
 
-    pub fn received_total(&self) -> usize {
+    pub(crate) fn received_total(&self) -> usize {
         self.received.lock().expect("not poisoned").values().sum()
     }
 
-    pub fn received_distinct(&self) -> usize {
+    pub(crate) fn received_distinct(&self) -> usize {
         self.received.lock().expect("not poisoned").len()
     }
 
-    pub fn max_per_delivery(&self) -> usize {
+    pub(crate) fn max_per_delivery(&self) -> usize {
         self.received
             .lock()
             .expect("not poisoned")
@@ -192,7 +192,7 @@ impl FakeDeliverer {
     }
 }
 
-pub fn attempt(outcome: Outcome) -> Attempt {
+pub(crate) fn attempt(outcome: Outcome) -> Attempt {
     let status = match outcome {
         Outcome::Delivered => Some(200),
         Outcome::Retry { .. } => Some(503),
@@ -259,7 +259,7 @@ impl Deliverer for FakeDeliverer {
 }
 
 /// Polls `condition` every 10 ms until it holds, failing after `timeout`.
-pub async fn eventually<F, Fut>(timeout: Duration, what: &str, mut condition: F)
+pub(crate) async fn eventually<F, Fut>(timeout: Duration, what: &str, mut condition: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
@@ -300,17 +300,17 @@ macro_rules! both {
 }
 
 /// The default configuration with telemetry enabled.
-pub fn config() -> StoreConfig {
+pub(crate) fn config() -> StoreConfig {
     StoreConfig::default().telemetry(TelemetryKey::new(b"test key".to_vec()))
 }
 
 /// An `Arc` of a default fake deliverer.
-pub fn deliverer() -> Arc<FakeDeliverer> {
+pub(crate) fn deliverer() -> Arc<FakeDeliverer> {
     Arc::new(FakeDeliverer::default())
 }
 
 /// A webhook subscribed to `project:created`, and `n` events recorded for it.
-pub async fn webhook_with_events(store: &Store, n: usize) -> Uuid {
+pub(crate) async fn webhook_with_events(store: &Store, n: usize) -> Uuid {
     let hook = store
         .create_webhook(NewWebhook::new("hook", "https://hook.example/"))
         .await
@@ -326,7 +326,7 @@ pub async fn webhook_with_events(store: &Store, n: usize) -> Uuid {
 }
 
 /// Records `n` `project:created` events in one transaction.
-pub async fn record_created(store: &Store, n: usize) {
+pub(crate) async fn record_created(store: &Store, n: usize) {
     let mut tx = store.begin().await.expect("begin");
     for _ in 0..n {
         tx.record(&TestEvent::new("project:created", Uuid::new_v4(), None))

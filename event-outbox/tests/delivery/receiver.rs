@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 
 /// One request as the receiver got it.
 #[derive(Debug, Clone)]
-pub struct Received {
+pub(crate) struct Received {
     pub path: String,
     pub headers: HeaderMap,
     pub body: Bytes,
@@ -25,13 +25,13 @@ pub struct Received {
 /// - `/redirect`: 302 to `/ok`;
 /// - `/hang`: never answers;
 /// - anything else: 200 `ok`.
-pub struct Receiver {
+pub(crate) struct Receiver {
     pub address: SocketAddr,
     requests: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Receiver {
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
         let address = listener.local_addr().unwrap();
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -43,15 +43,15 @@ impl Receiver {
     }
 
     /// `http://127.0.0.1:<port><path>`.
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
     }
 
-    pub fn port(&self) -> u16 {
+    pub(crate) fn port(&self) -> u16 {
         self.address.port()
     }
 
-    pub fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         self.requests.lock().unwrap().clone()
     }
 }
@@ -94,7 +94,7 @@ async fn answer(
 
 /// A raw server that answers every request with 200 and an (announced) 1 GiB body, and
 /// counts the bytes it managed to write before the client went away.
-pub async fn huge_body_server() -> (SocketAddr, Arc<AtomicU64>) {
+pub(crate) async fn huge_body_server() -> (SocketAddr, Arc<AtomicU64>) {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
     let address = listener.local_addr().unwrap();
     let written = Arc::new(AtomicU64::new(0));

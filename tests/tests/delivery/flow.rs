@@ -55,7 +55,7 @@ async fn webhook(store: &Store, receiver: &Receiver, name: &'static str, scope: 
 }
 
 /// The stored event types of the catalog.
-pub fn stored_types() -> impl Iterator<Item = &'static str> {
+pub(crate) fn stored_types() -> impl Iterator<Item = &'static str> {
     AnalyticsEvent::ALL
         .iter()
         .filter(|e| e.is_stored())

@@ -11,17 +11,17 @@ use sqlx::migrate::Migrator;
 use test_support::Backend;
 
 /// The telemetry key of the tests.
-pub fn key() -> TelemetryKey {
+pub(crate) fn key() -> TelemetryKey {
     TelemetryKey::new(b"e2e key".to_vec())
 }
 
 /// The default configuration with telemetry enabled.
-pub fn config() -> StoreConfig {
+pub(crate) fn config() -> StoreConfig {
     StoreConfig::default().telemetry(key())
 }
 
 /// The committed migrations of `definitions/` for `backend` (`sqlite`, `postgres`).
-pub async fn migrator(backend: &str) -> Migrator {
+pub(crate) async fn migrator(backend: &str) -> Migrator {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../migrations")
         .join(backend);
@@ -31,7 +31,7 @@ pub async fn migrator(backend: &str) -> Migrator {
 }
 
 /// Applies the committed migrations.
-pub async fn migrate(store: &Store) {
+pub(crate) async fn migrate(store: &Store) {
     store
         .migrate(&migrator(store.backend()).await)
         .await
@@ -41,7 +41,7 @@ pub async fn migrate(store: &Store) {
 /// Runs `body` on a store over a fresh, migrated database of `backend`; the database is
 /// removed afterwards, also when `body` panics. Returns without running when PostgreSQL
 /// is skipped.
-pub async fn with_store<F, Fut>(backend: Backend, config: StoreConfig, body: F)
+pub(crate) async fn with_store<F, Fut>(backend: Backend, config: StoreConfig, body: F)
 where
     F: FnOnce(Store) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,

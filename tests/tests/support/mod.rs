@@ -4,8 +4,8 @@
 
 #![allow(dead_code, missing_docs)]
 
-pub mod database;
-pub mod receiver;
+pub(crate) mod database;
+pub(crate) mod receiver;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -16,13 +16,13 @@ use event_outbox::webhook::{AddressPolicy, WebhookConfig, WebhookSender};
 use event_outbox::worker::HttpDeliverer;
 
 /// The receivers live on loopback: allow exactly 127.0.0.1.
-pub fn loopback_only() -> AddressPolicy {
+pub(crate) fn loopback_only() -> AddressPolicy {
     AddressPolicy::public_only().allow("127.0.0.1/32".parse().expect("a CIDR"))
 }
 
 /// Webhooks through `policy` with a request timeout of `timeout`; analytics to
 /// `analytics_host` (a PostHog-like `{host}/batch/`) when given.
-pub fn http_deliverer(
+pub(crate) fn http_deliverer(
     policy: AddressPolicy,
     timeout: Duration,
     analytics_host: Option<String>,
@@ -44,7 +44,7 @@ pub fn http_deliverer(
 }
 
 /// Polls `condition` every 10 ms until it holds, failing after `timeout`.
-pub async fn eventually<F, Fut>(timeout: Duration, what: &str, mut condition: F)
+pub(crate) async fn eventually<F, Fut>(timeout: Duration, what: &str, mut condition: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,

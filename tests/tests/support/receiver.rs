@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 
 /// How the receiver answers a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answer {
+pub(crate) enum Answer {
     /// 200 `ok`.
     Ok,
     /// This status, every time.
@@ -30,7 +30,7 @@ pub enum Answer {
 
 /// One request as the receiver got it.
 #[derive(Debug, Clone)]
-pub struct Received {
+pub(crate) struct Received {
     pub path: String,
     pub headers: HeaderMap,
     pub body: Bytes,
@@ -42,7 +42,7 @@ pub struct Received {
 
 impl Received {
     /// The body as JSON.
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).expect("a JSON body")
     }
 }
@@ -56,13 +56,13 @@ struct Shared {
 
 /// The receiver; it serves until the runtime it was started on ends.
 #[derive(Clone)]
-pub struct Receiver {
+pub(crate) struct Receiver {
     pub address: SocketAddr,
     shared: Arc<Shared>,
 }
 
 impl Receiver {
-    pub async fn start() -> Receiver {
+    pub(crate) async fn start() -> Receiver {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .await
             .expect("bind a local port");
@@ -76,33 +76,33 @@ impl Receiver {
     }
 
     /// `http://127.0.0.1:<port><path>`.
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.address)
     }
 
-    pub fn port(&self) -> u16 {
+    pub(crate) fn port(&self) -> u16 {
         self.address.port()
     }
 
     /// Answers `path` with `answer` from now on.
-    pub fn answer(&self, path: &str, answer: Answer) {
+    pub(crate) fn answer(&self, path: &str, answer: Answer) {
         let mut answers = self.shared.answers.lock().expect("not poisoned");
         answers.insert(path.to_owned(), answer);
     }
 
     /// Verifies the signatures of requests to `path` with `secret` (`whsec_...`).
-    pub fn verify(&self, path: &str, secret: &str) {
+    pub(crate) fn verify(&self, path: &str, secret: &str) {
         let mut secrets = self.shared.secrets.lock().expect("not poisoned");
         secrets.insert(path.to_owned(), secret.to_owned());
     }
 
     /// Every request so far, in order of arrival.
-    pub fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         self.shared.requests.lock().expect("not poisoned").clone()
     }
 
     /// The requests to `path`.
-    pub fn received_at(&self, path: &str) -> Vec<Received> {
+    pub(crate) fn received_at(&self, path: &str) -> Vec<Received> {
         let requests = self.shared.requests.lock().expect("not poisoned");
         requests
             .iter()
@@ -112,12 +112,12 @@ impl Receiver {
     }
 
     /// How many requests arrived.
-    pub fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.shared.requests.lock().expect("not poisoned").len()
     }
 
     /// Forgets the requests so far.
-    pub fn clear(&self) {
+    pub(crate) fn clear(&self) {
         self.shared.requests.lock().expect("not poisoned").clear();
     }
 }
