@@ -33,6 +33,14 @@ pub enum RelayError {
     /// The body has a field besides `event` and `properties`.
     #[error("unexpected field `{0}`: the body has only `event` and `properties`")]
     UnexpectedField(String),
+    /// `event` is longer than any event type can be (at most
+    /// [`MAX_EVENT_TYPE_LEN`](event_runtime::schema::MAX_EVENT_TYPE_LEN) characters): refused
+    /// before any comparison, without a suggestion.
+    #[error("`event` is {length} characters long: event types have at most {max}", max = event_runtime::schema::MAX_EVENT_TYPE_LEN)]
+    EventTooLong {
+        /// Its length, in characters.
+        length: usize,
+    },
     /// `event` is no event type of the catalog.
     #[error(transparent)]
     UnknownEvent(UnknownEventType),
@@ -76,6 +84,7 @@ impl RelayError {
             RelayError::EventNotAString => "event_not_a_string",
             RelayError::MissingProperties => "missing_properties",
             RelayError::UnexpectedField(_) => "unexpected_field",
+            RelayError::EventTooLong { .. } => "event_too_long",
             RelayError::UnknownEvent(_) => "unknown_event",
             RelayError::NotAClientEvent(_) => "not_a_client_event",
             RelayError::InvalidProperties { .. } => "invalid_properties",

@@ -20,6 +20,7 @@ pub use error::{RelayError, Violation};
 pub use router::router;
 
 pub use event_runtime::{ClientEventSpec, ParseFn};
+use event_runtime::schema::MAX_EVENT_TYPE_LEN;
 use event_runtime::{TelemetryEvent, UnknownEventType};
 
 /// A client event spec whose schema does not compile.
@@ -98,6 +99,11 @@ impl Relay {
             .ok_or(RelayError::MissingProperties)?;
         if let Some(extra) = body.keys().next() {
             return Err(RelayError::UnexpectedField(extra.clone()));
+        }
+        // Before any lookup: the suggestion for an unknown name costs its length.
+        if name.chars().nth(MAX_EVENT_TYPE_LEN).is_some() {
+            let length = name.chars().count();
+            return Err(RelayError::EventTooLong { length });
         }
         let Some((event_type, (parse, validator))) = self.client.get_key_value(name.as_str())
         else {

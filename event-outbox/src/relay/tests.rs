@@ -258,3 +258,24 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         "malformed_json"
     );
 }
+
+#[test]
+fn names_longer_than_any_event_type_are_refused_without_a_suggestion() {
+    let relay = relay();
+    let just_too_long = format!(
+        "view:loaded{}",
+        "d".repeat(event_runtime::schema::MAX_EVENT_TYPE_LEN)
+    );
+    let hostile = "view:loaded".repeat(6_000);
+    for name in [just_too_long, hostile] {
+        let body = json!({ "event": name, "properties": {} });
+        let error = relay.accept_value(body).err().unwrap();
+        assert_eq!(error.code(), "event_too_long", "{error:?}");
+        let answer = error.to_json();
+        assert_eq!(answer.get("suggestion"), None);
+        assert!(
+            answer.to_string().len() < 200,
+            "the name is not echoed: {answer}"
+        );
+    }
+}
