@@ -19,8 +19,8 @@ pub use error::{RelayError, Violation};
 #[cfg(feature = "relay-http")]
 pub use router::router;
 
-pub use event_runtime::{ClientEventSpec, ParseFn};
 use event_runtime::schema::MAX_EVENT_TYPE_LEN;
+pub use event_runtime::{ClientEventSpec, ParseFn};
 use event_runtime::{TelemetryEvent, UnknownEventType};
 
 /// A client event spec whose schema does not compile.
