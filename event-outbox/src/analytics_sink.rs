@@ -29,7 +29,7 @@ pub struct AnalyticsConfig {
     /// Properties added to every event, e.g. `app_version`; an event's own telemetry
     /// properties win over them.
     pub app_properties: Map<String, Value>,
-    /// The most one request may take. Default 15 s.
+    /// The most one request may take: above zero, at most [`MAX_TIMEOUT`]. Default 15 s.
     pub timeout: Duration,
 }
 
@@ -47,6 +47,48 @@ impl AnalyticsConfig {
             app_properties: Map::new(),
             timeout: Duration::from_secs(15),
         }
+    }
+}
+
+/// The longest [`AnalyticsConfig::timeout`] accepted: longer is a mistake, not a wait.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(300);
+
+impl AnalyticsConfig {
+    /// Checks every value, as [`AnalyticsSender::new`] does: a clear error now rather
+    /// than a failure on every send later.
+    pub fn validate(&self) -> Result<(), AnalyticsSetupError> {
+        self.batch_url()?;
+        if self.timeout.is_zero() || self.timeout > MAX_TIMEOUT {
+            return Err(AnalyticsSetupError::InvalidTimeout(self.timeout));
+        }
+        if self.api_key.trim().is_empty() {
+            return Err(AnalyticsSetupError::Missing("API key"));
+        }
+        if self.installation_id.trim().is_empty() {
+            return Err(AnalyticsSetupError::Missing("installation id"));
+        }
+        Ok(())
+    }
+
+    /// `{host}/batch/`, when the host is a plain http(s) URL: no credentials (the key goes
+    /// in the body), no query, no fragment.
+    fn batch_url(&self) -> Result<Url, AnalyticsSetupError> {
+        let invalid = |reason: &str| AnalyticsSetupError::InvalidHost(reason.to_owned());
+        let base = format!("{}/batch/", self.host.trim_end_matches('/'));
+        let url = Url::parse(&base).map_err(|e| invalid(&e.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(invalid(&format!("the scheme is `{}`", url.scheme())));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(invalid("it carries credentials (`user:password@`)"));
+        }
+        if url.query().is_some() {
+            return Err(invalid("it has a query (`?...`)"));
+        }
+        if url.fragment().is_some() {
+            return Err(invalid("it has a fragment (`#...`)"));
+        }
+        Ok(url)
     }
 }
 
@@ -69,6 +111,12 @@ pub enum AnalyticsSetupError {
     /// The host is not an http(s) URL.
     #[error("the analytics host is not an http(s) URL: {0}")]
     InvalidHost(String),
+    /// The timeout is zero or longer than [`MAX_TIMEOUT`].
+    #[error("the analytics timeout must be above zero and at most {MAX_TIMEOUT:?}, not {0:?}")]
+    InvalidTimeout(Duration),
+    /// A value that must not be empty is.
+    #[error("the analytics {0} is empty")]
+    Missing(&'static str),
     /// The HTTP client could not be built.
     #[error(transparent)]
     Client(#[from] ClientError),
@@ -87,14 +135,10 @@ const LIB: &str = "event-runtime";
 const LIB_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 impl AnalyticsSender {
-    /// A sender for `config`.
+    /// A sender for `config`, once [`AnalyticsConfig::validate`] accepts it.
     pub fn new(config: AnalyticsConfig) -> Result<Self, AnalyticsSetupError> {
-        let invalid = |reason: String| AnalyticsSetupError::InvalidHost(reason);
-        let base = format!("{}/batch/", config.host.trim_end_matches('/'));
-        let batch_url = Url::parse(&base).map_err(|e| invalid(e.to_string()))?;
-        if !matches!(batch_url.scheme(), "http" | "https") {
-            return Err(invalid(format!("the scheme is `{}`", batch_url.scheme())));
-        }
+        config.validate()?;
+        let batch_url = config.batch_url()?;
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(config.timeout)
@@ -190,5 +234,66 @@ impl AnalyticsSender {
             "timestamp": event.timestamp,
             "properties": properties,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(host: &str) -> AnalyticsConfig {
+        AnalyticsConfig::new(host, "phc_key", "install-1")
+    }
+
+    /// The error `AnalyticsSender::new` gives for `config`, as text.
+    fn refused(config: AnalyticsConfig) -> String {
+        match AnalyticsSender::new(config) {
+            Ok(sender) => panic!("accepted: {sender:?}"),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn hostile_configurations_are_refused_when_the_sender_is_built() {
+        let timeout = |timeout| AnalyticsConfig {
+            timeout,
+            ..config("https://eu.i.posthog.com")
+        };
+        let cases = [
+            (timeout(Duration::ZERO), "timeout"),
+            (timeout(Duration::MAX), "timeout"),
+            (
+                timeout(Duration::from_secs(100 * 365 * 24 * 3600)),
+                "timeout",
+            ),
+            (
+                AnalyticsConfig::new("https://eu.i.posthog.com", "", "i"),
+                "API key",
+            ),
+            (
+                AnalyticsConfig::new("https://eu.i.posthog.com", "k", ""),
+                "installation id",
+            ),
+            (
+                config("https://user:s3cr3t@eu.i.posthog.com"),
+                "credentials",
+            ),
+            (config("https://eu.i.posthog.com/?token=x"), "query"),
+            (config("https://eu.i.posthog.com/#x"), "fragment"),
+            (config("   "), "host"),
+        ];
+        for (config, expected) in cases {
+            let error = refused(config.clone());
+            assert!(error.contains(expected), "{config:?}: {error}");
+            assert!(!error.contains("s3cr3t"), "no credentials shown: {error}");
+            assert_eq!(config.validate().map_err(|e| e.to_string()), Err(error));
+        }
+    }
+
+    #[test]
+    fn a_sensible_configuration_is_accepted() {
+        let config = config("https://eu.i.posthog.com/");
+        assert!(config.validate().is_ok());
+        assert!(AnalyticsSender::new(config).is_ok());
     }
 }
