@@ -50,8 +50,8 @@ impl ContentType {
     }
 }
 
-/// One attempt at delivering one webhook.
-#[derive(Debug, Clone, Copy)]
+/// One attempt at delivering one webhook. `Debug` shows the URL redacted.
+#[derive(Clone, Copy)]
 pub struct WebhookRequest<'a> {
     /// The subscriber's URL.
     pub url: &'a str,
@@ -66,6 +66,19 @@ pub struct WebhookRequest<'a> {
     /// The secrets to sign with: the current one first, then the previous one while a
     /// rotation is in progress.
     pub secrets: &'a [Secret],
+}
+
+impl std::fmt::Debug for WebhookRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookRequest")
+            .field("url", &crate::redact::Redacted(Some(self.url)))
+            .field("message_id", &self.message_id)
+            .field("timestamp", &self.timestamp)
+            .field("payload", &self.payload)
+            .field("content_type", &self.content_type)
+            .field("secrets", &self.secrets)
+            .finish()
+    }
 }
 
 /// One event for the analytics backend.

@@ -46,6 +46,7 @@
 
 pub mod delivery;
 mod outcome;
+mod redact;
 pub mod secret;
 
 #[cfg(feature = "http")]
@@ -62,6 +63,7 @@ pub mod webhook;
 pub mod worker;
 
 pub use outcome::{Attempt, Outcome};
+pub use redact::redact_url;
 pub use secret::{InvalidSecret, Secret};
 #[cfg(feature = "http")]
 pub use transport::ClientError;

@@ -1,9 +1,20 @@
-//! Webhook signing secrets, in the Standard Webhooks format.
+//! Webhook signing secrets, in the Standard Webhooks format, and (with a store backend)
+//! the keys that encrypt them at rest.
+
+#[cfg(feature = "_store")]
+mod at_rest;
 
 use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use subtle::ConstantTimeEq as _;
+use zeroize::Zeroizing;
+
+#[cfg(feature = "_store")]
+pub use at_rest::{InvalidSecretKey, SecretKey};
+#[cfg(feature = "_store")]
+pub(crate) use at_rest::{open, seal, sealed_with};
 
 /// The prefix of a secret's text.
 const PREFIX: &str = "whsec_";
@@ -14,10 +25,11 @@ const KEY_LEN: std::ops::RangeInclusive<usize> = 24..=64;
 
 /// A webhook's signing secret: `whsec_` followed by the standard base64 (padded) of 24 to
 /// 64 random bytes, which are the HMAC key. Never printed: `Debug` shows `Secret(..)`.
-#[derive(Clone, PartialEq, Eq)]
+/// Equality compares the keys in constant time; both copies are wiped when dropped.
+#[derive(Clone)]
 pub struct Secret {
-    text: String,
-    key: Vec<u8>,
+    text: Zeroizing<String>,
+    key: Zeroizing<Vec<u8>>,
 }
 
 /// A text that is not a valid secret.
@@ -43,9 +55,10 @@ impl Secret {
     /// When the operating system has no random generator to offer, which leaves nothing
     /// safe to sign with.
     pub fn generate() -> Self {
-        let mut key = vec![0; GENERATED_LEN];
-        getrandom::fill(&mut key).expect("the operating system's random generator failed");
-        Self::from_key(key)
+        let mut key = Zeroizing::new(vec![0; GENERATED_LEN]);
+        getrandom::fill(key.as_mut_slice())
+            .expect("the operating system's random generator failed");
+        Self::from_key(std::mem::take(&mut *key))
     }
 
     /// Parses a secret's text (`whsec_...`).
@@ -53,14 +66,16 @@ impl Secret {
         let encoded = text
             .strip_prefix(PREFIX)
             .ok_or(InvalidSecret::MissingPrefix)?;
-        let key = STANDARD
-            .decode(encoded)
-            .map_err(|_| InvalidSecret::NotBase64)?;
+        let key = Zeroizing::new(
+            STANDARD
+                .decode(encoded)
+                .map_err(|_| InvalidSecret::NotBase64)?,
+        );
         if !KEY_LEN.contains(&key.len()) {
             return Err(InvalidSecret::KeyLength(key.len()));
         }
         Ok(Self {
-            text: text.to_owned(),
+            text: Zeroizing::new(text.to_owned()),
             key,
         })
     }
@@ -76,12 +91,26 @@ impl Secret {
     }
 
     fn from_key(key: Vec<u8>) -> Self {
+        // Reserved whole, so that no reallocation leaves a copy behind.
+        let mut text = String::with_capacity(PREFIX.len() + key.len().div_ceil(3) * 4);
+        text.push_str(PREFIX);
+        STANDARD.encode_string(&key, &mut text);
         Self {
-            text: format!("{PREFIX}{}", STANDARD.encode(&key)),
-            key,
+            text: Zeroizing::new(text),
+            key: Zeroizing::new(key),
         }
     }
 }
+
+impl PartialEq for Secret {
+    /// In constant time for keys of the same length (a length differs in public: the
+    /// specification allows several).
+    fn eq(&self, other: &Self) -> bool {
+        self.key.as_slice().ct_eq(other.key.as_slice()).into()
+    }
+}
+
+impl Eq for Secret {}
 
 impl std::str::FromStr for Secret {
     type Err = InvalidSecret;

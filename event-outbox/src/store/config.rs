@@ -5,8 +5,12 @@ use std::time::Duration;
 use event_runtime::TelemetryKey;
 
 use super::RetrySchedule;
+use crate::secret::SecretKey;
 
 /// How the store records and schedules deliveries.
+///
+/// [`StoreConfig::validate`] checks every value; `Store::connect_with` refuses a
+/// configuration that fails it, so that no value makes the store panic later.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct StoreConfig {
@@ -16,25 +20,45 @@ pub struct StoreConfig {
     /// When failed attempts are retried, and how many attempts a delivery gets.
     pub retry: RetrySchedule,
     /// A subscriber whose deliveries keep failing for this long, without a success, is
-    /// disabled (Svix: 5 days).
+    /// disabled (Svix: 5 days). More than zero, at most 10 years.
     pub disable_after: Duration,
-    /// How long the previous secret still signs after a rotation (Svix: 24 hours).
+    /// How long the previous secret still signs after a rotation (Svix: 24 hours). At
+    /// most a year.
     pub previous_secret_ttl: Duration,
-    /// SQLite: how long a write waits for another process's lock.
+    /// SQLite: how long a write waits for another process's lock. At most an hour.
     pub busy_timeout: Duration,
-    /// The most connections a pool opens (PostgreSQL, and SQLite readers).
+    /// The most connections a pool opens (PostgreSQL, and SQLite readers). 1 to 10,000.
     pub max_connections: u32,
+    /// The keys that encrypt webhook secrets at rest, ids unique: the first encrypts,
+    /// all decrypt. Empty (the default): secrets are stored as their text, as before
+    /// this option existed. With a key, `Store::migrate` (or
+    /// `Store::encrypt_stored_secrets`) encrypts the rows stored as text, or under
+    /// another key.
+    pub secret_keys: Vec<SecretKey>,
 }
+
+/// A configuration value the store cannot work with, named by its field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid store configuration: `{field}` {problem}")]
+pub struct InvalidStoreConfig {
+    /// The field.
+    pub field: &'static str,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+const DAY: Duration = Duration::from_secs(24 * 3600);
 
 impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig {
             telemetry: None,
             retry: RetrySchedule::default(),
-            disable_after: Duration::from_secs(5 * 24 * 3600),
-            previous_secret_ttl: Duration::from_secs(24 * 3600),
+            disable_after: 5 * DAY,
+            previous_secret_ttl: DAY,
             busy_timeout: super::DEFAULT_BUSY_TIMEOUT,
             max_connections: 10,
+            secret_keys: Vec::new(),
         }
     }
 }
@@ -74,5 +98,50 @@ impl StoreConfig {
     pub fn max_connections(mut self, n: u32) -> Self {
         self.max_connections = n.max(1);
         self
+    }
+
+    /// Adds a key that encrypts webhook secrets at rest: the first added encrypts, every
+    /// one decrypts (see [`StoreConfig::secret_keys`]).
+    pub fn secret_key(mut self, key: SecretKey) -> Self {
+        self.secret_keys.push(key);
+        self
+    }
+
+    /// Checks every value: a clear error now rather than a panic or an overflow later.
+    pub fn validate(&self) -> Result<(), InvalidStoreConfig> {
+        let invalid = |field, problem: &str| {
+            Err(InvalidStoreConfig {
+                field,
+                problem: problem.to_owned(),
+            })
+        };
+        if self.disable_after.is_zero() || self.disable_after > 3650 * DAY {
+            return invalid("disable_after", "is more than zero and at most 10 years");
+        }
+        if self.previous_secret_ttl > 366 * DAY {
+            return invalid("previous_secret_ttl", "is at most a year");
+        }
+        if self.busy_timeout > Duration::from_secs(3600) {
+            return invalid("busy_timeout", "is at most an hour");
+        }
+        if !(1..=10_000).contains(&self.max_connections) {
+            return invalid("max_connections", "is 1 to 10,000");
+        }
+        self.validate_keys()
+    }
+
+    fn validate_keys(&self) -> Result<(), InvalidStoreConfig> {
+        for (i, key) in self.secret_keys.iter().enumerate() {
+            if self.secret_keys[..i].iter().any(|k| k.id() == key.id()) {
+                return Err(InvalidStoreConfig {
+                    field: "secret_keys",
+                    problem: format!(
+                        "names the secret key `{}` twice: give each key an id of its own",
+                        key.id()
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 }

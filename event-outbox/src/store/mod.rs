@@ -46,7 +46,7 @@ compile_error!(
     "the event-outbox store needs a database backend: enable the `sqlite`, `sqlite-bundled` or `postgres` feature"
 );
 
-pub use config::StoreConfig;
+pub use config::{InvalidStoreConfig, StoreConfig};
 pub use error::{DriftError, StoreError};
 pub use events::EventQuery;
 pub use outbox::{
@@ -125,6 +125,9 @@ impl Store {
 
     /// Connects with `config`.
     pub async fn connect_with(url: &str, config: StoreConfig) -> Result<Store, StoreError> {
+        config
+            .validate()
+            .map_err(|e| StoreError::invalid("store configuration", e.to_string()))?;
         let pools = if url.starts_with("sqlite:") {
             Store::connect_sqlite(url, &config).await?
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -215,7 +218,9 @@ impl Store {
     }
 
     /// Applies a directory of generated migrations (`migrations/sqlite` or
-    /// `migrations/postgres`, the one for this backend), e.g. from `sqlx::migrate!`.
+    /// `migrations/postgres`, the one for this backend), e.g. from `sqlx::migrate!`, then
+    /// encrypts the webhook secrets stored as text when a secret key is configured
+    /// ([`Store::encrypt_stored_secrets`]).
     pub async fn migrate(&self, migrator: &Migrator) -> Result<(), StoreError> {
         match &self.inner.pools {
             #[cfg(feature = "_sqlite")]
@@ -223,6 +228,8 @@ impl Store {
             #[cfg(feature = "postgres")]
             Pools::Postgres(pool) => migrator.run(pool).await?,
         }
+        // Secrets stored before a key was configured, or under an older key.
+        self.encrypt_stored_secrets().await?;
         Ok(())
     }
 

@@ -19,7 +19,7 @@ use super::sql::{Conn, Row, Sql, Value};
 use super::subscribers::{SubscriberKind, disable};
 use super::{NOTIFY_CHANNEL, Store, StoreError, chrono_duration};
 use crate::delivery::ContentType;
-use crate::secret::Secret;
+use crate::secret::{Secret, SecretKey};
 use crate::{Attempt, Outcome};
 
 /// The longest `detail` kept in the attempt log, in bytes.
@@ -62,7 +62,7 @@ impl std::fmt::Debug for Target {
             .field("uuid", &self.uuid)
             .field("kind", &self.kind)
             .field("name", &self.name)
-            .field("url", &self.url)
+            .field("url", &crate::redact::Redacted(self.url.as_deref()))
             .field("enabled", &self.enabled)
             .finish_non_exhaustive()
     }
@@ -205,7 +205,7 @@ impl Store {
             .iter()
             .map(|row| row.uuid("subscriber_uuid"))
             .collect::<Result<_, _>>()?;
-        let targets = targets(&mut conn, &subscribers, now).await?;
+        let targets = targets(&mut conn, &subscribers, now, &self.config().secret_keys).await?;
         tx.commit().await?;
 
         let mut deliveries = Vec::with_capacity(rows.len());
@@ -501,6 +501,7 @@ async fn targets(
     conn: &mut Conn<'_>,
     subscribers: &BTreeSet<Uuid>,
     now: Timestamp,
+    keys: &[SecretKey],
 ) -> Result<HashMap<Uuid, Arc<Target>>, StoreError> {
     if subscribers.is_empty() {
         return Ok(HashMap::new());
@@ -525,10 +526,11 @@ async fn targets(
                 .then(|| row.opt_text("previous_secret"))
                 .transpose()?,
         ];
+        let subscriber = row.uuid("uuid")?;
         for text in texts.into_iter().flatten().flatten() {
-            match Secret::parse(&text) {
+            match crate::secret::open(keys, subscriber, &text) {
                 Ok(secret) => secrets.push(secret),
-                Err(error) => secret_error = Some(format!("the stored secret is invalid: {error}")),
+                Err(error) => secret_error = Some(error),
             }
         }
         let content_type = row.text("content_type")?;

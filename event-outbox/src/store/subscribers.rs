@@ -1,6 +1,7 @@
 //! Subscribers (webhooks and the one analytics subscriber) and their subscriptions.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use event_runtime::Timestamp;
 use uuid::Uuid;
@@ -8,7 +9,9 @@ use uuid::Uuid;
 use super::sql::{Conn, Row, Sql, Value};
 use super::{Store, StoreError, chrono_duration};
 use crate::delivery::ContentType;
-use crate::secret::Secret;
+use crate::redact::Redacted;
+use crate::redact_url;
+use crate::secret::{self, Secret};
 
 /// Who receives deliveries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -37,8 +40,8 @@ impl SubscriberKind {
     }
 }
 
-/// A subscriber as listed: everything but its secrets.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A subscriber as listed: everything but its secrets. `Debug` shows the URL redacted.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Subscriber {
     /// Its id.
@@ -65,8 +68,26 @@ pub struct Subscriber {
     pub updated_at: Timestamp,
 }
 
-/// A webhook to create.
-#[derive(Debug, Clone)]
+impl fmt::Debug for Subscriber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Subscriber")
+            .field("uuid", &self.uuid)
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("url", &Redacted(self.url.as_deref()))
+            .field("content_type", &self.content_type)
+            .field("enabled", &self.enabled)
+            .field("disabled_at", &self.disabled_at)
+            .field("disabled_reason", &self.disabled_reason)
+            .field("failing_since", &self.failing_since)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
+}
+
+/// A webhook to create. `Debug` shows the URL redacted.
+#[derive(Clone)]
 pub struct NewWebhook {
     /// Its name.
     pub name: String,
@@ -90,6 +111,17 @@ impl NewWebhook {
     }
 }
 
+impl fmt::Debug for NewWebhook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewWebhook")
+            .field("name", &self.name)
+            .field("url", &Redacted(Some(&self.url)))
+            .field("content_type", &self.content_type)
+            .field("secret", &self.secret)
+            .finish()
+    }
+}
+
 /// A webhook just created, with its secret: the only time the secret is returned.
 #[derive(Debug, Clone)]
 pub struct CreatedWebhook {
@@ -99,8 +131,8 @@ pub struct CreatedWebhook {
     pub secret: Secret,
 }
 
-/// Changes to a webhook; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default)]
+/// Changes to a webhook; `None` leaves a field as it is. `Debug` shows the URL redacted.
+#[derive(Clone, Default)]
 pub struct WebhookUpdate {
     /// A new name.
     pub name: Option<String>,
@@ -110,6 +142,17 @@ pub struct WebhookUpdate {
     pub content_type: Option<ContentType>,
     /// Enables (clearing the disabled state and the failure window) or disables it.
     pub enabled: Option<bool>,
+}
+
+impl fmt::Debug for WebhookUpdate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookUpdate")
+            .field("name", &self.name)
+            .field("url", &Redacted(self.url.as_deref()))
+            .field("content_type", &self.content_type)
+            .field("enabled", &self.enabled)
+            .finish()
+    }
 }
 
 /// The scope of a subscription: scope columns (`project_uuid`, `job_uuid`, ...) and the
@@ -192,17 +235,31 @@ fn subscriber(row: &Row) -> Result<Subscriber, StoreError> {
     })
 }
 
+/// Refuses what is not an http(s) URL, and credentials in one: the messages never show
+/// the URL (its query may hold a token), only its redacted form.
 fn check_url(url: &str) -> Result<(), StoreError> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
-    match rest {
-        Some(rest) if !rest.is_empty() && !url.chars().any(char::is_whitespace) => Ok(()),
-        _ => Err(StoreError::invalid(
+    let Some(rest) = rest.filter(|rest| !rest.is_empty() && !url.contains(char::is_whitespace))
+    else {
+        return Err(StoreError::invalid(
             "webhook URL",
-            format!("`{url}` is not an http:// or https:// URL"),
-        )),
+            format!("`{}` is not an http:// or https:// URL", redact_url(url)),
+        ));
+    };
+    // The authority ends at the first `/`, `?` or `#`; a `@` in it ends a userinfo.
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(StoreError::invalid(
+            "webhook URL",
+            format!(
+                "`{}` holds credentials (`user:password@`), which are never sent: remove them, and have the receiver check the signature (or a token in the path)",
+                redact_url(url)
+            ),
+        ));
     }
+    Ok(())
 }
 
 impl Store {
@@ -212,6 +269,7 @@ impl Store {
         check_url(&webhook.url)?;
         let secret = webhook.secret.unwrap_or_else(Secret::generate);
         let uuid = Uuid::now_v7();
+        let stored = self.seal(uuid, &secret)?;
         let now = event_runtime::now();
         let mut tx = self.write().await?;
         let mut conn = tx.conn();
@@ -226,7 +284,7 @@ impl Store {
             Value::Text(&webhook.name),
             Value::Text(&webhook.url),
             Value::Text(webhook.content_type.as_str()),
-            Value::Text(secret.as_str()),
+            Value::Text(&stored),
             Value::Time(now),
             Value::Time(now),
         ]);
@@ -381,8 +439,16 @@ impl Store {
         secret: Option<Secret>,
     ) -> Result<Secret, StoreError> {
         let secret = secret.unwrap_or_else(Secret::generate);
+        let stored = self.seal(uuid, &secret)?;
         let now = event_runtime::now();
-        let expires = now + chrono_duration(self.config().previous_secret_ttl);
+        let expires = now
+            .checked_add_signed(chrono_duration(self.config().previous_secret_ttl))
+            .ok_or_else(|| {
+                StoreError::invalid(
+                    "store configuration",
+                    "`previous_secret_ttl` is too long to add to the current time",
+                )
+            })?;
         let mut tx = self.write().await?;
         let mut conn = tx.conn();
         let sql = Sql::new(
@@ -391,7 +457,7 @@ impl Store {
                "previous_secret_expires_at" = $2, "updated_at" = $3
                WHERE "uuid" = $4 AND "kind" = 'webhook'"#,
         )
-        .bind(Value::Text(secret.as_str()))
+        .bind(Value::Text(&stored))
         .bind(Value::Time(expires))
         .bind(Value::Time(now))
         .bind(Value::Uuid(uuid));
@@ -546,5 +612,89 @@ pub(super) async fn disable(
     .bind(Value::Text(&error))
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+impl Store {
+    /// The text to store for `secret` of `subscriber`: encrypted under the first
+    /// configured secret key, or the secret's text when there is none.
+    fn seal(&self, subscriber: Uuid, secret: &Secret) -> Result<String, StoreError> {
+        secret::seal(&self.config().secret_keys, subscriber, secret)
+            .map_err(|message| StoreError::invalid("webhook secret", message))
+    }
+
+    /// Encrypts, under the first configured secret key, every stored webhook secret that
+    /// is stored as text or under another key; how many subscribers it changed. Without
+    /// a key it changes nothing. `Store::migrate` runs it; run it yourself when you apply
+    /// migrations another way. A secret that cannot be read (its key is not configured)
+    /// is left as it is, and logged.
+    pub async fn encrypt_stored_secrets(&self) -> Result<usize, StoreError> {
+        if self.config().secret_keys.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.write().await?;
+        let mut conn = tx.conn();
+        let rows = Sql::new(
+            &conn,
+            r#"SELECT "uuid", "secret", "previous_secret" FROM "subscribers" WHERE "kind" = 'webhook'"#,
+        )
+        .fetch_all(&mut conn)
+        .await?;
+        let mut changed = 0;
+        for row in rows {
+            let uuid = row.uuid("uuid")?;
+            let mut any = false;
+            for column in ["secret", "previous_secret"] {
+                let Some(stored) = row.opt_text(column)? else {
+                    continue;
+                };
+                if let Some(sealed) = self.reseal(uuid, &stored)? {
+                    replace_stored(&mut conn, uuid, column, &stored, &sealed).await?;
+                    any = true;
+                }
+            }
+            changed += usize::from(any);
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// `stored` encrypted under the current key, or `None` when it already is (or
+    /// cannot be read: logged, and left for an operator).
+    fn reseal(&self, subscriber: Uuid, stored: &str) -> Result<Option<String>, StoreError> {
+        let keys = &self.config().secret_keys;
+        if keys
+            .first()
+            .is_some_and(|key| secret::sealed_with(stored, key))
+        {
+            return Ok(None);
+        }
+        match secret::open(keys, subscriber, stored) {
+            Ok(secret) => self.seal(subscriber, &secret).map(Some),
+            Err(problem) => {
+                tracing::warn!(%subscriber, %problem, "a stored webhook secret was left as it is");
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// Replaces `column`'s value `old` with `new`, unless it changed meanwhile.
+async fn replace_stored(
+    conn: &mut Conn<'_>,
+    subscriber: Uuid,
+    column: &'static str,
+    old: &str,
+    new: &str,
+) -> Result<(), StoreError> {
+    let sql = format!(
+        r#"UPDATE "subscribers" SET "{column}" = $1 WHERE "uuid" = $2 AND "{column}" = $3"#
+    );
+    Sql::new(conn, &sql)
+        .bind(Value::Text(new))
+        .bind(Value::Uuid(subscriber))
+        .bind(Value::Text(old))
+        .execute(conn)
+        .await?;
     Ok(())
 }

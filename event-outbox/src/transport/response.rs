@@ -142,17 +142,17 @@ fn from_error(error: reqwest::Error, started: Instant) -> Attempt {
     }
 }
 
-/// Whether an `E` is among the causes of `error` (e.g. the resolver's refusal of an
+/// The `E` among the causes of `error`, if any (e.g. the resolver's refusal of an
 /// address, which the caller turns into a refused attempt).
-pub(crate) fn caused_by<E: std::error::Error + 'static>(error: &reqwest::Error) -> bool {
+pub(crate) fn find_cause<E: std::error::Error + 'static>(error: &reqwest::Error) -> Option<&E> {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(error) = current {
-        if error.is::<E>() {
-            return true;
+        if let Some(found) = error.downcast_ref::<E>() {
+            return Some(found);
         }
         current = error.source();
     }
-    false
+    None
 }
 
 /// The error and its causes, without the URL: webhook URLs often carry a token.

@@ -81,9 +81,11 @@ impl fmt::Display for Cidr {
     }
 }
 
-/// An address the policy refuses, and why.
+/// An address the policy refuses, and why. Its message is generic ("not allowed"): it
+/// reaches the attempt log, which users read, and must not tell them what a name
+/// resolves to inside the network; the address and range are for the operator's logs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("address {address} is refused: {range}")]
+#[error("refused: the webhook's address is not allowed (only public addresses are)")]
 pub struct RefusedAddress {
     /// The address.
     pub address: IpAddr,
@@ -91,11 +93,23 @@ pub struct RefusedAddress {
     pub range: &'static str,
 }
 
+/// A port the policy refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("port {0} is not in the allowed ports")]
+pub struct RefusedPort(pub u16);
+
 /// The addresses webhooks may be delivered to: every public unicast address, plus those
-/// of the allow-list.
+/// of the allow-list; on any port, or only on the allowed ports when they are set.
+///
+/// Any port by default: the address check is what keeps requests off the machine's own
+/// services and its private network, receivers often listen on ports of their own
+/// (`:3000`, `:8080`), and the Standard Webhooks senders (Svix) accept any. A deployment
+/// that allows private ranges, or wants requests only on web ports, sets
+/// [`AddressPolicy::allow_ports`] (e.g. `[443]`, or `[80, 443, 8080, 8443]`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AddressPolicy {
     allow: Vec<Cidr>,
+    ports: Option<Vec<u16>>,
 }
 
 impl AddressPolicy {
@@ -115,16 +129,33 @@ impl AddressPolicy {
         &self.allow
     }
 
+    /// Allows requests only on `ports` (added to those allowed already); a URL without a
+    /// port is on its scheme's (80 or 443).
+    pub fn allow_ports(mut self, ports: impl IntoIterator<Item = u16>) -> Self {
+        self.ports.get_or_insert_with(Vec::new).extend(ports);
+        self
+    }
+
+    /// The allowed ports; `None`: any port.
+    pub fn ports(&self) -> Option<&[u16]> {
+        self.ports.as_deref()
+    }
+
+    /// Whether a webhook may be delivered on `port`.
+    pub fn check_port(&self, port: u16) -> Result<(), RefusedPort> {
+        match &self.ports {
+            Some(ports) if !ports.contains(&port) => Err(RefusedPort(port)),
+            _ => Ok(()),
+        }
+    }
+
     /// Whether a webhook may be delivered to `address`.
     pub fn check(&self, address: IpAddr) -> Result<(), RefusedAddress> {
-        // An IPv4-mapped address is its IPv4 address on the wire: judge that one, so that
-        // `::ffff:127.0.0.1` is loopback and an allowed `127.0.0.1/32` allows it too.
+        // An IPv4-mapped address is its IPv4 address on the wire: judge that one only, so
+        // that `::ffff:127.0.0.1` is loopback, an allowed `127.0.0.1/32` allows it too, and
+        // an IPv6 entry (`::/0`) never lets a mapped private address through.
         let canonical = address.to_canonical();
-        if self
-            .allow
-            .iter()
-            .any(|range| range.contains(canonical) || range.contains(address))
-        {
+        if self.allow.iter().any(|range| range.contains(canonical)) {
             return Ok(());
         }
         match refused_range(canonical) {

@@ -7,6 +7,6 @@ mod resolver;
 mod sender;
 mod signature;
 
-pub use address::{AddressPolicy, Cidr, InvalidCidr, RefusedAddress, refused_range};
-pub use sender::{WebhookConfig, WebhookSender};
+pub use address::{AddressPolicy, Cidr, InvalidCidr, RefusedAddress, RefusedPort, refused_range};
+pub use sender::{InvalidWebhookConfig, WebhookConfig, WebhookSender, WebhookSetupError};
 pub use signature::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, sign, signature_header};

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::delivery::{ContentType, WebhookRequest};
 use crate::transport::{self, ClientError, Limits};
-use crate::{Attempt, Secret};
+use crate::{Attempt, Secret, redact_url};
 
 /// How webhooks are sent.
 #[derive(Debug, Clone)]
@@ -48,6 +48,64 @@ impl Default for WebhookConfig {
     }
 }
 
+/// The longest `timeout` and `connect_timeout`: a send holds a lease meanwhile.
+const MAX_TIMEOUT: Duration = Duration::from_secs(300);
+/// The most response bytes kept: they go to the attempt log.
+const MAX_RESPONSE_BYTES: usize = 1 << 20;
+/// The longest `max_retry_after`: longer waits overflow no clock, but help no one.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// A [`WebhookConfig`] value a sender cannot work with, named by its field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid webhook configuration: `{field}` {problem}")]
+pub struct InvalidWebhookConfig {
+    /// The field.
+    pub field: &'static str,
+    /// What is wrong with it.
+    pub problem: &'static str,
+}
+
+/// Why a [`WebhookSender`] could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WebhookSetupError {
+    /// A configuration value is out of range.
+    #[error(transparent)]
+    Config(#[from] InvalidWebhookConfig),
+    /// The HTTP client could not be built.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+}
+
+impl WebhookConfig {
+    /// Checks every value: a clear error when the sender is built, never a panic or an
+    /// overflow later.
+    pub fn validate(&self) -> Result<(), InvalidWebhookConfig> {
+        let invalid = |field, problem| Err(InvalidWebhookConfig { field, problem });
+        let within = |value: Duration, max| !value.is_zero() && value <= max;
+        if !within(self.timeout, MAX_TIMEOUT) {
+            return invalid("timeout", "is more than zero and at most 5 minutes");
+        }
+        if !within(self.connect_timeout, MAX_TIMEOUT) {
+            return invalid("connect_timeout", "is more than zero and at most 5 minutes");
+        }
+        if !(1..=MAX_RESPONSE_BYTES).contains(&self.max_response_bytes) {
+            return invalid("max_response_bytes", "is 1 byte to 1 MiB");
+        }
+        if self.max_retry_after > MAX_RETRY_AFTER {
+            return invalid("max_retry_after", "is at most 7 days");
+        }
+        if HeaderValue::from_str(&self.user_agent).is_err() {
+            return invalid("user_agent", "is not a valid header value");
+        }
+        match self.addresses.ports() {
+            Some([]) => invalid("addresses", "allows no port: allow at least one"),
+            Some(ports) if ports.contains(&0) => invalid("addresses", "allows port 0"),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Sends webhook requests, signed the Standard Webhooks way, to the addresses the policy
 /// allows; never follows redirects. Cheap to share: one connection pool for all sends.
 #[derive(Debug, Clone)]
@@ -58,8 +116,9 @@ pub struct WebhookSender {
 }
 
 impl WebhookSender {
-    /// A sender configured by `config`.
-    pub fn new(config: WebhookConfig) -> Result<Self, ClientError> {
+    /// A sender configured by `config`, once [`WebhookConfig::validate`] accepts it.
+    pub fn new(config: WebhookConfig) -> Result<Self, WebhookSetupError> {
+        config.validate()?;
         let policy = Arc::new(config.addresses);
         let client = reqwest::Client::builder()
             .redirect(redirect::Policy::none())
@@ -117,9 +176,13 @@ impl WebhookSender {
         match builder.body(body).send().await {
             // The resolver refused every address of the host: it cannot succeed as
             // configured.
-            Err(error) if transport::caused_by::<RefusedAddress>(&error) => {
-                transport::refused(started, transport::error_chain(error))
-            }
+            Err(error) => match transport::find_cause::<RefusedAddress>(&error) {
+                Some(refused) => {
+                    log_refused_address(request.url, refused);
+                    transport::refused(started, refused.to_string())
+                }
+                None => transport::attempt(Err(error), started, self.limits).await,
+            },
             sent => transport::attempt(sent, started, self.limits).await,
         }
     }
@@ -142,9 +205,9 @@ impl WebhookSender {
     }
 
     /// The URL, when it is one this sender may send to. An IP-literal host is checked
-    /// here: the client connects to it without asking the resolver.
+    /// here: the client connects to it without asking the resolver. The messages go to
+    /// the attempt log: they never show the URL (it may carry a token) nor the network.
     fn check_url(&self, text: &str) -> Result<Url, String> {
-        // The URL itself stays out of the messages: it may carry a token.
         let url = Url::parse(text).map_err(|error| format!("invalid URL: {error}"))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(format!(
@@ -152,7 +215,17 @@ impl WebhookSender {
                 url.scheme()
             ));
         }
+        // The client would send them as an `Authorization` header, to wherever the URL
+        // points: refused, so that no credential leaves but the signature.
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(USERINFO_REFUSED.to_owned());
+        }
         let host = url.host_str().ok_or("invalid URL: no host")?;
+        let port = url.port_or_known_default().ok_or("invalid URL: no port")?;
+        if let Err(refused) = self.policy.check_port(port) {
+            tracing::warn!(url = %redact_url(text), %refused, "webhook port refused");
+            return Err(PORT_REFUSED.to_owned());
+        }
         // The parser normalizes IP literals (`2130706433`, `0x7f.1` are `127.0.0.1`), and
         // shows IPv6 ones in brackets.
         let literal = host
@@ -160,10 +233,26 @@ impl WebhookSender {
             .and_then(|h| h.strip_suffix(']'))
             .unwrap_or(host);
         if let Ok(address) = literal.parse::<IpAddr>() {
-            self.policy
-                .check(address)
-                .map_err(|error| error.to_string())?;
+            self.policy.check(address).map_err(|refused| {
+                log_refused_address(text, &refused);
+                refused.to_string()
+            })?;
         }
         Ok(url)
     }
+}
+
+/// What a user reads when a webhook URL holds `user:password@`.
+const USERINFO_REFUSED: &str = "refused: the webhook URL holds credentials (`user:password@`), which are never sent: remove them, and have the receiver check the signature (or a token in the path)";
+/// What a user reads when a webhook's port is refused.
+const PORT_REFUSED: &str = "refused: the webhook's port is not allowed";
+
+/// The details of a refused address, for the operator only.
+fn log_refused_address(url: &str, refused: &RefusedAddress) {
+    tracing::warn!(
+        url = %redact_url(url),
+        address = %refused.address,
+        range = refused.range,
+        "webhook address refused"
+    );
 }
