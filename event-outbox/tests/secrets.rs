@@ -298,3 +298,51 @@ fn secrets_compare_by_key() {
     assert_ne!(a, longer);
     assert_ne!(longer, a);
 }
+
+/// The first start with a key: `migrate` applies the generated migrations, then encrypts
+/// the secrets stored before the key was configured.
+async fn migrate_encrypts_plaintext_rows(backend: common::Backend) {
+    let Some(database) = test_support::TestDatabase::create(backend, "eventgen_keys").await else {
+        return;
+    };
+    let name = if backend == common::Backend::Sqlite {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../migrations")
+        .join(name);
+    let migrator = sqlx::migrate::Migrator::new(dir.as_path())
+        .await
+        .expect("the migrations");
+    let before = database.store(StoreConfig::default()).await;
+    before.migrate(&migrator).await.expect("migrate");
+    let secret = Secret::generate();
+    let mut new = NewWebhook::new("hook", "https://hook.example/");
+    new.secret = Some(secret.clone());
+    let hook = before
+        .create_webhook(new)
+        .await
+        .expect("create")
+        .subscriber
+        .uuid;
+    assert_eq!(raw_secrets(&before, hook).await.0, secret.as_str());
+    before.close().await;
+    let after = database.store(keyed(&[key("first", FIRST)])).await;
+    after.migrate(&migrator).await.expect("migrate again");
+    let (column, _) = raw_secrets(&after, hook).await;
+    after.close().await;
+    database.drop().await;
+    assert_encrypted(&column, &secret);
+}
+
+#[tokio::test]
+async fn migrate_encrypts_plaintext_rows_sqlite() {
+    migrate_encrypts_plaintext_rows(common::Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn migrate_encrypts_plaintext_rows_postgres() {
+    migrate_encrypts_plaintext_rows(common::Backend::Postgres).await;
+}
