@@ -201,14 +201,26 @@ async fn refusals_are_generic_for_users_and_detailed_in_logs() {
 #[test]
 fn an_ipv6_allow_all_does_not_readmit_mapped_ipv4() {
     let policy = AddressPolicy::public_only().allow("::/0".parse().expect("a CIDR"));
+    // Mapped, and the IPv6 forms that carry an IPv4 address a gateway turns into it
+    // (NAT64, IPv4-compatible, 6to4): a private one stays refused.
     for refused in [
         "::ffff:10.0.0.1",
         "::ffff:127.0.0.1",
         "::ffff:169.254.169.254",
+        "64:ff9b::a00:1",
+        "::10.0.0.1",
+        "2002:a00:1::1",
+        "2002:7f00:1::1",
     ] {
         assert!(policy.check(ip(refused)).is_err(), "{refused}");
     }
-    for allowed in ["fd00::1", "::1", "2606:4700::1111", "::ffff:8.8.8.8"] {
+    for allowed in [
+        "fd00::1",
+        "::1",
+        "2606:4700::1111",
+        "::ffff:8.8.8.8",
+        "64:ff9b::808:808",
+    ] {
         assert_eq!(policy.check(ip(allowed)), Ok(()), "{allowed}");
     }
     // An IPv4 entry still admits the mapped form of its addresses.

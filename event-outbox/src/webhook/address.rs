@@ -156,12 +156,40 @@ impl AddressPolicy {
         // an IPv6 entry (`::/0`) never lets a mapped private address through.
         let canonical = address.to_canonical();
         if self.allow.iter().any(|range| range.contains(canonical)) {
-            return Ok(());
+            // Nor one a gateway extracts from NAT64, IPv4-compatible or 6to4 forms: the
+            // IPv4 address they carry is judged too.
+            return match embedded_v4(canonical) {
+                Some(v4) => self
+                    .check(IpAddr::V4(v4))
+                    .map_err(|refused| RefusedAddress {
+                        address,
+                        range: refused.range,
+                    }),
+                None => Ok(()),
+            };
         }
         match refused_range(canonical) {
             Some(range) => Err(RefusedAddress { address, range }),
             None => Ok(()),
         }
+    }
+}
+
+/// The IPv4 address carried by an IPv6 address that a gateway turns into it: NAT64
+/// (`64:ff9b::/96`), IPv4-compatible (`::/96`, but `::` and `::1`) and 6to4
+/// (`2002::/16`, bits 16 to 48).
+fn embedded_v4(address: IpAddr) -> Option<Ipv4Addr> {
+    let IpAddr::V6(ip) = address else {
+        return None;
+    };
+    let bits = ip.to_bits();
+    let segments = ip.segments();
+    let low = Ipv4Addr::from_bits(bits as u32);
+    match segments {
+        [0x64, 0xff9b, 0, 0, 0, 0, _, _] => Some(low),
+        [0, 0, 0, 0, 0, 0, _, _] if bits > 1 => Some(low),
+        [0x2002, ..] => Some(Ipv4Addr::from_bits((bits >> 80) as u32)),
+        _ => None,
     }
 }
 
