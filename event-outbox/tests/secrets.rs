@@ -263,12 +263,21 @@ fn hostile_store_configurations_are_refused_when_built() {
 async fn connecting_with_a_hostile_configuration_fails() {
     let dir = std::env::temp_dir().join(format!("eventgen_secrets_{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("a directory");
-    let url = format!("sqlite:{}", dir.join("events.db").display());
-    let config = StoreConfig::default().previous_secret_ttl(Duration::MAX);
-    let error = Store::connect_with(&url, config)
-        .await
-        .expect_err("refused");
-    assert!(error.to_string().contains("previous_secret_ttl"), "{error}");
+    let sqlite = format!("sqlite:{}", dir.join("events.db").display());
+    // PostgreSQL too, when it runs: the configuration is refused before connecting.
+    let urls = [Some(sqlite), test_support::postgres_url()];
+    for url in urls.into_iter().flatten() {
+        let config = StoreConfig::default().previous_secret_ttl(Duration::MAX);
+        let error = Store::connect_with(&url, config)
+            .await
+            .expect_err("refused");
+        assert!(error.to_string().contains("previous_secret_ttl"), "{error}");
+        let keys = StoreConfig::default()
+            .secret_key(key("same", 1))
+            .secret_key(key("same", 2));
+        let error = Store::connect_with(&url, keys).await.expect_err("refused");
+        assert!(error.to_string().contains("`same` twice"), "{error}");
+    }
     let _ = std::fs::remove_dir_all(dir);
 }
 
