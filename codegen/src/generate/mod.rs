@@ -2,11 +2,14 @@
 //! this module writes them (only when their content changed) or checks that the files on
 //! disk are current.
 
+mod client;
 mod deprecation;
 pub mod docs;
 pub mod json_schema;
+pub mod python;
 pub mod rust;
 pub mod sql;
+pub mod typescript;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -23,8 +26,9 @@ pub(crate) const DOCS_PATH: &str = "docs/events.md";
 /// What `eventgen generate` produces for a catalog, paths relative to the repository
 /// root: the migrations (given what `lock` says was emitted before) and the updated lock
 /// in `definitions_dir` (which also records every event's payloads, see
-/// [`Lock::record`]), the JSON Schemas, the docs, the definitions-format schema
-/// beside the definitions, and the Rust module when `rust_out` is given.
+/// [`Lock::record`]), the JSON Schemas, the docs, the TypeScript and Python types for
+/// client teams, the definitions-format schema beside the definitions, and the Rust module
+/// when `rust_out` is given.
 pub fn outputs(
     catalog: &Catalog,
     definitions_dir: &Path,
@@ -66,6 +70,11 @@ pub fn outputs(
     outputs.owned_dirs.extend(schema_dirs);
     outputs.files.extend(schemas);
     outputs.push(GeneratedFile::new(DOCS_PATH, docs));
+    outputs.push(GeneratedFile::new(
+        typescript::PATH,
+        typescript::module(catalog),
+    ));
+    outputs.push(GeneratedFile::new(python::PATH, python::module(catalog)));
     if let Some(path) = rust_out {
         outputs.push(GeneratedFile::new(path, rust::module(catalog)));
     }

@@ -1,0 +1,36 @@
+// Compiles: how a front end and a webhook receiver use events.ts.
+import { track } from "../events";
+import type { NotificationPayload, TelemetryPayload, WebhookDelivery } from "../events";
+
+export function trackView(relayUrl: string): Promise<Response> {
+  return track(relayUrl, "view:loaded", { name: "/pipeline" });
+}
+
+export function trackAlert(relayUrl: string): Promise<Response> {
+  // Optional properties may be left out or null.
+  void track(relayUrl, "confirm:shown", { title: "Delete?", content: null });
+  return track(relayUrl, "alert:shown", { title: "Saved" }, { keepalive: true });
+}
+
+/** The failed run's number, narrowing the delivered event on `type`. */
+export function failedRunNumber(body: string): number | null {
+  const delivery = JSON.parse(body) as WebhookDelivery;
+  const event: NotificationPayload = delivery.event;
+  switch (event.type) {
+    case "project:one-off-job:pipeline-run:failed":
+      return event.project.job.pipeline_run.number ?? null;
+    case "project:cron-job:run:pipeline-run:failed":
+      return event.project.job.run.pipeline_run.number_in_run ?? null;
+    default:
+      return null;
+  }
+}
+
+/** What a telemetry payload says, narrowing its event properties on `type`. */
+export function projectsCount(payload: TelemetryPayload): number | null {
+  const properties = payload.event_properties;
+  if (properties.type === "project:created") {
+    return properties.project.projects_count;
+  }
+  return null;
+}

@@ -1,0 +1,338 @@
+//! What the client-language emitters (`typescript`, `python`) share: every payload of an
+//! event as a tree of objects and members, built from [`crate::shape`] the way the JSON
+//! Schemas describe it, so each language only spells types.
+//!
+//! A member is a field's value (in the form of its payload kind: a named type becomes its
+//! telemetry form in telemetry), a keyed hash, a count, the event type, or a nested object.
+
+use super::json_schema::PayloadKind;
+use crate::model::{Catalog, EventDef, FieldDef, FieldType, TypeDef};
+use crate::shape::{BASE_FIELDS, EventShape, TelemetrySlot};
+use crate::text::push_sentence;
+
+/// The value a member holds.
+pub(crate) enum Value<'c> {
+    /// A value of this type, named types in the form of the payload kind.
+    Typed(&'c FieldType),
+    /// The event type, a string constant.
+    EventType(&'c str),
+    /// A keyed hash: lowercase hex HMAC-SHA256.
+    Hash,
+    /// The number of elements of a list or map.
+    Count,
+    /// A nested object.
+    Object(Object<'c>),
+}
+
+/// One member of an object.
+pub(crate) struct Member<'c> {
+    pub(crate) name: String,
+    pub(crate) value: Value<'c>,
+    /// May be absent or `null`.
+    pub(crate) optional: bool,
+    pub(crate) description: Option<String>,
+    pub(crate) deprecated: bool,
+}
+
+/// An object of a payload.
+pub(crate) struct Object<'c> {
+    pub(crate) description: Option<String>,
+    pub(crate) members: Vec<Member<'c>>,
+}
+
+static UUID: FieldType = FieldType::Uuid;
+static TIMESTAMP: FieldType = FieldType::Timestamp;
+
+/// The payload of `kind` of an event, or `None` when the event has none (the notification
+/// payload of an analytics-only event).
+pub(crate) fn payload<'c>(
+    catalog: &'c Catalog,
+    event: &'c EventDef,
+    kind: PayloadKind,
+) -> Option<Object<'c>> {
+    if !kind.applies_to(event) {
+        return None;
+    }
+    let shape = catalog.event_shape(event);
+    let members = match kind {
+        PayloadKind::Notification => {
+            let mut members = base_members(&event.event_type);
+            members.extend(nested(catalog, &shape, notification_members));
+            members
+        }
+        PayloadKind::Telemetry => telemetry_members(catalog, &shape),
+    };
+    Some(Object {
+        description: event.description.clone(),
+        members,
+    })
+}
+
+/// `event_properties` (the base members, values and hashes) and `derived_properties`
+/// (counts), both in the nesting of the notification payload.
+fn telemetry_members<'c>(catalog: &'c Catalog, shape: &EventShape<'c>) -> Vec<Member<'c>> {
+    let mut event_properties = base_members(&shape.event.event_type);
+    event_properties.extend(nested(catalog, shape, event_property_members));
+    let derived_properties = nested(catalog, shape, derived_property_members);
+    vec![
+        object_member(
+            "event_properties",
+            "The event's own properties: the values that may reach telemetry and keyed hashes.",
+            event_properties,
+        ),
+        object_member(
+            "derived_properties",
+            "Values derived from the event's data: the sizes of lists and maps.",
+            derived_properties,
+        ),
+    ]
+}
+
+/// The members of a named type in the form of `kind`.
+pub(crate) fn type_members(type_def: &TypeDef, kind: PayloadKind) -> Vec<Member<'_>> {
+    let members = match kind {
+        PayloadKind::Notification => notification_members,
+        PayloadKind::Telemetry => telemetry_type_members,
+    };
+    type_def.fields.iter().filter_map(members).collect()
+}
+
+/// The own fields of a client event, as a front end relays them (sensitive ones too: the
+/// relay's telemetry drops them).
+pub(crate) fn client_properties(event: &EventDef) -> Vec<Member<'_>> {
+    event
+        .fields
+        .iter()
+        .map(|field| field_member(field, field.name.clone(), Value::Typed(&field.ty), None))
+        .collect()
+}
+
+/// `uuid`, `type` and `timestamp`, which every payload starts with.
+fn base_members(event_type: &str) -> Vec<Member<'_>> {
+    let [uuid, type_key, timestamp] = BASE_FIELDS;
+    let member = |name: &str, value, description: &str| Member {
+        name: name.to_owned(),
+        value,
+        optional: false,
+        description: Some(description.to_owned()),
+        deprecated: false,
+    };
+    vec![
+        member(uuid, Value::Typed(&UUID), "UUID of the event."),
+        member(type_key, Value::EventType(event_type), "The event type."),
+        member(
+            timestamp,
+            Value::Typed(&TIMESTAMP),
+            "When the event happened.",
+        ),
+    ]
+}
+
+/// The members below the base ones: the top fields, or the outermost object with the
+/// others nested in it. `members` gives the member a field contributes to this tree.
+fn nested<'c>(
+    catalog: &'c Catalog,
+    shape: &EventShape<'c>,
+    members: fn(&'c FieldDef) -> Option<Member<'c>>,
+) -> Vec<Member<'c>> {
+    let mut top: Vec<Member<'c>> = shape.top_fields.iter().filter_map(|f| members(f)).collect();
+    let mut inner: Option<Member<'c>> = None;
+    for object_shape in shape.objects.iter().rev() {
+        let mut object_members: Vec<Member<'c>> = object_shape
+            .fields
+            .iter()
+            .filter_map(|f| members(f))
+            .collect();
+        object_members.extend(inner.take());
+        let descriptions: Vec<&str> = object_shape
+            .layers
+            .iter()
+            .filter_map(|&id| catalog.layer(id).description.as_deref())
+            .collect();
+        inner = Some(Member {
+            name: object_shape.key.to_owned(),
+            value: Value::Object(Object {
+                description: (!descriptions.is_empty()).then(|| descriptions.join(" ")),
+                members: object_members,
+            }),
+            optional: false,
+            description: None,
+            deprecated: false,
+        });
+    }
+    top.extend(inner);
+    top
+}
+
+/// The field itself, if it is part of the notification payload.
+fn notification_members(field: &FieldDef) -> Option<Member<'_>> {
+    field
+        .in_notification()
+        .then(|| field_member(field, field.name.clone(), Value::Typed(&field.ty), None))
+}
+
+/// The field's value or keyed hash, if its slot puts one under `event_properties`.
+fn event_property_members(field: &FieldDef) -> Option<Member<'_>> {
+    match field.telemetry_slot()? {
+        TelemetrySlot::Value => Some(field_member(
+            field,
+            field.name.clone(),
+            Value::Typed(&field.ty),
+            None,
+        )),
+        TelemetrySlot::Hash => Some(hash_member(field)),
+        TelemetrySlot::Count => None,
+    }
+}
+
+/// `<field>_count`, if the field's slot is a count.
+fn derived_property_members(field: &FieldDef) -> Option<Member<'_>> {
+    match field.telemetry_slot()? {
+        TelemetrySlot::Count => Some(count_member(field)),
+        TelemetrySlot::Value | TelemetrySlot::Hash => None,
+    }
+}
+
+/// A named type's field in its telemetry form: values, hashes and counts side by side.
+fn telemetry_type_members(field: &FieldDef) -> Option<Member<'_>> {
+    match field.telemetry_slot()? {
+        TelemetrySlot::Count => Some(count_member(field)),
+        TelemetrySlot::Value | TelemetrySlot::Hash => event_property_members(field),
+    }
+}
+
+fn hash_member(field: &FieldDef) -> Member<'_> {
+    let description = derived_description("Keyed hash (HMAC-SHA256, lowercase hex) of", field);
+    field_member(field, field.name.clone(), Value::Hash, Some(description))
+}
+
+fn count_member(field: &FieldDef) -> Member<'_> {
+    let description = derived_description("Number of elements of", field);
+    field_member(field, field.count_key(), Value::Count, Some(description))
+}
+
+/// "<what> `field`: <its description>".
+fn derived_description(what: &str, field: &FieldDef) -> String {
+    match &field.description {
+        Some(description) => format!("{what} `{}`: {description}", field.name),
+        None => format!("{what} `{}`.", field.name),
+    }
+}
+
+/// A member for a field, with the field's description unless `description` replaces it.
+fn field_member<'c>(
+    field: &'c FieldDef,
+    name: String,
+    value: Value<'c>,
+    description: Option<String>,
+) -> Member<'c> {
+    Member {
+        name,
+        value,
+        optional: field.optional,
+        description: description.or_else(|| field.description.clone()),
+        deprecated: field.deprecated,
+    }
+}
+
+fn object_member<'c>(name: &str, description: &str, members: Vec<Member<'c>>) -> Member<'c> {
+    Member {
+        name: name.to_owned(),
+        value: Value::Object(Object {
+            description: Some(description.to_owned()),
+            members,
+        }),
+        optional: false,
+        description: None,
+        deprecated: false,
+    }
+}
+
+/// What a string holding this type looks like, for a doc comment (`None` when the type
+/// says it all).
+pub(crate) fn format_note(ty: &FieldType) -> Option<&'static str> {
+    match ty {
+        FieldType::Uuid => Some("A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."),
+        FieldType::Timestamp => Some("An RFC 3339 date-time string in UTC."),
+        FieldType::List(inner) | FieldType::Map(inner) => match inner.as_ref() {
+            FieldType::Uuid => Some("Each value is a UUID as a string."),
+            FieldType::Timestamp => Some("Each value is an RFC 3339 date-time string in UTC."),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The doc text of a member: its description, then what its format is.
+pub(crate) fn member_doc(member: &Member<'_>) -> Option<String> {
+    let note = match &member.value {
+        Value::Typed(ty) => format_note(ty),
+        Value::Hash => Some("64 lowercase hex digits."),
+        Value::Count => Some("A non-negative integer."),
+        Value::EventType(_) | Value::Object(_) => None,
+    };
+    let description = match &member.value {
+        Value::Object(object) => object.description.as_deref(),
+        _ => member.description.as_deref(),
+    };
+    match (description, note) {
+        (Some(description), Some(note)) => Some(format!("{description} {note}")),
+        (Some(text), None) | (None, Some(text)) => Some(text.to_owned()),
+        (None, None) => None,
+    }
+}
+
+/// The name of a payload type: the event's Rust name, with `Telemetry` for telemetry (the
+/// checker keeps these apart from every other generated name).
+pub(crate) fn payload_name(event: &EventDef, kind: PayloadKind) -> String {
+    match kind {
+        PayloadKind::Notification => event.rust_name.clone(),
+        PayloadKind::Telemetry => format!("{}Telemetry", event.rust_name),
+    }
+}
+
+/// The name of a named type in the form of `kind`.
+pub(crate) fn type_name(type_def: &TypeDef, kind: PayloadKind) -> String {
+    match kind {
+        PayloadKind::Notification => type_def.rust_name.clone(),
+        PayloadKind::Telemetry => format!("{}Telemetry", type_def.rust_name),
+    }
+}
+
+/// The events that have a payload of `kind`, in declaration order.
+pub(crate) fn events_with(catalog: &Catalog, kind: PayloadKind) -> Vec<&EventDef> {
+    catalog
+        .events
+        .iter()
+        .filter(|e| kind.applies_to(e))
+        .collect()
+}
+
+/// What a payload type is: "Notification payload of `x` (version 2).", then the event's
+/// description.
+pub(crate) fn payload_doc(event: &EventDef, kind: PayloadKind, payload: &Object<'_>) -> String {
+    let what = match kind {
+        PayloadKind::Notification => "Notification",
+        PayloadKind::Telemetry => "Telemetry",
+    };
+    let mut doc = format!(
+        "{what} payload of `{}` (version {}).",
+        event.event_type, event.version
+    );
+    if let Some(description) = &payload.description {
+        push_sentence(&mut doc, description);
+    }
+    doc
+}
+
+/// The deprecation of an event, worded as the schemas word it.
+pub(crate) fn deprecation_text(event: &EventDef) -> Option<String> {
+    let deprecation = event.deprecated.as_ref()?;
+    Some(super::deprecation::text(
+        deprecation,
+        super::deprecation::Form::Schema,
+    ))
+}
+
+/// The sentence every client file says about versions.
+pub(crate) const VERSION_NOTE: &str = "Each event is described at its current version only: the lock does not keep the payloads of earlier versions yet.";
