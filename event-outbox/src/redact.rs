@@ -18,7 +18,8 @@ pub fn redact_url(url: &str) -> String {
     }
     // What follows the query or fragment is never shown, whatever it holds.
     let before_query = rest.split(['?', '#']).next().unwrap_or_default();
-    let (authority, path) = match before_query.find('/') {
+    // HTTP URL parsers read `\` as `/`: the authority ends at either.
+    let (authority, path) = match before_query.find(['/', '\\']) {
         Some(slash) => before_query.split_at(slash),
         None => (before_query, ""),
     };

@@ -132,6 +132,8 @@ fn redaction_keeps_scheme_host_and_path_only() {
         ("http://hook.example", "http://hook.example"),
         ("https://[::1]:9000/p?q", "https://[::1]:9000/p"),
         ("http://@@host/x", "http://host/x"),
+        ("http://host\\u:p@x/y", "http://host\\u:p@x/y"),
+        ("http://u:p@host\\x@y", "http://host\\x@y"),
         ("not a url with token=x", "<invalid URL>"),
         ("", "<invalid URL>"),
     ];

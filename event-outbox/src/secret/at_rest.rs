@@ -82,7 +82,8 @@ impl SecretKey {
     }
 
     fn cipher(&self) -> XChaCha20Poly1305 {
-        XChaCha20Poly1305::new(&(*self.key).into())
+        // Borrowed, not copied: the cipher holds the only other copy, and wipes it.
+        XChaCha20Poly1305::new((&*self.key).into())
     }
 }
 

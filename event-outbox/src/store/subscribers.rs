@@ -248,8 +248,9 @@ fn check_url(url: &str) -> Result<(), StoreError> {
             format!("`{}` is not an http:// or https:// URL", redact_url(url)),
         ));
     };
-    // The authority ends at the first `/`, `?` or `#`; a `@` in it ends a userinfo.
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    // The authority ends at the first `/`, `\`, `?` or `#` (HTTP URL parsers read `\`
+    // as `/`); a `@` in it ends a userinfo.
+    let authority = rest.split(['/', '\\', '?', '#']).next().unwrap_or_default();
     if authority.contains('@') {
         return Err(StoreError::invalid(
             "webhook URL",
