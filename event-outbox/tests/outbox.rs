@@ -189,10 +189,10 @@ both!(
                 .is_empty()
         );
     },
-    common::config().retry(RetrySchedule::new(vec![
-        Duration::from_secs(100),
-        Duration::from_secs(200)
-    ]))
+    common::config().retry(
+        RetrySchedule::new(vec![Duration::from_secs(100), Duration::from_secs(200)])
+            .expect("a valid schedule")
+    )
 );
 
 both!(not_before_is_respected, |store: Store| async move {

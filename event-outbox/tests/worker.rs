@@ -47,6 +47,7 @@ both!(
         // Started before anything is due: it waits, then wakes on the commit.
         let handle = Worker::new(store.clone(), Arc::clone(&deliverer))
             .config(config("w"))
+            .expect("a valid worker configuration")
             .spawn();
         tokio::time::sleep(Duration::from_millis(200)).await;
         common::record_created(&store, 3).await;
@@ -92,6 +93,7 @@ both!(
         );
         let handle = Worker::new(store.clone(), Arc::clone(&deliverer))
             .config(config("w").poll_interval(Duration::from_millis(50)))
+            .expect("a valid worker configuration")
             .spawn();
         common::record_created(&store, 1).await;
         eventually(Duration::from_secs(5), "one attempt", || {
@@ -128,6 +130,7 @@ both!(
         });
         let handle = Worker::new(store.clone(), Arc::clone(&deliverer))
             .config(config("w").shutdown_grace(Duration::from_millis(200)))
+            .expect("a valid worker configuration")
             .spawn();
         eventually(Duration::from_secs(5), "4 leased", || {
             let store = store.clone();
@@ -200,6 +203,7 @@ async fn four_workers_on_postgres_deliver_10000_exactly_once() {
                     let own = Store::from_postgres_pool(pool.clone(), common::config());
                     Worker::new(own, Arc::clone(&deliverer))
                         .config(config(&format!("w{i}")).poll_interval(Duration::from_millis(100)))
+                        .expect("a valid worker configuration")
                         .spawn()
                 })
                 .collect();
@@ -233,6 +237,7 @@ async fn concurrent_sqlite_writers_never_see_busy() {
             let deliverer = common::deliverer();
             let handle = Worker::new(store.clone(), Arc::clone(&deliverer))
                 .config(config("w").poll_interval(Duration::from_millis(20)))
+                .expect("a valid worker configuration")
                 .spawn();
             let writers: Vec<_> = (0..8)
                 .map(|_| {
@@ -293,6 +298,7 @@ async fn a_worker_of_another_process_wakes_on_postgres_notify() {
             let elsewhere = Store::from_postgres_pool(pool, common::config());
             let handle = Worker::new(elsewhere, Arc::clone(&deliverer))
                 .config(config("elsewhere"))
+                .expect("a valid worker configuration")
                 .spawn();
             tokio::time::sleep(Duration::from_millis(300)).await;
             common::record_created(&store, 1).await;

@@ -102,6 +102,7 @@ both!(
             }),
         )
         .config(WorkerConfig::default().name(&name))
+        .expect("a valid worker configuration")
         .spawn();
         eventually(Duration::from_secs(5), "the panic logged", || {
             let name = name.clone();
@@ -132,8 +133,8 @@ both!(
         capture();
         common::webhook_with_events(&store, 3).await;
         let name = worker_name();
-        // One at a time, each send far longer than the lease: the second and third
-        // deliveries of the claim are still queued when the lease runs out.
+        // One at a time, each send cut at half the lease: the second and third
+        // deliveries of the claim no longer have the room a send needs in the lease.
         let deliverer = Arc::new(Panics {
             delay: Duration::from_millis(600),
         });
@@ -143,8 +144,10 @@ both!(
                     .name(&name)
                     .concurrency(1)
                     .lease(Duration::from_millis(200))
+                    .send_timeout(Duration::from_millis(100))
                     .poll_interval(Duration::from_secs(30)),
             )
+            .expect("a valid worker configuration")
             .spawn();
         eventually(Duration::from_secs(5), "the skip logged", || {
             let name = name.clone();

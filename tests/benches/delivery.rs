@@ -146,6 +146,7 @@ async fn through_worker<D: Deliverer>(
                 .name("bench")
                 .concurrency(CONCURRENCY),
         )
+        .expect("a valid worker configuration")
         .spawn();
     // Cheap in-memory polling until everything was sent, then until it is all completed.
     while sent() < N {

@@ -121,6 +121,7 @@ pub(crate) async fn run(dir: &Path) -> Result<Report, Box<dyn Error>> {
     let started = Instant::now();
     let worker = Worker::new(store.clone(), deliverer)
         .config(WorkerConfig::default().name("demo"))
+        .expect("a valid worker configuration")
         .spawn();
     while store.outbox_counts().await?.pending > 0 {
         if started.elapsed() > Duration::from_secs(30) {

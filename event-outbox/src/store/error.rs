@@ -53,6 +53,15 @@ pub enum StoreError {
     /// A recorded event could not be loaded as the type asked for.
     #[error("cannot load the event: {0}")]
     Load(#[from] event_runtime::LoadError),
+    /// A part of a worker failed (its completion writer, its claimer), and the worker
+    /// stopped.
+    #[error("the worker's {part} failed: {message}")]
+    WorkerFailed {
+        /// The part.
+        part: &'static str,
+        /// What happened.
+        message: String,
+    },
     /// An event could not be recorded (its payload did not serialize).
     #[error(transparent)]
     Record(#[from] Box<event_runtime::Error>),
@@ -63,6 +72,27 @@ impl StoreError {
         StoreError::Corrupt {
             column: column.to_owned(),
             message: message.to_string(),
+        }
+    }
+
+    pub(crate) fn worker_failed(part: &'static str, message: impl std::fmt::Display) -> Self {
+        StoreError::WorkerFailed {
+            part,
+            message: message.to_string(),
+        }
+    }
+
+    /// Whether the database refused a statement for what it holds (a constraint, a
+    /// trigger, an encoding), as opposed to failing to run it at all (a lost connection,
+    /// a busy lock, a serialization failure, an exhausted resource), which is worth
+    /// trying again as is.
+    pub fn refused_by_database(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(db)) => {
+                !db.code().is_some_and(|code| transient_code(&code))
+            }
+            StoreError::Database(sqlx::Error::Encode(_)) | StoreError::Corrupt { .. } => true,
+            _ => false,
         }
     }
 
@@ -86,6 +116,18 @@ impl From<StoreError> for event_runtime::Error {
             StoreError::Record(error) => *error,
             other => event_runtime::Error::Storage(Box::new(other)),
         }
+    }
+}
+
+/// SQLite's busy, locked, I/O and full result codes (extended codes keep the primary one
+/// in their low byte); PostgreSQL's connection (08), transaction rollback (40),
+/// resource (53), operator (57), system (58) classes and lock-not-available.
+fn transient_code(code: &str) -> bool {
+    match code.parse::<u32>() {
+        Ok(sqlite) => matches!(sqlite & 0xff, 5 | 6 | 10 | 13),
+        Err(_) => ["08", "40", "53", "57", "58", "55P03"]
+            .iter()
+            .any(|class| code.starts_with(class)),
     }
 }
 

@@ -53,7 +53,7 @@ pub use outbox::{
     AttemptRecord, Claim, ClaimedDelivery, Completion, DeadDelivery, Lease, OutboxCounts, Target,
 };
 pub use record::{Recording, Transaction};
-pub use retry::RetrySchedule;
+pub use retry::{InvalidRetrySchedule, MAX_RETRIES, MAX_RETRY_DELAY, RetrySchedule};
 pub use sql::Conn;
 pub use subscribers::{
     CreatedWebhook, NewWebhook, Scope, Subscriber, SubscriberKind, Subscription, WebhookUpdate,

@@ -8,6 +8,7 @@
 //! Delivered rows are deleted; their attempts stay in `delivery_attempts` until
 //! [`Store::prune_attempts`].
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +16,8 @@ use std::time::Duration;
 use event_runtime::Timestamp;
 use uuid::Uuid;
 
-use super::sql::{Conn, Row, Sql, Value};
+use super::retry::{MAX_RETRY_DELAY, RetrySchedule};
+use super::sql::{Conn, Row, Sql, Value, database_now};
 use super::subscribers::{SubscriberKind, disable};
 use super::{NOTIFY_CHANNEL, Store, StoreError, chrono_duration};
 use crate::delivery::ContentType;
@@ -166,21 +168,22 @@ pub struct OutboxCounts {
 impl Store {
     /// Claims up to `limit` due deliveries for `lease_for` (PostgreSQL: `FOR UPDATE SKIP
     /// LOCKED`, so concurrent workers never claim the same row; SQLite: inside
-    /// `BEGIN IMMEDIATE`). `worker` names the claimant in `leased_by`.
+    /// `BEGIN IMMEDIATE`). `worker` names the claimant in `leased_by`. Due times and the
+    /// lease are the database's time, never the caller's.
     pub async fn claim(
         &self,
         worker: &str,
         limit: usize,
         lease_for: Duration,
     ) -> Result<Claim, StoreError> {
-        let now = event_runtime::now();
-        let lease = Lease {
-            token: format!("{worker}/{}", Uuid::new_v4()),
-            expires_at: now + chrono_duration(lease_for),
-        };
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut tx = self.write().await?;
         let mut conn = tx.conn();
+        let now = database_now(&mut conn).await?;
+        let lease = Lease {
+            token: format!("{}/{}", storable(worker), Uuid::new_v4()),
+            expires_at: later(now, lease_for),
+        };
         let skip_locked = if conn.is_postgres() {
             " FOR UPDATE SKIP LOCKED"
         } else {
@@ -207,23 +210,10 @@ impl Store {
             .collect::<Result<_, _>>()?;
         let targets = targets(&mut conn, &subscribers, now, &self.config().secret_keys).await?;
         tx.commit().await?;
-
-        let mut deliveries = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let subscriber = row.uuid("subscriber_uuid")?;
-            let target = targets
-                .get(&subscriber)
-                .cloned()
-                .ok_or(StoreError::NoSubscriber(subscriber))?;
-            deliveries.push(ClaimedDelivery {
-                uuid: row.uuid("uuid")?,
-                event_type: row.text("event_type")?,
-                event_timestamp: row.time("event_timestamp")?,
-                payload: row.text("payload")?,
-                attempts: u32::try_from(row.int("attempts")?).unwrap_or(u32::MAX),
-                target,
-            });
-        }
+        let mut deliveries = rows
+            .iter()
+            .map(|row| claimed_delivery(row, &targets))
+            .collect::<Result<Vec<_>, _>>()?;
         deliveries.sort_by_key(|d| d.uuid);
         Ok(Claim { lease, deliveries })
     }
@@ -233,44 +223,83 @@ impl Store {
     /// subscriber is disabled and the delivery dead; refused ⇒ dead. Every attempt goes to
     /// the log, and moves its subscriber's failure window. Completions whose lease was
     /// lost are ignored; returns how many applied.
+    ///
+    /// What a response put in an attempt's detail is made storable on both backends
+    /// first (no NUL, at most [`MAX_DETAIL`] bytes). When the database still refuses the
+    /// batch, it is written again in halves, down to single completions, so that one bad
+    /// row does not send the others again after their lease; a completion that cannot be
+    /// written even alone ends its delivery dead, with the database's reason. An error
+    /// of the connection (not a refusal) is returned as is: nothing is ended for it.
     pub async fn complete(&self, completions: &[Completion]) -> Result<usize, StoreError> {
+        let error = match self.complete_batch(completions).await {
+            Err(error) if error.refused_by_database() && !completions.is_empty() => error,
+            other => return other,
+        };
+        tracing::warn!(%error, deliveries = completions.len(), "the database refused a batch of completions; writing it in parts");
+        let mut applied = 0;
+        let (first, second) = completions.split_at(completions.len() / 2);
+        let mut parts = vec![second, first];
+        let mut last_error = error;
+        while let Some(part) = parts.pop() {
+            if part.is_empty() {
+                continue;
+            }
+            match self.complete_batch(part).await {
+                Ok(n) => applied += n,
+                Err(error) if !error.refused_by_database() => return Err(error),
+                Err(error) if part.len() > 1 => {
+                    let (first, second) = part.split_at(part.len() / 2);
+                    parts.extend([second, first]);
+                    last_error = error;
+                }
+                Err(error) => {
+                    applied += self.end_unwritable(&part[0], &error).await?;
+                    last_error = error;
+                }
+            }
+        }
+        tracing::debug!(error = %last_error, applied, "completions written in parts");
+        Ok(applied)
+    }
+
+    /// Ends a delivery whose completion the database refuses: dead, with the reason, and
+    /// without an attempt in the log (writing it may be what fails). Fenced by the lease.
+    async fn end_unwritable(
+        &self,
+        completion: &Completion,
+        error: &StoreError,
+    ) -> Result<usize, StoreError> {
+        tracing::error!(delivery = %completion.delivery, %error, "a completion cannot be written; the delivery is ended dead");
+        let reason = format!(
+            "its attempt ({}) could not be recorded: {error}",
+            outcome_name(completion.attempt.outcome)
+        );
+        let reason = storable(&reason);
+        let mut tx = self.write().await?;
+        let mut conn = tx.conn();
+        let ended = dead(&conn, completion, &reason).execute(&mut conn).await?;
+        tx.commit().await?;
+        Ok(usize::from(ended > 0))
+    }
+
+    /// Completes attempts in one transaction (see [`Store::complete`]).
+    async fn complete_batch(&self, completions: &[Completion]) -> Result<usize, StoreError> {
         if completions.is_empty() {
             return Ok(0);
         }
-        let now = event_runtime::now();
         let schedule = &self.config().retry;
+        let details: Vec<Cow<'_, str>> = completions
+            .iter()
+            .map(|c| storable(&c.attempt.detail))
+            .collect();
         let mut tx = self.write().await?;
         let mut conn = tx.conn();
+        let now = database_now(&mut conn).await?;
         let mut applied = Vec::with_capacity(completions.len());
-        let (mut succeeded, mut failed, mut gone) = (BTreeSet::new(), BTreeSet::new(), Vec::new());
+        let mut windows = FailureWindows::default();
         let delivered = delete_delivered(&mut conn, completions).await?;
-        for completion in completions {
-            let attempt = &completion.attempt;
-            let detail = truncate(&attempt.detail);
-            let mut next = None;
-            let sql = match attempt.outcome {
-                Outcome::Delivered => None,
-                Outcome::Retry { not_before } => Some({
-                    match schedule.next_delay(completion.attempts, not_before) {
-                        Some(delay) => {
-                            let at = now + chrono_duration(delay);
-                            next = Some(at);
-                            Sql::new(
-                                &conn,
-                                r#"UPDATE "deliveries" SET "next_attempt_at" = $3, "leased_by" = NULL,
-                                   "lease_expires_at" = NULL, "last_error" = $4
-                                   WHERE "uuid" = $1 AND "leased_by" = $2"#,
-                            )
-                            .bind(Value::Uuid(completion.delivery))
-                            .bind(Value::Text(&completion.lease))
-                            .bind(Value::Time(at))
-                            .bind(Value::Text(detail))
-                        }
-                        None => dead(&conn, completion, detail),
-                    }
-                }),
-                Outcome::Gone | Outcome::Refused => Some(dead(&conn, completion, detail)),
-            };
+        for (completion, detail) in completions.iter().zip(&details) {
+            let (sql, next) = completion_statement(&conn, schedule, completion, detail, now);
             let held = match sql {
                 None => delivered.contains(&completion.delivery),
                 Some(sql) => sql.execute(&mut conn).await? > 0,
@@ -278,22 +307,11 @@ impl Store {
             if !held {
                 continue; // The lease was lost: the next owner decides.
             }
-            match attempt.outcome {
-                Outcome::Delivered => {
-                    succeeded.insert(completion.subscriber);
-                }
-                Outcome::Gone => {
-                    failed.insert(completion.subscriber);
-                    gone.push(completion.subscriber);
-                }
-                _ => {
-                    failed.insert(completion.subscriber);
-                }
-            }
-            applied.push((completion, next));
+            windows.count(completion);
+            applied.push((completion, next, detail.as_ref()));
         }
         log_attempts(&mut conn, &applied, now).await?;
-        for subscriber in &gone {
+        for subscriber in &windows.gone {
             disable(
                 &mut conn,
                 *subscriber,
@@ -302,14 +320,7 @@ impl Store {
             )
             .await?;
         }
-        track_failures(
-            &mut conn,
-            &succeeded,
-            &failed,
-            now,
-            self.config().disable_after,
-        )
-        .await?;
+        track_failures(&mut conn, &windows, now, self.config().disable_after).await?;
         tx.commit().await?;
         Ok(applied.len())
     }
@@ -322,13 +333,14 @@ impl Store {
         }
         let mut tx = self.write().await?;
         let mut conn = tx.conn();
+        let now = database_now(&mut conn).await?;
         let mut sql = Sql::new(
             &conn,
             r#"UPDATE "deliveries" SET "leased_by" = NULL, "lease_expires_at" = NULL,
                "next_attempt_at" = $1, "attempts" = "attempts" - 1
                WHERE "leased_by" = $2 AND "uuid" IN "#,
         )
-        .bind(Value::Time(event_runtime::now()))
+        .bind(Value::Time(now))
         .bind(Value::Text(lease));
         sql.list(deliveries.iter().map(|d| Value::Uuid(*d)));
         let released = sql.execute(&mut conn).await?;
@@ -378,6 +390,7 @@ impl Store {
     pub async fn redrive(&self, deliveries: Option<&[Uuid]>) -> Result<u64, StoreError> {
         let mut tx = self.write().await?;
         let mut conn = tx.conn();
+        let now = database_now(&mut conn).await?;
         let mut sql = Sql::new(
             &conn,
             r#"UPDATE "deliveries" SET "status" = 'pending', "attempts" = 0, "next_attempt_at" = $1,
@@ -385,7 +398,7 @@ impl Store {
                WHERE "status" = 'dead'
                AND "subscriber_uuid" IN (SELECT "uuid" FROM "subscribers" WHERE "enabled")"#,
         )
-        .bind(Value::Time(event_runtime::now()));
+        .bind(Value::Time(now));
         if let Some(deliveries) = deliveries {
             if deliveries.is_empty() {
                 return Ok(0);
@@ -552,10 +565,13 @@ async fn targets(
     Ok(targets)
 }
 
+/// An applied completion, when its next attempt is due, and its storable detail.
+type Applied<'a> = (&'a Completion, Option<Timestamp>, &'a str);
+
 /// Appends applied attempts to the log, in one statement per chunk.
 async fn log_attempts(
     conn: &mut Conn<'_>,
-    applied: &[(&Completion, Option<Timestamp>)],
+    applied: &[Applied<'_>],
     now: Timestamp,
 ) -> Result<(), StoreError> {
     const COLUMNS: usize = 9;
@@ -565,7 +581,7 @@ async fn log_attempts(
             r#"INSERT INTO "delivery_attempts" ("delivery_uuid", "subscriber_uuid", "attempt", "outcome",
                "status_code", "duration_ms", "detail", "at", "next_attempt_at") VALUES "#,
         );
-        for (i, (completion, next)) in chunk.iter().enumerate() {
+        for (i, (completion, next, detail)) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
             }
@@ -577,7 +593,7 @@ async fn log_attempts(
                 Value::Text(outcome_name(attempt.outcome)),
                 Value::Int(i64::from(attempt.status.unwrap_or(0))),
                 Value::Int(i64::try_from(attempt.duration.as_millis()).unwrap_or(i64::MAX)),
-                Value::Text(truncate(&attempt.detail)),
+                Value::Text(detail),
                 Value::Time(now),
                 Value::OptTime(*next),
             ]);
@@ -587,15 +603,41 @@ async fn log_attempts(
     Ok(())
 }
 
+/// The subscribers whose deliveries succeeded, failed, or were gone, in one batch.
+#[derive(Default)]
+struct FailureWindows {
+    succeeded: BTreeSet<Uuid>,
+    failed: BTreeSet<Uuid>,
+    gone: Vec<Uuid>,
+}
+
+impl FailureWindows {
+    fn count(&mut self, completion: &Completion) {
+        let subscriber = completion.subscriber;
+        match completion.attempt.outcome {
+            Outcome::Delivered => {
+                self.succeeded.insert(subscriber);
+            }
+            Outcome::Gone => {
+                self.failed.insert(subscriber);
+                self.gone.push(subscriber);
+            }
+            Outcome::Retry { .. } | Outcome::Refused => {
+                self.failed.insert(subscriber);
+            }
+        }
+    }
+}
+
 /// Success resets a subscriber's failure window; failure starts it, and disables the
 /// subscriber once it is older than `window`.
 async fn track_failures(
     conn: &mut Conn<'_>,
-    succeeded: &BTreeSet<Uuid>,
-    failed: &BTreeSet<Uuid>,
+    windows: &FailureWindows,
     now: Timestamp,
     window: Duration,
 ) -> Result<(), StoreError> {
+    let (succeeded, failed) = (&windows.succeeded, &windows.failed);
     if !succeeded.is_empty() {
         let mut sql = Sql::new(
             conn,
@@ -616,7 +658,9 @@ async fn track_failures(
     sql.list(failing.iter().map(|s| Value::Uuid(*s)));
     sql.execute(conn).await?;
 
-    let cutoff = now - chrono_duration(window);
+    let cutoff = now
+        .checked_sub_signed(chrono_duration(window))
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
     let mut sql = Sql::new(
         conn,
         r#"SELECT "uuid", "failing_since" FROM "subscribers" WHERE "enabled" AND "failing_since" <= $1 AND "uuid" IN "#,
@@ -652,16 +696,77 @@ fn outcome_name(outcome: Outcome) -> &'static str {
     }
 }
 
-/// At most [`MAX_DETAIL`] bytes, cut at a character boundary.
-fn truncate(text: &str) -> &str {
-    if text.len() <= MAX_DETAIL {
-        return text;
-    }
-    let mut end = MAX_DETAIL;
+/// `text` as both backends store it: NUL (which PostgreSQL refuses in text) replaced,
+/// and at most [`MAX_DETAIL`] bytes, cut at a character boundary.
+fn storable(text: &str) -> Cow<'_, str> {
+    let mut end = text.len().min(MAX_DETAIL);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    &text[..end]
+    let cut = &text[..end];
+    if cut.contains('\0') {
+        Cow::Owned(cut.replace('\0', "\u{FFFD}"))
+    } else {
+        Cow::Borrowed(cut)
+    }
+}
+
+/// `now` plus `duration`, cut to [`MAX_RETRY_DELAY`] so that it never overflows nor
+/// leaves the range both backends keep times in.
+fn later(now: Timestamp, duration: Duration) -> Timestamp {
+    now.checked_add_signed(chrono_duration(duration.min(MAX_RETRY_DELAY)))
+        .unwrap_or(now)
+}
+
+/// The statement completing one attempt (`None` for a delivered one, deleted already),
+/// and when the next attempt is due.
+fn completion_statement<'a>(
+    conn: &Conn<'_>,
+    schedule: &RetrySchedule,
+    completion: &'a Completion,
+    detail: &'a str,
+    now: Timestamp,
+) -> (Option<Sql<'a>>, Option<Timestamp>) {
+    let not_before = match completion.attempt.outcome {
+        Outcome::Delivered => return (None, None),
+        Outcome::Gone | Outcome::Refused => return (Some(dead(conn, completion, detail)), None),
+        Outcome::Retry { not_before } => not_before,
+    };
+    let Some(delay) = schedule.next_delay(completion.attempts, not_before) else {
+        return (Some(dead(conn, completion, detail)), None);
+    };
+    let at = later(now, delay);
+    let sql = Sql::new(
+        conn,
+        r#"UPDATE "deliveries" SET "next_attempt_at" = $3, "leased_by" = NULL,
+           "lease_expires_at" = NULL, "last_error" = $4
+           WHERE "uuid" = $1 AND "leased_by" = $2"#,
+    )
+    .bind(Value::Uuid(completion.delivery))
+    .bind(Value::Text(&completion.lease))
+    .bind(Value::Time(at))
+    .bind(Value::Text(detail));
+    (Some(sql), Some(at))
+}
+
+/// A claimed row with its subscriber.
+fn claimed_delivery(
+    row: &Row,
+    targets: &HashMap<Uuid, Arc<Target>>,
+) -> Result<ClaimedDelivery, StoreError> {
+    let subscriber = row.uuid("subscriber_uuid")?;
+    let target = targets
+        .get(&subscriber)
+        .cloned()
+        .ok_or(StoreError::NoSubscriber(subscriber))?;
+    Ok(ClaimedDelivery {
+        uuid: row.uuid("uuid")?,
+        event_type: row.text("event_type")?,
+        event_timestamp: row.time("event_timestamp")?,
+        payload: row.text("payload")?,
+        attempts: u32::try_from(row.int("attempts")?).unwrap_or(u32::MAX),
+        target,
+    })
 }
 
 fn attempt_record(row: &Row) -> Result<AttemptRecord, StoreError> {

@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 use event_runtime::{ColumnValue, EventId, Recorder, StoredEvent};
 use uuid::Uuid;
 
-use super::sql::{Conn, MAX_PARAMS, Row, Sql, Value};
+use super::sql::{Conn, MAX_PARAMS, Row, Sql, Value, database_now};
 use super::subscribers::{Scope, SubscriberKind};
 use super::{NOTIFY_CHANNEL, Store, StoreError, WriteTx};
 
@@ -338,7 +338,8 @@ async fn insert_deliveries(
     notify: bool,
 ) -> Result<(), StoreError> {
     const COLUMNS: usize = 8;
-    let now = event_runtime::now();
+    // Due on the clock claims compare with (see `database_now`).
+    let now = database_now(conn).await?;
     let mut notify = notify && conn.is_postgres();
     for chunk in deliveries.chunks(MAX_PARAMS / COLUMNS) {
         let mut sql = Sql::new(conn, "");

@@ -64,6 +64,22 @@ impl Conn<'_> {
     }
 }
 
+/// The database's current time: every due time and lease is compared on this one clock,
+/// so that a worker whose own clock is off neither steals live leases nor skips due
+/// deliveries. PostgreSQL's is read from the server. SQLite runs in this process, so its
+/// clock is this host's, read here with microseconds (SQLite's own `'now'` keeps
+/// milliseconds, and would find a delivery recorded in the same millisecond not yet due).
+pub(crate) async fn database_now(conn: &mut Conn<'_>) -> Result<Timestamp, StoreError> {
+    if !conn.is_postgres() {
+        return Ok(event_runtime::now());
+    }
+    let row = Sql::new(conn, r#"SELECT clock_timestamp() AS "now""#)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| StoreError::corrupt("now", "no row"))?;
+    row.time("now")
+}
+
 /// A value to bind.
 #[derive(Debug, Clone)]
 pub(crate) enum Value<'a> {

@@ -7,12 +7,16 @@
 //! learns which of its subscriptions the delivery is for, never the URL or the secret.
 //! The wrapper is built when the delivery is sent, from the subscriber as it is then.
 
+#[cfg(feature = "_store")]
+mod config;
 #[cfg(feature = "http")]
 mod http;
 #[cfg(feature = "_store")]
 mod run;
 
+#[cfg(feature = "_store")]
+pub use config::{Clock, InvalidWorkerConfig, WorkerConfig};
 #[cfg(feature = "http")]
 pub use http::HttpDeliverer;
 #[cfg(feature = "_store")]
-pub use run::{Worker, WorkerConfig, WorkerHandle};
+pub use run::{Worker, WorkerHandle};

@@ -15,95 +15,21 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 #[cfg(feature = "postgres")]
 use sqlx::postgres::PgListener;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::{JoinError, JoinHandle, JoinSet};
-use tokio::time::MissedTickBehavior;
+use tokio::time::{Instant, MissedTickBehavior};
 use tracing::{debug, error, warn};
 use uuid::Uuid;
 
+use super::config::{Clock, InvalidWorkerConfig, WorkerConfig};
 use crate::delivery::{AnalyticsMessage, Deliverer, WebhookRequest};
 use crate::store::{Claim, ClaimedDelivery, Completion, Lease, Store, StoreError, SubscriberKind};
 use crate::{Attempt, Outcome};
-
-/// How a worker claims and sends.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct WorkerConfig {
-    /// Its name, in `leased_by`.
-    pub name: String,
-    /// The most requests in flight at once (a batch of analytics messages is one).
-    pub concurrency: usize,
-    /// The most deliveries one claim takes.
-    pub batch_size: usize,
-    /// The most analytics messages sent in one call.
-    pub analytics_batch_size: usize,
-    /// How long a claim holds its deliveries. Deliveries are claimed ahead of sending, so
-    /// a delivery may wait up to `batch_size / concurrency` rounds before its own attempt:
-    /// the lease must be longer than `1 + batch_size / concurrency` of the slowest attempts
-    /// (the defaults: about 4 × the webhook timeout of 15 s, under 120 s). A delivery
-    /// whose lease ran out before it was sent is given back unsent.
-    pub lease: Duration,
-    /// How often to look for due deliveries without a wake-up (retries come due this way).
-    pub poll_interval: Duration,
-    /// How long in-flight deliveries may finish after shutdown is asked for.
-    pub shutdown_grace: Duration,
-}
-
-impl Default for WorkerConfig {
-    fn default() -> Self {
-        WorkerConfig {
-            name: format!("worker-{}", std::process::id()),
-            concurrency: 32,
-            batch_size: 100,
-            analytics_batch_size: 100,
-            lease: Duration::from_secs(120),
-            poll_interval: Duration::from_secs(1),
-            shutdown_grace: Duration::from_secs(30),
-        }
-    }
-}
-
-impl WorkerConfig {
-    /// Sets the name.
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = name.into();
-        self
-    }
-
-    /// Sets the most requests in flight.
-    pub fn concurrency(mut self, n: usize) -> Self {
-        self.concurrency = n.max(1);
-        self
-    }
-
-    /// Sets the most deliveries one claim takes.
-    pub fn batch_size(mut self, n: usize) -> Self {
-        self.batch_size = n.max(1);
-        self
-    }
-
-    /// Sets the lease.
-    pub fn lease(mut self, lease: Duration) -> Self {
-        self.lease = lease;
-        self
-    }
-
-    /// Sets the poll interval.
-    pub fn poll_interval(mut self, interval: Duration) -> Self {
-        self.poll_interval = interval;
-        self
-    }
-
-    /// Sets the shutdown grace period.
-    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
-        self.shutdown_grace = grace;
-        self
-    }
-}
 
 /// Delivers the outbox of a [`Store`] through a [`Deliverer`].
 pub struct Worker<D> {
@@ -120,12 +46,18 @@ pub struct WorkerHandle {
 }
 
 impl WorkerHandle {
-    /// Asks the worker to stop and waits until it has.
+    /// Asks the worker to stop and waits until it has; the error that stopped it, if one
+    /// did (see [`Worker::run`]).
     pub async fn shutdown(self) -> Result<(), StoreError> {
         let _ = self.stop.send(());
         self.task
             .await
-            .map_err(|e| StoreError::invalid("worker", e.to_string()))?
+            .map_err(|e| StoreError::worker_failed("run", e))?
+    }
+
+    /// Whether the worker has stopped (after a shutdown, or a failure).
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
     }
 }
 
@@ -139,6 +71,9 @@ struct Held {
 /// deliveries; each is sent by a task of its own.
 struct Unit {
     lease: Arc<Lease>,
+    /// The lease's end on this process's monotonic clock: the claim's start plus the
+    /// lease, never later than the database's end of it.
+    deadline: Instant,
     kind: SubscriberKind,
     deliveries: Vec<ClaimedDelivery>,
 }
@@ -148,6 +83,7 @@ struct Claiming {
     task: JoinHandle<Result<Claim, StoreError>>,
     want: usize,
     wakes: u64,
+    started: Instant,
 }
 
 /// What a running worker holds between wake-ups.
@@ -164,7 +100,14 @@ struct RunState {
     due: bool,
     wakes: u64,
     /// When shutting down: the end of the grace period.
-    deadline: Option<tokio::time::Instant>,
+    deadline: Option<Instant>,
+    /// The completion writer, until it stops.
+    writer: Option<JoinHandle<Result<(), StoreError>>>,
+    /// Why the worker stopped on its own: the writer failed.
+    failure: Option<StoreError>,
+    /// Whether the writer's last write succeeded: while it is trying again, nothing new
+    /// is claimed or sent.
+    recording: Arc<AtomicBool>,
 }
 
 impl RunState {
@@ -185,10 +128,11 @@ impl<D: Deliverer> Worker<D> {
         }
     }
 
-    /// Sets the configuration.
-    pub fn config(mut self, config: WorkerConfig) -> Self {
+    /// Sets the configuration, when it is valid ([`WorkerConfig::validate`]).
+    pub fn config(mut self, config: WorkerConfig) -> Result<Self, InvalidWorkerConfig> {
+        config.validate()?;
         self.config = config;
-        self
+        Ok(self)
     }
 
     /// Runs in a task of its own until [`WorkerHandle::shutdown`].
@@ -202,15 +146,22 @@ impl<D: Deliverer> Worker<D> {
 
     /// Runs until `shutdown` completes, then finishes or gives back what it holds.
     ///
-    /// Writing completions fails only when the database does; the leases then expire and
-    /// the deliveries are tried again. The error of the last write, if it failed, is
-    /// returned.
+    /// When the completion writer fails (the database cannot record attempts, after
+    /// retries; or a panic) the worker stops at once rather than send what it cannot
+    /// record: it claims nothing more, cancels its sends and gives back what it holds
+    /// (or lets the leases expire), and returns the writer's error. A failed claim is
+    /// logged and tried again at the next poll: a claim records nothing.
     pub async fn run(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send,
     ) -> Result<(), StoreError> {
         let (completed, to_write) = mpsc::unbounded_channel();
-        let writer = tokio::spawn(write_completions(self.store.clone(), to_write));
+        let recording = Arc::new(AtomicBool::new(true));
+        let writer = tokio::spawn(write_completions(
+            self.store.clone(),
+            to_write,
+            Arc::clone(&recording),
+        ));
         let mut listener = self.listen().await;
         let mut poll = tokio::time::interval(self.config.poll_interval);
         poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -227,6 +178,9 @@ impl<D: Deliverer> Worker<D> {
             due: true,
             wakes: 0,
             deadline: None,
+            writer: Some(writer),
+            failure: None,
+            recording,
         };
         tokio::pin!(shutdown);
 
@@ -240,8 +194,11 @@ impl<D: Deliverer> Worker<D> {
 
             tokio::select! {
                 () = &mut shutdown, if running => {
-                    state.deadline = Some(tokio::time::Instant::now() + self.config.shutdown_grace);
+                    state.deadline = Some(Instant::now() + self.config.shutdown_grace);
                     self.release(state.queue.drain(..).flat_map(unit_deliveries)).await;
+                }
+                written = join_writer(&mut state.writer) => {
+                    self.writer_stopped(&mut state, written).await;
                 }
                 claimed = join(&mut state.claiming) => {
                     self.claimed(&mut state, claimed).await;
@@ -269,19 +226,51 @@ impl<D: Deliverer> Worker<D> {
             }
         }
         drop(completed);
-        writer
-            .await
-            .map_err(|e| StoreError::invalid("worker", e.to_string()))?
+        if let Some(error) = state.failure {
+            return Err(error);
+        }
+        match state.writer {
+            Some(writer) => writer
+                .await
+                .map_err(|e| StoreError::worker_failed("completion writer", e))?,
+            None => Ok(()),
+        }
+    }
+
+    /// The writer stopped while the worker runs: it failed. Stops at once: no claim, no
+    /// new send, and the sends in flight cancelled (their deliveries given back), since
+    /// what they would come to could not be recorded.
+    async fn writer_stopped(&self, state: &mut RunState, written: Result<(), StoreError>) {
+        state.writer = None;
+        let error = match written {
+            Err(error) => error,
+            Ok(()) => StoreError::worker_failed("completion writer", "it stopped unasked"),
+        };
+        error!(
+            worker = %self.config.name,
+            %error,
+            in_flight = state.tasks.len(),
+            "the completion writer failed; the worker stops sending and shuts down"
+        );
+        state.failure = Some(error);
+        state.deadline = Some(Instant::now());
+        self.release(state.queue.drain(..).flat_map(unit_deliveries))
+            .await;
+        state.tasks.abort_all();
     }
 
     /// Starts queued deliveries while there is room; those whose lease ran out in the queue
     /// are given back.
     async fn start_queued(&self, state: &mut RunState) {
         let mut expired = Vec::new();
-        while state.tasks.len() < self.config.concurrency
+        // A send starts only while its lease has room for it, and a quarter of the lease
+        // more to record what it came to.
+        let needed = self.config.send_timeout + self.config.lease / 4;
+        while state.recording.load(Ordering::Acquire)
+            && state.tasks.len() < self.config.concurrency
             && let Some(unit) = state.queue.pop_front()
         {
-            if unit.lease.expires_at <= event_runtime::now() {
+            if Instant::now() + needed > unit.deadline {
                 expired.push(unit);
             } else {
                 self.start(unit, &mut state.tasks, &mut state.held);
@@ -296,6 +285,7 @@ impl<D: Deliverer> Worker<D> {
     /// the queue has room and the worker is not shutting down.
     fn claim_if_due(&self, state: &mut RunState) {
         if state.deadline.is_some()
+            || !state.recording.load(Ordering::Acquire)
             || !state.due
             || state.claiming.is_some()
             || state.queue.len() >= self.config.concurrency
@@ -312,6 +302,7 @@ impl<D: Deliverer> Worker<D> {
             task: tokio::spawn(async move { store.claim(&name, want, lease).await }),
             want,
             wakes: state.wakes,
+            started: Instant::now(),
         });
     }
 
@@ -323,7 +314,7 @@ impl<D: Deliverer> Worker<D> {
         match claimed {
             Ok(claim) => {
                 state.due = claim.deliveries.len() >= started.want || state.wakes != started.wakes;
-                let units = self.units(claim).await;
+                let units = self.units(claim, started.started + self.config.lease).await;
                 if state.deadline.is_some() {
                     self.release(units.into_iter().flat_map(unit_deliveries))
                         .await;
@@ -414,7 +405,7 @@ impl<D: Deliverer> Worker<D> {
     /// Splits a claim into units: one per webhook, one per batch of analytics messages.
     /// Deliveries of subscribers disabled since they were recorded are given back: they
     /// are dead already, and get no attempt.
-    async fn units(&self, claim: Claim) -> Vec<Unit> {
+    async fn units(&self, claim: Claim, deadline: Instant) -> Vec<Unit> {
         let lease = Arc::new(claim.lease);
         let (mut units, mut analytics, mut disabled) = (Vec::new(), Vec::new(), Vec::new());
         for delivery in claim.deliveries {
@@ -425,6 +416,7 @@ impl<D: Deliverer> Worker<D> {
             } else {
                 units.push(Unit {
                     lease: Arc::clone(&lease),
+                    deadline,
                     kind: SubscriberKind::Webhook,
                     deliveries: vec![delivery],
                 });
@@ -434,6 +426,7 @@ impl<D: Deliverer> Worker<D> {
         while !analytics.is_empty() {
             units.push(Unit {
                 lease: Arc::clone(&lease),
+                deadline,
                 kind: SubscriberKind::Analytics,
                 deliveries: analytics.drain(..analytics.len().min(size)).collect(),
             });
@@ -468,11 +461,12 @@ impl<D: Deliverer> Worker<D> {
         let deliverer = Arc::clone(&self.deliverer);
         let lease = Arc::clone(&unit.lease);
         let uuids = unit.deliveries.iter().map(|d| d.uuid).collect();
+        let (limit, clock) = (self.config.send_timeout, self.config.clock);
         let handle = match unit.kind {
             SubscriberKind::Webhook => tasks.spawn(async move {
                 let mut completions = Vec::with_capacity(1);
                 for delivery in &unit.deliveries {
-                    let attempt = send_webhook(&*deliverer, delivery).await;
+                    let attempt = bounded(limit, send_webhook(&*deliverer, delivery, clock)).await;
                     completions.push(completion(delivery, &unit.lease.token, attempt));
                 }
                 completions
@@ -488,7 +482,7 @@ impl<D: Deliverer> Worker<D> {
                         properties: &d.payload,
                     })
                     .collect();
-                let attempt = deliverer.analytics(&messages).await;
+                let attempt = bounded(limit, deliverer.analytics(&messages)).await;
                 batch
                     .iter()
                     .map(|d| completion(d, &unit.lease.token, attempt.clone()))
@@ -541,40 +535,105 @@ fn unit_deliveries(unit: Unit) -> impl Iterator<Item = (Arc<Lease>, Uuid)> {
 }
 
 /// Completes finished attempts in batches: all that finished while the previous batch
-/// was written, so batches grow with the load. Returns the last write's error.
+/// was written, so batches grow with the load. A batch the database cannot take even
+/// after [`write_with_retries`] ends the writer with its error, which stops the worker.
 async fn write_completions(
     store: Store,
     mut finished: mpsc::UnboundedReceiver<Completion>,
+    recording: Arc<AtomicBool>,
 ) -> Result<(), StoreError> {
     const MOST_PER_WRITE: usize = 1000;
     let mut batch = Vec::with_capacity(MOST_PER_WRITE);
-    let mut last = Ok(());
     while finished.recv_many(&mut batch, MOST_PER_WRITE).await > 0 {
-        last = store.complete(&batch).await.map(drop);
-        if let Err(error) = &last {
+        if let Err(error) = write_with_retries(&store, &batch, &recording).await {
             error!(
                 deliveries = batch.len(),
                 %error,
                 "completing deliveries failed; they are tried again when their lease expires"
             );
+            return Err(error);
         }
         batch.clear();
     }
-    last
+    Ok(())
 }
+
+/// Writes a batch, trying again a few times over about a second and a half when the
+/// database is out of reach. A refusal is final: the store already split the batch and
+/// could not even end the delivery it refuses.
+async fn write_with_retries(
+    store: &Store,
+    batch: &[Completion],
+    recording: &AtomicBool,
+) -> Result<(), StoreError> {
+    const PAUSES_MS: [u64; 3] = [100, 300, 1000];
+    let mut pauses = PAUSES_MS.iter();
+    loop {
+        let result = store.complete(batch).await;
+        recording.store(result.is_ok(), Ordering::Release);
+        match result {
+            Ok(_) => return Ok(()),
+            Err(error) if error.refused_by_database() => return Err(error),
+            Err(error) => match pauses.next() {
+                Some(ms) => {
+                    warn!(%error, deliveries = batch.len(), "completing deliveries failed; trying again");
+                    tokio::time::sleep(Duration::from_millis(*ms)).await;
+                }
+                None => return Err(error),
+            },
+        }
+    }
+}
+
+/// The writer's result once it stops, or never when it is gone already.
+async fn join_writer(
+    writer: &mut Option<JoinHandle<Result<(), StoreError>>>,
+) -> Result<(), StoreError> {
+    match writer {
+        Some(task) => task
+            .await
+            .map_err(|e| StoreError::worker_failed("completion writer", e))?,
+        None => std::future::pending().await,
+    }
+}
+
+/// What `send` came to, or a timed-out attempt when it took longer than `limit`: it is
+/// cut then, so that it ends inside its lease.
+async fn bounded(limit: Duration, send: impl std::future::Future<Output = Attempt>) -> Attempt {
+    match tokio::time::timeout(limit, send).await {
+        Ok(attempt) => attempt,
+        Err(_) => Attempt {
+            outcome: Outcome::Retry {
+                not_before: Some(SLOW_RETRY_FLOOR),
+            },
+            status: None,
+            duration: limit,
+            detail: format!(
+                "no answer within the worker's send_timeout ({limit:?}); the send was cut"
+            ),
+        },
+    }
+}
+
+/// The least wait after a send that was cut: a receiver that slow needs time.
+const SLOW_RETRY_FLOOR: Duration = Duration::from_secs(60);
 
 /// The result of a running claim, or never when none runs.
 async fn join(claiming: &mut Option<Claiming>) -> Result<Claim, StoreError> {
     match claiming {
         Some(claiming) => (&mut claiming.task)
             .await
-            .map_err(|e| StoreError::invalid("worker", e.to_string()))?,
+            .map_err(|e| StoreError::worker_failed("claimer", e))?,
         None => std::future::pending().await,
     }
 }
 
 /// Sends one webhook, or refuses it when its subscriber cannot be sent to.
-async fn send_webhook<D: Deliverer>(deliverer: &D, delivery: &ClaimedDelivery) -> Attempt {
+async fn send_webhook<D: Deliverer>(
+    deliverer: &D,
+    delivery: &ClaimedDelivery,
+    clock: Clock,
+) -> Attempt {
     let target = &delivery.target;
     let refused = |detail: String| Attempt {
         outcome: Outcome::Refused,
@@ -594,7 +653,7 @@ async fn send_webhook<D: Deliverer>(deliverer: &D, delivery: &ClaimedDelivery) -
         .webhook(WebhookRequest {
             url,
             message_id: &message_id,
-            timestamp: event_runtime::now().timestamp(),
+            timestamp: clock.now().timestamp(),
             payload: &body,
             content_type: target.content_type,
             secrets: &target.secrets,
@@ -642,7 +701,7 @@ async fn next_notification(listener: &mut Option<Listener>) {
     }
 }
 
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(deadline) => tokio::time::sleep_until(deadline).await,
         None => std::future::pending().await,

@@ -83,7 +83,9 @@ fn summary(attempts: &[AttemptRecord]) -> Vec<(u32, &str, u16)> {
 /// Retries 100 ms apart, without jitter.
 fn quick_retries() -> StoreConfig {
     database::config().retry(
-        event_outbox::store::RetrySchedule::new(vec![Duration::from_millis(100); 4]).jitter(0.0),
+        event_outbox::store::RetrySchedule::new(vec![Duration::from_millis(100); 4])
+            .and_then(|s| s.jitter(0.0))
+            .expect("a valid schedule"),
     )
 }
 
@@ -105,6 +107,7 @@ both!(
             http_deliverer(loopback_only(), Duration::from_secs(10), None),
         )
         .config(worker("w"))
+        .expect("a valid worker configuration")
         .spawn();
         outbox_empty(&store).await;
         handle.shutdown().await.expect("shut down");
@@ -137,6 +140,7 @@ both!(
             http_deliverer(loopback_only(), Duration::from_millis(500), None),
         )
         .config(worker("w"))
+        .expect("a valid worker configuration")
         .spawn();
         eventually(Duration::from_secs(30), "the timed-out attempt", || {
             let store = store.clone();
@@ -192,7 +196,12 @@ both!(
             store.clone(),
             http_deliverer(loopback_only(), Duration::from_secs(60), None),
         )
-        .config(worker("doomed").lease(Duration::from_secs(1)));
+        .config(
+            worker("doomed")
+                .lease(Duration::from_secs(2))
+                .send_timeout(Duration::from_secs(1)),
+        )
+        .expect("a valid worker configuration");
         let task = tokio::spawn(doomed.run(std::future::pending()));
         eventually(Duration::from_secs(30), "the first request", || {
             let receiver = receiver.clone();
@@ -218,6 +227,7 @@ both!(
             http_deliverer(loopback_only(), Duration::from_secs(10), None),
         )
         .config(worker("next"))
+        .expect("a valid worker configuration")
         .spawn();
         outbox_empty(&store).await;
         handle.shutdown().await.expect("shut down");
@@ -279,6 +289,7 @@ both!(
             http_deliverer(loopback_only(), Duration::from_secs(10), None),
         )
         .config(worker("w"))
+        .expect("a valid worker configuration")
         .spawn();
         outbox_empty(&store).await;
         handle.shutdown().await.expect("shut down");

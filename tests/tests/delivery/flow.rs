@@ -155,6 +155,7 @@ async fn scenario(store: Store) {
                 .name("e2e")
                 .poll_interval(Duration::from_millis(100)),
         )
+        .expect("a valid worker configuration")
         .spawn();
     eventually(Duration::from_secs(30), "every delivery delivered", || {
         let store = store.clone();

@@ -45,6 +45,7 @@ async fn record_and_wait_until_dead(store: &Store, deliverer: AddressPolicy, dea
             .name("w")
             .poll_interval(Duration::from_millis(50)),
     )
+    .expect("a valid worker configuration")
     .spawn();
     eventually(Duration::from_secs(30), "dead deliveries", || {
         let store = store.clone();
@@ -129,5 +130,9 @@ both!(
             attempts[0].detail
         );
     },
-    database::config().retry(RetrySchedule::new(vec![Duration::from_millis(100)]).jitter(0.0))
+    database::config().retry(
+        RetrySchedule::new(vec![Duration::from_millis(100)])
+            .and_then(|s| s.jitter(0.0))
+            .expect("a valid schedule")
+    )
 );
