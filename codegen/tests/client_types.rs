@@ -153,3 +153,40 @@ fn eventgen_generate_writes_both_files() {
         assert_eq!(file.contents, expected);
     }
 }
+
+#[test]
+fn a_catalog_name_the_files_use_themselves_takes_an_underscore() {
+    let catalog = load(
+        "reserved.toml",
+        r#"
+[catalog]
+name = "reserved"
+
+[enums.literal]
+description = "A literal."
+variants = ["A"]
+
+[types.record]
+description = "A record."
+fields.value = { type = "literal", description = "Its value." }
+
+[events."notification:payload"]
+description = "A payload."
+stored = false
+client = true
+fields.records = { type = "map<record>", description = "The records." }
+"#,
+    );
+    let ts = typescript::module(&catalog);
+    assert!(ts.contains("export type Literal_ = \"A\";"), "{ts}");
+    assert!(ts.contains("export interface Record_ {"), "{ts}");
+    assert!(ts.contains("records: Record<string, Record_>;"), "{ts}");
+    assert!(
+        ts.contains("export interface NotificationPayloadTelemetry {"),
+        "{ts}"
+    );
+    let py = python::module(&catalog);
+    assert!(py.contains("Literal_: TypeAlias = Literal[\"A\"]"), "{py}");
+    assert!(py.contains("class Record_(TypedDict):"), "{py}");
+    assert!(py.contains("    value: Literal_\n"), "{py}");
+}

@@ -6,7 +6,7 @@
 //! telemetry form in telemetry), a keyed hash, a count, the event type, or a nested object.
 
 use super::json_schema::PayloadKind;
-use crate::model::{Catalog, EventDef, FieldDef, FieldType, TypeDef};
+use crate::model::{Catalog, EnumDef, EventDef, FieldDef, FieldType, TypeDef};
 use crate::shape::{BASE_FIELDS, EventShape, TelemetrySlot};
 use crate::text::push_sentence;
 
@@ -282,21 +282,60 @@ pub(crate) fn member_doc(member: &Member<'_>) -> Option<String> {
     }
 }
 
+/// Names the client files declare or use themselves (TypeScript's and Python's): a
+/// catalog name that is one of them takes a `_` at its end, which no other catalog name
+/// has (they are Pascal case), so the files name the same types in both languages.
+const RESERVED: &[&str] = &[
+    "AbortSignal",
+    "ClientEventType",
+    "ClientEvents",
+    "DeliveredFor",
+    "False",
+    "JSON",
+    "Literal",
+    "Never",
+    "None",
+    "NotRequired",
+    "NotificationPayload",
+    "Promise",
+    "Record",
+    "Response",
+    "TelemetryPayload",
+    "True",
+    "TypeAlias",
+    "TypedDict",
+    "Union",
+    "WebhookDelivery",
+];
+
+fn unreserved(name: String) -> String {
+    if RESERVED.contains(&name.as_str()) {
+        name + "_"
+    } else {
+        name
+    }
+}
+
 /// The name of a payload type: the event's Rust name, with `Telemetry` for telemetry (the
 /// checker keeps these apart from every other generated name).
 pub(crate) fn payload_name(event: &EventDef, kind: PayloadKind) -> String {
-    match kind {
+    unreserved(match kind {
         PayloadKind::Notification => event.rust_name.clone(),
         PayloadKind::Telemetry => format!("{}Telemetry", event.rust_name),
-    }
+    })
 }
 
 /// The name of a named type in the form of `kind`.
 pub(crate) fn type_name(type_def: &TypeDef, kind: PayloadKind) -> String {
-    match kind {
+    unreserved(match kind {
         PayloadKind::Notification => type_def.rust_name.clone(),
         PayloadKind::Telemetry => format!("{}Telemetry", type_def.rust_name),
-    }
+    })
+}
+
+/// The name of an enum's type.
+pub(crate) fn enum_name(enum_def: &EnumDef) -> String {
+    unreserved(enum_def.rust_name.clone())
 }
 
 /// The events that have a payload of `kind`, in declaration order.

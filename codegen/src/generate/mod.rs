@@ -35,19 +35,23 @@ pub fn outputs(
     lock: Option<&Lock>,
     rust_out: Option<&Path>,
 ) -> Result<Outputs, Vec<Diagnostic>> {
-    // The docs are written on a thread of their own while the migrations and the lock,
-    // which keep one core busy, are; the schemas and the Rust module use every core.
-    let (migrations, docs) = std::thread::scope(|scope| {
+    // The docs and the client types are written on threads of their own while the
+    // migrations and the lock, which keep one core busy, are; the schemas and the Rust
+    // module use every core.
+    let (migrations, docs, clients) = std::thread::scope(|scope| {
         let docs = scope.spawn(|| docs::markdown(catalog));
+        let clients = scope.spawn(|| {
+            [
+                GeneratedFile::new(typescript::PATH, typescript::module(catalog)),
+                GeneratedFile::new(python::PATH, python::module(catalog)),
+            ]
+        });
         let migrations = sql::migrations(catalog, lock).map(|mut migrations| {
             migrations.lock.record(catalog);
             let lock = migrations.lock.to_toml();
             (migrations.files, lock)
         });
-        let docs = docs
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (migrations, docs)
+        (migrations, joined(docs), joined(clients))
     });
     let (migrations, lock) = migrations?;
     let mut outputs = Outputs::default();
@@ -70,15 +74,18 @@ pub fn outputs(
     outputs.owned_dirs.extend(schema_dirs);
     outputs.files.extend(schemas);
     outputs.push(GeneratedFile::new(DOCS_PATH, docs));
-    outputs.push(GeneratedFile::new(
-        typescript::PATH,
-        typescript::module(catalog),
-    ));
-    outputs.push(GeneratedFile::new(python::PATH, python::module(catalog)));
+    outputs.files.extend(clients);
     if let Some(path) = rust_out {
         outputs.push(GeneratedFile::new(path, rust::module(catalog)));
     }
     Ok(outputs)
+}
+
+/// The result of a scoped thread, its panic resumed on this one.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 pub use crate::generated::GENERATED_NOTICE;

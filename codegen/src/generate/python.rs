@@ -76,7 +76,7 @@ fn enum_alias(out: &mut String, enum_def: &EnumDef) {
     let _ = writeln!(
         out,
         "{}: TypeAlias = Literal[{}]",
-        enum_def.rust_name,
+        client::enum_name(enum_def),
         values.join(", ")
     );
     if let Some(description) = &enum_def.description {
@@ -216,7 +216,7 @@ fn value_type(catalog: &Catalog, ty: &FieldType, kind: PayloadKind) -> String {
         FieldType::Int => "int".to_owned(),
         FieldType::Float => "float".to_owned(),
         FieldType::Json => "object".to_owned(),
-        &FieldType::Enum(id) => catalog.enum_def(id).rust_name.clone(),
+        &FieldType::Enum(id) => client::enum_name(catalog.enum_def(id)),
         &FieldType::Object(id) => client::type_name(catalog.type_def(id), kind),
         FieldType::List(inner) => format!("list[{}]", value_type(catalog, inner, kind)),
         FieldType::Map(inner) => format!("dict[str, {}]", value_type(catalog, inner, kind)),

@@ -62,7 +62,7 @@ fn enum_type(out: &mut String, enum_def: &EnumDef) {
     let _ = writeln!(
         out,
         "export type {} = {};\n",
-        enum_def.rust_name,
+        client::enum_name(enum_def),
         values.join(" | ")
     );
 }
@@ -177,7 +177,7 @@ fn value_type(catalog: &Catalog, ty: &FieldType, kind: PayloadKind) -> String {
         FieldType::Bool => "boolean".to_owned(),
         FieldType::Int | FieldType::Float => "number".to_owned(),
         FieldType::Json => "unknown".to_owned(),
-        &FieldType::Enum(id) => catalog.enum_def(id).rust_name.clone(),
+        &FieldType::Enum(id) => client::enum_name(catalog.enum_def(id)),
         &FieldType::Object(id) => client::type_name(catalog.type_def(id), kind),
         FieldType::List(inner) => format!("{}[]", value_type(catalog, inner, kind)),
         FieldType::Map(inner) => format!("Record<string, {}>", value_type(catalog, inner, kind)),
