@@ -375,3 +375,73 @@ pub(crate) fn deprecation_text(event: &EventDef) -> Option<String> {
 
 /// The sentence every client file says about versions.
 pub(crate) const VERSION_NOTE: &str = "Each event is described at its current version only: the lock does not keep the payloads of earlier versions yet.";
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value as Json;
+
+    use super::*;
+    use crate::generate::json_schema::event_schema;
+
+    /// The members of `object` agree with the object schema `schema`: the same names, the
+    /// same required ones, nested objects alike.
+    fn assert_matches(object: &Object<'_>, schema: &Json, at: &str) {
+        let properties = schema["properties"].as_object().expect("an object schema");
+        let names: Vec<&str> = object.members.iter().map(|m| m.name.as_str()).collect();
+        let mut expected: Vec<&str> = properties.keys().map(String::as_str).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(sorted, expected, "members of {at}");
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .map(|r| r.iter().filter_map(Json::as_str).collect())
+            .unwrap_or_default();
+        for member in &object.members {
+            let at = format!("{at}.{}", member.name);
+            assert_eq!(
+                !member.optional,
+                required.contains(&member.name.as_str()),
+                "{at}"
+            );
+            if let Value::Object(nested) = &member.value {
+                assert_matches(nested, &properties[&member.name], &at);
+            }
+        }
+    }
+
+    #[test]
+    fn every_payload_has_the_members_of_its_json_schema() {
+        let fixture = include_str!("../../tests/fixtures/features.toml");
+        let catalog = crate::load_str("features.toml", fixture)
+            .catalog
+            .expect("the fixture checks");
+        for event in &catalog.events {
+            for kind in PayloadKind::ALL {
+                let schema = event_schema(&catalog, event, kind).map(|s| s.to_value());
+                let object = payload(&catalog, event, kind);
+                assert_eq!(schema.is_some(), object.is_some(), "{}", event.event_type);
+                if let (Some(schema), Some(object)) = (schema, object) {
+                    assert_matches(&object, &schema, &event.event_type);
+                    assert_named_types_match(&catalog, kind, &schema["$defs"]);
+                }
+            }
+        }
+    }
+
+    /// The named types among `defs` (a schema's `$defs`) have its members in `kind`'s form.
+    fn assert_named_types_match(catalog: &Catalog, kind: PayloadKind, defs: &Json) {
+        let Some(defs) = defs.as_object() else {
+            return;
+        };
+        for (name, schema) in defs {
+            if let Some(id) = catalog.type_id(name) {
+                let object = Object {
+                    description: None,
+                    members: type_members(catalog.type_def(id), kind),
+                };
+                assert_matches(&object, schema, &format!("{name} ({})", kind.as_str()));
+            }
+        }
+    }
+}
