@@ -190,3 +190,28 @@ fields.records = { type = "map<record>", description = "The records." }
     assert!(py.contains("class Record_(TypedDict):"), "{py}");
     assert!(py.contains("    value: Literal_\n"), "{py}");
 }
+
+#[test]
+fn descriptions_cannot_end_a_comment_or_a_docstring() {
+    let catalog = load(
+        "quotes.toml",
+        r#"
+[catalog]
+name = "quotes"
+
+[events."note:taken"]
+description = "Ends */ a comment, \"\"\" a docstring, \\ escapes,\nand spans lines\""
+stored = false
+fields.text = { type = "string", description = "Ends */ here" }
+"#,
+    );
+    let ts = typescript::module(&catalog);
+    assert!(ts.contains(
+        "/** Telemetry payload of `note:taken` (version 1). Ends *\\/ a comment, \"\"\" a docstring, \\ escapes, and spans lines\" */"
+    ), "{ts}");
+    assert!(ts.contains("/** Ends *\\/ here */"), "{ts}");
+    let py = python::module(&catalog);
+    assert!(py.contains(
+        "\"\"\"Telemetry payload of `note:taken` (version 1). Ends */ a comment, \\\"\\\"\\\" a docstring, \\\\ escapes, and spans lines\\\"\"\"\""
+    ), "{py}");
+}
