@@ -417,3 +417,47 @@ both!(
         assert!(error.to_string().contains("delay"), "{error}");
     }
 );
+
+/// A trigger that refuses every claim (an update that sets a lease), until dropped.
+async fn refuse_claims(store: &Store) {
+    let sql = if store.backend() == "sqlite" {
+        r#"CREATE TRIGGER "no_claim" BEFORE UPDATE ON "deliveries" WHEN NEW."leased_by" IS NOT NULL
+           BEGIN SELECT RAISE(ABORT, 'claims refused'); END;"#
+    } else {
+        r#"CREATE FUNCTION "no_claim"() RETURNS trigger AS $$
+           BEGIN RAISE EXCEPTION 'claims refused'; END $$ LANGUAGE plpgsql;
+           CREATE TRIGGER "no_claim" BEFORE UPDATE ON "deliveries"
+           FOR EACH ROW WHEN (NEW."leased_by" IS NOT NULL) EXECUTE FUNCTION "no_claim"();"#
+    };
+    common::execute(store, sql).await;
+}
+
+both!(
+    a_failing_claimer_sends_nothing_and_recovers,
+    |store: Store| async move {
+        let receiver = Receiver::start().await;
+        hook(&store, "ok", receiver.url("/ok")).await;
+        refuse_claims(&store).await;
+        common::record_created(&store, 3).await;
+        let handle = Worker::new(store.clone(), http())
+            .config(worker("w", Duration::from_secs(2)))
+            .expect("a valid worker configuration")
+            .spawn();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(receiver.total(), 0, "nothing claimed, nothing sent");
+        assert!(
+            !handle.is_finished(),
+            "the claimer restarts; the worker runs on"
+        );
+        let drop = if store.backend() == "sqlite" {
+            r#"DROP TRIGGER "no_claim""#
+        } else {
+            r#"DROP TRIGGER "no_claim" ON "deliveries""#
+        };
+        common::execute(&store, drop).await;
+        until_none_pending(&store, Duration::from_secs(5)).await;
+        handle.shutdown().await.expect("shut down");
+        assert_eq!(receiver.total(), 3);
+        assert_eq!(receiver.most_per_id(), 1);
+    }
+);

@@ -167,3 +167,52 @@ both!(
         assert!(skipped.contains("given back unsent"), "{skipped}");
     }
 );
+
+/// A trigger that refuses to delete deliveries: a delivered attempt cannot be recorded,
+/// nor its delivery ended.
+async fn refuse_deletes(store: &Store) {
+    let sql = if store.backend() == "sqlite" {
+        r#"CREATE TRIGGER "no_delete" BEFORE DELETE ON "deliveries"
+           BEGIN SELECT RAISE(ABORT, 'deletes refused'); END;
+           CREATE TRIGGER "no_end" BEFORE UPDATE ON "deliveries" WHEN NEW."status" = 'dead'
+           BEGIN SELECT RAISE(ABORT, 'ends refused'); END;"#
+    } else {
+        r#"CREATE FUNCTION "refuse"() RETURNS trigger AS $$
+           BEGIN RAISE EXCEPTION 'completions refused'; END $$ LANGUAGE plpgsql;
+           CREATE TRIGGER "no_delete" BEFORE DELETE ON "deliveries"
+           FOR EACH ROW EXECUTE FUNCTION "refuse"();
+           CREATE TRIGGER "no_end" BEFORE UPDATE ON "deliveries"
+           FOR EACH ROW WHEN (NEW."status" = 'dead') EXECUTE FUNCTION "refuse"();"#
+    };
+    common::execute(store, sql).await;
+}
+
+both!(
+    a_writer_that_cannot_record_is_logged_as_an_error_and_ends_the_run,
+    |store: Store| async move {
+        capture();
+        common::webhook_with_events(&store, 1).await;
+        refuse_deletes(&store).await;
+        let name = worker_name();
+        let handle = Worker::new(store.clone(), common::deliverer())
+            .config(WorkerConfig::default().name(&name))
+            .expect("a valid worker configuration")
+            .spawn();
+        eventually(Duration::from_secs(5), "the failure logged", || {
+            let name = name.clone();
+            async move {
+                logged_by(&name)
+                    .iter()
+                    .any(|l| l.contains("completion writer failed"))
+            }
+        })
+        .await;
+        let line = logged_by(&name)
+            .into_iter()
+            .find(|l| l.contains("completion writer failed"))
+            .expect("logged");
+        assert!(line.starts_with("ERROR"), "{line}");
+        let error = handle.shutdown().await.expect_err("the run reports it");
+        assert!(error.to_string().contains("refused"), "{error}");
+    }
+);

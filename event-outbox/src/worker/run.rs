@@ -111,6 +111,21 @@ struct RunState {
 }
 
 impl RunState {
+    fn new(writer: JoinHandle<Result<(), StoreError>>, recording: Arc<AtomicBool>) -> Self {
+        RunState {
+            queue: VecDeque::new(),
+            claiming: None,
+            tasks: JoinSet::new(),
+            held: HashMap::new(),
+            due: true,
+            wakes: 0,
+            deadline: None,
+            writer: Some(writer),
+            failure: None,
+            recording,
+        }
+    }
+
     fn woken(&mut self) {
         self.due = true;
         self.wakes += 1;
@@ -170,18 +185,7 @@ impl<D: Deliverer> Worker<D> {
         let mut notified = Box::pin(wake.notified());
         notified.as_mut().enable();
 
-        let mut state = RunState {
-            queue: VecDeque::new(),
-            claiming: None,
-            tasks: JoinSet::new(),
-            held: HashMap::new(),
-            due: true,
-            wakes: 0,
-            deadline: None,
-            writer: Some(writer),
-            failure: None,
-            recording,
-        };
+        let mut state = RunState::new(writer, recording);
         tokio::pin!(shutdown);
 
         loop {
@@ -322,9 +326,14 @@ impl<D: Deliverer> Worker<D> {
                     state.queue.extend(units);
                 }
             }
-            // Try again at the next poll.
+            // The claimer restarts: a new claim at the next poll. A claim records nothing,
+            // so a failed one loses nothing; what it leased comes back when the lease ends.
             Err(error) => {
-                warn!(worker = %self.config.name, %error, "claiming deliveries failed");
+                if matches!(error, StoreError::WorkerFailed { .. }) {
+                    error!(worker = %self.config.name, %error, "the claimer panicked; claiming again at the next poll");
+                } else {
+                    warn!(worker = %self.config.name, %error, "claiming deliveries failed");
+                }
                 state.due = state.wakes != started.wakes;
             }
         }
