@@ -5,7 +5,11 @@
 //! The generator emits one static list of [`ClientEventSpec`] per catalog; each schema is
 //! compiled once, when the [`Relay`] is built.
 
+#[cfg(feature = "relay-http")]
+mod destination;
 mod error;
+#[cfg(feature = "relay-http")]
+mod limits;
 #[cfg(feature = "relay-http")]
 mod router;
 #[cfg(test)]
@@ -15,7 +19,11 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+#[cfg(feature = "relay-http")]
+pub use destination::{AnalyticsQueue, Destination, QueueConfig};
 pub use error::{RelayError, Violation};
+#[cfg(feature = "relay-http")]
+pub use limits::{InvalidLimit, MAX_BODY, MAX_BODY_TIMEOUT, MAX_REQUESTS, RelayLimits};
 #[cfg(feature = "relay-http")]
 pub use router::router;
 

@@ -279,3 +279,35 @@ fn names_longer_than_any_event_type_are_refused_without_a_suggestion() {
         );
     }
 }
+
+#[cfg(feature = "relay-http")]
+#[test]
+fn the_token_bucket_allows_the_burst_then_the_rate() {
+    use std::time::{Duration, Instant};
+
+    use super::limits::{TokenBucket, retry_after_seconds};
+
+    let start = Instant::now();
+    let bucket = TokenBucket::new(2, 3, start);
+    for _ in 0..3 {
+        assert_eq!(bucket.take(start), Ok(()));
+    }
+    let wait = bucket.take(start).unwrap_err();
+    assert_eq!(wait, Duration::from_millis(500));
+    assert_eq!(retry_after_seconds(wait), 1);
+    let later = start + Duration::from_millis(500);
+    assert_eq!(bucket.take(later), Ok(()), "refilled at the rate");
+    assert!(bucket.take(later).is_err());
+    let much_later = start + Duration::from_secs(3600);
+    for _ in 0..3 {
+        assert_eq!(bucket.take(much_later), Ok(()));
+    }
+    assert!(
+        bucket.take(much_later).is_err(),
+        "never more than the burst"
+    );
+    assert!(
+        bucket.take(start).is_err(),
+        "a clock going back refills nothing"
+    );
+}

@@ -375,3 +375,90 @@ async fn insert_deliveries(
     }
     Ok(())
 }
+
+// Analytics-only events (the relay's client events): added for the relay, separate from
+// the recording of stored events above.
+
+impl Transaction {
+    /// Records analytics-only events (never stored, e.g. the client events the relay
+    /// accepted): one delivery each for the analytics subscriber, which the worker sends
+    /// like any other. They have no `events` row (the delivery's `event_uuid` is NULL) and
+    /// no subscription (their types are not in `event_types`). Nothing is recorded while
+    /// telemetry is disabled or without an enabled analytics subscriber. Returns how many
+    /// deliveries were recorded.
+    pub async fn record_telemetry(
+        &mut self,
+        events: &[&dyn event_runtime::TelemetryEvent],
+    ) -> Result<usize, StoreError> {
+        let Some(key) = self.store.config().telemetry.clone() else {
+            return Ok(0);
+        };
+        let mut conn = self.tx.conn();
+        let analytics = Sql::new(
+            &conn,
+            r#"SELECT "uuid" FROM "subscribers" WHERE "kind" = 'analytics' AND "enabled""#,
+        )
+        .fetch_optional(&mut conn)
+        .await?;
+        let (Some(subscriber), false) = (analytics, events.is_empty()) else {
+            return Ok(0);
+        };
+        let subscriber = subscriber.uuid("uuid")?;
+        let payloads = events
+            .iter()
+            .map(|event| event.telemetry_json(&key))
+            .collect::<Result<Vec<String>, _>>()?;
+        let notify = !self.notified;
+        insert_telemetry_deliveries(&mut conn, events, &payloads, subscriber, notify).await?;
+        self.notified = true;
+        Ok(events.len())
+    }
+}
+
+/// Inserts one delivery per event for `subscriber`, due now, without `event_uuid`;
+/// `notify` as in [`insert_deliveries`].
+async fn insert_telemetry_deliveries(
+    conn: &mut Conn<'_>,
+    events: &[&dyn event_runtime::TelemetryEvent],
+    payloads: &[String],
+    subscriber: Uuid,
+    notify: bool,
+) -> Result<(), StoreError> {
+    const COLUMNS: usize = 7;
+    // Due on the clock claims compare with, as in `insert_deliveries`.
+    let now = database_now(conn).await?;
+    let mut notify = notify && conn.is_postgres();
+    let rows: Vec<_> = events.iter().zip(payloads).collect();
+    for chunk in rows.chunks(MAX_PARAMS / COLUMNS) {
+        let mut sql = Sql::new(conn, "");
+        if notify {
+            sql.push("WITH inserted AS (");
+        }
+        sql.push(
+            r#"INSERT INTO "deliveries" ("uuid", "event_type", "event_timestamp",
+               "subscriber_uuid", "payload", "next_attempt_at", "created_at") VALUES "#,
+        );
+        for (i, (event, payload)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.list([
+                Value::Uuid(Uuid::now_v7()),
+                Value::Text(event.event_type()),
+                Value::Time(event.timestamp()),
+                Value::Uuid(subscriber),
+                Value::Text(payload),
+                Value::Time(now),
+                Value::Time(now),
+            ]);
+        }
+        if notify {
+            sql.push(") SELECT pg_notify('")
+                .push(NOTIFY_CHANNEL)
+                .push("', '')");
+            notify = false;
+        }
+        sql.execute(conn).await?;
+    }
+    Ok(())
+}
