@@ -4,6 +4,7 @@
 //! events recorded in the outbox rather than sent inside the request.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use event_outbox::analytics_sink::{AnalyticsConfig, AnalyticsSender};
@@ -11,6 +12,8 @@ use event_outbox::relay::{
     AnalyticsQueue, ClientEventSpec, Destination, QueueConfig, Relay, RelayLimits, router,
 };
 use event_outbox::store::{Store, StoreConfig, SubscriberKind};
+use event_outbox::webhook::{WebhookConfig, WebhookSender};
+use event_outbox::worker::{HttpDeliverer, Worker};
 use event_runtime::{TelemetryEvent, TelemetryKey, Timestamp};
 use serde_json::{Value, json};
 use test_support::Backend;
@@ -423,4 +426,59 @@ async fn without_telemetry_the_outbox_records_nothing() {
         },
     )
     .await;
+}
+
+/// An analytics backend on 127.0.0.1 that keeps every batch it gets; its URL.
+async fn recording_backend() -> (String, Arc<Mutex<Vec<Value>>>) {
+    let batches = Arc::new(Mutex::new(Vec::new()));
+    let kept = Arc::clone(&batches);
+    let app = axum::Router::new().fallback(async move |body: axum::body::Bytes| {
+        let batch = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        kept.lock().unwrap().push(batch);
+        "ok"
+    });
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}"), batches)
+}
+
+#[tokio::test]
+async fn the_worker_sends_what_the_relay_recorded() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let config = StoreConfig::default().telemetry(TelemetryKey::new(b"key".to_vec()));
+        with_store(backend, config, |store| async move {
+            store
+                .ensure_analytics_subscriber("posthog", [])
+                .await
+                .unwrap();
+            let address = serve(Destination::Outbox(store.clone()), RelayLimits::default()).await;
+            assert_eq!(post(address, VALID).await.status, 204);
+
+            let (host, batches) = recording_backend().await;
+            let analytics = AnalyticsSender::new(AnalyticsConfig::new(host, "k", "i")).unwrap();
+            let webhooks = WebhookSender::new(WebhookConfig::default()).unwrap();
+            let deliverer = Arc::new(HttpDeliverer::new(webhooks, Some(analytics)));
+            let worker = Worker::new(store.clone(), deliverer).spawn();
+            // A guard against waiting forever, not a measure.
+            for _ in 0..6_000 {
+                if store.outbox_counts().await.unwrap().pending == 0 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            worker.shutdown().await.unwrap();
+            assert_eq!(store.outbox_counts().await.unwrap().pending, 0);
+            let batches = batches.lock().unwrap().clone();
+            let [batch] = &batches[..] else {
+                panic!("one batch: {batches:?}");
+            };
+            assert_eq!(batch["batch"][0]["event"], "alert:shown");
+            assert_eq!(
+                batch["batch"][0]["properties"]["event_properties"]["kind"],
+                "error"
+            );
+        })
+        .await;
+    }
 }

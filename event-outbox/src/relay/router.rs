@@ -132,6 +132,7 @@ fn refused(error: &RelayError) -> Response {
 fn over_limit(status: StatusCode, code: &str, retry_after: u64) -> Response {
     let message = match code {
         "rate_limited" => "too many requests: retry later",
+        "unavailable" => "the event could not be recorded: retry later",
         _ => "the relay is busy: retry later",
     };
     let mut response = error(status, code, message);
