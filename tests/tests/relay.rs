@@ -97,3 +97,23 @@ fn properties_that_break_the_schema_are_refused_precisely() {
         "{extra:?}"
     );
 }
+
+#[test]
+fn a_name_longer_than_any_event_type_is_refused_without_a_suggestion() {
+    let hostile = "alert:shown".repeat(5_455);
+    let error = accept(json!({ "event": hostile, "properties": {} })).unwrap_err();
+    assert_eq!(error.code(), "event_too_long", "{error:?}");
+    assert_eq!(error.to_json().get("suggestion"), None);
+
+    // The generated enum's parse skips the suggestion too.
+    let unknown = hostile.parse::<AnalyticsEvent>().unwrap_err();
+    assert_eq!(unknown.suggestion, None);
+    assert_eq!(
+        "alert:shwn"
+            .parse::<AnalyticsEvent>()
+            .unwrap_err()
+            .suggestion,
+        Some("alert:shown"),
+        "a short typo still gets one"
+    );
+}
