@@ -146,7 +146,10 @@ async fn poison_attempt_log(store: &Store, subscriber: Uuid) {
         format!(
             r#"CREATE FUNCTION "poison"() RETURNS trigger AS $$
                BEGIN
-                 IF NEW."subscriber_uuid" = '{subscriber}' THEN RAISE EXCEPTION 'injected fault'; END IF;
+                 IF NEW."subscriber_uuid" = '{subscriber}' THEN
+                   -- The SQLSTATE PostgreSQL gives a NUL byte in text.
+                   RAISE EXCEPTION 'injected fault' USING ERRCODE = '22021';
+                 END IF;
                  RETURN NEW;
                END $$ LANGUAGE plpgsql;
                CREATE TRIGGER "poison" BEFORE INSERT ON "delivery_attempts"

@@ -121,14 +121,17 @@ impl From<StoreError> for event_runtime::Error {
 
 /// SQLite's busy, locked, I/O and full result codes (extended codes keep the primary one
 /// in their low byte); PostgreSQL's connection (08), transaction rollback (40),
-/// resource (53), operator (57), system (58) classes and lock-not-available.
+/// resource (53), operator (57), system (58) classes and lock-not-available. A
+/// PostgreSQL SQLSTATE has five characters, digits or not; SQLite's codes, four digits
+/// at most.
 fn transient_code(code: &str) -> bool {
-    match code.parse::<u32>() {
-        Ok(sqlite) => matches!(sqlite & 0xff, 5 | 6 | 10 | 13),
-        Err(_) => ["08", "40", "53", "57", "58", "55P03"]
+    if code.len() == 5 {
+        return ["08", "40", "53", "57", "58", "55P03"]
             .iter()
-            .any(|class| code.starts_with(class)),
+            .any(|class| code.starts_with(class));
     }
+    code.parse::<u32>()
+        .is_ok_and(|sqlite| matches!(sqlite & 0xff, 5 | 6 | 10 | 13))
 }
 
 /// The `event_types` table and the catalog the code was generated from disagree: the
@@ -144,4 +147,21 @@ pub struct DriftError {
     pub missing: Vec<String>,
     /// Rows of `event_types` the catalog does not declare as stored, sorted.
     pub extra: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn busy_locks_and_lost_connections_are_not_refusals() {
+        for code in [
+            "5", "517", "6", "262", "10", "08006", "40001", "40P01", "53300", "57P01", "55P03",
+        ] {
+            assert!(transient_code(code), "{code}");
+        }
+        for code in ["19", "2067", "1", "22021", "23505", "P0001", "42P01"] {
+            assert!(!transient_code(code), "{code}");
+        }
+    }
 }

@@ -782,3 +782,27 @@ fn attempt_record(row: &Row) -> Result<AttemptRecord, StoreError> {
         next_attempt_at: row.opt_time("next_attempt_at")?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storable_text_has_no_nul_and_a_bounded_length_cut_at_a_character() {
+        assert_eq!(storable("ok"), "ok");
+        assert_eq!(storable("bad\0body"), "bad\u{FFFD}body");
+        let long = "é".repeat(MAX_DETAIL);
+        let cut = storable(&long);
+        assert!(cut.len() <= MAX_DETAIL && cut.len() >= MAX_DETAIL - 1);
+        assert!(cut.chars().all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn later_never_overflows_nor_leaves_the_backends_range() {
+        let now = event_runtime::now();
+        let far = later(now, Duration::MAX);
+        assert_eq!(far, now + chrono_duration(MAX_RETRY_DELAY));
+        let edge = chrono::DateTime::<chrono::Utc>::MAX_UTC;
+        assert_eq!(later(edge, Duration::from_secs(1)), edge);
+    }
+}
