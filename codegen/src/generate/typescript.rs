@@ -253,8 +253,9 @@ export type ClientEventType = keyof ClientEvents;
 
 /**
  * Sends a client event to the relay (`POST {\"event\", \"properties\"}` as JSON): only
- * client events compile, with their properties. Resolves to the relay's response, which
- * is `204 No Content` when accepted and `400` with the error as JSON when refused.
+ * client events compile, with their properties. Resolves to the relay's response:
+ * `204 No Content` when accepted, `400` with the error as JSON when refused, `502` when
+ * the analytics backend did not take the event.
  */
 export function track<T extends ClientEventType>(
   relayUrl: string,
