@@ -254,8 +254,8 @@ export type ClientEventType = keyof ClientEvents;
 /**
  * Sends a client event to the relay (`POST {\"event\", \"properties\"}` as JSON): only
  * client events compile, with their properties. Resolves to the relay's response:
- * `204 No Content` when accepted, `400` with the error as JSON when refused, `502` when
- * the analytics backend did not take the event.
+ * `204 No Content` when accepted, `400` with the error as JSON when refused, another
+ * status (with `Retry-After` when a retry may succeed) when it cannot take the event now.
  */
 export function track<T extends ClientEventType>(
   relayUrl: string,
