@@ -3,7 +3,14 @@
 //! satisfy their schema, become events for analytics.
 //!
 //! The generator emits one static list of [`ClientEventSpec`] per catalog; each schema is
-//! compiled once, when the [`Relay`] is built.
+//! compiled once, when the [`Relay`] is built. A name longer than any event type is
+//! refused before any lookup, so that no client can make the "did you mean" suggestion
+//! expensive.
+//!
+//! With the `relay-http` feature, `router` serves `POST /analytics` within per-process
+//! `RelayLimits` (requests in flight, requests per second, body size and time) and hands
+//! accepted events to a `Destination`: the outbox, which the worker sends from, or a
+//! bounded in-process queue; never to the analytics backend inside the request.
 
 #[cfg(feature = "relay-http")]
 mod destination;
