@@ -90,19 +90,24 @@ fn one_file_per_payload_plus_index_and_combined() {
         combined_schema_path(PayloadKind::Telemetry),
     ];
     for event in &catalog.events {
-        expected.push(event_schema_path(PayloadKind::Telemetry, &event.event_type));
+        expected.push(event_schema_path(
+            PayloadKind::Telemetry,
+            &event.event_type,
+            event.version,
+        ));
         if event.stored {
             expected.push(event_schema_path(
                 PayloadKind::Notification,
                 &event.event_type,
+                event.version,
             ));
         }
     }
     expected.sort();
     assert_eq!(files.keys().cloned().collect::<Vec<_>>(), expected);
-    assert!(files.contains_key("notification/project.one-off-job.pipeline-run.failed.json"));
-    assert!(!files.contains_key("notification/view.loaded.json"));
-    assert!(files.contains_key("telemetry/view.loaded.json"));
+    assert!(files.contains_key("notification/project.one-off-job.pipeline-run.failed/v1.json"));
+    assert!(!files.contains_key("notification/view.loaded/v1.json"));
+    assert!(files.contains_key("telemetry/view.loaded/v1.json"));
 }
 
 #[test]
@@ -158,14 +163,14 @@ fn every_schema_is_a_valid_2020_12_schema() {
 fn ids_titles_and_descriptions() {
     let catalog = fixture();
     let files = schema_files(&catalog);
-    let failed = &files["notification/project.one-off-job.pipeline-run.failed.json"];
+    let failed = &files["notification/project.one-off-job.pipeline-run.failed/v1.json"];
     assert_eq!(
         failed["$id"],
-        "https://schemas.example.com/fixture/notification/project.one-off-job.pipeline-run.failed.json"
+        "https://schemas.example.com/fixture/notification/project.one-off-job.pipeline-run.failed/v1.json"
     );
     assert_eq!(
         failed["title"],
-        "project:one-off-job:pipeline-run:failed (notification)"
+        "project:one-off-job:pipeline-run:failed v1 (notification)"
     );
     assert_eq!(
         failed["description"],
@@ -176,12 +181,22 @@ fn ids_titles_and_descriptions() {
         "https://schemas.example.com/fixture/telemetry.json"
     );
 
-    let renamed = &files["telemetry/project.renamed.json"];
-    assert_eq!(renamed["deprecated"], true);
+    // A deprecation comes without a new version, so the immutable file of the version
+    // does not hold it: the combined schema's branch and the index do.
+    let renamed = &files["telemetry/project.renamed/v1.json"];
+    assert_eq!(renamed["deprecated"], Value::Null);
+    assert_eq!(renamed["description"], "A project was renamed.");
+    let branch = files["telemetry.json"]["oneOf"]
+        .as_array()
+        .expect("oneOf")
+        .iter()
+        .find(|b| b["$ref"] == "telemetry/project.renamed/v1.json")
+        .expect("a branch for project:renamed");
+    assert_eq!(branch["deprecated"], true);
     assert_eq!(
-        renamed["description"],
-        "A project was renamed. Deprecated since 2.0.0: use project:updated. Replaced by \
-         `project:updated`. Sunset: 2030-06-30."
+        branch["description"],
+        "Deprecated since 2.0.0: use project:updated. Replaced by `project:updated`. \
+         Sunset: 2030-06-30."
     );
     let job = &failed["properties"]["project"]["properties"]["job"];
     assert_eq!(job["properties"]["legacy"]["deprecated"], true);
@@ -213,8 +228,8 @@ fn without_schema_base_ids_are_relative() {
     assert!(catalog.schema_base.is_none());
     let files = schema_files(&catalog);
     assert_eq!(
-        files["notification/project.created.json"]["$id"],
-        "notification/project.created.json"
+        files["notification/project.created/v1.json"]["$id"],
+        "notification/project.created/v1.json"
     );
     assert_eq!(files["notification.json"]["$id"], "notification.json");
     // Relative ids still resolve among themselves.
@@ -229,7 +244,7 @@ fn without_schema_base_ids_are_relative() {
 #[test]
 fn telemetry_forms_of_named_types_drop_sensitive_fields() {
     let files = schema_files(&fixture());
-    let failed = &files["telemetry/project.one-off-job.pipeline-run.failed.json"];
+    let failed = &files["telemetry/project.one-off-job.pipeline-run.failed/v1.json"];
     let step = &failed["$defs"]["step"];
     let mut keys: Vec<&str> = step["properties"]
         .as_object()
@@ -239,7 +254,7 @@ fn telemetry_forms_of_named_types_drop_sensitive_fields() {
         .collect();
     keys.sort_unstable();
     assert_eq!(keys, ["owner", "tags_count", "uuid"]);
-    let notification = &files["notification/project.one-off-job.pipeline-run.failed.json"];
+    let notification = &files["notification/project.one-off-job.pipeline-run.failed/v1.json"];
     let mut keys: Vec<&str> = notification["$defs"]["step"]["properties"]
         .as_object()
         .expect("properties")
@@ -764,7 +779,7 @@ fn check_payloads(catalog: &Catalog) -> usize {
     for event in &catalog.events {
         let shape = catalog.event_shape(event);
         for kind in PayloadKind::ALL {
-            let path = event_schema_path(kind, &event.event_type);
+            let path = event_schema_path(kind, &event.event_type, event.version);
             let Some(schema) = files.get(&path) else {
                 assert!(!kind.applies_to(event), "{path} is missing");
                 continue;
@@ -850,8 +865,13 @@ fn a_payload_of_another_event_fails_its_schema_but_passes_the_combined_one() {
         Samples::new(&catalog, Optionals::Present).notification(&catalog.event_shape(created));
     payload["type"] = deleted.event_type.clone().into();
     assert!(combined.is_valid(&payload));
-    let own =
-        event_validator(&files[&event_schema_path(PayloadKind::Notification, &created.event_type)]);
+    let own = event_validator(
+        &files[&event_schema_path(
+            PayloadKind::Notification,
+            &created.event_type,
+            created.version,
+        )],
+    );
     assert!(!own.is_valid(&payload));
     // Analytics-only types are not notification types.
     payload["type"] = "view:loaded".into();
@@ -862,7 +882,7 @@ fn a_payload_of_another_event_fails_its_schema_but_passes_the_combined_one() {
 fn the_reference_pipeline_run_failed_notification_has_the_reference_shape() {
     let catalog = reference();
     let files = schema_files(&catalog);
-    let schema = &files["notification/project.one-off-job.pipeline-run.failed.json"];
+    let schema = &files["notification/project.one-off-job.pipeline-run.failed/v1.json"];
     fn keys(object: &Value) -> Vec<&str> {
         object["required"]
             .as_array()
@@ -942,7 +962,7 @@ fn large_catalogs_give_the_same_files_in_catalog_order() {
             PayloadKind::ALL
                 .into_iter()
                 .filter(|kind| kind.applies_to(event))
-                .map(|kind| event_schema_path(kind, &event.event_type))
+                .map(|kind| event_schema_path(kind, &event.event_type, event.version))
         })
         .chain(PayloadKind::ALL.into_iter().map(combined_schema_path))
         .chain(["index.json".to_owned()])

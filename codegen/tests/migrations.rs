@@ -144,6 +144,7 @@ fn write(root: &Path, files: &[GeneratedFile]) {
     Outputs {
         files: files.to_vec(),
         owned_dirs: Vec::new(),
+        kept: Vec::new(),
     }
     .write(root)
     .expect("write the migrations");

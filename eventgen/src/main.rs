@@ -246,6 +246,11 @@ fn generate(
                 for (path, why) in &stale {
                     eprintln!("{}: {}", why.describe(), path.display());
                 }
+                if stale.iter().any(|(_, why)| why.is_published()) {
+                    eprintln!(
+                        "a published file never changes: restore it from version control (`git checkout -- <path>`)"
+                    );
+                }
                 eprintln!(
                     "{} generated file(s) out of date: run `eventgen generate --definitions {}`",
                     stale.len(),

@@ -84,11 +84,11 @@ fn generate_merges_rust_sources_with_the_toml_definitions() {
         &["generate", "--rust-src", "src", "--rust-out", "events.rs"],
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let schema = dir.join("schemas/notification/project.pipeline.created.json");
+    let schema = dir.join("schemas/notification/project.pipeline.created/v2.json");
     let schema = std::fs::read_to_string(&schema).expect("the Rust event's schema");
     assert!(schema.contains("\"pipeline\""), "{schema}");
     assert!(
-        dir.join("schemas/notification/project.created.json")
+        dir.join("schemas/notification/project.created/v1.json")
             .exists()
     );
     let lock = std::fs::read_to_string(dir.join("definitions/eventgen.lock")).expect("lock");

@@ -107,7 +107,7 @@ fn generated_payloads_validate_against_the_generated_schemas() {
         serde_json::from_str(&event.notification_json().expect("JSON")).expect("JSON");
     let telemetry: Value =
         serde_json::from_str(&event.telemetry_json(&key).expect("JSON")).expect("JSON");
-    let file = "project.one-off-job.pipeline-run.failed.json";
+    let file = "project.one-off-job.pipeline-run.failed/v1.json";
     let notification_schema = schema(&format!("schemas/notification/{file}"));
     let telemetry_schema = schema(&format!("schemas/telemetry/{file}"));
     let errors: Vec<String> = notification_schema

@@ -11,12 +11,14 @@ pub(crate) mod evolution;
 mod fields;
 mod layers;
 mod objects;
+mod published_schemas;
 mod rust_names;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 pub(crate) use append_only::append_only;
+pub(crate) use published_schemas::published_schemas;
 
 use crate::date::Date;
 use crate::diagnostic::{Diagnostic, Diagnostics, Rule};

@@ -13,6 +13,14 @@
 //! `$id` is the catalog's `schema_base` followed by its path relative to [`SCHEMA_DIR`]
 //! (the bare relative path when there is no base); the combined schemas reference the
 //! per-event ones by relative path, so they resolve both under the `$id`s and on disk.
+//!
+//! Per-event schemas are versioned (`notification/project.created/v2.json`: one folder per
+//! event, one file per version) and immutable once published: the lock records each with
+//! the hash of its contents, and a file published before is never rewritten (rule
+//! `append-only`, in `check`). So a versioned file holds what the
+//! version's payload is, and not the event's deprecation, which comes later without a new
+//! payload: that is in the combined schemas and `index.json`, which are rewritten at every
+//! generation, point at the current versions and list the older ones.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -22,6 +30,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::{GENERATED_NOTICE, GeneratedFile, deprecation, in_parallel};
+use crate::lock::{LockedSchema, content_hash};
 use crate::model::{Catalog, EnumId, EventDef, FieldDef, FieldType, TypeId};
 use crate::shape::{BASE_FIELDS, EventShape, TelemetrySlot};
 use crate::text::push_sentence;
@@ -63,10 +72,15 @@ impl PayloadKind {
     }
 }
 
-/// The path of an event's schema relative to [`SCHEMA_DIR`]
-/// (`notification/project.one-off-job.pipeline-run.failed.json`).
-pub fn event_schema_path(kind: PayloadKind, event_type: &str) -> String {
-    format!("{}/{}.json", kind.as_str(), event_type.replace(':', "."))
+/// The path of one version of an event's schema relative to [`SCHEMA_DIR`]
+/// (`notification/project.one-off-job.pipeline-run.failed/v1.json`): a folder per event,
+/// a file per version.
+pub fn event_schema_path(kind: PayloadKind, event_type: &str, version: u32) -> String {
+    format!(
+        "{}/{}/v{version}.json",
+        kind.as_str(),
+        event_type.replace(':', ".")
+    )
 }
 
 /// The path of the combined schema of a payload kind relative to [`SCHEMA_DIR`]
@@ -80,38 +94,140 @@ pub(crate) fn schema_id(catalog: &Catalog, path: &str) -> String {
     format!("{}{path}", catalog.schema_base.as_deref().unwrap_or(""))
 }
 
-/// Every schema file of the catalog, relative to the repository root: the per-event
-/// schemas, the combined schemas and `index.json`. Pretty JSON with a trailing newline;
-/// the `@generated` notice is the top-level `$comment` of each.
+/// Every schema file of the catalog, relative to the repository root, when nothing was
+/// published before: see [`schemas`].
 pub fn files(catalog: &Catalog) -> Vec<GeneratedFile> {
-    let mut files = in_parallel(&catalog.events, |events| {
+    schemas(catalog, &BTreeMap::new()).files
+}
+
+/// The schema files of one generation, and what the lock records of them.
+#[derive(Debug, Clone)]
+pub struct Schemas {
+    /// The per-event schemas of the current versions, the combined schemas and
+    /// `index.json`, relative to the repository root.
+    pub files: Vec<GeneratedFile>,
+    /// The per-event files among them, by path relative to [`SCHEMA_DIR`], as the lock
+    /// records them.
+    pub published: BTreeMap<String, LockedSchema>,
+}
+
+/// The schema files of the catalog given those `published` before (the lock's, by path
+/// relative to [`SCHEMA_DIR`]): the per-event schemas of the current versions, and the
+/// combined schemas and `index.json`, which also list the older versions published.
+/// Pretty JSON with a trailing newline; the `@generated` notice is the top-level
+/// `$comment` of each.
+pub fn schemas(catalog: &Catalog, published: &BTreeMap<String, LockedSchema>) -> Schemas {
+    let per_event = in_parallel(&catalog.events, |events| {
         let mut files = Vec::with_capacity(events.len() * 2);
         let mut buffer = Vec::new();
         for event in events {
             for kind in PayloadKind::ALL {
-                if let Some(schema) = event_schema(catalog, event, kind) {
-                    let path = event_schema_path(kind, &event.event_type);
-                    files.push(file(&path, schema, &mut buffer));
+                if let Some(schema) = versioned_schema(catalog, event, kind) {
+                    let path = event_schema_path(kind, &event.event_type, event.version);
+                    let file = file(&path, schema, &mut buffer);
+                    let locked = LockedSchema {
+                        event_type: event.event_type.clone(),
+                        kind: kind.as_str().to_owned(),
+                        version: event.version,
+                        sha256: content_hash(file.contents.as_bytes()),
+                    };
+                    files.push((file, (path, locked)));
                 }
             }
         }
         files
     });
+    let (mut files, current): (Vec<GeneratedFile>, BTreeMap<String, LockedSchema>) =
+        per_event.into_iter().unzip();
+    let older = Older::new(published, &current);
     let mut buffer = Vec::new();
     for kind in PayloadKind::ALL {
         let path = combined_schema_path(kind);
-        files.push(file(&path, combined_schema(catalog, kind), &mut buffer));
+        let schema = combined_schema(catalog, kind, &older);
+        files.push(file(&path, schema, &mut buffer));
     }
     files.push(GeneratedFile::new(
         Path::new(SCHEMA_DIR).join("index.json"),
-        serde_json::to_string_pretty(&Index::new(catalog)).expect("the index serializes") + "\n",
+        serde_json::to_string_pretty(&Index::new(catalog, &older)).expect("the index serializes")
+            + "\n",
     ));
-    files
+    Schemas {
+        files,
+        published: current,
+    }
+}
+
+/// The versions published before that are no longer current, by payload kind and event
+/// type, oldest first.
+struct Older<'p> {
+    by_kind: BTreeMap<&'p str, VersionsByEvent<'p>>,
+}
+
+/// (version, path) of the older versions of each event, by event type.
+type VersionsByEvent<'p> = BTreeMap<&'p str, Vec<(u32, &'p str)>>;
+
+impl<'p> Older<'p> {
+    fn new(
+        published: &'p BTreeMap<String, LockedSchema>,
+        current: &BTreeMap<String, LockedSchema>,
+    ) -> Self {
+        let mut by_kind: BTreeMap<&str, VersionsByEvent<'_>> = BTreeMap::new();
+        for (path, schema) in published {
+            if current.contains_key(path) {
+                continue;
+            }
+            by_kind
+                .entry(schema.kind.as_str())
+                .or_default()
+                .entry(schema.event_type.as_str())
+                .or_default()
+                .push((schema.version, path.as_str()));
+        }
+        for versions in by_kind.values_mut().flat_map(BTreeMap::values_mut) {
+            versions.sort_unstable();
+        }
+        Self { by_kind }
+    }
+
+    /// The older versions of an event's payload of this kind: (version, path).
+    fn of(&self, event_type: &str, kind: PayloadKind) -> &[(u32, &'p str)] {
+        self.by_kind
+            .get(kind.as_str())
+            .and_then(|events| events.get(event_type))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Every older version of this kind, events in type order: (event type, version, path).
+    fn all(&self, kind: PayloadKind) -> impl Iterator<Item = (&'p str, u32, &'p str)> + '_ {
+        self.by_kind
+            .get(kind.as_str())
+            .into_iter()
+            .flatten()
+            .flat_map(|(&event_type, versions)| {
+                versions
+                    .iter()
+                    .map(move |&(version, path)| (event_type, version, path))
+            })
+    }
 }
 
 /// The schema of one payload of an event; `None` for the notification payload of an
 /// analytics-only event.
 pub fn event_schema(catalog: &Catalog, event: &EventDef, kind: PayloadKind) -> Option<Schema> {
+    let mut schema = versioned_schema(catalog, event, kind)?;
+    if let Some(deprecation) = &event.deprecated {
+        let text = deprecation::text(deprecation, deprecation::Form::Schema);
+        let mut description = event.description.clone().unwrap_or_default();
+        push_sentence(&mut description, &text);
+        schema.insert("description".to_owned(), description.into());
+        schema.insert("deprecated".to_owned(), true.into());
+    }
+    Some(schema)
+}
+
+/// The schema of one payload of an event at its current version, as its immutable file
+/// holds it: without the event's deprecation, which may come later.
+fn versioned_schema(catalog: &Catalog, event: &EventDef, kind: PayloadKind) -> Option<Schema> {
     if !kind.applies_to(event) {
         return None;
     }
@@ -121,21 +237,14 @@ pub fn event_schema(catalog: &Catalog, event: &EventDef, kind: PayloadKind) -> O
         PayloadKind::Notification => builder.notification_payload(&shape),
         PayloadKind::Telemetry => builder.telemetry_payload(&shape),
     };
-    let mut description = event.description.clone().unwrap_or_default();
-    if let Some(deprecation) = &event.deprecated {
-        let text = deprecation::text(deprecation, deprecation::Form::Schema);
-        push_sentence(&mut description, &text);
-    }
+    let path = event_schema_path(kind, &event.event_type, event.version);
     let mut schema = json_schema!({
-        "$id": schema_id(catalog, &event_schema_path(kind, &event.event_type)),
+        "$id": schema_id(catalog, &path),
         "$schema": DRAFT_2020_12,
-        "title": format!("{} ({})", event.event_type, kind.as_str()),
+        "title": format!("{} v{} ({})", event.event_type, event.version, kind.as_str()),
     });
-    if !description.is_empty() {
-        schema.insert("description".to_owned(), description.into());
-    }
-    if event.deprecated.is_some() {
-        schema.insert("deprecated".to_owned(), true.into());
+    if let Some(description) = &event.description {
+        schema.insert("description".to_owned(), description.as_str().into());
     }
     let defs = builder.into_defs();
     extend(&mut schema, payload);
@@ -170,32 +279,12 @@ pub(crate) fn client_properties_schema(catalog: &Catalog, event: &EventDef) -> S
     schema
 }
 
-/// The combined schema of a payload kind: accepts a payload of any event of the catalog
-/// that has this kind, checked against exactly that event's schema (by its `type`), and
-/// rejects unknown types.
-pub(crate) fn combined_schema(catalog: &Catalog, kind: PayloadKind) -> Schema {
-    let events: Vec<&EventDef> = catalog
-        .events
-        .iter()
-        .filter(|e| kind.applies_to(e))
-        .collect();
-    let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
-    let type_is = |schema: Schema| match kind {
-        PayloadKind::Notification => json_schema!({
-            "properties": { "type": schema },
-            "required": ["type"],
-        }),
-        PayloadKind::Telemetry => json_schema!({
-            "properties": {
-                "event_properties": {
-                    "type": "object",
-                    "properties": { "type": schema },
-                    "required": ["type"],
-                },
-            },
-            "required": ["event_properties"],
-        }),
-    };
+/// The combined schema of a payload kind: `oneOf` the current version of every event of
+/// the catalog that has this kind (each closed, its `type` a `const`, so exactly one
+/// matches a valid payload and an unknown type matches none). The older versions are
+/// listed in `$defs` (named `<type>.v<version>`), for tools; they take no part in
+/// validation, since a payload of an older version may share its type with the current one.
+fn combined_schema(catalog: &Catalog, kind: PayloadKind, older: &Older<'_>) -> Schema {
     let (what, location) = match kind {
         PayloadKind::Notification => ("notification", "`type`"),
         PayloadKind::Telemetry => ("telemetry", "`event_properties.type`"),
@@ -205,31 +294,44 @@ pub(crate) fn combined_schema(catalog: &Catalog, kind: PayloadKind) -> Schema {
         "$schema": DRAFT_2020_12,
         "title": format!("{} ({what})", catalog.name),
         "description": format!(
-            "A {what} payload of any event of the `{}` catalog, checked against the schema \
-             of the event type named by {location}.",
+            "A {what} payload of any event of the `{}` catalog at its current version: one \
+             of the events' schemas, told apart by the constant {location}.",
             catalog.name
         ),
-        "type": "object",
     });
-    let dispatch = type_is(json_schema!({
-        "description": "The event type.",
-        "enum": types,
-    }));
-    extend(&mut schema, dispatch);
-    let branches: Vec<Schema> = events
+    let branches: Vec<Value> = catalog
+        .events
         .iter()
-        .map(|event| {
-            json_schema!({
-                "if": type_is(json_schema!({ "const": event.event_type })),
-                "then": { "$ref": event_schema_path(kind, &event.event_type) },
-            })
+        .filter(|e| kind.applies_to(e))
+        .map(|event| combined_branch(event, kind).to_value())
+        .collect();
+    // `oneOf: []` would reject everything, as a catalog without events of this kind should.
+    schema.insert("oneOf".to_owned(), Value::Array(branches));
+    let older: Map<String, Value> = older
+        .all(kind)
+        .map(|(event_type, version, path)| {
+            let name = format!("{}.v{version}", event_type.replace(':', "."));
+            (name, json_schema!({ "$ref": path }).to_value())
         })
         .collect();
-    if !branches.is_empty() {
-        let branches = branches.into_iter().map(Schema::to_value).collect();
-        schema.insert("allOf".to_owned(), Value::Array(branches));
+    if !older.is_empty() {
+        schema.insert("$defs".to_owned(), Value::Object(older));
     }
     schema
+}
+
+/// The branch of one event in a combined schema: a reference to its current version, with
+/// the event's deprecation (which its versioned file does not hold).
+fn combined_branch(event: &EventDef, kind: PayloadKind) -> Schema {
+    let mut branch = json_schema!({
+        "$ref": event_schema_path(kind, &event.event_type, event.version),
+    });
+    if let Some(deprecation) = &event.deprecated {
+        let text = deprecation::text(deprecation, deprecation::Form::Schema);
+        branch.insert("description".to_owned(), text.into());
+        branch.insert("deprecated".to_owned(), true.into());
+    }
+    branch
 }
 
 /// `schemas/<path>` holding `schema`, with the notice as its first member.
@@ -676,7 +778,26 @@ struct IndexEvent<'c> {
     deprecation: Option<IndexDeprecation<'c>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'c str>,
+    /// The schemas of the current version.
     schemas: IndexSchemas,
+    /// The versions published before, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    older_versions: Vec<IndexVersion>,
+}
+
+/// An older version of an event, and its schemas.
+#[derive(Serialize)]
+struct IndexVersion {
+    version: u32,
+    schemas: IndexOlderSchemas,
+}
+
+#[derive(Serialize)]
+struct IndexOlderSchemas {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    notification: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    telemetry: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -692,7 +813,7 @@ struct IndexDeprecation<'c> {
 }
 
 impl<'c> Index<'c> {
-    fn new(catalog: &'c Catalog) -> Self {
+    fn new(catalog: &'c Catalog, older: &Older<'_>) -> Self {
         Self {
             comment: GENERATED_NOTICE,
             catalog: &catalog.name,
@@ -705,27 +826,57 @@ impl<'c> Index<'c> {
             events: catalog
                 .events
                 .iter()
-                .map(|event| IndexEvent {
-                    event_type: &event.event_type,
-                    stored: event.stored,
-                    client: event.client,
-                    version: event.version,
-                    deprecated: event.deprecated.is_some(),
-                    deprecation: event.deprecated.as_ref().map(|d| IndexDeprecation {
-                        since: d.since.as_deref(),
-                        note: d.note.as_deref(),
-                        replaced_by: d.replaced_by.as_deref(),
-                        sunset: d.sunset.map(|day| day.to_string()),
-                    }),
-                    description: event.description.as_deref(),
-                    schemas: IndexSchemas {
-                        notification: PayloadKind::Notification.applies_to(event).then(|| {
-                            event_schema_path(PayloadKind::Notification, &event.event_type)
-                        }),
-                        telemetry: event_schema_path(PayloadKind::Telemetry, &event.event_type),
-                    },
-                })
+                .map(|event| IndexEvent::new(event, older))
                 .collect(),
         }
     }
+}
+
+impl<'c> IndexEvent<'c> {
+    fn new(event: &'c EventDef, older: &Older<'_>) -> Self {
+        let path = |kind| event_schema_path(kind, &event.event_type, event.version);
+        Self {
+            event_type: &event.event_type,
+            stored: event.stored,
+            client: event.client,
+            version: event.version,
+            deprecated: event.deprecated.is_some(),
+            deprecation: event.deprecated.as_ref().map(|d| IndexDeprecation {
+                since: d.since.as_deref(),
+                note: d.note.as_deref(),
+                replaced_by: d.replaced_by.as_deref(),
+                sunset: d.sunset.map(|day| day.to_string()),
+            }),
+            description: event.description.as_deref(),
+            schemas: IndexSchemas {
+                notification: PayloadKind::Notification
+                    .applies_to(event)
+                    .then(|| path(PayloadKind::Notification)),
+                telemetry: path(PayloadKind::Telemetry),
+            },
+            older_versions: older_versions(event, older),
+        }
+    }
+}
+
+/// The older versions of an event with a schema of either kind, oldest first.
+fn older_versions(event: &EventDef, older: &Older<'_>) -> Vec<IndexVersion> {
+    let mut versions: BTreeMap<u32, IndexOlderSchemas> = BTreeMap::new();
+    for kind in PayloadKind::ALL {
+        for &(version, path) in older.of(&event.event_type, kind) {
+            let entry = versions.entry(version).or_insert(IndexOlderSchemas {
+                notification: None,
+                telemetry: None,
+            });
+            let slot = match kind {
+                PayloadKind::Notification => &mut entry.notification,
+                PayloadKind::Telemetry => &mut entry.telemetry,
+            };
+            *slot = Some(path.to_owned());
+        }
+    }
+    versions
+        .into_iter()
+        .map(|(version, schemas)| IndexVersion { version, schemas })
+        .collect()
 }

@@ -15,9 +15,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::check;
 use crate::diagnostic::Diagnostic;
 use crate::format_schema;
-use crate::lock::{self, Lock};
+use crate::lock::{self, Lock, content_hash};
 use crate::model::Catalog;
 
 /// Where `eventgen generate` writes the catalog's Markdown docs, relative to the root.
@@ -26,9 +27,13 @@ pub(crate) const DOCS_PATH: &str = "docs/events.md";
 /// What `eventgen generate` produces for a catalog, paths relative to the repository
 /// root: the migrations (given what `lock` says was emitted before) and the updated lock
 /// in `definitions_dir` (which also records every event's payloads, see
-/// [`Lock::record`]), the JSON Schemas, the docs, the TypeScript and Python types for
-/// client teams, the definitions-format schema beside the definitions, and the Rust module
-/// when `rust_out` is given.
+/// [`Lock::record`], and every schema file published), the JSON Schemas (and the older
+/// versions published before, kept as they are), the docs, the TypeScript and Python types
+/// for client teams, the definitions-format schema beside the definitions, and the Rust
+/// module when `rust_out` is given.
+///
+/// Errors (rule `append-only`) when the catalog takes back something emitted, or would
+/// rewrite a published schema.
 pub fn outputs(
     catalog: &Catalog,
     definitions_dir: &Path,
@@ -48,31 +53,30 @@ pub fn outputs(
         });
         let migrations = sql::migrations(catalog, lock).map(|mut migrations| {
             migrations.lock.record(catalog);
-            let lock = migrations.lock.to_toml();
-            (migrations.files, lock)
+            migrations
         });
         (migrations, joined(docs), joined(clients))
     });
-    let (migrations, lock) = migrations?;
+    let migrations = migrations?;
+    let mut next_lock = migrations.lock;
+    let previous = lock.cloned().unwrap_or_default();
+    let schemas = json_schema::schemas(catalog, &previous.schemas);
+    let errors = check::published_schemas(catalog, &previous, &schemas.published);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    next_lock.record_schemas(&schemas.published);
     let mut outputs = Outputs::default();
-    outputs.files.extend(migrations);
+    outputs.files.extend(migrations.files);
     outputs.push(GeneratedFile::new(
         definitions_dir.join(lock::FILE_NAME),
-        lock,
+        next_lock.to_toml(),
     ));
     outputs.push(GeneratedFile::new(
         definitions_dir.join("definitions.schema.json"),
         format_schema::definitions_schema(),
     ));
-    let schemas = json_schema::files(catalog);
-    let mut schema_dirs: Vec<PathBuf> = schemas
-        .iter()
-        .filter_map(|f| f.path.parent().map(Path::to_path_buf))
-        .collect();
-    schema_dirs.sort();
-    schema_dirs.dedup();
-    outputs.owned_dirs.extend(schema_dirs);
-    outputs.files.extend(schemas);
+    outputs.add_schemas(schemas.files, &previous);
     outputs.push(GeneratedFile::new(DOCS_PATH, docs));
     outputs.files.extend(clients);
     if let Some(path) = rust_out {
@@ -109,14 +113,27 @@ impl GeneratedFile {
     }
 }
 
-/// A set of files to write, and the directories the generator owns entirely (a file there
-/// that it no longer produces is stale and removed).
+/// A set of files to write, the directories the generator owns entirely (a file there
+/// that it no longer produces is stale and removed), and the files published before that
+/// it keeps as they are.
 #[derive(Debug, Clone, Default)]
 pub struct Outputs {
     /// The files.
     pub files: Vec<GeneratedFile>,
     /// Directories, relative to the root, whose every file is generated.
     pub owned_dirs: Vec<PathBuf>,
+    /// Files published by an earlier generation and no longer generated (the schemas of
+    /// older versions): they must stay on disk exactly as published.
+    pub kept: Vec<KeptFile>,
+}
+
+/// A file published by an earlier generation, which the generator cannot write again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptFile {
+    /// Path relative to the output root, `/`-separated.
+    pub path: PathBuf,
+    /// The SHA-256 of its contents as published, lowercase hex.
+    pub sha256: String,
 }
 
 /// How a file on disk compares with what would be generated.
@@ -128,6 +145,11 @@ pub enum Staleness {
     Changed,
     /// On disk in an owned directory, but no longer generated.
     Obsolete,
+    /// A file published before (a schema of an older version), edited on disk: generating
+    /// cannot restore it.
+    PublishedEdited,
+    /// A file published before, removed from disk: generating cannot restore it.
+    PublishedRemoved,
 }
 
 impl Staleness {
@@ -137,7 +159,17 @@ impl Staleness {
             Staleness::Missing => "missing",
             Staleness::Changed => "stale",
             Staleness::Obsolete => "obsolete",
+            Staleness::PublishedEdited => "edited published file",
+            Staleness::PublishedRemoved => "removed published file",
         }
+    }
+
+    /// Whether it is a published file, which only version control can restore.
+    pub fn is_published(self) -> bool {
+        matches!(
+            self,
+            Staleness::PublishedEdited | Staleness::PublishedRemoved
+        )
     }
 }
 
@@ -163,14 +195,69 @@ impl Outputs {
         for path in self.obsolete(root)? {
             stale.push((path, Staleness::Obsolete));
         }
+        stale.extend(self.altered_kept(root)?);
         stale.sort();
         Ok(stale)
+    }
+
+    /// Adds the schema files of a generation: they own the schema folders, where the
+    /// files `previous` published and this generation does not write are kept.
+    fn add_schemas(&mut self, files: Vec<GeneratedFile>, previous: &Lock) {
+        let root = Path::new(json_schema::SCHEMA_DIR);
+        for (path, schema) in &previous.schemas {
+            let path = root.join(path);
+            if !files.iter().any(|f| f.path == path) {
+                self.kept.push(KeptFile {
+                    path,
+                    sha256: schema.sha256.clone(),
+                });
+            }
+        }
+        let mut dirs: Vec<PathBuf> = files
+            .iter()
+            .map(|f| &f.path)
+            .chain(self.kept.iter().map(|k| &k.path))
+            .filter_map(|path| path.parent().map(Path::to_path_buf))
+            .chain(json_schema::PayloadKind::ALL.map(|kind| root.join(kind.as_str())))
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        self.owned_dirs.extend(dirs);
+        self.files.extend(files);
+    }
+
+    /// The kept files that are no longer on disk as published.
+    fn altered_kept(&self, root: &Path) -> io::Result<Vec<(PathBuf, Staleness)>> {
+        let mut altered = Vec::new();
+        for kept in &self.kept {
+            match std::fs::read(root.join(&kept.path)) {
+                Ok(bytes) if content_hash(&bytes) == kept.sha256 => {}
+                Ok(_) => altered.push((kept.path.clone(), Staleness::PublishedEdited)),
+                Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                    altered.push((kept.path.clone(), Staleness::PublishedRemoved));
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(altered)
     }
 
     /// Writes the files under `root` (creating directories), touching only those whose
     /// content changed, and removes obsolete files from owned directories. Returns the
     /// paths written or removed.
+    ///
+    /// Fails, writing nothing, when a kept file was edited or removed: only version control
+    /// can restore it.
     pub fn write(&self, root: &Path) -> io::Result<Vec<PathBuf>> {
+        if let Some((path, why)) = self.altered_kept(root)?.into_iter().next() {
+            return Err(io::Error::other(format!(
+                "{} `{}`: a published file never changes; restore it from version control \
+                 (`git checkout -- {}`)",
+                why.describe(),
+                path.display(),
+                path.display()
+            )));
+        }
         let mut touched = Vec::new();
         for file in &self.files {
             if write_if_changed(&root.join(&file.path), &file.contents)? {
@@ -198,7 +285,8 @@ impl Outputs {
                     continue;
                 }
                 let path = dir.join(entry.file_name());
-                if !self.files.iter().any(|f| f.path == path) {
+                let kept = self.kept.iter().any(|k| k.path == path);
+                if !kept && !self.files.iter().any(|f| f.path == path) {
                     obsolete.push(path);
                 }
             }
