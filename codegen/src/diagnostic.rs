@@ -88,7 +88,8 @@ rules! {
     /// A deprecation that names a missing event or a malformed date.
     Deprecation => "deprecation",
     /// Generating would take back something already emitted into the migrations (a
-    /// stored event type removed without deprecation, a column retyped).
+    /// stored event type removed without deprecation, a column retyped), or rewrite a
+    /// published schema file (a change without a version bump).
     AppendOnly => "append-only",
     /// The lock file beside the definitions is not a lock this eventgen reads.
     Lock => "lock",

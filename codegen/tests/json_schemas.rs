@@ -160,6 +160,36 @@ fn every_schema_is_a_valid_2020_12_schema() {
 }
 
 #[test]
+fn combined_schemas_are_one_of_the_events_told_apart_by_a_const_type() {
+    for catalog in [fixture(), reference()] {
+        let files = schema_files(&catalog);
+        for kind in PayloadKind::ALL {
+            let combined = &files[&combined_schema_path(kind)];
+            assert!(combined.get("allOf").is_none(), "no if/then dispatch");
+            let branches = combined["oneOf"].as_array().expect("oneOf");
+            let events: Vec<_> = catalog
+                .events
+                .iter()
+                .filter(|e| kind.applies_to(e))
+                .collect();
+            assert_eq!(branches.len(), events.len());
+            for (branch, event) in branches.iter().zip(events) {
+                let path = event_schema_path(kind, &event.event_type, event.version);
+                assert_eq!(branch["$ref"], path.as_str());
+                let schema = &files[&path];
+                let discriminator = match kind {
+                    PayloadKind::Notification => &schema["properties"]["type"],
+                    PayloadKind::Telemetry => {
+                        &schema["properties"]["event_properties"]["properties"]["type"]
+                    }
+                };
+                assert_eq!(discriminator["const"], event.event_type.as_str(), "{path}");
+            }
+        }
+    }
+}
+
+#[test]
 fn ids_titles_and_descriptions() {
     let catalog = fixture();
     let files = schema_files(&catalog);
