@@ -37,13 +37,14 @@ pub(crate) fn text(deprecation: &Deprecation, form: Form<'_>) -> String {
             (opening, replaced_by.as_ref().map(|r| format!("`{r}`")))
         }
         Form::Docs { link } => {
-            let since = since.map(|v| format!(" since {v}")).unwrap_or_default();
-            let note = note
-                .as_ref()
-                .map(|n| format!(": {}", n.trim_end_matches('.')))
-                .unwrap_or_default();
-            let opening = format!("**Deprecated**{since}{note}.");
-            (opening, replaced_by.as_deref().map(link))
+            return docs_pieces(deprecation)
+                .into_iter()
+                .map(|piece| match piece {
+                    Piece::Text(text) => text,
+                    Piece::Strong(text) => format!("**{text}**"),
+                    Piece::Event(event_type) => link(&event_type),
+                })
+                .collect();
         }
     };
     let mut text = opening;
@@ -54,6 +55,48 @@ pub(crate) fn text(deprecation: &Deprecation, form: Form<'_>) -> String {
         push_sentence(&mut text, &format!("Sunset: {sunset}."));
     }
     text
+}
+
+/// A piece of the docs' wording of a deprecation, for outputs that mark it up themselves
+/// (Markdown here, HTML in the catalog page), so both say the same words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Piece {
+    /// Plain text.
+    Text(String),
+    /// Emphasised text ("Deprecated").
+    Strong(String),
+    /// The type of the replacing event, linked where the output can.
+    Event(String),
+}
+
+/// The docs' wording: "**Deprecated** since 2.3.0: use X. Replaced by `x`. Sunset:
+/// 2030-06-30.", in pieces. Every sentence ends with a period, so they join with a space.
+pub(crate) fn docs_pieces(deprecation: &Deprecation) -> Vec<Piece> {
+    let Deprecation {
+        since,
+        note,
+        replaced_by,
+        sunset,
+    } = deprecation;
+    let since = (since.as_ref())
+        .map(|v| format!(" since {v}"))
+        .unwrap_or_default();
+    let note = (note.as_ref())
+        .map(|n| format!(": {}", n.trim_end_matches('.')))
+        .unwrap_or_default();
+    let mut pieces = vec![
+        Piece::Strong("Deprecated".to_owned()),
+        Piece::Text(format!("{since}{note}.")),
+    ];
+    if let Some(replacement) = replaced_by {
+        pieces.push(Piece::Text(" Replaced by ".to_owned()));
+        pieces.push(Piece::Event(replacement.clone()));
+        pieces.push(Piece::Text(".".to_owned()));
+    }
+    if let Some(sunset) = sunset {
+        pieces.push(Piece::Text(format!(" Sunset: {sunset}.")));
+    }
+    pieces
 }
 
 /// The note, the replacement, the version and the sunset, as clauses.

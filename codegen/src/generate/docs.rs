@@ -287,7 +287,7 @@ impl TypeDoc {
 }
 
 /// The counts of the catalog, as a sentence.
-fn summary(catalog: &Catalog) -> String {
+pub(super) fn summary(catalog: &Catalog) -> String {
     let events = &catalog.events;
     let client = events.iter().filter(|e| e.client).count();
     let client = if client > 0 {
@@ -572,7 +572,7 @@ impl FieldRow {
 }
 
 /// The enum or named type a type mentions (itself, or inside lists and maps).
-fn named_type(ty: &FieldType) -> Option<&FieldType> {
+pub(super) fn named_type(ty: &FieldType) -> Option<&FieldType> {
     match ty {
         FieldType::Enum(_) | FieldType::Object(_) => Some(ty),
         FieldType::List(inner) | FieldType::Map(inner) => named_type(inner),
@@ -600,18 +600,18 @@ fn event_link(event_type: &str) -> String {
 
 /// Explicit anchors (`<a id>`), so links do not depend on how a renderer slugs headings.
 /// Event types never contain `.`, so `:` → `.` is unique.
-fn event_anchor(event_type: &str) -> String {
+pub(super) fn event_anchor(event_type: &str) -> String {
     format!("event-{}", event_type.replace(':', "."))
 }
 
-fn layer_anchor(name: &str) -> String {
+pub(super) fn layer_anchor(name: &str) -> String {
     format!("layer-{name}")
 }
 
-fn enum_anchor(name: &str) -> String {
+pub(super) fn enum_anchor(name: &str) -> String {
     format!("enum-{name}")
 }
 
-fn type_anchor(name: &str) -> String {
+pub(super) fn type_anchor(name: &str) -> String {
     format!("type-{name}")
 }

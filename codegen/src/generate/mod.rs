@@ -5,6 +5,7 @@
 mod client;
 mod deprecation;
 pub mod docs;
+pub mod html;
 pub mod json_schema;
 pub mod python;
 pub mod rust;
@@ -78,6 +79,7 @@ pub fn outputs(
     ));
     outputs.add_schemas(schemas.files, &previous);
     outputs.push(GeneratedFile::new(DOCS_PATH, docs));
+    outputs.push(GeneratedFile::new(html::PATH, html::page(catalog)));
     outputs.files.extend(clients);
     if let Some(path) = rust_out {
         outputs.push(GeneratedFile::new(path, rust::module(catalog)));
