@@ -342,7 +342,7 @@ fn committed_schema(kind: &str, file: &str) -> jsonschema::Validator {
 #[test]
 fn payloads_validate_against_the_committed_schemas() {
     let event = one_off_run_failed();
-    let file = "project.one-off-job.pipeline-run.failed.json";
+    let file = "project.one-off-job.pipeline-run.failed/v1.json";
     for (kind, payload) in [
         ("notification", to_json(event.to_notification_payload())),
         ("telemetry", to_json(event.to_telemetry_payload(&key()))),
