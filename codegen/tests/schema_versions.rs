@@ -348,3 +348,28 @@ fn the_lock_records_every_per_event_file_with_its_hash() {
         );
     }
 }
+
+#[test]
+fn a_lock_entry_outside_the_schema_folders_is_refused() {
+    let dir = scratch("outside", &definitions(1, "A project was created."));
+    generate(&dir);
+    let lock_path = dir.join("definitions/eventgen.lock");
+    let lock = std::fs::read_to_string(&lock_path).expect("lock");
+    let entry = "\"notification/../../src/v1.json\" = { type = \"project:created\", \
+                 kind = \"notification\", version = 1, sha256 = \"00\" }\n";
+    let lock = lock.replacen("[schemas]\n", &format!("[schemas]\n{entry}"), 1);
+    std::fs::write(&lock_path, lock).expect("write the lock");
+    let Err((problems, _)) = outputs(&dir) else {
+        panic!("a lock entry outside schemas/ is refused");
+    };
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].rule, Rule::Lock);
+    assert!(
+        problems[0]
+            .message
+            .contains("`notification/../../src/v1.json`"),
+        "{}",
+        problems[0].message
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -18,7 +18,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 pub(crate) use append_only::append_only;
-pub(crate) use published_schemas::published_schemas;
+pub(crate) use published_schemas::{is_schema_path, published_schemas};
 
 use crate::date::Date;
 use crate::diagnostic::{Diagnostic, Diagnostics, Rule};

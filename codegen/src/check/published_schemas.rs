@@ -21,7 +21,7 @@ pub(crate) fn published_schemas(
         .iter()
         .map(|e| (e.event_type.as_str(), e))
         .collect();
-    let mut errors = Vec::new();
+    let mut errors = lock_paths(lock);
     for (path, schema) in current {
         let Some(published) = lock.schemas.get(path) else {
             continue;
@@ -33,6 +33,39 @@ pub(crate) fn published_schemas(
         errors.push(rewritten(path, schema, event));
     }
     errors
+}
+
+/// A lock entry whose path is not one of a per-event schema (`<kind>/<folder>/v<N>.json`):
+/// the generator keeps and owns the folders of published files, so it must stay inside
+/// `schemas/`.
+fn lock_paths(lock: &Lock) -> Vec<Diagnostic> {
+    lock.schemas
+        .keys()
+        .filter(|path| !is_schema_path(path))
+        .map(|path| {
+            Diagnostic::error(
+                Rule::Lock,
+                format!("the lock lists `{path}` as a published schema, which is no schema path"),
+            )
+            .help("the lock is generated: restore it from version control (`git checkout -- <lock>`) and run `eventgen generate`")
+        })
+        .collect()
+}
+
+/// Whether `path` has the form of a per-event schema path relative to `schemas/`:
+/// `notification|telemetry/<folder>/v<digits>.json`, with no `.` or `..` folder.
+pub(crate) fn is_schema_path(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    let [kind, folder, file] = parts.as_slice() else {
+        return false;
+    };
+    let version = file
+        .strip_prefix('v')
+        .and_then(|rest| rest.strip_suffix(".json"));
+    matches!(*kind, "notification" | "telemetry")
+        && !matches!(*folder, "" | "." | "..")
+        && !folder.contains('\\')
+        && version.is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The error for the published file at `path` that `schema` would rewrite.

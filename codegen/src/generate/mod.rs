@@ -206,7 +206,12 @@ impl Outputs {
     /// files `previous` published and this generation does not write are kept.
     fn add_schemas(&mut self, files: Vec<GeneratedFile>, previous: &Lock) {
         let root = Path::new(json_schema::SCHEMA_DIR);
-        for (path, schema) in &previous.schemas {
+        // A lock entry that is no schema path is an error (`check`); never own its folder.
+        let published = previous
+            .schemas
+            .iter()
+            .filter(|(path, _)| check::is_schema_path(path));
+        for (path, schema) in published {
             let path = root.join(path);
             if !files.iter().any(|f| f.path == path) {
                 self.kept.push(KeptFile {
