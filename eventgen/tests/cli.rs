@@ -164,3 +164,70 @@ fn every_command_has_help() {
         assert!(text.contains("Usage: eventgen"), "{command:?}: {text}");
     }
 }
+
+/// `eventgen` run in `dir`.
+fn eventgen_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_eventgen"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("eventgen runs")
+}
+
+#[test]
+fn published_schemas_are_kept_and_never_rewritten() {
+    const FIXTURE: &str = include_str!("../../codegen/tests/fixtures/features.toml");
+    const CREATED: &str = "[events.\"project:created\"]\n";
+    let dir = scratch("published", &[]);
+    std::fs::create_dir_all(dir.join("definitions")).expect("mkdir");
+    let catalog = dir.join("definitions/catalog.toml");
+    let args = ["generate", "--definitions", "definitions"];
+    std::fs::write(&catalog, FIXTURE).expect("write");
+    assert_eq!(eventgen_in(&dir, &args).status.code(), Some(0));
+    let v1 = dir.join("schemas/notification/project.created/v1.json");
+    let published = std::fs::read(&v1).expect("v1 written");
+
+    // A change without a bump is refused, located on the event.
+    let changed = FIXTURE.replace("A project was created.", "A project was set up.");
+    std::fs::write(&catalog, &changed).expect("write");
+    let output = eventgen_in(&dir, &args);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(text.contains("[append-only]"), "{text}");
+    assert!(text.contains("catalog.toml:"), "{text}");
+
+    // With a bump, v2 is written beside v1, which stays as published.
+    let bumped = changed.replace(CREATED, &format!("{CREATED}version = 2\n"));
+    std::fs::write(&catalog, bumped).expect("write");
+    let output = eventgen_in(&dir, &args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        dir.join("schemas/notification/project.created/v2.json")
+            .exists()
+    );
+    assert_eq!(std::fs::read(&v1).expect("v1 kept"), published);
+
+    // An edited published file fails the check, and generating does not overwrite it.
+    std::fs::write(&v1, "{}\n").expect("edit v1");
+    let check = eventgen_in(
+        &dir,
+        &["generate", "--definitions", "definitions", "--check"],
+    );
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    let text = stderr(&check);
+    assert!(
+        text.contains("edited published file: schemas/notification/project.created/v1.json"),
+        "{text}"
+    );
+    assert!(text.contains("restore it from version control"), "{text}");
+    let output = eventgen_in(&dir, &args);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("git checkout"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(std::fs::read(&v1).expect("v1"), b"{}\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
