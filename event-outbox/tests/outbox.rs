@@ -418,3 +418,102 @@ both!(
     },
     StoreConfig::default()
 );
+
+/// Completes `batches` from `writers` tasks at once; the errors they met.
+async fn complete_concurrently(
+    store: &Store,
+    batches: Vec<Vec<Completion>>,
+    writers: usize,
+) -> Vec<String> {
+    let mut per_writer: Vec<Vec<Vec<Completion>>> = vec![Vec::new(); writers];
+    for (n, batch) in batches.into_iter().enumerate() {
+        per_writer[n % writers].push(batch);
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for batches in per_writer {
+        let store = store.clone();
+        tasks.spawn(async move {
+            let mut errors = Vec::new();
+            for batch in batches {
+                if let Err(error) = store.complete(&batch).await {
+                    errors.push(error.to_string());
+                }
+            }
+            errors
+        });
+    }
+    let mut errors = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        errors.extend(joined.expect("a writer"));
+    }
+    errors
+}
+
+both!(
+    concurrent_completions_over_the_same_subscribers_do_not_deadlock,
+    |store: Store| async move {
+        // Several workers' writers complete batches over the same subscribers, each
+        // batch succeeding for some and failing for others at random: their failure
+        // windows are updated in differing orders unless locked in one.
+        const SUBSCRIBERS: usize = 16;
+        const BATCHES: usize = 100;
+        for n in 0..SUBSCRIBERS {
+            let url = format!("https://hook-{n}.example/");
+            let hook = store
+                .create_webhook(event_outbox::store::NewWebhook::new(format!("h{n}"), url))
+                .await
+                .expect("create")
+                .subscriber
+                .uuid;
+            store
+                .subscribe(
+                    hook,
+                    "project:created",
+                    event_outbox::store::Scope::global(),
+                )
+                .await
+                .expect("subscribe");
+        }
+        common::record_created(&store, BATCHES).await;
+        let claim = store
+            .claim("w", SUBSCRIBERS * BATCHES, LEASE)
+            .await
+            .expect("claim");
+        let mut by_subscriber: std::collections::BTreeMap<Uuid, Vec<Completion>> =
+            Default::default();
+        for completion in completions(&claim, Outcome::Delivered) {
+            by_subscriber
+                .entry(completion.subscriber)
+                .or_default()
+                .push(completion);
+        }
+        let retry = attempt(Outcome::Retry { not_before: None });
+        let mut draw = 0x2545_f491_4f6c_dd1d_u64;
+        let batches: Vec<Vec<Completion>> = (0..BATCHES)
+            .map(|_| {
+                by_subscriber
+                    .values_mut()
+                    .map(|completions| {
+                        let mut completion = completions.pop().expect("one per batch");
+                        draw ^= draw << 13;
+                        draw ^= draw >> 7;
+                        draw ^= draw << 17;
+                        if draw % 2 == 1 {
+                            completion.attempt = retry.clone();
+                        }
+                        completion
+                    })
+                    .collect()
+            })
+            .collect();
+        let errors = complete_concurrently(&store, batches, 8).await;
+        assert!(
+            errors.is_empty(),
+            "{} failed: {:?}",
+            errors.len(),
+            errors.first()
+        );
+        let logged = r#"SELECT COUNT(*) FROM "delivery_attempts""#;
+        assert_eq!(count(&store, logged).await, (SUBSCRIBERS * BATCHES) as i64);
+    }
+);

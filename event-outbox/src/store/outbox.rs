@@ -311,6 +311,7 @@ impl Store {
             applied.push((completion, next, detail.as_ref()));
         }
         log_attempts(&mut conn, &applied, now).await?;
+        lock_subscribers(&mut conn, &windows).await?;
         for subscriber in &windows.gone {
             disable(
                 &mut conn,
@@ -627,6 +628,22 @@ impl FailureWindows {
             }
         }
     }
+}
+
+/// Locks the subscribers of a batch in one order (by uuid) before their failure windows
+/// or their `enabled` change. Without it, the writers of several workers lock them in the
+/// orders of their batches' updates, and deadlock one another on PostgreSQL. SQLite has
+/// one writer at a time.
+async fn lock_subscribers(conn: &mut Conn<'_>, windows: &FailureWindows) -> Result<(), StoreError> {
+    let subscribers: BTreeSet<Uuid> = windows.succeeded.union(&windows.failed).copied().collect();
+    if !conn.is_postgres() || subscribers.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new(conn, r#"SELECT "uuid" FROM "subscribers" WHERE "uuid" IN "#);
+    sql.list(subscribers.iter().map(|s| Value::Uuid(*s)));
+    sql.push(r#" ORDER BY "uuid" FOR NO KEY UPDATE"#);
+    sql.fetch_all(conn).await?;
+    Ok(())
 }
 
 /// Success resets a subscriber's failure window; failure starts it, and disables the
