@@ -11,5 +11,5 @@ pub use crate::front::rust::{
     source_files,
 };
 pub use crate::generate::rust::{
-    enum_impls, event_impls, event_layer_members, layer_impls, type_impls,
+    catalog_impls, enum_impls, event_impls, event_layer_members, layer_impls, type_impls,
 };

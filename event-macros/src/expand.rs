@@ -166,10 +166,10 @@ fn placeholder_catalog(input: &DeriveInput, spans: &mut ItemSpans) -> CatalogDec
     }
 }
 
-/// The emitter's code for the item (a catalog has none of its own).
+/// The emitter's code for the item; the catalog's is the catalog-wide enums.
 fn item_impls(kind: ItemKind, catalog: &Catalog, name: &str) -> Option<TokenStream> {
     match kind {
-        ItemKind::Catalog => None,
+        ItemKind::Catalog => Some(support::catalog_impls(catalog)),
         ItemKind::Layer => support::layer_impls(catalog, name),
         ItemKind::NamedType => support::type_impls(catalog, name),
         ItemKind::NamedEnum => support::enum_impls(catalog, name),

@@ -12,8 +12,8 @@
 //! use event_macros::{Event, Layer};
 //! use event_runtime::{Timestamp, Uuid};
 //!
-//! /// A project.
-//! #[derive(Debug, Clone, Layer)]
+//! /// A project (no `Debug` derive: `Layer` emits a redacted one, it has a sensitive field).
+//! #[derive(Clone, Layer)]
 //! pub struct Project {
 //!     /// UUID of the project.
 //!     #[field(scope)]
@@ -53,6 +53,12 @@
 //! layer of its chain that has fields, and its own fields. Names follow the generated
 //! module's: `ProjectCreated` for `project:created`, `OneOffJob` for `one-off-job`.
 //!
+//! Like the generated module, `Event`, `Layer` and `NamedType` emit a `Debug` that prints
+//! `<redacted>` for a sensitive field when the item has one; such an item must not derive
+//! `Debug` (the compiler reports conflicting implementations). `Catalog` emits the
+//! catalog-wide `AnalyticsEvent`, `Event` and `CLIENT_EVENTS`, which name the crate's
+//! event structs: they must be in scope where the catalog struct is declared.
+//!
 //! A named type derives serde's `Serialize` and `Deserialize` itself (an optional field with
 //! `#[serde(default, skip_serializing_if = "Option::is_none")]`); an enum gets serde's
 //! impls from `NamedEnum`, serializing as its values. The lock (`eventgen.lock`) is not
@@ -73,7 +79,8 @@ fn derive(kind: ItemKind, input: TokenStream) -> TokenStream {
     }
 }
 
-/// Declares the catalog (its name and schema base) on a unit struct: `#[catalog(...)]`.
+/// Declares the catalog (its name and schema base) on a unit struct: `#[catalog(...)]`;
+/// emits `AnalyticsEvent`, `Event` and `CLIENT_EVENTS` for the crate's events.
 #[proc_macro_derive(
     Catalog,
     attributes(catalog, event, layer, field, named_type, named_enum, variant)

@@ -1,7 +1,8 @@
 //! The generators' feature fixture (`codegen/tests/fixtures/features.toml`) declared with
 //! the `event-macros` derives instead: the parity tests check that both give the same
 //! catalog, payloads and schemas. The enum sits outside `src/` (in `derived/`), which the
-//! catalog's `src` names so that the derives here see it.
+//! catalog's `src` names so that the derives here see it. Items with a sensitive field do
+//! not derive `Debug`: their derive emits a redacted one.
 #![allow(deprecated)]
 
 use std::collections::BTreeMap;
@@ -21,7 +22,7 @@ mod job_status;
 pub use job_status::JobStatus;
 
 /// A step of a pipeline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, NamedType)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, NamedType)]
 #[serde(crate = "event_runtime::reexport::serde")]
 pub struct Step {
     /// UUID of the step.
@@ -39,7 +40,7 @@ pub struct Step {
 }
 
 /// A project.
-#[derive(Debug, Clone, PartialEq, Layer)]
+#[derive(Clone, PartialEq, Layer)]
 pub struct Project {
     /// UUID of the project.
     #[field(scope)]
@@ -75,7 +76,7 @@ pub struct OneOffJob {
 }
 
 /// A pipeline run of a one-off job.
-#[derive(Debug, Clone, PartialEq, Layer)]
+#[derive(Clone, PartialEq, Layer)]
 #[layer(parent = "one-off-job", key = "pipeline_run")]
 pub struct PipelineRun {
     /// UUID of the run.
@@ -163,7 +164,7 @@ pub struct ProjectOneOffJobStarted {
 }
 
 /// A pipeline run of a one-off job failed.
-#[derive(Debug, Clone, PartialEq, Event)]
+#[derive(Clone, PartialEq, Event)]
 #[event(type = "project:one-off-job:pipeline-run:failed")]
 pub struct ProjectOneOffJobPipelineRunFailed {
     /// The event's id.
@@ -212,7 +213,7 @@ pub struct ProjectOneOffJobDuplicated {
 }
 
 /// A view of the web UI was loaded.
-#[derive(Debug, Clone, PartialEq, Event)]
+#[derive(Clone, PartialEq, Event)]
 #[event(type = "view:loaded", stored = false, client)]
 pub struct ViewLoaded {
     /// The event's id.

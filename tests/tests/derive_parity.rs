@@ -1,6 +1,7 @@
 //! The feature fixture declared twice, in TOML (`codegen/tests/fixtures/features.toml`)
 //! and with the derives (`src/derived.rs`): the same checked catalog, the same JSON
-//! Schemas, and the same payloads, columns and scopes from the code each path generates.
+//! Schemas, and the same payloads, columns, scopes, redacted `Debug` and catalog-wide
+//! enums (`#[derive(Catalog)]`'s) from the code each path generates.
 
 use event_codegen::generate::json_schema;
 use event_codegen::model::Catalog;
@@ -95,7 +96,7 @@ fn origins_point_into_the_rust_source() {
     assert_eq!(&text[run.origin.span.clone()], "PipelineRun");
     let parameters = &run.fields[2].origin;
     assert_eq!(&text[parameters.span.clone()], "parameters");
-    assert_eq!(loaded.sources.describe(parameters), "derived.rs:87:9");
+    assert_eq!(loaded.sources.describe(parameters), "derived.rs:88:9");
 }
 
 /// The same event, built from either module (their types have the same shape).
@@ -221,4 +222,81 @@ fn derived_enums_serialize_as_their_values() {
     assert_eq!(back, derived::JobStatus::Started);
     assert!(serde_json::from_value::<derived::JobStatus>(json!("Started")).is_err());
     assert_eq!(derived::JobStatus::ALL.len(), 4);
+}
+
+/// Redaction at every level: an event's own field (`error`), a layer's (`project.name`,
+/// `pipeline_run.parameters`), a named type's (`title`) in a list and in a map of them.
+#[test]
+fn both_paths_redact_sensitive_values_in_debug() {
+    let (toml, rust) = (failed!(features), failed!(derived));
+    for (toml, rust) in [
+        (format!("{toml:?}"), format!("{rust:?}")),
+        (format!("{toml:#?}"), format!("{rust:#?}")),
+    ] {
+        assert_eq!(toml, rust);
+        for secret in ["Secret", "boom", "Build", "Load", "seed"] {
+            assert!(!toml.contains(secret), "{secret} shows in {toml}");
+        }
+        assert_eq!(toml.matches("<redacted>").count(), 5, "{toml}");
+        for shown in ["alice", "bob", "slow", "12.5", "total_runs: 3"] {
+            assert!(toml.contains(shown), "{shown} is missing from {toml}");
+        }
+    }
+    let steps = std::collections::BTreeMap::from([("a", toml.steps[0].clone())]);
+    let steps = format!("{steps:#?}");
+    assert!(steps.contains("title: <redacted>") && !steps.contains("Load"));
+    assert!(steps.contains("\"bob\""), "{steps}");
+    // The value stays reachable through the field itself.
+    assert_eq!(toml.project.name, "Secret");
+
+    let (toml, rust) = (viewed!(features), viewed!(derived));
+    assert_eq!(format!("{toml:?}"), format!("{rust:?}"));
+    assert!(format!("{toml:?}").contains("content: <redacted>, widgets: None"));
+    assert!(format!("{toml:?}").contains("name: \"/projects\""));
+    // A type without a sensitive field prints as derived `Debug` does.
+    let run = format!("{:?}", failed!(features).one_off_job);
+    assert_eq!(run, "OneOffJob { total_runs: 3 }");
+}
+
+#[test]
+fn both_paths_give_the_same_catalog_enums() {
+    use event_codegen::macro_support::catalog_impls;
+    let tokens = catalog_impls(&from_toml()).to_string();
+    assert_eq!(tokens, catalog_impls(&from_rust()).to_string());
+    assert!(tokens.contains("CLIENT_EVENTS"));
+
+    let toml: Vec<_> = (features::AnalyticsEvent::ALL.iter())
+        .map(|e| (e.to_string(), e.is_stored(), e.is_client()))
+        .collect();
+    let rust: Vec<_> = (derived::AnalyticsEvent::ALL.iter())
+        .map(|e| (e.to_string(), e.is_stored(), e.is_client()))
+        .collect();
+    assert_eq!(toml, rust);
+    assert_eq!(
+        features::AnalyticsEvent::TYPES,
+        derived::AnalyticsEvent::TYPES
+    );
+    let parsed: derived::AnalyticsEvent = "view:loaded".parse().expect("parses");
+    assert_eq!(
+        parsed.as_str(),
+        features::AnalyticsEvent::ViewLoaded.as_str()
+    );
+
+    let client = |specs: &[event_runtime::ClientEventSpec]| -> Vec<(String, String)> {
+        (specs.iter())
+            .map(|s| (s.event_type.to_owned(), s.properties_schema.to_owned()))
+            .collect()
+    };
+    assert_eq!(
+        client(features::CLIENT_EVENTS),
+        client(derived::CLIENT_EVENTS)
+    );
+    assert_eq!(derived::CLIENT_EVENTS.len(), 1);
+
+    let (toml, rust) = (
+        features::Event::ProjectUpdated(updated!(features)),
+        derived::Event::ProjectUpdated(updated!(derived)),
+    );
+    assert_eq!(format!("{toml:?}"), format!("{rust:?}"));
+    assert_eq!(toml.as_stored().event_type(), rust.as_stored().event_type());
 }

@@ -12,9 +12,9 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use super::level;
 use super::named::model_field;
 use super::types::{self, doc, ident, rt, type_ident};
+use super::{debug, level};
 use crate::generate::deprecation;
 use crate::model::{Catalog, EventDef, LayerId};
 use crate::naming;
@@ -104,9 +104,10 @@ fn declaration(catalog: &Catalog, event: &EventDef) -> TokenStream {
         quote!(#[doc = #docs] pub #member: #ty,)
     });
     let own_fields = event.fields.iter().map(|f| model_field(catalog, f, false));
+    let derived_debug = debug::derived(&event.fields);
     quote! {
         #docs
-        #[derive(Debug, Clone, PartialEq)]
+        #[derive(#derived_debug Clone, PartialEq)]
         pub struct #name {
             /// The event's id (`event_runtime::new_event_id()` makes a time-ordered one).
             pub uuid: #rt::Uuid,
@@ -119,7 +120,7 @@ fn declaration(catalog: &Catalog, event: &EventDef) -> TokenStream {
 }
 
 /// Everything the event implements, without its struct (what `#[derive(Event)]` emits):
-/// `event_runtime::event_api!` for what every event has (its type, payload methods, base
+/// its redacted `Debug` when it holds a sensitive field, `event_runtime::event_api!` for what every event has (its type, payload methods, base
 /// fields and register function), then how its levels nest, and its own level, storage
 /// and client parts.
 pub(super) fn impls(catalog: &Catalog, event: &EventDef) -> TokenStream {
@@ -146,8 +147,14 @@ pub(super) fn impls(catalog: &Catalog, event: &EventDef) -> TokenStream {
     });
     let stored = event.stored.then(|| stored_impls(catalog, event, &name));
     let client = event.client.then(|| client_impls(catalog, event));
+    let layer_members = member_layers(catalog, event).into_iter();
+    let debug = debug::event_impl(
+        event,
+        layer_members.map(|id| layer_member(catalog, id)).collect(),
+    );
 
     quote! {
+        #debug
         #rt::event_api!(#name, #event_type #register);
 
         impl #rt::payload::Payloads for #name {

@@ -5,9 +5,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::level;
 use super::named::model_field;
 use super::types::{self, doc, ident, rt};
+use super::{debug, level};
 use crate::model::{Catalog, Layer};
 
 pub(super) fn layer(catalog: &Catalog, layer: &Layer) -> TokenStream {
@@ -23,20 +23,23 @@ fn declaration(catalog: &Catalog, layer: &Layer) -> TokenStream {
         format!("The `{}` layer.", layer.name)
     });
     let fields = layer.fields.iter().map(|f| model_field(catalog, f, false));
+    let derived_debug = debug::derived(&layer.fields);
     quote! {
         #docs
-        #[derive(Debug, Clone, PartialEq)]
+        #[derive(#derived_debug Clone, PartialEq)]
         pub struct #name { #(#fields)* }
     }
 }
 
-/// Everything the layer implements, without its struct (what `#[derive(Layer)]` emits).
+/// Everything the layer implements, without its struct (what `#[derive(Layer)]` emits):
+/// its redacted `Debug` when it holds a sensitive field, loading and its level.
 pub(super) fn impls(catalog: &Catalog, layer: &Layer) -> TokenStream {
     // A fieldless layer contributes `{}` to payloads and nothing to rows: events hold no
-    // member for it, so it needs no methods.
+    // member for it, so it needs no methods (and has nothing to redact).
     if layer.fields.is_empty() {
         return TokenStream::new();
     }
+    let debug = debug::layer_impl(layer);
     let rt = rt();
     let name = types::type_ident(&layer.name);
     let loads = layer.fields.iter().map(|field| {
@@ -48,6 +51,8 @@ pub(super) fn impls(catalog: &Catalog, layer: &Layer) -> TokenStream {
     let what = format!("the `{}` layer", layer.name);
     let level = level::level(catalog, &name, &layer.fields, &what, true);
     quote! {
+        #debug
+
         // Used by the events under the layer; a layer may have none that are stored.
         #[allow(unused_variables, deprecated, dead_code)]
         impl #name {

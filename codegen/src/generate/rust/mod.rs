@@ -6,6 +6,7 @@
 //! only the standard library and `event_runtime` by absolute path.
 
 mod analytics;
+mod debug;
 mod derive;
 mod events;
 mod layers;
@@ -15,7 +16,9 @@ mod types;
 
 use proc_macro2::TokenStream;
 
-pub use derive::{enum_impls, event_impls, event_layer_members, layer_impls, type_impls};
+pub use derive::{
+    catalog_impls, enum_impls, event_impls, event_layer_members, layer_impls, type_impls,
+};
 
 use super::{GENERATED_NOTICE, in_parallel};
 use crate::model::{Catalog, EnumDef, EventDef, Layer, TypeDef};

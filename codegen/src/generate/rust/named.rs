@@ -3,6 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use super::debug;
 use super::types::{self, doc, ident, rt, serde_crate_attr, type_ident};
 use crate::model::{Catalog, EnumDef, FieldDef, TypeDef};
 use crate::shape::TelemetrySlot;
@@ -103,9 +104,10 @@ pub(super) fn type_def(catalog: &Catalog, def: &TypeDef) -> TokenStream {
     });
     let fields = def.fields.iter().map(|f| model_field(catalog, f, true));
     let impls = type_impls(catalog, def);
+    let derived_debug = debug::derived(&def.fields);
     quote! {
         #docs
-        #[derive(Debug, Clone, PartialEq, #serde::Serialize, #serde::Deserialize)]
+        #[derive(#derived_debug Clone, PartialEq, #serde::Serialize, #serde::Deserialize)]
         #serde_attr
         pub struct #name { #(#fields)* }
 
@@ -113,8 +115,10 @@ pub(super) fn type_def(catalog: &Catalog, def: &TypeDef) -> TokenStream {
     }
 }
 
-/// The type's telemetry form, without the type itself (what `#[derive(NamedType)]` emits).
+/// The type's redacted `Debug` when it holds a sensitive field, and its telemetry form,
+/// without the type itself (what `#[derive(NamedType)]` emits).
 pub(super) fn type_impls(catalog: &Catalog, def: &TypeDef) -> TokenStream {
+    let debug = debug::type_impl(def);
     let serde_attr = serde_crate_attr();
     let serde = types::serde_crate();
     let rt = rt();
@@ -128,6 +132,8 @@ pub(super) fn type_impls(catalog: &Catalog, def: &TypeDef) -> TokenStream {
         quote!(value.#name)
     });
     quote! {
+        #debug
+
         #[doc = #telemetry_doc]
         #[derive(Debug, Clone, PartialEq, #serde::Serialize)]
         #serde_attr
