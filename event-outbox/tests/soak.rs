@@ -10,6 +10,8 @@
 //! `-- --ignored --nocapture`, which prints the figures. `SOAK_SEED` changes the draw.
 
 mod common;
+#[path = "soak/logs.rs"]
+mod logs;
 #[path = "soak/receiver.rs"]
 mod receiver;
 
@@ -55,6 +57,7 @@ async fn ten_thousand_deliveries_to_hostile_receivers_end_delivered_once_or_dead
             .and_then(|s| s.jitter(0.0))
             .expect("a valid schedule"),
     );
+    logs::capture();
     common::with_store(Backend::Postgres, config, soak).await;
 }
 
@@ -72,7 +75,13 @@ async fn soak(store: Store) {
     let outbox = Outbox::read(&store).await;
     let tally = Tally::count(&receivers.log(), &outbox);
     println!("{}", tally.summary(seed, &timings, &outbox));
+    let logged = logs::logged();
+    for (event, n) in &logged {
+        println!("soak: logged {n}× {event}");
+    }
     tally.check(&outbox);
+    let errors: Vec<_> = logged.keys().filter(|e| e.starts_with("ERROR")).collect();
+    assert!(errors.is_empty(), "the outbox logged errors: {errors:?}");
 }
 
 fn seed() -> u64 {
