@@ -18,6 +18,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::Baseline;
+use crate::config::{Config, DEFAULT_MIGRATIONS_TABLE};
 use crate::diagnostic::Style;
 use crate::generate::{rust, write_if_changed};
 
@@ -30,9 +32,10 @@ pub enum BuildError {
     /// No output directory: `OUT_DIR` is unset outside build scripts.
     #[error("no output directory: call `out_dir`, or run from a build script (which sets OUT_DIR)")]
     NoOutDir,
-    /// An attribute given to `type_attribute` or `field_attribute` is not Rust attributes.
-    #[error("{0}")]
-    Attribute(String),
+    /// The project configuration (`eventgen.toml`) cannot be read or is wrong; the text is
+    /// its rendered diagnostics.
+    #[error("invalid project configuration:\n{0}")]
+    Config(String),
     /// The module could not be written.
     #[error("cannot write `{path}`: {source}")]
     Write {
@@ -57,7 +60,7 @@ pub struct Builder {
     out_dir: Option<PathBuf>,
     file_name: Option<String>,
     emit_cargo_directives: bool,
-    rust: rust::Options,
+    config: Option<PathBuf>,
 }
 
 impl Builder {
@@ -78,6 +81,15 @@ impl Builder {
         self
     }
 
+    /// Reads the project configuration from `path` instead of the nearest `eventgen.toml`
+    /// in the package's directory (`CARGO_MANIFEST_DIR`) or above. Definitions given with
+    /// [`Builder::definitions`] take precedence over the file's.
+    #[must_use]
+    pub fn config(mut self, path: impl AsRef<Path>) -> Self {
+        self.config = Some(path.as_ref().to_path_buf());
+        self
+    }
+
     /// Writes into `dir` instead of `OUT_DIR`.
     #[must_use]
     pub fn out_dir(mut self, dir: impl AsRef<Path>) -> Self {
@@ -89,29 +101,6 @@ impl Builder {
     #[must_use]
     pub fn file_name(mut self, name: impl Into<String>) -> Self {
         self.file_name = Some(name.into());
-        self
-    }
-
-    /// Adds attributes to the generated types `path` selects, as prost-build's
-    /// `type_attribute`: `"."` for every event, layer, named type and enum, or one
-    /// definition by name (`"project"`, `"job-status"`, `"project:created"`). `attribute`
-    /// is Rust source: `"#[derive(Hash)]"`, `"#[serde(rename_all = \"camelCase\")]"`.
-    #[must_use]
-    pub fn type_attribute(mut self, path: impl Into<String>, attribute: impl Into<String>) -> Self {
-        self.rust.type_attribute(path, attribute);
-        self
-    }
-
-    /// Adds attributes to the generated fields `path` selects: `"."` for every field,
-    /// a definition's name for all of its fields, or `"<definition>.<field>"`
-    /// (`"project.name"`, `"project:created.uuid"`).
-    #[must_use]
-    pub fn field_attribute(
-        mut self,
-        path: impl Into<String>,
-        attribute: impl Into<String>,
-    ) -> Self {
-        self.rust.field_attribute(path, attribute);
         self
     }
 
@@ -129,14 +118,26 @@ impl Builder {
     /// (a breaking change needs a version bump, a privacy-relevant one a review) and
     /// today's date (a deprecated event past its sunset fails the build).
     pub fn generate(self) -> Result<PathBuf, BuildError> {
-        self.rust.check().map_err(BuildError::Attribute)?;
-        let definitions = if self.definitions.is_empty() {
-            vec![PathBuf::from("definitions")]
-        } else {
-            self.definitions
+        let config = self.project_config()?;
+        let definitions = match (self.definitions.is_empty(), &config) {
+            (false, _) => self.definitions,
+            (true, Some(config)) => config.definitions(),
+            (true, None) => vec![PathBuf::from("definitions")],
         };
-        let loaded = crate::load(&definitions);
+        let baseline = match config.as_ref().and_then(Config::lock) {
+            Some(lock) => Baseline::new().lock_at(lock),
+            None => Baseline::new(),
+        };
+        let loaded = baseline.load(&definitions);
         if self.emit_cargo_directives {
+            if let Some(path) = config.as_ref().and_then(Config::path) {
+                println!("cargo:rerun-if-changed={}", path.display());
+            }
+            let table = config
+                .as_ref()
+                .map_or(DEFAULT_MIGRATIONS_TABLE, |c| c.migrations_table());
+            // For the service's sqlx `Migrator`: `env!("EVENTGEN_MIGRATIONS_TABLE")`.
+            println!("cargo:rustc-env=EVENTGEN_MIGRATIONS_TABLE={table}");
             for path in &definitions {
                 println!("cargo:rerun-if-changed={}", path.display());
             }
@@ -167,12 +168,24 @@ impl Builder {
                 .ok_or(BuildError::NoOutDir)?,
         };
         let path = out_dir.join(self.file_name.as_deref().unwrap_or(rust::FILE_NAME));
-        write_if_changed(&path, &rust::module_with(catalog, &self.rust)).map_err(|source| {
-            BuildError::Write {
-                path: path.clone(),
-                source,
-            }
+        write_if_changed(&path, &rust::module(catalog)).map_err(|source| BuildError::Write {
+            path: path.clone(),
+            source,
         })?;
         Ok(path)
+    }
+
+    /// The configuration given, or the nearest `eventgen.toml` from the package up
+    /// (`None`: no file, today's layout).
+    fn project_config(&self) -> Result<Option<Config>, BuildError> {
+        let path = match &self.config {
+            Some(path) => Some(path.clone()),
+            None => {
+                std::env::var_os("CARGO_MANIFEST_DIR").and_then(|dir| Config::find(Path::new(&dir)))
+            }
+        };
+        path.map(|path| Config::load(&path))
+            .transpose()
+            .map_err(|error| BuildError::Config(error.render(Style::Plain)))
     }
 }

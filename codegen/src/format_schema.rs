@@ -13,11 +13,31 @@ pub const COMMITTED_PATH: &str = "definitions/definitions.schema.json";
 
 /// The schema (draft 2020-12), pretty-printed with a trailing newline.
 pub fn definitions_schema() -> String {
-    let schema = SchemaSettings::draft2020_12()
+    schema_of::<DefinitionsFile>(SchemaSettings::draft2020_12())
+}
+
+/// The schema of `T` for a TOML file: with `settings`, and no `null`.
+pub(crate) fn schema_of<T: schemars::JsonSchema>(settings: SchemaSettings) -> String {
+    let schema = settings
         .with_transform(RecursiveTransform(NoNull))
         .into_generator()
-        .into_root_schema_for::<DefinitionsFile>();
+        .into_root_schema_for::<T>();
     serde_json::to_string_pretty(&schema).expect("a schema serializes") + "\n"
+}
+
+/// A key whose default is computed (the lock beside the definitions) has no default value
+/// to show; `null` would be one TOML cannot write.
+#[derive(Clone)]
+pub(crate) struct NoNullDefault;
+
+impl Transform for NoNullDefault {
+    fn transform(&mut self, schema: &mut Schema) {
+        if let Some(object) = schema.as_object_mut()
+            && object.get("default") == Some(&Value::Null)
+        {
+            object.remove("default");
+        }
+    }
 }
 
 /// TOML has no null: an optional key is simply left out. serde's `Option` would otherwise

@@ -19,6 +19,7 @@
 
 mod builder;
 mod check;
+pub mod config;
 pub mod date;
 pub mod diagnostic;
 pub mod evolution;
@@ -40,4 +41,5 @@ pub mod usage;
 
 pub use builder::{BuildError, Builder};
 pub use check::evolution::{Gate, gate};
+pub use config::{Config, ConfigError};
 pub use loading::{Baseline, Loaded, load, load_sources, load_str};

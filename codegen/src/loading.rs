@@ -88,6 +88,8 @@ enum LockChoice {
     BesideDefinitions,
     /// This lock.
     Given(Box<Lock>),
+    /// The lock file at this path (a project's configuration places it).
+    At(PathBuf),
     /// No lock: only the definitions' own rules.
     Without,
 }
@@ -102,6 +104,14 @@ impl Baseline {
     #[must_use]
     pub fn lock(mut self, lock: Lock) -> Self {
         self.lock = LockChoice::Given(Box::new(lock));
+        self
+    }
+
+    /// Compares with the lock file at `path` (which need not exist yet) instead of the
+    /// one beside the definitions.
+    #[must_use]
+    pub fn lock_at(mut self, path: impl Into<PathBuf>) -> Self {
+        self.lock = LockChoice::At(path.into());
         self
     }
 
@@ -139,9 +149,13 @@ impl Baseline {
             };
             dir.join(lock::FILE_NAME)
         });
+        let lock_path = match &self.lock {
+            LockChoice::At(path) => Some(path.clone()),
+            _ => lock_path,
+        };
         let (sources, diagnostics, unreadable) = read_files(paths, &self.rust_sources);
         let mut loaded = self.check(sources, diagnostics, &unreadable, lock_path.as_deref());
-        if let LockChoice::BesideDefinitions = self.lock {
+        if let LockChoice::BesideDefinitions | LockChoice::At(_) = self.lock {
             loaded.lock_path = lock_path;
         }
         if loaded.sources.files().next().is_none() && !loaded.has_io_errors() {
@@ -179,10 +193,12 @@ impl Baseline {
     ) -> Loaded {
         let (lock, lock_error) = match (&self.lock, lock_path) {
             (LockChoice::Given(lock), _) => (Some((**lock).clone()), None),
-            (LockChoice::BesideDefinitions, Some(path)) => match Lock::read(path) {
-                Ok(lock) => (lock, None),
-                Err(error) => (None, Some(error)),
-            },
+            (LockChoice::BesideDefinitions | LockChoice::At(_), Some(path)) => {
+                match Lock::read(path) {
+                    Ok(lock) => (lock, None),
+                    Err(error) => (None, Some(error)),
+                }
+            }
             _ => (None, None),
         };
         let today = self.today.unwrap_or_else(Date::today);

@@ -143,6 +143,10 @@ pub struct LockedMigration {
     pub number: u32,
     /// Its name, the file name after the number (`eventgen_base`).
     pub name: String,
+    /// Its sqlx version when the migrations are timestamped (`20240101000000` for
+    /// `20240101000000_eventgen_base.sql`): chosen when it is first written, then kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
 }
 
 /// A runtime migration emitted.
@@ -386,10 +390,12 @@ mod tests {
             LockedMigration {
                 number: 1,
                 name: "eventgen_base".into(),
+                version: None,
             },
             LockedMigration {
                 number: 2,
                 name: "orchest".into(),
+                version: None,
             },
         ];
         lock.runtime

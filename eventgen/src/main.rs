@@ -7,6 +7,8 @@
 
 mod catalog_view;
 mod diff;
+mod init;
+mod project;
 mod usage;
 
 use std::io::{IsTerminal, Write};
@@ -16,7 +18,8 @@ use std::process::ExitCode;
 use catalog_view::CatalogView;
 use clap::{Parser, Subcommand, ValueEnum};
 use event_codegen::diagnostic::{Diagnostics, Style, render};
-use event_codegen::{Baseline, Loaded, format_schema, generate, load};
+use event_codegen::{Loaded, format_schema, generate};
+use project::Project;
 
 // Generating a large catalog's Rust module allocates for every token it quotes, parses
 // and prints; mimalloc makes that about a third faster than the system allocator.
@@ -27,6 +30,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Debug, Parser)]
 #[command(name = "eventgen", version, about, long_about = None)]
 struct Cli {
+    /// The project configuration. Default: the nearest `eventgen.toml` in the current
+    /// directory or above (none: today's layout, relative to the current directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -43,14 +50,14 @@ enum Command {
     /// Exits 0 when there are no errors (warnings are printed), 1 when there are, and 2
     /// when a file cannot be read.
     Check {
-        /// Definition files or directories (every `*.toml` directly inside).
-        #[arg(default_value = "definitions")]
+        /// Definition files or directories (every `*.toml` directly inside). Default: the
+        /// configuration's `definitions`.
         paths: Vec<PathBuf>,
     },
     /// Print the catalog: the layer hierarchy with each layer's events and their markers.
     Catalog {
-        /// Definition files or directories (every `*.toml` directly inside).
-        #[arg(default_value = "definitions")]
+        /// Definition files or directories (every `*.toml` directly inside). Default: the
+        /// configuration's `definitions`.
         paths: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Tree)]
@@ -60,11 +67,12 @@ enum Command {
     /// `<definitions>/eventgen.lock`), JSON Schemas, the catalog docs and, with
     /// `--rust-out`, the Rust module.
     ///
-    /// Paths are relative to the current directory (the repository root).
+    /// Outputs go where `eventgen.toml` says, relative to its directory; without it,
+    /// relative to the current directory (the repository root).
     Generate {
-        /// The definitions directory.
-        #[arg(long, default_value = "definitions")]
-        definitions: PathBuf,
+        /// The definitions directory. Default: the configuration's `definitions`.
+        #[arg(long)]
+        definitions: Option<PathBuf>,
         /// Also write the Rust module to this file (build scripts use the `Builder` instead).
         #[arg(long)]
         rust_out: Option<PathBuf>,
@@ -87,9 +95,9 @@ enum Command {
     /// Exits 0 when no change is blocking, 1 when one is (or the definitions have errors),
     /// and 2 when a file, the lock or the git revision cannot be read.
     Diff {
-        /// The definitions directory.
-        #[arg(long, default_value = "definitions")]
-        definitions: PathBuf,
+        /// The definitions directory. Default: the configuration's first `definitions`.
+        #[arg(long)]
+        definitions: Option<PathBuf>,
         /// A lock file, or a git revision (`HEAD`, `origin/main`) whose lock beside the
         /// definitions to read. Default: the lock beside the definitions.
         #[arg(long, value_name = "LOCK_FILE_OR_GIT_REV")]
@@ -111,9 +119,9 @@ enum Command {
         /// directories).
         #[arg(long = "src", value_name = "PATH", required = true, num_args = 1..)]
         sources: Vec<PathBuf>,
-        /// The definitions directory.
-        #[arg(long, default_value = "definitions")]
-        definitions: PathBuf,
+        /// The definitions directory. Default: the configuration's first `definitions`.
+        #[arg(long)]
+        definitions: Option<PathBuf>,
         /// Exit 1 when a stored event that is not deprecated is never registered.
         #[arg(long)]
         deny_unused: bool,
@@ -127,6 +135,17 @@ enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Print the JSON Schema of the project configuration, `eventgen.toml` (for editors).
+    ConfigSchema {
+        /// Write it to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Start a project here: write `eventgen.toml` (every key with its default) and a
+    /// starter definitions file, and print the `Cargo.toml` lines and `build.rs` to add.
+    ///
+    /// Writes nothing, and exits 2, when any of the files exists.
+    Init,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -152,80 +171,101 @@ const USAGE_OR_IO: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Check { paths } => {
-            let loaded = load_and_report(&paths);
-            match exit_code(&loaded) {
-                0 => {
-                    let catalog = loaded.catalog.as_ref().expect("no errors, so a catalog");
-                    let events = catalog.events.len();
-                    let files = loaded.sources.files().count();
-                    eprintln!("ok: {events} events in {files} file(s)");
-                    ExitCode::SUCCESS
-                }
-                code => ExitCode::from(code),
-            }
-        }
-        Command::Catalog { paths, format } => {
-            let loaded = load_and_report(&paths);
-            let Some(catalog) = &loaded.catalog else {
-                return ExitCode::from(exit_code(&loaded));
-            };
-            let view = CatalogView::new(catalog);
-            let text = match format {
-                Format::Tree => view.to_tree(),
-                Format::Json => view.to_json(),
-            };
-            print_or_fail(&text)
-        }
+    let config = cli.config.as_deref();
+    let open = |definitions: Vec<PathBuf>| Project::open(config, definitions);
+    let project = match cli.command {
+        Command::Check { paths } => open(paths).map(|p| check(&p)),
+        Command::Catalog { paths, format } => open(paths).map(|p| catalog(&p, format)),
         Command::Generate {
             definitions,
             rust_out,
             rust_sources,
             check,
-        } => generate(&definitions, &rust_sources, rust_out.as_deref(), check),
+        } => open(definitions.into_iter().collect())
+            .map(|p| generate(&p, &rust_sources, rust_out.as_deref(), check)),
         Command::Diff {
             definitions,
             against,
             format,
-        } => diff::run(&definitions, against.as_deref(), format),
+        } => open(definitions.into_iter().collect())
+            .map(|p| diff::run(&p.definitions_dir(), against.as_deref(), format)),
         Command::Usage {
             sources,
             definitions,
             deny_unused,
             format,
-        } => usage::run(&definitions, &sources, deny_unused, format),
-        Command::DefinitionsSchema { output } => {
-            let schema = format_schema::definitions_schema();
-            match output {
-                None => print_or_fail(&schema),
-                Some(path) => match std::fs::write(&path, schema) {
-                    Ok(()) => ExitCode::SUCCESS,
-                    Err(error) => {
-                        eprintln!("error: cannot write `{}`: {error}", path.display());
-                        ExitCode::from(USAGE_OR_IO)
-                    }
-                },
-            }
+        } => open(definitions.into_iter().collect())
+            .map(|p| usage::run(&p.definitions_dir(), &sources, deny_unused, format)),
+        Command::DefinitionsSchema { output } => Ok(print_or_write(
+            &format_schema::definitions_schema(),
+            output.as_deref(),
+        )),
+        Command::ConfigSchema { output } => Ok(print_or_write(
+            &event_codegen::config::schema(),
+            output.as_deref(),
+        )),
+        Command::Init => Ok(init::run(Path::new("."))),
+    };
+    project.unwrap_or_else(|code| code)
+}
+
+fn check(project: &Project) -> ExitCode {
+    let loaded = report(project.baseline().load(&project.definitions));
+    match exit_code(&loaded) {
+        0 => {
+            let catalog = loaded.catalog.as_ref().expect("no errors, so a catalog");
+            let events = catalog.events.len();
+            let files = loaded.sources.files().count();
+            eprintln!("ok: {events} events in {files} file(s)");
+            ExitCode::SUCCESS
+        }
+        code => ExitCode::from(code),
+    }
+}
+
+fn catalog(project: &Project, format: Format) -> ExitCode {
+    let loaded = report(project.baseline().load(&project.definitions));
+    let Some(catalog) = &loaded.catalog else {
+        return ExitCode::from(exit_code(&loaded));
+    };
+    let view = CatalogView::new(catalog);
+    let text = match format {
+        Format::Tree => view.to_tree(),
+        Format::Json => view.to_json(),
+    };
+    print_or_fail(&text)
+}
+
+/// Prints `text`, or writes it to `output`.
+fn print_or_write(text: &str, output: Option<&Path>) -> ExitCode {
+    let Some(path) = output else {
+        return print_or_fail(text);
+    };
+    match std::fs::write(path, text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: cannot write `{}`: {error}", path.display());
+            ExitCode::from(USAGE_OR_IO)
         }
     }
 }
 
 fn generate(
-    definitions: &Path,
+    project: &Project,
     rust_sources: &[PathBuf],
     rust_out: Option<&Path>,
     check: bool,
 ) -> ExitCode {
-    let loaded = Baseline::new()
+    let loaded = project
+        .baseline()
         .rust_sources(rust_sources)
-        .load(&[definitions.to_path_buf()]);
+        .load(&project.definitions);
     let mut loaded = report(loaded);
     let Some(catalog) = loaded.catalog.take() else {
         return ExitCode::from(exit_code(&loaded));
     };
     let lock = loaded.lock.take();
-    let outputs = match generate::outputs(&catalog, definitions, lock.as_ref(), rust_out) {
+    let outputs = match generate::outputs_in(&project.layout(), &catalog, lock.as_ref(), rust_out) {
         Ok(outputs) => outputs,
         Err(problems) => {
             let mut diagnostics = Diagnostics::new();
@@ -251,10 +291,15 @@ fn generate(
                         "a published file never changes: restore it from version control (`git checkout -- <path>`)"
                     );
                 }
+                let definitions = match &project.definitions[..] {
+                    [given] if project.definitions_given => {
+                        format!(" --definitions {}", given.display())
+                    }
+                    _ => String::new(),
+                };
                 eprintln!(
-                    "{} generated file(s) out of date: run `eventgen generate --definitions {}`",
+                    "{} generated file(s) out of date: run `eventgen generate{definitions}`",
                     stale.len(),
-                    definitions.display()
                 );
                 ExitCode::from(DEFINITION_ERRORS)
             }
@@ -282,11 +327,6 @@ fn generate(
             }
         }
     }
-}
-
-/// Loads definitions and prints their diagnostics to standard error.
-fn load_and_report(paths: &[PathBuf]) -> Loaded {
-    report(load(paths))
 }
 
 /// Prints the diagnostics of `loaded` to standard error.

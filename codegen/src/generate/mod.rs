@@ -7,6 +7,7 @@ mod deprecation;
 pub mod docs;
 pub mod html;
 pub mod json_schema;
+mod layout;
 pub mod python;
 pub mod rust;
 pub mod sql;
@@ -19,8 +20,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::check;
 use crate::diagnostic::Diagnostic;
 use crate::format_schema;
-use crate::lock::{self, Lock, content_hash};
+use crate::lock::{Lock, content_hash};
 use crate::model::Catalog;
+pub use layout::{Layout, MigrationNaming};
 
 /// Where `eventgen generate` writes the catalog's Markdown docs, relative to the root.
 pub(crate) const DOCS_PATH: &str = "docs/events.md";
@@ -41,6 +43,17 @@ pub fn outputs(
     lock: Option<&Lock>,
     rust_out: Option<&Path>,
 ) -> Result<Outputs, Vec<Diagnostic>> {
+    outputs_in(&Layout::beside(definitions_dir), catalog, lock, rust_out)
+}
+
+/// [`outputs`], each file where `layout` puts it (a project's configuration), new
+/// migrations named as it says.
+pub fn outputs_in(
+    layout: &Layout,
+    catalog: &Catalog,
+    lock: Option<&Lock>,
+    rust_out: Option<&Path>,
+) -> Result<Outputs, Vec<Diagnostic>> {
     // The docs and the client types are written on threads of their own while the
     // migrations and the lock, which keep one core busy, are; the schemas and the Rust
     // module use every core.
@@ -58,9 +71,10 @@ pub fn outputs(
         });
         (migrations, joined(docs), joined(clients))
     });
-    let migrations = migrations?;
-    let mut next_lock = migrations.lock;
+    let mut migrations = migrations?;
     let previous = lock.cloned().unwrap_or_default();
+    layout.name_migrations(&mut migrations.files, &previous, &mut migrations.lock);
+    let mut next_lock = migrations.lock;
     let schemas = json_schema::schemas(catalog, &previous.schemas);
     let errors = check::published_schemas(catalog, &previous, &schemas.published);
     if !errors.is_empty() {
@@ -69,18 +83,17 @@ pub fn outputs(
     next_lock.record_schemas(&schemas.published);
     let mut outputs = Outputs::default();
     outputs.files.extend(migrations.files);
+    outputs.push(GeneratedFile::new(&layout.lock, next_lock.to_toml()));
     outputs.push(GeneratedFile::new(
-        definitions_dir.join(lock::FILE_NAME),
-        next_lock.to_toml(),
-    ));
-    outputs.push(GeneratedFile::new(
-        definitions_dir.join("definitions.schema.json"),
+        &layout.definitions_schema,
         format_schema::definitions_schema(),
     ));
     outputs.add_schemas(schemas.files, &previous);
     outputs.push(GeneratedFile::new(DOCS_PATH, docs));
     outputs.push(GeneratedFile::new(html::PATH, html::page(catalog)));
     outputs.files.extend(clients);
+    layout.relocate(&mut outputs);
+    // After the move: the Rust module is exactly where it is asked for.
     if let Some(path) = rust_out {
         outputs.push(GeneratedFile::new(path, rust::module(catalog)));
     }

@@ -271,6 +271,7 @@ impl Pending {
         self.next.migrations.push(LockedMigration {
             number: self.number,
             name,
+            version: None,
         });
         self.number += 1;
     }

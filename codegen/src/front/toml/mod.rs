@@ -368,7 +368,7 @@ fn invalid_value_help(what: &str) -> String {
 
 /// The field names of a serde struct, read from its `Deserialize` impl: the format's keys
 /// are written down once, in the types of [`raw`].
-fn serde_fields<T: DeserializeOwned>() -> &'static [&'static str] {
+pub(crate) fn serde_fields<T: DeserializeOwned>() -> &'static [&'static str] {
     use serde::de::{self, Visitor};
 
     struct Probe<'a>(&'a mut &'static [&'static str]);

@@ -6,31 +6,27 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::named::model_field;
-use super::options::Options;
 use super::types::{self, doc, ident, rt};
 use super::{debug, level};
 use crate::model::{Catalog, Layer};
 
-pub(super) fn layer(catalog: &Catalog, layer: &Layer, options: &Options) -> TokenStream {
-    let declaration = declaration(catalog, layer, options);
+pub(super) fn layer(catalog: &Catalog, layer: &Layer) -> TokenStream {
+    let declaration = declaration(catalog, layer);
     let impls = impls(catalog, layer);
     quote!(#declaration #impls)
 }
 
 /// The layer's struct.
-fn declaration(catalog: &Catalog, layer: &Layer, options: &Options) -> TokenStream {
-    let added = options.type_attrs(&layer.name);
+fn declaration(catalog: &Catalog, layer: &Layer) -> TokenStream {
     let name = types::type_ident(&layer.name);
     let docs = doc(layer.description.as_ref(), || {
         format!("The `{}` layer.", layer.name)
     });
-    let fields = (layer.fields.iter())
-        .map(|f| model_field(catalog, f, false, options.field_attrs(&layer.name, &f.name)));
+    let fields = layer.fields.iter().map(|f| model_field(catalog, f, false));
     let derived_debug = debug::derived(&layer.fields);
     quote! {
         #docs
         #[derive(#derived_debug Clone, PartialEq)]
-        #added
         pub struct #name { #(#fields)* }
     }
 }
