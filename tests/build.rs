@@ -9,5 +9,19 @@ fn main() -> Result<(), event_codegen::BuildError> {
         .definitions("../codegen/tests/fixtures/features.toml")
         .file_name("features.rs")
         .generate()?;
+    // The fixture again, with attributes from the Builder's hooks (`tests/rust_hooks.rs`).
+    event_codegen::Builder::new()
+        .definitions("../codegen/tests/fixtures/features.toml")
+        .file_name("hooked.rs")
+        .type_attribute(".", "#[allow(clippy::derive_partial_eq_without_eq)]")
+        .type_attribute("project", "#[derive(Default)]")
+        .type_attribute("project:created", "#[derive(Default)]")
+        .type_attribute("step", "#[derive(Default)]")
+        .field_attribute("step.title", r#"#[serde(rename = "name")]"#)
+        .field_attribute(
+            "project:created.projects_count",
+            "#[doc(alias = \"count\")]",
+        )
+        .generate()?;
     Ok(())
 }

@@ -36,6 +36,9 @@ pub enum BuildError {
     /// its rendered diagnostics.
     #[error("invalid project configuration:\n{0}")]
     Config(String),
+    /// An attribute given to `type_attribute` or `field_attribute` is not Rust attributes.
+    #[error("{0}")]
+    Attribute(String),
     /// The module could not be written.
     #[error("cannot write `{path}`: {source}")]
     Write {
@@ -60,6 +63,7 @@ pub struct Builder {
     out_dir: Option<PathBuf>,
     file_name: Option<String>,
     emit_cargo_directives: bool,
+    rust: rust::Options,
     config: Option<PathBuf>,
 }
 
@@ -104,6 +108,29 @@ impl Builder {
         self
     }
 
+    /// Adds attributes to the generated types `path` selects, as prost-build's
+    /// `type_attribute`: `"."` for every event, layer, named type and enum, or one
+    /// definition by name (`"project"`, `"job-status"`, `"project:created"`). `attribute`
+    /// is Rust source: `"#[derive(Hash)]"`, `"#[serde(rename_all = \"camelCase\")]"`.
+    #[must_use]
+    pub fn type_attribute(mut self, path: impl Into<String>, attribute: impl Into<String>) -> Self {
+        self.rust.type_attribute(path, attribute);
+        self
+    }
+
+    /// Adds attributes to the generated fields `path` selects: `"."` for every field,
+    /// a definition's name for all of its fields, or `"<definition>.<field>"`
+    /// (`"project.name"`, `"project:created.uuid"`).
+    #[must_use]
+    pub fn field_attribute(
+        mut self,
+        path: impl Into<String>,
+        attribute: impl Into<String>,
+    ) -> Self {
+        self.rust.field_attribute(path, attribute);
+        self
+    }
+
     /// Whether to print `cargo:rerun-if-changed` and `cargo:warning` lines (default: on).
     #[must_use]
     pub fn cargo_directives(mut self, on: bool) -> Self {
@@ -118,6 +145,7 @@ impl Builder {
     /// (a breaking change needs a version bump, a privacy-relevant one a review) and
     /// today's date (a deprecated event past its sunset fails the build).
     pub fn generate(self) -> Result<PathBuf, BuildError> {
+        self.rust.check().map_err(BuildError::Attribute)?;
         let config = self.project_config()?;
         let definitions = match (self.definitions.is_empty(), &config) {
             (false, _) => self.definitions,
@@ -168,9 +196,11 @@ impl Builder {
                 .ok_or(BuildError::NoOutDir)?,
         };
         let path = out_dir.join(self.file_name.as_deref().unwrap_or(rust::FILE_NAME));
-        write_if_changed(&path, &rust::module(catalog)).map_err(|source| BuildError::Write {
-            path: path.clone(),
-            source,
+        write_if_changed(&path, &rust::module_with(catalog, &self.rust)).map_err(|source| {
+            BuildError::Write {
+                path: path.clone(),
+                source,
+            }
         })?;
         Ok(path)
     }

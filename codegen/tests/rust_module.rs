@@ -94,3 +94,57 @@ fn builder_fails_with_the_rendered_diagnostics() {
     assert!(!dir.join("out").exists(), "nothing written");
     std::fs::remove_dir_all(dir).expect("clean up");
 }
+
+#[test]
+fn added_attributes_go_on_the_declarations_they_name() {
+    let mut options = rust::Options::default();
+    options.type_attribute("job-status", "#[doc(alias = \"status\")]");
+    options.type_attribute(".", "#[non_exhaustive]");
+    options.field_attribute("step.title", r#"#[serde(rename = "name")]"#);
+    options.field_attribute("project:created", "#[doc(alias = \"c\")]");
+    assert_eq!(options.check(), Ok(()));
+    let module = rust::module_with(&fixture(), &options);
+    // Events, layers, named types and enums; not the telemetry types.
+    for declaration in [
+        "pub struct ProjectCreated {",
+        "pub struct Project {",
+        "pub struct Step {",
+        "pub enum JobStatus {",
+    ] {
+        let at = module.find(declaration).expect(declaration);
+        assert!(
+            module[..at].ends_with("#[non_exhaustive]\n"),
+            "{declaration}"
+        );
+    }
+    assert!(!module.contains("#[non_exhaustive]\npub struct StepTelemetry"));
+    assert_eq!(module.matches("#[doc(alias = \"status\")]").count(), 1);
+    assert!(module.contains("#[serde(rename = \"name\")]\n    pub title: String,"));
+    // Every member of the event, its base and layer members included.
+    let created = &module[module.find("pub struct ProjectCreated {").expect("event")..];
+    let created = &created[..created.find('}').expect("end")];
+    assert_eq!(
+        created.matches("#[doc(alias = \"c\")]").count(),
+        4,
+        "{created}"
+    );
+}
+
+#[test]
+fn builder_refuses_an_attribute_that_is_not_rust() {
+    let dir = scratch("attribute");
+    std::fs::write(dir.join("features.toml"), FIXTURE).expect("definitions");
+    let error = Builder::new()
+        .cargo_directives(false)
+        .definitions(dir.join("features.toml"))
+        .out_dir(dir.join("out"))
+        .field_attribute("step.title", "#[serde(rename = ")
+        .generate()
+        .expect_err("not an attribute");
+    let BuildError::Attribute(text) = &error else {
+        panic!("{error:?}")
+    };
+    assert!(text.contains("for `step.title`"), "{text}");
+    assert!(!dir.join("out").exists(), "nothing written");
+    std::fs::remove_dir_all(dir).expect("clean up");
+}

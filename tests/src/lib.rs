@@ -12,5 +12,10 @@ pub mod features {
     include!(concat!(env!("OUT_DIR"), "/features.rs"));
 }
 
+/// The feature fixture with attributes added by the Builder's hooks.
+pub mod hooked {
+    include!(concat!(env!("OUT_DIR"), "/hooked.rs"));
+}
+
 pub mod derived;
 pub mod samples;

@@ -13,6 +13,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::named::model_field;
+use super::options::Options;
 use super::types::{self, doc, ident, rt, type_ident};
 use super::{debug, level};
 use crate::generate::deprecation;
@@ -82,14 +83,14 @@ fn levels(catalog: &Catalog, shape: &EventShape<'_>) -> TokenStream {
     quote!(#rt::payload::Object::new(#key, #innermost_levels) #(#within)*)
 }
 
-pub(super) fn event(catalog: &Catalog, event: &EventDef) -> TokenStream {
-    let declaration = declaration(catalog, event);
+pub(super) fn event(catalog: &Catalog, event: &EventDef, options: &Options) -> TokenStream {
+    let declaration = declaration(catalog, event, options);
     let impls = impls(catalog, event);
     quote!(#declaration #impls)
 }
 
 /// The event's struct.
-fn declaration(catalog: &Catalog, event: &EventDef) -> TokenStream {
+fn declaration(catalog: &Catalog, event: &EventDef, options: &Options) -> TokenStream {
     let rt = rt();
     let name = type_ident(&event.event_type);
     let event_type = &event.event_type;
@@ -101,17 +102,27 @@ fn declaration(catalog: &Catalog, event: &EventDef) -> TokenStream {
         let member = layer_member(catalog, id);
         let ty = type_ident(&catalog.layer(id).name);
         let docs = format!(" The [`{ty}`] this event is about.");
-        quote!(#[doc = #docs] pub #member: #ty,)
+        let added = options.field_attrs(event_type, &member.to_string());
+        quote!(#[doc = #docs] #added pub #member: #ty,)
     });
-    let own_fields = event.fields.iter().map(|f| model_field(catalog, f, false));
+    let own_fields = (event.fields.iter())
+        .map(|f| model_field(catalog, f, false, options.field_attrs(event_type, &f.name)));
+    let (added_uuid, added_timestamp) = (
+        options.field_attrs(event_type, "uuid"),
+        options.field_attrs(event_type, "timestamp"),
+    );
+    let added = options.type_attrs(event_type);
     let derived_debug = debug::derived(&event.fields);
     quote! {
         #docs
         #[derive(#derived_debug Clone, PartialEq)]
+        #added
         pub struct #name {
             /// The event's id (`event_runtime::new_event_id()` makes a time-ordered one).
+            #added_uuid
             pub uuid: #rt::Uuid,
             /// When it happened (`event_runtime::now()`).
+            #added_timestamp
             pub timestamp: #rt::Timestamp,
             #(#layer_members)*
             #(#own_fields)*

@@ -6,27 +6,31 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::named::model_field;
+use super::options::Options;
 use super::types::{self, doc, ident, rt};
 use super::{debug, level};
 use crate::model::{Catalog, Layer};
 
-pub(super) fn layer(catalog: &Catalog, layer: &Layer) -> TokenStream {
-    let declaration = declaration(catalog, layer);
+pub(super) fn layer(catalog: &Catalog, layer: &Layer, options: &Options) -> TokenStream {
+    let declaration = declaration(catalog, layer, options);
     let impls = impls(catalog, layer);
     quote!(#declaration #impls)
 }
 
 /// The layer's struct.
-fn declaration(catalog: &Catalog, layer: &Layer) -> TokenStream {
+fn declaration(catalog: &Catalog, layer: &Layer, options: &Options) -> TokenStream {
+    let added = options.type_attrs(&layer.name);
     let name = types::type_ident(&layer.name);
     let docs = doc(layer.description.as_ref(), || {
         format!("The `{}` layer.", layer.name)
     });
-    let fields = layer.fields.iter().map(|f| model_field(catalog, f, false));
+    let fields = (layer.fields.iter())
+        .map(|f| model_field(catalog, f, false, options.field_attrs(&layer.name, &f.name)));
     let derived_debug = debug::derived(&layer.fields);
     quote! {
         #docs
         #[derive(#derived_debug Clone, PartialEq)]
+        #added
         pub struct #name { #(#fields)* }
     }
 }

@@ -12,9 +12,12 @@ mod events;
 mod layers;
 mod level;
 mod named;
+mod options;
 mod types;
 
 use proc_macro2::TokenStream;
+
+pub use options::Options;
 
 pub use derive::{
     catalog_impls, enum_impls, event_impls, event_layer_members, layer_impls, type_impls,
@@ -38,12 +41,12 @@ enum Part<'c> {
 }
 
 impl Part<'_> {
-    fn tokens(&self, catalog: &Catalog) -> TokenStream {
+    fn tokens(&self, catalog: &Catalog, options: &Options) -> TokenStream {
         match self {
-            Part::Enum(def) => named::enum_def(def),
-            Part::Type(def) => named::type_def(catalog, def),
-            Part::Layer(layer) => layers::layer(catalog, layer),
-            Part::Event(event) => events::event(catalog, event),
+            Part::Enum(def) => named::enum_def(def, options),
+            Part::Type(def) => named::type_def(catalog, def, options),
+            Part::Layer(layer) => layers::layer(catalog, layer, options),
+            Part::Event(event) => events::event(catalog, event, options),
             Part::AnalyticsEnum => analytics::analytics_enum(catalog),
             Part::EventEnum => analytics::event_enum(catalog),
             Part::ClientEvents => analytics::client_events(catalog),
@@ -58,6 +61,13 @@ impl Part<'_> {
 /// between items) while keeping the syntax trees small; large catalogs are split over
 /// threads, in order, so the text does not depend on the thread count.
 pub fn module(catalog: &Catalog) -> String {
+    module_with(catalog, &Options::default())
+}
+
+/// The Rust source of the catalog's module, with the attributes `options` adds to its
+/// declarations (checked with [`Options::check`] first: one that does not parse is left
+/// out).
+pub fn module_with(catalog: &Catalog, options: &Options) -> String {
     let parts: Vec<Part<'_>> = (catalog.enums.iter().map(Part::Enum))
         .chain(catalog.types.iter().map(Part::Type))
         .chain(catalog.layers.iter().map(Part::Layer))
@@ -67,7 +77,7 @@ pub fn module(catalog: &Catalog) -> String {
     let texts = in_parallel(&parts, |parts| {
         parts
             .iter()
-            .map(|part| format(part.tokens(catalog)))
+            .map(|part| format(part.tokens(catalog, options)))
             .collect()
     });
     let mut module = format!(

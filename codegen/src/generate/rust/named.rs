@@ -4,11 +4,13 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::debug;
+use super::options::Options;
 use super::types::{self, doc, ident, rt, serde_crate_attr, type_ident};
 use crate::model::{Catalog, EnumDef, FieldDef, TypeDef};
 use crate::shape::TelemetrySlot;
 
-pub(super) fn enum_def(def: &EnumDef) -> TokenStream {
+pub(super) fn enum_def(def: &EnumDef, options: &Options) -> TokenStream {
+    let added = options.type_attrs(&def.name);
     let serde_attr = serde_crate_attr();
     let serde = types::serde_crate();
     let name = type_ident(&def.name);
@@ -23,6 +25,7 @@ pub(super) fn enum_def(def: &EnumDef) -> TokenStream {
         #docs
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, #serde::Serialize, #serde::Deserialize)]
         #serde_attr
+        #added
         pub enum #name {
             #( #[doc = #variant_docs] #[serde(rename = #values)] #variants, )*
         }
@@ -82,8 +85,13 @@ pub(super) fn enum_impls(def: &EnumDef) -> TokenStream {
     }
 }
 
-/// A struct field of a model type.
-pub(super) fn model_field(catalog: &Catalog, field: &FieldDef, serde: bool) -> TokenStream {
+/// A struct field of a model type, with the attributes `added` for it.
+pub(super) fn model_field(
+    catalog: &Catalog,
+    field: &FieldDef,
+    serde: bool,
+    added: TokenStream,
+) -> TokenStream {
     let name = ident(&field.name);
     let ty = types::field_ty(catalog, field);
     let docs = doc(field.description.as_ref(), || {
@@ -92,23 +100,26 @@ pub(super) fn model_field(catalog: &Catalog, field: &FieldDef, serde: bool) -> T
     let deprecated = field.deprecated.then(|| quote!(#[deprecated]));
     let skip = (serde && field.optional)
         .then(|| quote!(#[serde(default, skip_serializing_if = "Option::is_none")]));
-    quote!(#docs #deprecated #skip pub #name: #ty,)
+    quote!(#docs #deprecated #skip #added pub #name: #ty,)
 }
 
-pub(super) fn type_def(catalog: &Catalog, def: &TypeDef) -> TokenStream {
+pub(super) fn type_def(catalog: &Catalog, def: &TypeDef, options: &Options) -> TokenStream {
+    let added = options.type_attrs(&def.name);
     let serde_attr = serde_crate_attr();
     let serde = types::serde_crate();
     let name = type_ident(&def.name);
     let docs = doc(def.description.as_ref(), || {
         format!("The `{}` type.", def.name)
     });
-    let fields = def.fields.iter().map(|f| model_field(catalog, f, true));
+    let fields = (def.fields.iter())
+        .map(|f| model_field(catalog, f, true, options.field_attrs(&def.name, &f.name)));
     let impls = type_impls(catalog, def);
     let derived_debug = debug::derived(&def.fields);
     quote! {
         #docs
         #[derive(#derived_debug Clone, PartialEq, #serde::Serialize, #serde::Deserialize)]
         #serde_attr
+        #added
         pub struct #name { #(#fields)* }
 
         #impls
