@@ -15,13 +15,19 @@ use serde_json::json;
 
 use super::{BLOCKING, OutputFormat, USAGE_OR_IO, exit_code, print_or_fail, report};
 
-/// Runs `eventgen diff`.
-pub(crate) fn run(definitions: &Path, against: Option<&str>, format: OutputFormat) -> ExitCode {
+/// Runs `eventgen diff`: `lock` is the project's lock file (by default beside the
+/// definitions), which `--against` replaces.
+pub(crate) fn run(
+    definitions: &Path,
+    lock: &Path,
+    against: Option<&str>,
+    format: OutputFormat,
+) -> ExitCode {
     let loaded = report(Baseline::new().without_lock().load(&[definitions]));
     let Some(catalog) = &loaded.catalog else {
         return ExitCode::from(exit_code(&loaded));
     };
-    let (lock, name) = match baseline(definitions, against) {
+    let (lock, name) = match baseline(lock, against) {
         Ok(found) => found,
         Err(message) => {
             eprintln!("error: {message}");
@@ -54,14 +60,13 @@ pub(crate) fn run(definitions: &Path, against: Option<&str>, format: OutputForma
 }
 
 /// The lock to compare with, and how to name it: a lock file, a git revision's lock, or
-/// (by default) the lock beside the definitions. No lock file at all: nothing was
-/// generated yet, so every event is new.
-fn baseline(definitions: &Path, against: Option<&str>) -> Result<(Lock, String), String> {
-    let beside = definitions.join(lock::FILE_NAME);
+/// (by default) the project's lock. No lock file at all: nothing was generated yet, so
+/// every event is new.
+fn baseline(project_lock: &Path, against: Option<&str>) -> Result<(Lock, String), String> {
     let path = match against {
-        None => beside,
+        None => project_lock.to_path_buf(),
         Some(file) if Path::new(file).is_file() => PathBuf::from(file),
-        Some(rev) => return from_git(definitions, rev),
+        Some(rev) => return from_git(project_lock, rev),
     };
     let name = path.display().to_string();
     match Lock::read(&path) {
@@ -74,25 +79,30 @@ fn baseline(definitions: &Path, against: Option<&str>) -> Result<(Lock, String),
     }
 }
 
-/// The lock beside the definitions as of the git revision `rev`.
-fn from_git(definitions: &Path, rev: &str) -> Result<(Lock, String), String> {
-    let spec = format!("{rev}:./{}", lock::FILE_NAME);
+/// The project's lock as of the git revision `rev`.
+fn from_git(project_lock: &Path, rev: &str) -> Result<(Lock, String), String> {
+    let file_name = project_lock.file_name().unwrap_or(lock::FILE_NAME.as_ref());
+    let spec = format!("{rev}:./{}", file_name.to_string_lossy());
+    let dir = match project_lock.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
     let output = Command::new("git")
         .arg("-C")
-        .arg(definitions)
+        .arg(dir)
         .args(["show", &spec])
         .output()
         .map_err(|error| format!("cannot run git to read `{spec}`: {error}"))?;
     if !output.status.success() {
         return Err(format!(
             "`{rev}` is neither a lock file nor a git revision holding `{}`: {}",
-            definitions.join(lock::FILE_NAME).display(),
+            project_lock.display(),
             String::from_utf8_lossy(&output.stderr).trim()
         ));
     }
     let text = String::from_utf8(output.stdout)
         .map_err(|_| format!("the lock at `{spec}` is not UTF-8"))?;
-    let name = format!("{rev}:{}", definitions.join(lock::FILE_NAME).display());
+    let name = format!("{rev}:{}", project_lock.display());
     let lock = Lock::parse(&text, Path::new(&name)).map_err(|error| error.to_string())?;
     Ok((lock, name))
 }

@@ -188,7 +188,7 @@ fn main() -> ExitCode {
             against,
             format,
         } => open(definitions.into_iter().collect())
-            .map(|p| diff::run(&p.definitions_dir(), against.as_deref(), format)),
+            .map(|p| diff::run(&p.definitions_dir(), &p.lock(), against.as_deref(), format)),
         Command::Usage {
             sources,
             definitions,

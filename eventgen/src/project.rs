@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use event_codegen::config::FILE_NAME;
 use event_codegen::diagnostic::Style;
 use event_codegen::generate::Layout;
+use event_codegen::lock;
 use event_codegen::{Baseline, Config};
 
 use super::USAGE_OR_IO;
@@ -66,6 +67,13 @@ impl Project {
         } else {
             first.clone()
         }
+    }
+
+    /// The lock file: where the configuration places it, or beside the definitions.
+    pub(crate) fn lock(&self) -> PathBuf {
+        self.config
+            .lock()
+            .unwrap_or_else(|| self.definitions_dir().join(lock::FILE_NAME))
     }
 
     /// Where the outputs go, relative to the current directory.

@@ -281,3 +281,16 @@ fn the_command_line_overrides_the_file() {
         stderr(&missing)
     );
 }
+
+#[test]
+fn diff_reads_the_lock_the_file_places() {
+    let dir = project("diff-lock", "lock = \"state/events.lock\"\n");
+    let before = eventgen(&dir, &["diff"]);
+    let text = String::from_utf8_lossy(&before.stdout).into_owned() + &stderr(&before);
+    assert!(text.contains("state/events.lock (absent"), "{text}");
+    ok(&dir, &["generate"]);
+    let after = ok(&dir, &["diff"]);
+    let text = String::from_utf8_lossy(&after.stdout).into_owned() + &stderr(&after);
+    assert!(!text.contains("absent"), "{text}");
+    assert!(!dir.join("definitions/eventgen.lock").exists());
+}

@@ -1,0 +1,47 @@
+//! The `Builder` reads the project configuration: the definitions it names, and a wrong
+//! file fails the build with located diagnostics.
+
+use event_codegen::{BuildError, Builder};
+
+const DEFINITIONS: &str = "[catalog]\nname = \"demo\"\n\n[layers.account]\nfields.uuid = { type = \"uuid\", description = \"UUID.\" }\n\n[events.\"account:created\"]\ndescription = \"Created.\"\n";
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("eventgen-builder-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("events")).expect("scratch dir");
+    std::fs::write(dir.join("events/demo.toml"), DEFINITIONS).expect("definitions");
+    dir
+}
+
+#[test]
+fn reads_the_definitions_the_configuration_names() {
+    let dir = scratch("reads");
+    std::fs::write(dir.join("eventgen.toml"), "definitions = [\"events\"]\n").expect("config");
+    let path = Builder::new()
+        .cargo_directives(false)
+        .config(dir.join("eventgen.toml"))
+        .out_dir(dir.join("out"))
+        .generate()
+        .unwrap_or_else(|error| panic!("{error}"));
+    let module = std::fs::read_to_string(path).expect("module");
+    assert!(module.contains("AccountCreated"));
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+#[test]
+fn a_wrong_configuration_fails_with_its_place() {
+    let dir = scratch("wrong");
+    std::fs::write(dir.join("eventgen.toml"), "definitons = [\"events\"]\n").expect("config");
+    let error = Builder::new()
+        .cargo_directives(false)
+        .config(dir.join("eventgen.toml"))
+        .out_dir(dir.join("out"))
+        .generate()
+        .expect_err("an unknown key");
+    let BuildError::Config(text) = &error else {
+        panic!("{error}");
+    };
+    assert!(text.contains("eventgen.toml:1:1"), "{text}");
+    assert!(text.contains("did you mean `definitions`?"), "{text}");
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
