@@ -182,8 +182,10 @@ impl Config {
         }
     }
 
-    /// The nearest `eventgen.toml` in `start` or a directory above it.
+    /// The nearest `eventgen.toml` in `start` or a directory above it (a relative `start`
+    /// is taken from the current directory, so `.` walks up too).
     pub fn find(start: &Path) -> Option<PathBuf> {
+        let start = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
         start
             .ancestors()
             .map(|dir| dir.join(FILE_NAME))

@@ -82,3 +82,23 @@ fn loader_reads_every_key() {
     );
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
+
+#[test]
+fn find_walks_up_to_the_nearest_file() {
+    let dir = std::env::temp_dir().join(format!("eventgen-find-{}", std::process::id()));
+    let deep = dir.join("crates/service/src");
+    std::fs::create_dir_all(&deep).expect("dirs");
+    std::fs::write(dir.join("eventgen.toml"), "").expect("write");
+    assert_eq!(
+        event_codegen::Config::find(&deep),
+        Some(dir.join("eventgen.toml"))
+    );
+    std::fs::write(dir.join("crates/eventgen.toml"), "").expect("write");
+    assert_eq!(
+        event_codegen::Config::find(&deep),
+        Some(dir.join("crates/eventgen.toml"))
+    );
+    let config = event_codegen::Config::discover(&deep).expect("an empty file is valid");
+    assert_eq!(config.definitions(), [dir.join("crates/definitions")]);
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
