@@ -98,8 +98,9 @@ enum Command {
         /// The definitions directory. Default: the configuration's first `definitions`.
         #[arg(long)]
         definitions: Option<PathBuf>,
-        /// A lock file, or a git revision (`HEAD`, `origin/main`) whose lock beside the
-        /// definitions to read. Default: the lock beside the definitions.
+        /// A lock file, or a git revision (`HEAD`, `origin/main`) whose version of the
+        /// project's lock to read. Default: the project's lock (`lock` in `eventgen.toml`,
+        /// or beside the definitions).
         #[arg(long, value_name = "LOCK_FILE_OR_GIT_REV")]
         against: Option<String>,
         /// Output format.
