@@ -133,7 +133,7 @@ impl Store {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Store::connect_postgres(url, &config).await?
         } else {
-            return Err(StoreError::UnsupportedUrl(redact_url(url)));
+            return Err(StoreError::UnsupportedUrl(redact_database_url(url)));
         };
         Ok(Store::from_pools(pools, config))
     }
@@ -378,11 +378,12 @@ fn tx_conn_pg<'a>(tx: &'a mut sqlx::Transaction<'static, sqlx::Postgres>) -> &'a
     tx
 }
 
-/// The URL without its password, for messages.
-fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://…{}", &url[..scheme], &url[at..]),
-        _ => url.to_owned(),
+/// A database URL for an error message: without credentials (a `sqlite:` path has none).
+fn redact_database_url(url: &str) -> String {
+    if url.contains("://") {
+        crate::redact_url(url)
+    } else {
+        url.to_owned()
     }
 }
 
