@@ -337,24 +337,12 @@ async fn insert_deliveries(
     payloads: &[String],
     notify: bool,
 ) -> Result<(), StoreError> {
-    const COLUMNS: usize = 8;
     // Due on the clock claims compare with (see `database_now`).
     let now = database_now(conn).await?;
-    let mut notify = notify && conn.is_postgres();
-    for chunk in deliveries.chunks(MAX_PARAMS / COLUMNS) {
-        let mut sql = Sql::new(conn, "");
-        if notify {
-            sql.push("WITH inserted AS (");
-        }
-        sql.push(
-            r#"INSERT INTO "deliveries" ("uuid", "event_uuid", "event_type", "event_timestamp",
-               "subscriber_uuid", "payload", "next_attempt_at", "created_at") VALUES "#,
-        );
-        for (i, delivery) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.list([
+    let rows: Vec<_> = deliveries
+        .iter()
+        .map(|delivery| {
+            [
                 Value::Uuid(delivery.uuid),
                 Value::Uuid(delivery.event.uuid()),
                 Value::Text(delivery.event.event_type()),
@@ -363,7 +351,35 @@ async fn insert_deliveries(
                 Value::Text(&payloads[delivery.payload]),
                 Value::Time(now),
                 Value::Time(now),
-            ]);
+            ]
+        })
+        .collect();
+    let columns = r#""uuid", "event_uuid", "event_type", "event_timestamp", "subscriber_uuid", "payload", "next_attempt_at", "created_at""#;
+    insert_rows(conn, columns, &rows, notify).await
+}
+
+/// Inserts `rows` of `columns` into `deliveries`, in statements as large as the backends
+/// bind; `notify` also notifies [`NOTIFY_CHANNEL`] on PostgreSQL, in the first statement.
+async fn insert_rows<const N: usize>(
+    conn: &mut Conn<'_>,
+    columns: &str,
+    rows: &[[Value<'_>; N]],
+    notify: bool,
+) -> Result<(), StoreError> {
+    let mut notify = notify && conn.is_postgres();
+    for chunk in rows.chunks(MAX_PARAMS / N) {
+        let mut sql = Sql::new(conn, "");
+        if notify {
+            sql.push("WITH inserted AS (");
+        }
+        sql.push(r#"INSERT INTO "deliveries" ("#)
+            .push(columns)
+            .push(") VALUES ");
+        for (i, row) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.list(row.iter().cloned());
         }
         if notify {
             sql.push(") SELECT pg_notify('")
@@ -424,25 +440,13 @@ async fn insert_telemetry_deliveries(
     subscriber: Uuid,
     notify: bool,
 ) -> Result<(), StoreError> {
-    const COLUMNS: usize = 7;
     // Due on the clock claims compare with, as in `insert_deliveries`.
     let now = database_now(conn).await?;
-    let mut notify = notify && conn.is_postgres();
-    let rows: Vec<_> = events.iter().zip(payloads).collect();
-    for chunk in rows.chunks(MAX_PARAMS / COLUMNS) {
-        let mut sql = Sql::new(conn, "");
-        if notify {
-            sql.push("WITH inserted AS (");
-        }
-        sql.push(
-            r#"INSERT INTO "deliveries" ("uuid", "event_type", "event_timestamp",
-               "subscriber_uuid", "payload", "next_attempt_at", "created_at") VALUES "#,
-        );
-        for (i, (event, payload)) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.list([
+    let rows: Vec<_> = events
+        .iter()
+        .zip(payloads)
+        .map(|(event, payload)| {
+            [
                 Value::Uuid(Uuid::now_v7()),
                 Value::Text(event.event_type()),
                 Value::Time(event.timestamp()),
@@ -450,15 +454,9 @@ async fn insert_telemetry_deliveries(
                 Value::Text(payload),
                 Value::Time(now),
                 Value::Time(now),
-            ]);
-        }
-        if notify {
-            sql.push(") SELECT pg_notify('")
-                .push(NOTIFY_CHANNEL)
-                .push("', '')");
-            notify = false;
-        }
-        sql.execute(conn).await?;
-    }
-    Ok(())
+            ]
+        })
+        .collect();
+    let columns = r#""uuid", "event_type", "event_timestamp", "subscriber_uuid", "payload", "next_attempt_at", "created_at""#;
+    insert_rows(conn, columns, &rows, notify).await
 }
