@@ -40,6 +40,7 @@ mod client;
 #[doc(hidden)]
 pub mod column;
 mod event_api;
+pub mod notification;
 pub mod payload;
 mod record;
 mod row;
