@@ -2,8 +2,10 @@
 //! generators' feature fixture (every telemetry policy, deprecations).
 
 fn main() -> Result<(), event_codegen::BuildError> {
+    // With serde's traits as notification payloads (`tests/notification_serde.rs`).
     event_codegen::Builder::new()
         .definitions("../definitions")
+        .serde(true)
         .generate()?;
     event_codegen::Builder::new()
         .definitions("../codegen/tests/fixtures/features.toml")

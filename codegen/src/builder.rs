@@ -64,6 +64,7 @@ pub struct Builder {
     file_name: Option<String>,
     emit_cargo_directives: bool,
     rust: rust::Options,
+    serde: Option<bool>,
     config: Option<PathBuf>,
 }
 
@@ -131,6 +132,20 @@ impl Builder {
         self
     }
 
+    /// Whether events and layers implement serde's `Serialize` and `Deserialize` as their
+    /// notification payloads (default: off), for a service that receives webhooks:
+    /// `serde_json::to_value(&event)` is the event's `to_notification_payload()`, reading
+    /// it gives the event back, `Event` reads the payload of any stored event by its
+    /// `type`, and `event_runtime::notification::WebhookDelivery<Event>` a webhook's whole
+    /// body. An event or layer holding a telemetry-only field (`notification = false`)
+    /// only serializes: its payload leaves that field out. Enums and named types derive
+    /// both traits either way.
+    #[must_use]
+    pub fn serde(mut self, on: bool) -> Self {
+        self.serde = Some(on);
+        self
+    }
+
     /// Whether to print `cargo:rerun-if-changed` and `cargo:warning` lines (default: on).
     #[must_use]
     pub fn cargo_directives(mut self, on: bool) -> Self {
@@ -177,6 +192,10 @@ impl Builder {
                 println!("cargo:rerun-if-changed={}", lock.display());
             }
         }
+        let mut options = self.rust;
+        if let Some(on) = self.serde {
+            options.set_serde(on);
+        }
         let Some(catalog) = &loaded.catalog else {
             return Err(BuildError::Definitions(loaded.render(Style::Plain)));
         };
@@ -196,7 +215,7 @@ impl Builder {
                 .ok_or(BuildError::NoOutDir)?,
         };
         let path = out_dir.join(self.file_name.as_deref().unwrap_or(rust::FILE_NAME));
-        write_if_changed(&path, &rust::module_with(catalog, &self.rust)).map_err(|source| {
+        write_if_changed(&path, &rust::module_with(catalog, &options)).map_err(|source| {
             BuildError::Write {
                 path: path.clone(),
                 source,

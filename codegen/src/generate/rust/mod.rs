@@ -12,6 +12,7 @@ mod events;
 mod layers;
 mod level;
 mod named;
+mod notification;
 mod options;
 mod types;
 
@@ -42,7 +43,7 @@ enum Part<'c> {
 
 impl Part<'_> {
     fn tokens(&self, catalog: &Catalog, options: &Options) -> TokenStream {
-        match self {
+        let mut tokens = match self {
             Part::Enum(def) => named::enum_def(def, options),
             Part::Type(def) => named::type_def(catalog, def, options),
             Part::Layer(layer) => layers::layer(catalog, layer, options),
@@ -50,7 +51,19 @@ impl Part<'_> {
             Part::AnalyticsEnum => analytics::analytics_enum(catalog),
             Part::EventEnum => analytics::event_enum(catalog),
             Part::ClientEvents => analytics::client_events(catalog),
+        };
+        if options.serde() {
+            tokens.extend(match self {
+                Part::Layer(layer) => notification::layer(layer),
+                Part::Event(event) => notification::event(catalog, event),
+                Part::EventEnum => notification::event_enum(catalog),
+                // Enums and named types derive serde's traits with or without the option.
+                Part::Enum(_) | Part::Type(_) | Part::AnalyticsEnum | Part::ClientEvents => {
+                    TokenStream::new()
+                }
+            });
         }
+        tokens
     }
 }
 

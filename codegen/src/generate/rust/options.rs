@@ -1,6 +1,7 @@
 //! What a consuming crate adds to the generated declarations (the `Builder`'s
 //! `type_attribute` and `field_attribute`, after prost-build's): attributes on the event,
-//! layer, named-type and enum types, and on their fields, chosen by definition name.
+//! layer, named-type and enum types, and on their fields, chosen by definition name; and,
+//! opted into, serde's traits on events and layers as their notification payloads.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -13,6 +14,7 @@ use syn::parse::Parser;
 pub struct Options {
     type_attributes: Vec<(String, String)>,
     field_attributes: Vec<(String, String)>,
+    serde: bool,
 }
 
 impl Options {
@@ -24,6 +26,18 @@ impl Options {
     /// Adds `attribute` to the fields `path` selects.
     pub fn field_attribute(&mut self, path: impl Into<String>, attribute: impl Into<String>) {
         self.field_attributes.push((path.into(), attribute.into()));
+    }
+
+    /// Whether events and layers implement serde's `Serialize` and `Deserialize` as their
+    /// notification payloads, and `Event` as any stored event's (default: off, which
+    /// leaves the module as it is without the option).
+    pub fn set_serde(&mut self, on: bool) {
+        self.serde = on;
+    }
+
+    /// Whether [`Options::set_serde`] is on.
+    pub fn serde(&self) -> bool {
+        self.serde
     }
 
     /// Checks that every attribute is Rust outer attributes; the error names the first
