@@ -36,7 +36,8 @@ pub enum BuildError {
     /// its rendered diagnostics.
     #[error("invalid project configuration:\n{0}")]
     Config(String),
-    /// An attribute given to `type_attribute` or `field_attribute` is not Rust attributes.
+    /// An attribute given to `type_attribute` or `field_attribute` is not Rust attributes
+    /// (those of `eventgen.toml` are [`BuildError::Config`]).
     #[error("{0}")]
     Attribute(String),
     /// The module could not be written.
@@ -133,13 +134,14 @@ impl Builder {
     }
 
     /// Whether events and layers implement serde's `Serialize` and `Deserialize` as their
-    /// notification payloads (default: off), for a service that receives webhooks:
-    /// `serde_json::to_value(&event)` is the event's `to_notification_payload()`, reading
-    /// it gives the event back, `Event` reads the payload of any stored event by its
-    /// `type`, and `event_runtime::notification::WebhookDelivery<Event>` a webhook's whole
-    /// body. An event or layer holding a telemetry-only field (`notification = false`)
-    /// only serializes: its payload leaves that field out. Enums and named types derive
-    /// both traits either way.
+    /// notification payloads (default: off, or `serde` of `[rust]` in `eventgen.toml`),
+    /// for a service that receives webhooks: `serde_json::to_value(&event)` is the event's
+    /// `to_notification_payload()`, reading it gives the event back, `Event` reads the
+    /// payload of any stored event by its `type`, and
+    /// `event_runtime::notification::WebhookDelivery<Event>` a webhook's whole body. An
+    /// event or layer holding a telemetry-only field (`notification = false`) only
+    /// serializes: its payload leaves that field out. Enums and named types derive both
+    /// traits either way.
     #[must_use]
     pub fn serde(mut self, on: bool) -> Self {
         self.serde = Some(on);
@@ -192,7 +194,12 @@ impl Builder {
                 println!("cargo:rerun-if-changed={}", lock.display());
             }
         }
-        let mut options = self.rust;
+        // The file's hooks first, then the calls of the build script.
+        let mut options = config
+            .as_ref()
+            .map(Config::rust_options)
+            .unwrap_or_default();
+        options.extend(self.rust);
         if let Some(on) = self.serde {
             options.set_serde(on);
         }

@@ -27,7 +27,7 @@ use toml::de::{DeTable, DeValue};
 use crate::diagnostic::{self, Diagnostic, Diagnostics, Rule, Style};
 use crate::format_schema;
 use crate::front::toml::serde_fields;
-use crate::generate::{Layout, MigrationNaming};
+use crate::generate::{Layout, MigrationNaming, rust};
 use crate::naming;
 use crate::source::{FileId, Origin, SourceMap};
 
@@ -66,6 +66,8 @@ struct RawConfig {
     docs: RawDocs,
     /// The types for client teams: one directory per language.
     clients: RawClients,
+    /// The generated Rust module, for build scripts' `Builder`.
+    rust: RawRust,
 }
 
 /// `[migrations]`.
@@ -129,6 +131,7 @@ impl Default for RawConfig {
             schemas: "schemas".to_owned(),
             docs: RawDocs::default(),
             clients: RawClients::default(),
+            rust: RawRust::default(),
         }
     }
 }
@@ -160,6 +163,36 @@ impl Default for RawClients {
             python: "clients/python".to_owned(),
         }
     }
+}
+
+/// `[rust]`: what a build script's `Builder` adds to the generated Rust module, before
+/// its own calls.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+#[schemars(rename = "Rust")]
+struct RawRust {
+    /// Attributes on the generated event, layer, named-type and enum types. `path` is `.`
+    /// (every type) or a definition's name (`project`, `job-status`, `project:created`).
+    type_attributes: Vec<RawAttribute>,
+    /// Attributes on the fields of those types. `path` is `.` (every field), a definition's
+    /// name (all of its fields) or `<definition>.<field>` (`step.title`).
+    field_attributes: Vec<RawAttribute>,
+    /// Events and layers implement serde's `Serialize` and `Deserialize` as their
+    /// notification payloads, and `Event` as the payload of any stored event (for webhook
+    /// receivers).
+    serde: bool,
+}
+
+/// One attribute of `[rust]`, as the `Builder`'s `type_attribute(path, attribute)`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "RustAttribute")]
+struct RawAttribute {
+    /// Which declarations get it.
+    path: String,
+    /// Rust outer attributes, as in source: `#[derive(Hash)]`.
+    #[schemars(with = "String")]
+    attribute: Spanned<String>,
 }
 
 /// A project's configuration, its paths resolved against its root.
@@ -239,6 +272,21 @@ impl Config {
     /// The directory every path is relative to.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// What the file's `[rust]` adds to the generated Rust module (checked when the file
+    /// was read).
+    pub fn rust_options(&self) -> rust::Options {
+        let raw = &self.raw.rust;
+        let mut options = rust::Options::default();
+        for RawAttribute { path, attribute } in &raw.type_attributes {
+            options.type_attribute(path, attribute.get_ref());
+        }
+        for RawAttribute { path, attribute } in &raw.field_attributes {
+            options.field_attribute(path, attribute.get_ref());
+        }
+        options.set_serde(raw.serde);
+        options
     }
 
     /// The definition files and directories.
@@ -352,10 +400,11 @@ fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Option<RawC
         &origin,
         diagnostics,
     );
-    let sections: [(&str, &[&str]); 3] = [
+    let sections: [(&str, &[&str]); 4] = [
         ("migrations", serde_fields::<RawMigrations>()),
         ("docs", serde_fields::<RawDocs>()),
         ("clients", serde_fields::<RawClients>()),
+        ("rust", serde_fields::<RawRust>()),
     ];
     for (section, known) in sections {
         if let Some(DeValue::Table(table)) = root.get(section).map(|v| v.get_ref()) {
@@ -369,6 +418,7 @@ fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Option<RawC
     match toml::from_str::<RawConfig>(text) {
         Ok(raw) => {
             check_values(&raw, &root, &origin, diagnostics);
+            check_rust(&raw.rust, &origin, diagnostics);
             Some(raw)
         }
         Err(error) => {
@@ -461,6 +511,27 @@ fn is_table_name(name: &str) -> bool {
                 .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                 && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         })
+}
+
+/// Every attribute of `[rust]` is Rust outer attributes (as the `Builder` checks its own).
+fn check_rust(
+    rust: &RawRust,
+    origin: &impl Fn(std::ops::Range<usize>) -> Origin,
+    diagnostics: &mut Diagnostics,
+) {
+    let all = rust.type_attributes.iter().chain(&rust.field_attributes);
+    for RawAttribute { path, attribute } in all {
+        if let Err(error) = rust::Options::check_attribute(attribute.get_ref()) {
+            diagnostics.push(
+                Diagnostic::error(
+                    Rule::InvalidValue,
+                    format!("the attribute for `{path}` is not Rust attributes: {error}"),
+                )
+                .label(&origin(attribute.span()), "not `#[...]` attributes")
+                .help("write Rust outer attributes as in source, e.g. `attribute = \"#[derive(Hash)]\"` or `attribute = '#[serde(rename = \"name\")]'`; several may follow each other"),
+            );
+        }
+    }
 }
 
 /// The span of the value at `keys` (`["migrations", "table"]`).

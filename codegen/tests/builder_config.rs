@@ -45,3 +45,71 @@ fn a_wrong_configuration_fails_with_its_place() {
     assert!(text.contains("did you mean `definitions`?"), "{text}");
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
+
+#[test]
+fn the_configuration_hooks_come_before_the_builders_own() {
+    let dir = scratch("hooks");
+    let config = r##"definitions = ["events"]
+
+[rust]
+serde = true
+type_attributes = [{ path = ".", attribute = "#[derive(Default)]" }]
+
+[[rust.field_attributes]]
+path = "account.uuid"
+attribute = '#[doc(alias = "id")]'
+"##;
+    std::fs::write(dir.join("eventgen.toml"), config).expect("config");
+    let path = Builder::new()
+        .cargo_directives(false)
+        .config(dir.join("eventgen.toml"))
+        .out_dir(dir.join("out"))
+        .type_attribute("account", "#[non_exhaustive]")
+        .generate()
+        .unwrap_or_else(|error| panic!("{error}"));
+    let module = std::fs::read_to_string(path).expect("module");
+    assert!(
+        module.contains("#[derive(Default)]\n#[non_exhaustive]\npub struct Account {"),
+        "{module}"
+    );
+    assert!(module.contains("#[derive(Default)]\npub struct AccountCreated {"));
+    assert!(module.contains("#[doc(alias = \"id\")]\n    pub uuid: ::event_runtime::Uuid,"));
+    assert!(
+        module.contains("impl ::event_runtime::notification::FromNotification for AccountCreated")
+    );
+    // The Builder's own call wins over the file's `serde`.
+    let path = Builder::new()
+        .cargo_directives(false)
+        .config(dir.join("eventgen.toml"))
+        .out_dir(dir.join("out"))
+        .serde(false)
+        .generate()
+        .unwrap_or_else(|error| panic!("{error}"));
+    let module = std::fs::read_to_string(path).expect("module");
+    assert!(!module.contains("event_runtime::notification"));
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+#[test]
+fn an_attribute_that_is_not_rust_fails_with_its_place() {
+    let dir = scratch("attribute");
+    let config = "[rust]\nfield_attributes = [\n  { path = \"account.uuid\", attribute = \"#[serde(rename = \" },\n]\n";
+    std::fs::write(dir.join("eventgen.toml"), config).expect("config");
+    let error = Builder::new()
+        .cargo_directives(false)
+        .config(dir.join("eventgen.toml"))
+        .out_dir(dir.join("out"))
+        .generate()
+        .expect_err("not an attribute");
+    let BuildError::Config(text) = &error else {
+        panic!("{error}");
+    };
+    assert!(text.contains("eventgen.toml:3:40"), "{text}");
+    assert!(
+        text.contains("the attribute for `account.uuid` is not Rust attributes"),
+        "{text}"
+    );
+    assert!(text.contains("write Rust outer attributes"), "{text}");
+    assert!(!dir.join("out").exists(), "nothing written");
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}

@@ -31,6 +31,10 @@ html = "doc/catalog.html"
 [clients]
 typescript = "web/src/events"
 python = "py/events"
+[rust]
+serde = true
+type_attributes = [{ path = ".", attribute = '#[derive(Hash)]' }]
+field_attributes = [{ path = "step.title", attribute = '#[serde(rename = "name")]' }]
 "#;
 
 #[test]
@@ -54,6 +58,7 @@ fn schema_accepts_every_key_and_rejects_unknown_ones() {
         "definitons = [\"d\"]\n",
         "[migrations]\nnaming = \"random\"\n",
         "[docs]\npdf = \"x.pdf\"\n",
+        "[rust]\ntype_attributes = [{ path = \".\" }]\n",
     ] {
         assert!(!validator.is_valid(&toml_as_json(text)), "accepted: {text}");
     }
@@ -71,6 +76,7 @@ fn loader_reads_every_key() {
         [dir.join("events"), dir.join("more/events.toml")]
     );
     assert_eq!(config.lock(), Some(dir.join("state/eventgen.lock")));
+    assert!(config.rust_options().serde());
     assert_eq!(config.migrations_table(), "_eventgen_migrations");
     let layout = config.layout(&dir.join("events"));
     assert_eq!(layout.sqlite_migrations, dir.join("db/sqlite"));

@@ -46,6 +46,17 @@ const CONFIG: &str = r#"# The eventgen project configuration. Every key is optio
 # Directories of the generated types: `events.ts` and `events.py`.
 # typescript = "clients/typescript"
 # python = "clients/python"
+
+[rust]
+# Attributes a build script's `Builder` adds to the generated Rust module, before its own
+# `type_attribute`/`field_attribute` calls. `path` is "." (every type or field), a
+# definition's name ("account", "account:created"), or for fields "<definition>.<field>":
+# [{ path = "account", attribute = '#[derive(Default)]' }].
+# type_attributes = []
+# field_attributes = []
+# Events and layers implement serde's `Serialize`/`Deserialize` as their notification
+# payloads, and `Event` reads any stored event's (for a service receiving webhooks).
+# serde = false
 "#;
 
 /// One layer and one event, every line explained.

@@ -1,7 +1,8 @@
 //! What a consuming crate adds to the generated declarations (the `Builder`'s
-//! `type_attribute` and `field_attribute`, after prost-build's): attributes on the event,
-//! layer, named-type and enum types, and on their fields, chosen by definition name; and,
-//! opted into, serde's traits on events and layers as their notification payloads.
+//! `type_attribute` and `field_attribute`, after prost-build's, or `[rust]` in
+//! `eventgen.toml`): attributes on the event, layer, named-type and enum types, and on
+//! their fields, chosen by definition name; and, opted into, serde's traits on events and
+//! layers as their notification payloads.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -28,6 +29,12 @@ impl Options {
         self.field_attributes.push((path.into(), attribute.into()));
     }
 
+    /// Adds the attributes of `other` after these (`serde` stays as it is).
+    pub fn extend(&mut self, other: Options) {
+        self.type_attributes.extend(other.type_attributes);
+        self.field_attributes.extend(other.field_attributes);
+    }
+
     /// Whether events and layers implement serde's `Serialize` and `Deserialize` as their
     /// notification payloads, and `Event` as any stored event's (default: off, which
     /// leaves the module as it is without the option).
@@ -45,7 +52,7 @@ impl Options {
     pub fn check(&self) -> Result<(), String> {
         let all = self.type_attributes.iter().chain(&self.field_attributes);
         for (path, attribute) in all {
-            if let Err(error) = parse(attribute) {
+            if let Err(error) = Self::check_attribute(attribute) {
                 return Err(format!(
                     "the attribute `{attribute}` for `{path}` is not Rust attributes \
                      (`#[...]`): {error}"
@@ -53,6 +60,14 @@ impl Options {
             }
         }
         Ok(())
+    }
+
+    /// Checks that `attribute` is Rust outer attributes (`#[derive(Hash)] #[doc = "..."]`);
+    /// the error is the parser's.
+    pub fn check_attribute(attribute: &str) -> Result<(), String> {
+        parse(attribute)
+            .map(drop)
+            .map_err(|error| error.to_string())
     }
 
     /// The attributes of the type generated for the definition `name`.
