@@ -81,6 +81,8 @@ rules! {
     ColumnClash => "column-clash",
     /// A telemetry policy that cannot apply to its field.
     TelemetryPolicy => "telemetry-policy",
+    /// A field's `example` that is not a value of its type.
+    Example => "example",
     /// Enum variants missing or repeated.
     EnumVariants => "enum-variants",
     /// Inconsistent event settings (client on a stored event, version 0, ...).

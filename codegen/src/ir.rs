@@ -186,6 +186,8 @@ pub struct FieldDecl {
     pub deprecated: Option<Loc<bool>>,
     /// Who reviewed the field's latest privacy-relevant change, and where.
     pub privacy_reviewed: Option<Loc<String>>,
+    /// A value to show in samples and docs, as JSON (TOML values convert to it).
+    pub example: Option<Loc<serde_json::Value>>,
 }
 
 /// A field type as written: a name (built-in, enum or named type) or a collection.

@@ -175,6 +175,8 @@ pub struct FieldDef {
     pub deprecated: bool,
     /// The privacy review acknowledging its latest privacy-relevant change.
     pub privacy_reviewed: Option<String>,
+    /// A value to show in samples and docs (checked against the type).
+    pub example: Option<serde_json::Value>,
     /// Where it was declared.
     pub origin: Origin,
 }

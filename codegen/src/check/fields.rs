@@ -75,6 +75,7 @@ fn resolve(checker: &mut Checker<'_>, decl: &FieldDecl, place: &Place<'_>) -> Fi
     );
     check_telemetry_only(checker, decl, place);
     check_review(checker, decl);
+    super::examples::check(checker, decl, resolved.as_ref());
     check_scope(checker, decl, place, resolved.as_ref());
     let column = column(checker, decl, place);
     FieldDef {
@@ -89,6 +90,7 @@ fn resolve(checker: &mut Checker<'_>, decl: &FieldDecl, place: &Place<'_>) -> Fi
         description: decl.description.clone(),
         deprecated: flag(&decl.deprecated),
         privacy_reviewed: decl.privacy_reviewed.as_ref().map(|r| r.value.clone()),
+        example: decl.example.as_ref().map(|e| e.value.clone()),
         origin: name.origin.clone(),
     }
 }

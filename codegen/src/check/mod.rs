@@ -8,6 +8,7 @@ mod catalog;
 mod enums;
 mod events;
 pub(crate) mod evolution;
+mod examples;
 mod fields;
 mod layers;
 mod objects;

@@ -81,6 +81,8 @@ pub(crate) const SCOPE: &str = "scope";
 pub(crate) const COLUMN: &str = "column";
 /// `privacy_reviewed = "..."` of a field.
 pub(crate) const PRIVACY_REVIEWED: &str = "privacy_reviewed";
+/// `example = ...` of a field: a literal, `-` a number, or `[...]` of those.
+pub(crate) const EXAMPLE: &str = "example";
 
 /// One `key`, `key = value` or `key(...)` of an attribute.
 pub(super) struct Entry {
@@ -99,7 +101,7 @@ pub(super) enum EntryValue {
     /// `= literal`.
     Lit(Lit),
     /// `= something that is not a literal`.
-    Other(Span),
+    Other(Box<Expr>),
     /// `(...)`.
     List(Vec<Entry>),
 }
@@ -161,7 +163,7 @@ fn parse_entries(input: ParseStream<'_>) -> syn::Result<Vec<Entry>> {
             input.parse::<Token![=]>()?;
             match input.parse::<Expr>()? {
                 Expr::Lit(lit) => EntryValue::Lit(lit.lit),
-                other => EntryValue::Other(other.span()),
+                other => EntryValue::Other(Box::new(other)),
             }
         } else if input.peek(token::Paren) {
             let content;
@@ -270,12 +272,32 @@ impl Entry {
         }
     }
 
+    /// A value for JSON: a string, number or boolean literal, a negative number, or an
+    /// array of those (`key = ["a", "b"]`).
+    pub(super) fn json(&self, errors: &mut Vec<ItemError>) -> Option<(serde_json::Value, Span)> {
+        let value = match &self.value {
+            EntryValue::Lit(lit) => lit_json(lit),
+            EntryValue::Other(expr) => expr_json(expr),
+            EntryValue::Flag | EntryValue::List(_) => None,
+        };
+        match value {
+            Some(value) => Some((value, self.value_span())),
+            None => {
+                errors.push(self.wrong(
+                    "a literal (string, number or boolean) or an array of them",
+                    &format!("{} = \"...\"", self.key),
+                ));
+                None
+            }
+        }
+    }
+
     /// The span of the value (or of the key for a flag).
     pub(super) fn value_span(&self) -> Span {
         match &self.value {
             EntryValue::Flag | EntryValue::List(_) => self.span,
             EntryValue::Lit(lit) => lit.span(),
-            EntryValue::Other(span) => *span,
+            EntryValue::Other(expr) => expr.span(),
         }
     }
 
@@ -295,6 +317,43 @@ impl Entry {
             format!("`{}` takes {expected}, found {found}", self.key),
             format!("write `{example}`"),
         )
+    }
+}
+
+/// A literal as JSON; `None` for one JSON has no value for (bytes, chars, an integer out
+/// of range).
+fn lit_json(lit: &Lit) -> Option<serde_json::Value> {
+    Some(match lit {
+        Lit::Str(s) => s.value().into(),
+        Lit::Bool(b) => b.value.into(),
+        Lit::Int(i) => i.base10_parse::<i64>().ok()?.into(),
+        Lit::Float(f) => serde_json::Number::from_f64(f.base10_parse::<f64>().ok()?)?.into(),
+        _ => return None,
+    })
+}
+
+/// An expression of literals as JSON: a negative number, an array, a parenthesized value.
+fn expr_json(expr: &Expr) -> Option<serde_json::Value> {
+    match expr {
+        Expr::Lit(lit) => lit_json(&lit.lit),
+        Expr::Paren(inner) => expr_json(&inner.expr),
+        Expr::Group(inner) => expr_json(&inner.expr),
+        Expr::Array(array) => array.elems.iter().map(expr_json).collect(),
+        Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => match expr_json(expr)? {
+            serde_json::Value::Number(n) => {
+                if let Some(i) = n.as_i64() {
+                    Some((-i).into())
+                } else {
+                    serde_json::Number::from_f64(-n.as_f64()?).map(Into::into)
+                }
+            }
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -55,6 +55,7 @@ pub(super) fn field(
         description: attrs::docs(&f.attrs),
         deprecated: settings.deprecated,
         privacy_reviewed: settings.privacy_reviewed,
+        example: settings.example,
     })
 }
 
@@ -68,16 +69,18 @@ struct FieldSettings {
     column: Option<Loc<String>>,
     deprecated: Option<Loc<bool>>,
     privacy_reviewed: Option<Loc<String>>,
+    example: Option<Loc<serde_json::Value>>,
 }
 
 impl FieldSettings {
-    const KEYS: [&str; 6] = [
+    const KEYS: [&str; 7] = [
         attrs::SENSITIVE,
         attrs::TELEMETRY,
         attrs::NOTIFICATION,
         attrs::SCOPE,
         attrs::COLUMN,
         attrs::PRIVACY_REVIEWED,
+        attrs::EXAMPLE,
     ];
 
     fn read(&mut self, entries: Vec<Entry>, spans: &mut dyn Spans, errors: &mut Vec<ItemError>) {
@@ -92,6 +95,7 @@ impl FieldSettings {
                 attrs::NOTIFICATION => self.notification = loc(entry.flag(errors), spans),
                 attrs::SCOPE => self.scope = loc(entry.flag(errors), spans),
                 attrs::COLUMN => self.column = loc(entry.string(errors), spans),
+                attrs::EXAMPLE => self.example = loc(entry.json(errors), spans),
                 _ => self.privacy_reviewed = loc(entry.string(errors), spans),
             },
         );

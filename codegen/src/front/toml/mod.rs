@@ -252,6 +252,11 @@ impl Reader<'_> {
                 description: raw.description,
                 deprecated: raw.deprecated.map(|v| self.loc(v)),
                 privacy_reviewed: raw.privacy_reviewed.map(|v| self.loc(v)),
+                example: raw.example.map(|v| {
+                    let mut example = self.loc(v);
+                    untag_datetimes(&mut example.value);
+                    example
+                }),
             });
         }
         fields
@@ -359,6 +364,25 @@ impl Reader<'_> {
             diagnostic = diagnostic.label(&self.origin(span), "here");
         }
         self.diagnostics.push(diagnostic);
+    }
+}
+
+/// TOML date-times (`example = 2026-01-01T12:00:00Z`) reach a JSON value as a table
+/// under toml's private key: they become the string a JSON payload holds.
+fn untag_datetimes(value: &mut serde_json::Value) {
+    const DATETIME: &str = "$__toml_private_datetime";
+    match value {
+        serde_json::Value::Object(object) => {
+            if object.len() == 1
+                && let Some(serde_json::Value::String(text)) = object.get(DATETIME)
+            {
+                *value = serde_json::Value::String(text.clone());
+                return;
+            }
+            object.values_mut().for_each(untag_datetimes);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(untag_datetimes),
+        _ => {}
     }
 }
 

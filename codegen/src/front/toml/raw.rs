@@ -202,4 +202,9 @@ pub(crate) struct RawField {
     /// `"PRIV-12, 2025-03-01: hashed names may reach analytics"`. Needed once per change:
     /// after `eventgen generate` the lock records it, and a later change needs a new text.
     pub privacy_reviewed: Option<Sp<String>>,
+    /// A value of the field's type, shown in the sample payloads of the schemas, the docs
+    /// and `eventgen sample` (default: one made up from the type). Uuids and timestamps
+    /// are strings (`"2026-01-01T12:00:00Z"`), an enum's example one of its values, a named
+    /// type's a table of its fields.
+    pub example: Option<Sp<serde_json::Value>>,
 }
