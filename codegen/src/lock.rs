@@ -116,7 +116,8 @@ pub struct LockedSchema {
     /// The event type (`project:created`).
     #[serde(rename = "type")]
     pub event_type: String,
-    /// The payload kind (`notification` or `telemetry`).
+    /// The payload kind (`notification` or `telemetry`), or `request` for the request
+    /// body front ends post for a client event.
     pub kind: String,
     /// The event's version the file describes.
     pub version: u32,

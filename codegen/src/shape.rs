@@ -2,6 +2,10 @@
 //! them reach each payload. Every emitter (Rust, JSON Schema, docs) reads these, so the
 //! nesting and privacy rules are written once.
 //!
+//! What a field becomes in each payload is [`FieldDef::becomes`]: the JSON Schemas, the
+//! client types and the sample payloads all ask it, rather than each restating the
+//! privacy policies.
+//!
 //! A payload is `{ uuid, type, timestamp, ... }`; an event in the hierarchy adds one object
 //! per non-inline layer of its chain, nested under the layer's key, each holding the
 //! fields of that layer and of its inline descendants on the chain; the innermost object
@@ -45,6 +49,73 @@ impl FieldDef {
     pub fn count_key(&self) -> String {
         format!("{}_count", self.name)
     }
+
+    /// What the field becomes in `tree`; `None` when the tree has nothing of it (a
+    /// telemetry-only field in notifications, a dropped one in telemetry, a count outside
+    /// `derived_properties`).
+    pub fn becomes(&self, tree: Tree) -> Option<Becomes> {
+        let form = match tree {
+            Tree::Notification => self.in_notification().then_some(Form::Value)?,
+            Tree::Request => Form::Value,
+            Tree::EventProperties => match self.telemetry_slot()? {
+                TelemetrySlot::Value => Form::Value,
+                TelemetrySlot::Hash => Form::Hash,
+                TelemetrySlot::Count => return None,
+            },
+            Tree::DerivedProperties => match self.telemetry_slot()? {
+                TelemetrySlot::Count => Form::Count,
+                TelemetrySlot::Value | TelemetrySlot::Hash => return None,
+            },
+            Tree::TypeTelemetry => match self.telemetry_slot()? {
+                TelemetrySlot::Value => Form::Value,
+                TelemetrySlot::Hash => Form::Hash,
+                TelemetrySlot::Count => Form::Count,
+            },
+        };
+        let key = match form {
+            Form::Count => self.count_key(),
+            Form::Value | Form::Hash => self.name.clone(),
+        };
+        Some(Becomes { key, form })
+    }
+}
+
+/// A tree of members that fields contribute to: a payload, or one of telemetry's two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tree {
+    /// The notification payload, and a named type's notification form.
+    Notification,
+    /// Telemetry's `event_properties`: kept values and keyed hashes.
+    EventProperties,
+    /// Telemetry's `derived_properties`: counts.
+    DerivedProperties,
+    /// A named type's telemetry form: values, hashes and counts side by side (a named
+    /// type's object has no `derived_properties` of its own).
+    TypeTelemetry,
+    /// The `properties` a front end posts for a client event (the relay's request body):
+    /// every own field as the event holds it, sensitive ones too, since the relay's
+    /// telemetry is what drops them.
+    Request,
+}
+
+/// What a field's value becomes in a tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// The value itself, named types in the tree's payload kind.
+    Value,
+    /// The keyed hash of its text (lowercase hex HMAC-SHA256).
+    Hash,
+    /// The number of its elements.
+    Count,
+}
+
+/// A field's member in a tree: its key and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Becomes {
+    /// The member's key: the field's name, or `<field>_count` for a count.
+    pub key: String,
+    /// What it holds.
+    pub form: Form,
 }
 
 /// One payload object: a non-inline layer with its inline descendants on the chain.
@@ -76,6 +147,33 @@ impl<'c> EventShape<'c> {
             .iter()
             .chain(self.objects.iter().flat_map(|o| &o.fields))
             .copied()
+    }
+
+    /// The members of one tree below the base fields, in payload nesting: the top fields'
+    /// members, then the outermost object with the others nested in it. `field` gives the
+    /// members a field contributes, `object` makes the member of an object from its
+    /// shape and members; both get `state`, which the emitters build their output in.
+    pub fn nest<S, M>(
+        &self,
+        state: &mut S,
+        mut field: impl FnMut(&mut S, &'c FieldDef) -> Option<M>,
+        mut object: impl FnMut(&mut S, &ObjectShape<'c>, Vec<M>) -> M,
+    ) -> Vec<M> {
+        let mut top: Vec<M> = Vec::new();
+        for &f in &self.top_fields {
+            top.extend(field(state, f));
+        }
+        let mut inner: Option<M> = None;
+        for shape in self.objects.iter().rev() {
+            let mut members = Vec::new();
+            for &f in &shape.fields {
+                members.extend(field(state, f));
+            }
+            members.extend(inner.take());
+            inner = Some(object(state, shape, members));
+        }
+        top.extend(inner);
+        top
     }
 }
 

@@ -11,6 +11,7 @@ use event_codegen::generate::GENERATED_NOTICE;
 use event_codegen::generate::json_schema::{
     self, PayloadKind, SCHEMA_DIR, combined_schema_path, event_schema_path,
 };
+use event_codegen::generate::sample;
 use event_codegen::model::{Catalog, FieldDef, FieldType};
 use event_codegen::shape::{EventShape, TelemetrySlot};
 use serde_json::{Map, Value, json};
@@ -102,12 +103,20 @@ fn one_file_per_payload_plus_index_and_combined() {
                 event.version,
             ));
         }
+        if event.client {
+            expected.push(json_schema::request_schema_path(
+                &event.event_type,
+                event.version,
+            ));
+        }
     }
     expected.sort();
     assert_eq!(files.keys().cloned().collect::<Vec<_>>(), expected);
     assert!(files.contains_key("notification/project.one-off-job.pipeline-run.failed/v1.json"));
     assert!(!files.contains_key("notification/view.loaded/v1.json"));
     assert!(files.contains_key("telemetry/view.loaded/v1.json"));
+    assert!(files.contains_key("request/view.loaded/v1.json"));
+    assert!(!files.contains_key("request/project.created/v1.json"));
 }
 
 #[test]
@@ -985,22 +994,166 @@ fn large_catalogs_give_the_same_files_in_catalog_order() {
     let catalog = loaded.catalog.expect("the synthetic catalog checks");
     let files = json_schema::files(&catalog);
     assert!(files == json_schema::files(&catalog));
-    let expected: Vec<String> = catalog
-        .events
-        .iter()
-        .flat_map(|event| {
-            PayloadKind::ALL
-                .into_iter()
-                .filter(|kind| kind.applies_to(event))
-                .map(|kind| event_schema_path(kind, &event.event_type, event.version))
-        })
-        .chain(PayloadKind::ALL.into_iter().map(combined_schema_path))
-        .chain(["index.json".to_owned()])
-        .map(|path| format!("{SCHEMA_DIR}/{path}"))
-        .collect();
+    let expected: Vec<String> =
+        catalog
+            .events
+            .iter()
+            .flat_map(|event| {
+                PayloadKind::ALL
+                    .into_iter()
+                    .filter(|kind| kind.applies_to(event))
+                    .map(|kind| event_schema_path(kind, &event.event_type, event.version))
+                    .chain(event.client.then(|| {
+                        json_schema::request_schema_path(&event.event_type, event.version)
+                    }))
+            })
+            .chain(PayloadKind::ALL.into_iter().map(combined_schema_path))
+            .chain(["index.json".to_owned()])
+            .map(|path| format!("{SCHEMA_DIR}/{path}"))
+            .collect();
     let paths: Vec<String> = files
         .iter()
         .map(|f| f.path.to_str().expect("UTF-8").to_owned())
         .collect();
     assert_eq!(paths, expected);
+}
+
+// ---------------------------------------------------------------------------------------
+// The generator's sample payloads (`generate::sample`)
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn every_sample_is_its_schemas_example_and_validates_against_it_and_the_combined_one() {
+    for catalog in [fixture(), reference()] {
+        let files = schema_files(&catalog);
+        let registry = registry(&catalog, &files);
+        let mut checked = 0;
+        for event in &catalog.events {
+            for kind in PayloadKind::ALL {
+                let path = event_schema_path(kind, &event.event_type, event.version);
+                let sample = sample::sample(&catalog, event, kind);
+                let Some(schema) = files.get(&path) else {
+                    assert!(sample.is_none(), "{path}: a sample without a schema");
+                    continue;
+                };
+                let sample = sample.unwrap_or_else(|| panic!("{path}: no sample"));
+                assert_eq!(schema["examples"], json!([sample]), "{path}");
+                let combined = combined_validator(&files, &registry, kind);
+                for validator in [event_validator(schema), combined] {
+                    let errors: Vec<String> = validator
+                        .iter_errors(&sample)
+                        .map(|e| format!("{e} at {}", e.instance_path()))
+                        .collect();
+                    assert!(errors.is_empty(), "{path}: {errors:?}\n{sample:#}");
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= catalog.events.len(), "{checked} samples checked");
+    }
+}
+
+#[test]
+fn samples_are_deterministic() {
+    let catalog = reference();
+    for event in &catalog.events {
+        for kind in PayloadKind::ALL {
+            assert_eq!(
+                sample::sample(&catalog, event, kind),
+                sample::sample(&catalog, event, kind),
+                "{}",
+                event.event_type
+            );
+        }
+    }
+}
+
+#[test]
+fn samples_hold_the_examples_and_telemetry_what_the_policies_let_through() {
+    let catalog = fixture();
+    let key = event_runtime::TelemetryKey::new(sample::SAMPLE_KEY);
+    let event = catalog
+        .event("project:one-off-job:pipeline-run:failed")
+        .expect("the event");
+    let notification = sample::sample(&catalog, event, PayloadKind::Notification).expect("stored");
+    let project = &notification["project"];
+    assert_eq!(project["owner"], "ada");
+    assert_eq!(project["job"]["status"], "STARTED");
+    assert_eq!(project["job"]["total_runs"], 3);
+    assert_eq!(project["job"]["legacy"], false);
+    let run = &project["job"]["pipeline_run"];
+    assert_eq!(run["uuid"], "1b4e28ba-2fa1-41d2-883f-0016d3cca427");
+    // Made up: optional fields present, one entry per map, one element per list.
+    assert!(run["number"].is_i64(), "{run}");
+    assert_eq!(run["parameters"].as_object().map(Map::len), Some(1));
+    assert!(run.get("duration").is_none(), "telemetry-only: {run}");
+    let step = &run["steps"][0];
+    assert_eq!(step["title"], "Load data");
+    assert_eq!(step["tags"], json!(["etl", "nightly"]));
+    assert!(
+        step["owner"].is_string(),
+        "optional fields are present: {step}"
+    );
+
+    let telemetry = sample::sample(&catalog, event, PayloadKind::Telemetry).expect("telemetry");
+    let properties = &telemetry["event_properties"]["project"];
+    assert_eq!(properties["owner"], key.hash("ada"));
+    assert!(properties.get("name").is_none(), "sensitive: dropped");
+    assert_eq!(properties["uuid"], project["uuid"], "kept");
+    let run_properties = &properties["job"]["pipeline_run"];
+    assert_eq!(run_properties["duration"], 12.5, "telemetry-only, kept");
+    assert!(run_properties.get("parameters").is_none(), "counted");
+    let step_telemetry = &run_properties["steps"][0];
+    assert_eq!(step_telemetry["tags_count"], 2);
+    assert!(step_telemetry.get("title").is_none(), "sensitive: dropped");
+    assert_eq!(
+        step_telemetry["owner"],
+        key.hash(step["owner"].as_str().expect("a string"))
+    );
+    let derived = &telemetry["derived_properties"]["project"]["job"]["pipeline_run"];
+    assert_eq!(derived["parameters_count"], 1);
+    assert_eq!(derived["failed_steps_count"], 1);
+    assert_eq!(
+        telemetry["event_properties"]["uuid"], notification["uuid"],
+        "one event, two payloads"
+    );
+
+    // An analytics-only event has a telemetry sample only; a hashed uuid is its text's hash.
+    let view = catalog.event("view:loaded").expect("the event");
+    assert!(sample::sample(&catalog, view, PayloadKind::Notification).is_none());
+    let telemetry = sample::sample(&catalog, view, PayloadKind::Telemetry).expect("telemetry");
+    let session = &telemetry["event_properties"]["session"];
+    assert!(
+        session.as_str().is_some_and(|h| h.len() == 64),
+        "{telemetry}"
+    );
+    assert_eq!(telemetry["event_properties"]["name"], "/pipeline");
+}
+
+#[test]
+fn made_up_values_take_an_enums_first_value_and_valid_formats() {
+    let catalog = reference();
+    let event = catalog
+        .event("project:one-off-job:pipeline-run:failed")
+        .expect("the event");
+    let notification = sample::sample(&catalog, event, PayloadKind::Notification).expect("stored");
+    let first_status = &catalog
+        .enum_def(catalog.enum_id("job-status").expect("the enum"))
+        .variants[0]
+        .value;
+    assert_eq!(notification["project"]["job"]["status"], *first_status);
+    let uuid = notification["uuid"].as_str().expect("a string");
+    assert_eq!(
+        event_runtime::reexport::uuid::Uuid::parse_str(uuid)
+            .expect("a uuid")
+            .hyphenated()
+            .to_string(),
+        uuid
+    );
+    assert_eq!(notification["timestamp"], sample::SAMPLE_TIME);
+    // A layer's field holds one value in every event that carries it.
+    let created = catalog.event("project:created").expect("the event");
+    let created = sample::sample(&catalog, created, PayloadKind::Notification).expect("stored");
+    assert_eq!(created["project"]["uuid"], notification["project"]["uuid"]);
+    assert_ne!(created["uuid"], notification["uuid"]);
 }

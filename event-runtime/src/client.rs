@@ -20,3 +20,12 @@ pub struct ClientEventSpec {
     /// Builds the event from properties the schema accepted.
     pub parse: ParseFn,
 }
+
+impl ClientEventSpec {
+    /// The member of a relayed request body that names the event type. The relay reads
+    /// it, and the published request schemas (`schemas/request/`) are generated with it.
+    pub const EVENT_KEY: &'static str = "event";
+    /// The member of a relayed request body holding the event's properties, which
+    /// `properties_schema` describes.
+    pub const PROPERTIES_KEY: &'static str = "properties";
+}

@@ -28,10 +28,10 @@ pub struct Step {
     /// UUID of the step.
     pub uuid: Uuid,
     /// Title of the step | as shown in the editor.
-    #[field(sensitive)]
+    #[field(sensitive, example = "Load data")]
     pub title: String,
     /// Tags of the step.
-    #[field(telemetry = "count")]
+    #[field(telemetry = "count", example = ["etl", "nightly"])]
     pub tags: Vec<String>,
     /// Login of the step's owner.
     #[field(telemetry = "hash")]
@@ -49,7 +49,7 @@ pub struct Project {
     #[field(sensitive)]
     pub name: String,
     /// Login of the project's owner.
-    #[field(telemetry = "hash")]
+    #[field(telemetry = "hash", example = "ada")]
     pub owner: String,
 }
 
@@ -61,9 +61,11 @@ pub struct Job {
     #[field(scope)]
     pub uuid: Uuid,
     /// Status of the job.
+    #[field(example = "STARTED")]
     pub status: JobStatus,
     /// No longer set.
     #[deprecated]
+    #[field(example = false)]
     pub legacy: Option<bool>,
 }
 
@@ -72,6 +74,7 @@ pub struct Job {
 #[layer(parent = "job", inline)]
 pub struct OneOffJob {
     /// Number of runs of the job.
+    #[field(example = 3)]
     pub total_runs: i64,
 }
 
@@ -80,6 +83,7 @@ pub struct OneOffJob {
 #[layer(parent = "one-off-job", key = "pipeline_run")]
 pub struct PipelineRun {
     /// UUID of the run.
+    #[field(example = "1b4e28ba-2fa1-41d2-883f-0016d3cca427")]
     pub uuid: Uuid,
     /// Number of the run.
     pub number: Option<i64>,
@@ -87,7 +91,7 @@ pub struct PipelineRun {
     #[field(sensitive, telemetry = "count")]
     pub parameters: BTreeMap<String, Value>,
     /// Seconds the run took.
-    #[field(notification = false)]
+    #[field(notification = false, example = 12.5)]
     pub duration: Option<f64>,
 }
 
@@ -221,6 +225,7 @@ pub struct ViewLoaded {
     /// When it happened.
     pub timestamp: Timestamp,
     /// Route of the view.
+    #[field(example = "/pipeline")]
     pub name: String,
     /// Text shown.
     #[field(sensitive)]

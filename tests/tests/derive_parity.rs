@@ -3,7 +3,7 @@
 //! Schemas, and the same payloads, columns, scopes, redacted `Debug` and catalog-wide
 //! enums (`#[derive(Catalog)]`'s) from the code each path generates.
 
-use event_codegen::generate::json_schema;
+use event_codegen::generate::{json_schema, sample};
 use event_codegen::model::Catalog;
 use event_codegen::source::{Origin, SourceMap};
 use event_runtime::reexport::chrono::{TimeZone, Utc};
@@ -84,6 +84,39 @@ fn both_paths_give_the_same_json_schemas() {
 }
 
 #[test]
+fn both_paths_give_the_same_examples_and_samples() {
+    let (toml, rust) = (from_toml(), from_rust());
+    let examples = |catalog: &Catalog| -> Vec<(String, Value)> {
+        let layers = catalog.layers.iter().flat_map(|l| &l.fields);
+        let types = catalog.types.iter().flat_map(|t| &t.fields);
+        let events = catalog.events.iter().flat_map(|e| &e.fields);
+        layers
+            .chain(types)
+            .chain(events)
+            .filter_map(|f| Some((f.name.clone(), f.example.clone()?)))
+            .collect()
+    };
+    let expected = examples(&toml);
+    assert!(
+        expected.contains(&("tags".to_owned(), json!(["etl", "nightly"])))
+            && expected.contains(&("duration".to_owned(), json!(12.5)))
+            && expected.contains(&("legacy".to_owned(), json!(false))),
+        "{expected:?}"
+    );
+    assert_eq!(expected, examples(&rust));
+    for (a, b) in toml.events.iter().zip(&rust.events) {
+        for kind in json_schema::PayloadKind::ALL {
+            assert_eq!(
+                sample::sample(&toml, a, kind),
+                sample::sample(&rust, b, kind),
+                "{}",
+                a.event_type
+            );
+        }
+    }
+}
+
+#[test]
 fn origins_point_into_the_rust_source() {
     let loaded = event_codegen::load_sources(rust_sources());
     let catalog = loaded.catalog.expect("checks");
@@ -96,7 +129,7 @@ fn origins_point_into_the_rust_source() {
     assert_eq!(&text[run.origin.span.clone()], "PipelineRun");
     let parameters = &run.fields[2].origin;
     assert_eq!(&text[parameters.span.clone()], "parameters");
-    assert_eq!(loaded.sources.describe(parameters), "derived.rs:88:9");
+    assert_eq!(loaded.sources.describe(parameters), "derived.rs:92:9");
 }
 
 /// The same event, built from either module (their types have the same shape).

@@ -53,7 +53,7 @@ fn lock_paths(lock: &Lock) -> Vec<Diagnostic> {
 }
 
 /// Whether `path` has the form of a per-event schema path relative to `schemas/`:
-/// `notification|telemetry/<folder>/v<digits>.json`, with no `.` or `..` folder.
+/// `notification|telemetry|request/<folder>/v<digits>.json`, with no `.` or `..` folder.
 pub(crate) fn is_schema_path(path: &str) -> bool {
     let parts: Vec<&str> = path.split('/').collect();
     let [kind, folder, file] = parts.as_slice() else {
@@ -62,7 +62,7 @@ pub(crate) fn is_schema_path(path: &str) -> bool {
     let version = file
         .strip_prefix('v')
         .and_then(|rest| rest.strip_suffix(".json"));
-    matches!(*kind, "notification" | "telemetry")
+    matches!(*kind, "notification" | "telemetry" | "request")
         && !matches!(*folder, "" | "." | "..")
         && !folder.contains('\\')
         && version.is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))

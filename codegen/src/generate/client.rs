@@ -7,7 +7,7 @@
 
 use super::json_schema::PayloadKind;
 use crate::model::{Catalog, EnumDef, EventDef, FieldDef, FieldType, TypeDef};
-use crate::shape::{BASE_FIELDS, EventShape, TelemetrySlot};
+use crate::shape::{BASE_FIELDS, EventShape, Form, Tree};
 use crate::text::push_sentence;
 
 /// The value a member holds.
@@ -57,7 +57,7 @@ pub(crate) fn payload<'c>(
     let members = match kind {
         PayloadKind::Notification => {
             let mut members = base_members(&event.event_type);
-            members.extend(nested(catalog, &shape, notification_members));
+            members.extend(nested(catalog, &shape, Tree::Notification));
             members
         }
         PayloadKind::Telemetry => telemetry_members(catalog, &shape),
@@ -72,8 +72,8 @@ pub(crate) fn payload<'c>(
 /// (counts), both in the nesting of the notification payload.
 fn telemetry_members<'c>(catalog: &'c Catalog, shape: &EventShape<'c>) -> Vec<Member<'c>> {
     let mut event_properties = base_members(&shape.event.event_type);
-    event_properties.extend(nested(catalog, shape, event_property_members));
-    let derived_properties = nested(catalog, shape, derived_property_members);
+    event_properties.extend(nested(catalog, shape, Tree::EventProperties));
+    let derived_properties = nested(catalog, shape, Tree::DerivedProperties);
     vec![
         object_member(
             "event_properties",
@@ -90,11 +90,15 @@ fn telemetry_members<'c>(catalog: &'c Catalog, shape: &EventShape<'c>) -> Vec<Me
 
 /// The members of a named type in the form of `kind`.
 pub(crate) fn type_members(type_def: &TypeDef, kind: PayloadKind) -> Vec<Member<'_>> {
-    let members = match kind {
-        PayloadKind::Notification => notification_members,
-        PayloadKind::Telemetry => telemetry_type_members,
+    let tree = match kind {
+        PayloadKind::Notification => Tree::Notification,
+        PayloadKind::Telemetry => Tree::TypeTelemetry,
     };
-    type_def.fields.iter().filter_map(members).collect()
+    type_def
+        .fields
+        .iter()
+        .filter_map(|field| tree_member(field, tree))
+        .collect()
 }
 
 /// The own fields of a client event, as a front end relays them (sensitive ones too: the
@@ -103,7 +107,7 @@ pub(crate) fn client_properties(event: &EventDef) -> Vec<Member<'_>> {
     event
         .fields
         .iter()
-        .map(|field| field_member(field, field.name.clone(), Value::Typed(&field.ty), None))
+        .filter_map(|field| tree_member(field, Tree::Request))
         .collect()
 }
 
@@ -129,86 +133,46 @@ fn base_members(event_type: &str) -> Vec<Member<'_>> {
 }
 
 /// The members below the base ones: the top fields, or the outermost object with the
-/// others nested in it. `members` gives the member a field contributes to this tree.
-fn nested<'c>(
-    catalog: &'c Catalog,
-    shape: &EventShape<'c>,
-    members: fn(&'c FieldDef) -> Option<Member<'c>>,
-) -> Vec<Member<'c>> {
-    let mut top: Vec<Member<'c>> = shape.top_fields.iter().filter_map(|f| members(f)).collect();
-    let mut inner: Option<Member<'c>> = None;
-    for object_shape in shape.objects.iter().rev() {
-        let mut object_members: Vec<Member<'c>> = object_shape
-            .fields
-            .iter()
-            .filter_map(|f| members(f))
-            .collect();
-        object_members.extend(inner.take());
-        let descriptions: Vec<&str> = object_shape
-            .layers
-            .iter()
-            .filter_map(|&id| catalog.layer(id).description.as_deref())
-            .collect();
-        inner = Some(Member {
-            name: object_shape.key.to_owned(),
-            value: Value::Object(Object {
-                description: (!descriptions.is_empty()).then(|| descriptions.join(" ")),
-                members: object_members,
-            }),
-            optional: false,
-            description: None,
-            deprecated: false,
-        });
-    }
-    top.extend(inner);
-    top
+/// others nested in it, each field's member in `tree`.
+fn nested<'c>(catalog: &'c Catalog, shape: &EventShape<'c>, tree: Tree) -> Vec<Member<'c>> {
+    shape.nest(
+        &mut (),
+        |_, field| tree_member(field, tree),
+        |_, object_shape, members| {
+            let descriptions: Vec<&str> = object_shape
+                .layers
+                .iter()
+                .filter_map(|&id| catalog.layer(id).description.as_deref())
+                .collect();
+            Member {
+                name: object_shape.key.to_owned(),
+                value: Value::Object(Object {
+                    description: (!descriptions.is_empty()).then(|| descriptions.join(" ")),
+                    members,
+                }),
+                optional: false,
+                description: None,
+                deprecated: false,
+            }
+        },
+    )
 }
 
-/// The field itself, if it is part of the notification payload.
-fn notification_members(field: &FieldDef) -> Option<Member<'_>> {
-    field
-        .in_notification()
-        .then(|| field_member(field, field.name.clone(), Value::Typed(&field.ty), None))
-}
-
-/// The field's value or keyed hash, if its slot puts one under `event_properties`.
-fn event_property_members(field: &FieldDef) -> Option<Member<'_>> {
-    match field.telemetry_slot()? {
-        TelemetrySlot::Value => Some(field_member(
-            field,
-            field.name.clone(),
-            Value::Typed(&field.ty),
-            None,
-        )),
-        TelemetrySlot::Hash => Some(hash_member(field)),
-        TelemetrySlot::Count => None,
-    }
-}
-
-/// `<field>_count`, if the field's slot is a count.
-fn derived_property_members(field: &FieldDef) -> Option<Member<'_>> {
-    match field.telemetry_slot()? {
-        TelemetrySlot::Count => Some(count_member(field)),
-        TelemetrySlot::Value | TelemetrySlot::Hash => None,
-    }
-}
-
-/// A named type's field in its telemetry form: values, hashes and counts side by side.
-fn telemetry_type_members(field: &FieldDef) -> Option<Member<'_>> {
-    match field.telemetry_slot()? {
-        TelemetrySlot::Count => Some(count_member(field)),
-        TelemetrySlot::Value | TelemetrySlot::Hash => event_property_members(field),
-    }
-}
-
-fn hash_member(field: &FieldDef) -> Member<'_> {
-    let description = derived_description("Keyed hash (HMAC-SHA256, lowercase hex) of", field);
-    field_member(field, field.name.clone(), Value::Hash, Some(description))
-}
-
-fn count_member(field: &FieldDef) -> Member<'_> {
-    let description = derived_description("Number of elements of", field);
-    field_member(field, field.count_key(), Value::Count, Some(description))
+/// The member a field contributes to `tree`, if any ([`FieldDef::becomes`]).
+fn tree_member(field: &FieldDef, tree: Tree) -> Option<Member<'_>> {
+    let becomes = field.becomes(tree)?;
+    Some(match becomes.form {
+        Form::Value => field_member(field, becomes.key, Value::Typed(&field.ty), None),
+        Form::Hash => {
+            let description =
+                derived_description("Keyed hash (HMAC-SHA256, lowercase hex) of", field);
+            field_member(field, becomes.key, Value::Hash, Some(description))
+        }
+        Form::Count => {
+            let description = derived_description("Number of elements of", field);
+            field_member(field, becomes.key, Value::Count, Some(description))
+        }
+    })
 }
 
 /// "<what> `field`: <its description>".

@@ -3,12 +3,15 @@
 //! fields too, named by their path in the payload) saying which are sensitive and what
 //! reaches each payload; then the enums and named types.
 //!
+//! Each event ends with its sample payloads (`super::sample`).
+//!
 //! The document is rendered from `templates/docs/events.md.j2` (minijinja); this module
 //! computes everything the template shows, so the template holds layout only.
 
 use minijinja::value::Serde;
 use serde::Serialize;
 
+use super::json_schema::PayloadKind;
 use super::{GENERATED_NOTICE, deprecation};
 use crate::model::{Catalog, EnumDef, EventDef, FieldDef, FieldType, LayerId, TypeDef};
 use crate::shape::TelemetrySlot;
@@ -69,6 +72,8 @@ fn cell(text: &str) -> String {
 #[derive(Serialize)]
 struct Document {
     notice: &'static str,
+    /// The telemetry key of the samples' hashes.
+    sample_key: &'static str,
     name: String,
     description: Option<String>,
     /// "66 events: 58 stored, ...".
@@ -123,6 +128,28 @@ struct EventDoc {
     markers: String,
     deprecation: Option<String>,
     fields: Vec<FieldRow>,
+    /// The sample payloads, pretty JSON.
+    samples: Vec<SampleDoc>,
+}
+
+/// One sample payload of an event.
+#[derive(Serialize)]
+struct SampleDoc {
+    /// `notification` or `telemetry`.
+    kind: &'static str,
+    json: String,
+}
+
+/// The event's sample payloads ([`super::sample`]), notification first.
+pub(super) fn samples(catalog: &Catalog, event: &EventDef) -> Vec<(PayloadKind, String)> {
+    PayloadKind::ALL
+        .into_iter()
+        .filter_map(|kind| {
+            let sample = super::sample::sample(catalog, event, kind)?;
+            let json = serde_json::to_string_pretty(&sample).expect("a sample serializes");
+            Some((kind, json))
+        })
+        .collect()
 }
 
 /// A row of a field table; every cell is Markdown, escaped for a table.
@@ -188,6 +215,7 @@ impl Document {
         let hierarchy = Hierarchy::new(catalog);
         Self {
             notice: GENERATED_NOTICE,
+            sample_key: super::sample::SAMPLE_KEY,
             name: catalog.name.clone(),
             description: catalog.description.clone(),
             summary: summary(catalog),
@@ -505,6 +533,13 @@ impl EventDoc {
             deprecation: (event.deprecated.as_ref())
                 .map(|d| deprecation::text(d, deprecation::Form::Docs { link: &event_link })),
             fields,
+            samples: samples(catalog, event)
+                .into_iter()
+                .map(|(kind, json)| SampleDoc {
+                    kind: kind.as_str(),
+                    json,
+                })
+                .collect(),
         }
     }
 }

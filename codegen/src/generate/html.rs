@@ -47,6 +47,8 @@ pub fn page(catalog: &Catalog) -> String {
 #[derive(Serialize)]
 struct Page {
     notice: &'static str,
+    /// The telemetry key of the samples' hashes.
+    sample_key: &'static str,
     name: String,
     description: Option<String>,
     /// "66 events: 58 stored, ...", as in the Markdown docs.
@@ -120,6 +122,15 @@ struct EventView {
     /// Relative links to the event's JSON Schemas.
     schemas: Vec<Link>,
     fields: Vec<FieldView>,
+    /// The sample payloads, as the Markdown docs show them.
+    samples: Vec<SampleView>,
+}
+
+/// One sample payload of an event.
+#[derive(Serialize)]
+struct SampleView {
+    kind: &'static str,
+    json: String,
 }
 
 /// A piece of a deprecation sentence: strong, linked to an event, or plain.
@@ -181,6 +192,7 @@ impl Page {
         ordered.extend(&outside);
         Self {
             notice: GENERATED_NOTICE,
+            sample_key: super::sample::SAMPLE_KEY,
             name: catalog.name.clone(),
             description: catalog.description.clone(),
             summary: summary(catalog),
@@ -358,6 +370,13 @@ impl EventView {
                 .unwrap_or_default(),
             schemas: schema_links(event),
             fields,
+            samples: super::docs::samples(catalog, event)
+                .into_iter()
+                .map(|(kind, json)| SampleView {
+                    kind: kind.as_str(),
+                    json,
+                })
+                .collect(),
         }
     }
 }

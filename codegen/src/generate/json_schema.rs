@@ -9,6 +9,9 @@
 //! a payload with a missing, unknown or wrongly typed member fails. Optional members may
 //! be absent or `null`.
 //!
+//! Each per-event schema carries its event's sample payload ([`super::sample`]) as its
+//! `examples`.
+//!
 //! Files are written relative to the repository root, under [`SCHEMA_DIR`]. A schema's
 //! `$id` is the catalog's `schema_base` followed by its path relative to [`SCHEMA_DIR`]
 //! (the bare relative path when there is no base); the combined schemas reference the
@@ -31,8 +34,10 @@ use serde_json::{Map, Value};
 
 use super::{GENERATED_NOTICE, GeneratedFile, deprecation, in_parallel};
 use crate::lock::{LockedSchema, content_hash};
+use event_runtime::ClientEventSpec;
+
 use crate::model::{Catalog, EnumId, EventDef, FieldDef, FieldType, TypeId};
-use crate::shape::{BASE_FIELDS, EventShape, TelemetrySlot};
+use crate::shape::{BASE_FIELDS, EventShape, Form, Tree};
 use crate::text::push_sentence;
 
 /// The JSON Schema dialect of every generated schema.
@@ -133,6 +138,17 @@ pub fn schemas(catalog: &Catalog, published: &BTreeMap<String, LockedSchema>) ->
                     };
                     files.push((file, (path, locked)));
                 }
+            }
+            if let Some(schema) = request_schema(catalog, event) {
+                let path = request_schema_path(&event.event_type, event.version);
+                let file = file(&path, schema, &mut buffer);
+                let locked = LockedSchema {
+                    event_type: event.event_type.clone(),
+                    kind: REQUEST.to_owned(),
+                    version: event.version,
+                    sha256: content_hash(file.contents.as_bytes()),
+                };
+                files.push((file, (path, locked)));
             }
         }
         files
@@ -251,32 +267,97 @@ fn versioned_schema(catalog: &Catalog, event: &EventDef, kind: PayloadKind) -> O
     if !defs.is_empty() {
         schema.insert("$defs".to_owned(), Value::Object(defs));
     }
+    if let Some(sample) = super::sample::sample(catalog, event, kind) {
+        schema.insert("examples".to_owned(), Value::Array(vec![sample]));
+    }
     Some(schema)
 }
 
 /// The schema of the `properties` a front end relays for a client event: the event's
 /// own fields as the event holds them (sensitive ones too: the relay's telemetry drops
-/// them), and nothing else. The relay check validates against it.
+/// them), and nothing else. The relay check validates against it, and the event's
+/// published request schema ([`request_schema`]) holds it.
 pub(crate) fn client_properties_schema(catalog: &Catalog, event: &EventDef) -> Schema {
-    let mut builder = Builder::new(catalog, PayloadKind::Notification);
-    let members = event
-        .fields
-        .iter()
-        .map(|field| {
-            let schema = builder.value_schema(&field.ty);
-            member(field, &field.name, schema, field.description.clone())
-        })
-        .collect();
+    let (properties, defs) = request_properties(catalog, event);
     let mut schema = json_schema!({
         "$schema": DRAFT_2020_12,
         "title": format!("{} (client properties)", event.event_type),
     });
-    extend(&mut schema, object(event.description.clone(), members));
-    let defs = builder.into_defs();
+    extend(&mut schema, properties);
     if !defs.is_empty() {
         schema.insert("$defs".to_owned(), Value::Object(defs));
     }
     schema
+}
+
+/// The `properties` object of a client event's request, and the `$defs` it refers to.
+fn request_properties(catalog: &Catalog, event: &EventDef) -> (Schema, Map<String, Value>) {
+    let mut builder = Builder::new(catalog, PayloadKind::Notification);
+    let members = event
+        .fields
+        .iter()
+        .filter_map(|field| builder.field_member(field, Tree::Request))
+        .collect();
+    let properties = object(event.description.clone(), members);
+    (properties, builder.into_defs())
+}
+
+/// The path of a client event's request schema relative to [`SCHEMA_DIR`]
+/// (`request/view.loaded/v1.json`), versioned like the payloads' schemas.
+pub fn request_schema_path(event_type: &str, version: u32) -> String {
+    format!("{REQUEST}/{}/v{version}.json", event_type.replace(':', "."))
+}
+
+/// The kind of a request schema, as its folder and the lock name it.
+pub const REQUEST: &str = "request";
+
+/// The schema of the body a front end posts to the relay for a client event (`None` for
+/// other events): the event type and the properties the relay checks, which are
+/// [`client_properties_schema`]'s, so the published file and the relay agree.
+pub fn request_schema(catalog: &Catalog, event: &EventDef) -> Option<Schema> {
+    if !event.client {
+        return None;
+    }
+    let (properties, defs) = request_properties(catalog, event);
+    let path = request_schema_path(&event.event_type, event.version);
+    let mut schema = json_schema!({
+        "$id": schema_id(catalog, &path),
+        "$schema": DRAFT_2020_12,
+        "title": format!("{} v{} (request)", event.event_type, event.version),
+        "description": format!(
+            "The body a front end posts to the relay for `{}`: the event type and its \
+             properties. The relay refuses a body this schema does not accept; its telemetry \
+             drops the sensitive properties.",
+            event.event_type
+        ),
+    });
+    let envelope = object(
+        None,
+        vec![
+            Member {
+                name: ClientEventSpec::EVENT_KEY.to_owned(),
+                schema: json_schema!({
+                    "description": "The event type.",
+                    "type": "string",
+                    "const": event.event_type,
+                }),
+                required: true,
+            },
+            Member {
+                name: ClientEventSpec::PROPERTIES_KEY.to_owned(),
+                schema: properties,
+                required: true,
+            },
+        ],
+    );
+    extend(&mut schema, envelope);
+    if !defs.is_empty() {
+        schema.insert("$defs".to_owned(), Value::Object(defs));
+    }
+    if let Some(sample) = super::sample::request(catalog, event) {
+        schema.insert("examples".to_owned(), Value::Array(vec![sample]));
+    }
+    Some(schema)
 }
 
 /// The combined schema of a payload kind: `oneOf` the current version of every event of
@@ -396,15 +477,15 @@ impl<'c> Builder<'c> {
     /// `{ uuid, type, timestamp, ... }`, with the event's objects nested under their keys.
     fn notification_payload(&mut self, shape: &EventShape<'c>) -> Schema {
         let mut members = base_members(&shape.event.event_type);
-        members.extend(self.nested(shape, |b, f| b.notification_members(f)));
+        members.extend(self.nested(shape, Tree::Notification));
         object(None, members)
     }
 
     /// `{ event_properties, derived_properties }`, both with the notification nesting.
     fn telemetry_payload(&mut self, shape: &EventShape<'c>) -> Schema {
         let mut event_properties = base_members(&shape.event.event_type);
-        event_properties.extend(self.nested(shape, |b, f| b.event_property_members(f)));
-        let derived_properties = self.nested(shape, |b, f| b.derived_property_members(f));
+        event_properties.extend(self.nested(shape, Tree::EventProperties));
+        let derived_properties = self.nested(shape, Tree::DerivedProperties);
         object(
             None,
             vec![
@@ -438,91 +519,38 @@ impl<'c> Builder<'c> {
 
     /// The members at the top of a payload (or of one of its telemetry trees) below the
     /// base fields: the top fields, or the outermost object with the others nested in it.
-    /// `members` gives the members a field contributes to this tree.
-    fn nested(
-        &mut self,
-        shape: &EventShape<'c>,
-        members: impl Fn(&mut Self, &'c FieldDef) -> Vec<Member>,
-    ) -> Vec<Member> {
-        let mut top: Vec<Member> = Vec::new();
-        for &field in &shape.top_fields {
-            top.extend(members(self, field));
-        }
-        let mut inner: Option<Member> = None;
-        for object_shape in shape.objects.iter().rev() {
-            let mut object_members = Vec::new();
-            for &field in &object_shape.fields {
-                object_members.extend(members(self, field));
-            }
-            object_members.extend(inner.take());
-            let descriptions: Vec<&str> = object_shape
-                .layers
-                .iter()
-                .filter_map(|&id| self.catalog.layer(id).description.as_deref())
-                .collect();
-            let description = (!descriptions.is_empty()).then(|| descriptions.join(" "));
-            inner = Some(Member {
-                name: object_shape.key.to_owned(),
-                schema: object(description, object_members),
-                required: true,
-            });
-        }
-        top.extend(inner);
-        top
-    }
-
-    /// The field itself, if it is part of the notification payload.
-    fn notification_members(&mut self, field: &'c FieldDef) -> Vec<Member> {
-        if !field.in_notification() {
-            return Vec::new();
-        }
-        let schema = self.value_schema(&field.ty);
-        vec![member(
-            field,
-            &field.name,
-            schema,
-            field.description.clone(),
-        )]
-    }
-
-    /// The field's value or keyed hash, if its slot puts one under `event_properties`.
-    fn event_property_members(&mut self, field: &'c FieldDef) -> Vec<Member> {
-        match field.telemetry_slot() {
-            Some(TelemetrySlot::Value) => {
-                let schema = self.value_schema(&field.ty);
-                vec![member(
-                    field,
-                    &field.name,
-                    schema,
-                    field.description.clone(),
-                )]
-            }
-            Some(TelemetrySlot::Hash) => vec![hash_member(field)],
-            Some(TelemetrySlot::Count) | None => Vec::new(),
-        }
-    }
-
-    /// `<field>_count`, if the field's slot is a count.
-    fn derived_property_members(&mut self, field: &'c FieldDef) -> Vec<Member> {
-        match field.telemetry_slot() {
-            Some(TelemetrySlot::Count) => vec![count_member(field)],
-            _ => Vec::new(),
-        }
-    }
-
-    /// The members a field of a named type contributes to that type's object, in the
-    /// form of this builder's payload kind.
-    fn type_field_members(&mut self, field: &'c FieldDef) -> Vec<Member> {
-        match self.kind {
-            PayloadKind::Notification => self.notification_members(field),
-            PayloadKind::Telemetry => match field.telemetry_slot() {
-                Some(TelemetrySlot::Value | TelemetrySlot::Hash) => {
-                    self.event_property_members(field)
+    fn nested(&mut self, shape: &EventShape<'c>, tree: Tree) -> Vec<Member> {
+        let catalog = self.catalog;
+        shape.nest(
+            self,
+            |builder, field| builder.field_member(field, tree),
+            |_, object_shape, members| {
+                let descriptions: Vec<&str> = object_shape
+                    .layers
+                    .iter()
+                    .filter_map(|&id| catalog.layer(id).description.as_deref())
+                    .collect();
+                let description = (!descriptions.is_empty()).then(|| descriptions.join(" "));
+                Member {
+                    name: object_shape.key.to_owned(),
+                    schema: object(description, members),
+                    required: true,
                 }
-                Some(TelemetrySlot::Count) => vec![count_member(field)],
-                None => Vec::new(),
             },
-        }
+        )
+    }
+
+    /// The member a field contributes to `tree`, if any ([`FieldDef::becomes`]).
+    fn field_member(&mut self, field: &'c FieldDef, tree: Tree) -> Option<Member> {
+        let becomes = field.becomes(tree)?;
+        Some(match becomes.form {
+            Form::Value => {
+                let schema = self.value_schema(&field.ty);
+                member(field, &becomes.key, schema, field.description.clone())
+            }
+            Form::Hash => hash_member(field, &becomes.key),
+            Form::Count => count_member(field, &becomes.key),
+        })
     }
 
     /// The schema of a value of a type (named types by reference to `$defs`).
@@ -588,8 +616,12 @@ impl<'c> Builder<'c> {
                 Referenced::Type(id) => {
                     let type_def = self.catalog.type_def(id);
                     let mut members = Vec::new();
+                    let tree = match self.kind {
+                        PayloadKind::Notification => Tree::Notification,
+                        PayloadKind::Telemetry => Tree::TypeTelemetry,
+                    };
                     for field in &type_def.fields {
-                        members.extend(self.type_field_members(field));
+                        members.extend(self.field_member(field, tree));
                     }
                     object(type_def.description.clone(), members)
                 }
@@ -658,7 +690,7 @@ fn member(field: &FieldDef, name: &str, schema: Schema, description: Option<Stri
 }
 
 /// The keyed hash of a field's value: lowercase hex HMAC-SHA256.
-fn hash_member(field: &FieldDef) -> Member {
+fn hash_member(field: &FieldDef, key: &str) -> Member {
     let description = format!(
         "Keyed hash (HMAC-SHA256, lowercase hex) of `{}`{}",
         field.name,
@@ -670,14 +702,14 @@ fn hash_member(field: &FieldDef) -> Member {
     );
     member(
         field,
-        &field.name,
+        key,
         json_schema!({ "type": "string", "pattern": "^[0-9a-f]{64}$" }),
         Some(description),
     )
 }
 
 /// `<field>_count`: the number of elements of a list or map field.
-fn count_member(field: &FieldDef) -> Member {
+fn count_member(field: &FieldDef, key: &str) -> Member {
     let description = format!(
         "Number of elements of `{}`{}",
         field.name,
@@ -689,7 +721,7 @@ fn count_member(field: &FieldDef) -> Member {
     );
     member(
         field,
-        &field.count_key(),
+        key,
         json_schema!({ "type": "integer", "minimum": 0 }),
         Some(description),
     )
@@ -764,6 +796,9 @@ struct IndexSchemas {
     #[serde(skip_serializing_if = "Option::is_none")]
     notification: Option<String>,
     telemetry: String,
+    /// The body front ends post to the relay (client events).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -822,6 +857,7 @@ impl<'c> Index<'c> {
             schemas: IndexSchemas {
                 notification: Some(combined_schema_path(PayloadKind::Notification)),
                 telemetry: combined_schema_path(PayloadKind::Telemetry),
+                request: None,
             },
             events: catalog
                 .events
@@ -853,6 +889,9 @@ impl<'c> IndexEvent<'c> {
                     .applies_to(event)
                     .then(|| path(PayloadKind::Notification)),
                 telemetry: path(PayloadKind::Telemetry),
+                request: event
+                    .client
+                    .then(|| request_schema_path(&event.event_type, event.version)),
             },
             older_versions: older_versions(event, older),
         }

@@ -10,6 +10,7 @@ pub mod json_schema;
 mod layout;
 pub mod python;
 pub mod rust;
+pub mod sample;
 pub mod sql;
 pub mod typescript;
 

@@ -3,7 +3,11 @@
 //! satisfy their schema, become events for analytics.
 //!
 //! The generator emits one static list of [`ClientEventSpec`] per catalog; each schema is
-//! compiled once, when the [`Relay`] is built. A name longer than any event type is
+//! compiled once, when the [`Relay`] is built. The body's members are
+//! [`ClientEventSpec::EVENT_KEY`] and [`ClientEventSpec::PROPERTIES_KEY`], and each
+//! properties schema is the one the published request schema of its event
+//! (`schemas/request/<type>/v<N>.json`) holds under that key: the generator builds both
+//! from one function, so what the relay accepts is what the schema says. A name longer than any event type is
 //! refused before any lookup, so that no client can make the "did you mean" suggestion
 //! expensive.
 //!
@@ -105,12 +109,14 @@ impl Relay {
         let Value::Object(mut body) = body else {
             return Err(RelayError::NotAnObject);
         };
-        let event = body.remove("event").ok_or(RelayError::MissingEvent)?;
+        let event = body
+            .remove(ClientEventSpec::EVENT_KEY)
+            .ok_or(RelayError::MissingEvent)?;
         let Value::String(name) = event else {
             return Err(RelayError::EventNotAString);
         };
         let properties = body
-            .remove("properties")
+            .remove(ClientEventSpec::PROPERTIES_KEY)
             .ok_or(RelayError::MissingProperties)?;
         if let Some(extra) = body.keys().next() {
             return Err(RelayError::UnexpectedField(extra.clone()));
