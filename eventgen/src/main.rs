@@ -130,6 +130,27 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
+    /// Print the sample payload of an event (pretty JSON): its notification payload, or
+    /// with `--telemetry` its telemetry payload.
+    ///
+    /// The same sample as the event's JSON Schema `examples` and the catalog docs: fields
+    /// hold their `example` or a value made up from their type; the telemetry sample is
+    /// what the runtime sends for that event, its hashes keyed with the samples' key.
+    ///
+    /// Exits 1 when the definitions have errors, and 2 for an event type the catalog lacks
+    /// (naming the closest one), the notification of an analytics-only event, or a file
+    /// that cannot be read.
+    Sample {
+        /// The event type, e.g. `project:created`.
+        #[arg(value_name = "TYPE")]
+        event_type: String,
+        /// Print the telemetry payload instead of the notification payload.
+        #[arg(long)]
+        telemetry: bool,
+        /// The definitions directory. Default: the configuration's `definitions`.
+        #[arg(long)]
+        definitions: Option<PathBuf>,
+    },
     /// Print the JSON Schema of the definitions format (for editors, via `#:schema`).
     DefinitionsSchema {
         /// Write it to this file instead of standard output.
@@ -197,6 +218,11 @@ fn main() -> ExitCode {
             format,
         } => open(definitions.into_iter().collect())
             .map(|p| usage::run(&p.definitions_dir(), &sources, deny_unused, format)),
+        Command::Sample {
+            event_type,
+            telemetry,
+            definitions,
+        } => open(definitions.into_iter().collect()).map(|p| sample(&p, &event_type, telemetry)),
         Command::DefinitionsSchema { output } => Ok(print_or_write(
             &format_schema::definitions_schema(),
             output.as_deref(),
@@ -235,6 +261,34 @@ fn catalog(project: &Project, format: Format) -> ExitCode {
         Format::Json => view.to_json(),
     };
     print_or_fail(&text)
+}
+
+fn sample(project: &Project, event_type: &str, telemetry: bool) -> ExitCode {
+    let loaded = report(project.baseline().load(&project.definitions));
+    let Some(catalog) = &loaded.catalog else {
+        return ExitCode::from(exit_code(&loaded));
+    };
+    let event = match generate::sample::event(catalog, event_type) {
+        Ok(event) => event,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(USAGE_OR_IO);
+        }
+    };
+    let kind = if telemetry {
+        generate::json_schema::PayloadKind::Telemetry
+    } else {
+        generate::json_schema::PayloadKind::Notification
+    };
+    let Some(sample) = generate::sample::sample(catalog, event, kind) else {
+        eprintln!(
+            "error: `{event_type}` is analytics-only: it has no notification payload; \
+             add `--telemetry` for its telemetry payload"
+        );
+        return ExitCode::from(USAGE_OR_IO);
+    };
+    let text = serde_json::to_string_pretty(&sample).expect("a sample serializes");
+    print_or_fail(&(text + "\n"))
 }
 
 /// Prints `text`, or writes it to `output`.

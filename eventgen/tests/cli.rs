@@ -157,6 +157,7 @@ fn every_command_has_help() {
         &["definitions-schema", "--help"],
         &["diff", "--help"],
         &["usage", "--help"],
+        &["sample", "--help"],
     ] {
         let output = eventgen(command);
         assert_eq!(output.status.code(), Some(0), "{command:?}");
@@ -230,4 +231,47 @@ fn published_schemas_are_kept_and_never_rewritten() {
     );
     assert_eq!(std::fs::read(&v1).expect("v1"), b"{}\n");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sample_prints_the_schemas_example_of_an_event() {
+    let output = eventgen(&["sample", "project:one-off-job:pipeline-run:failed"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = String::from_utf8(output.stdout).expect("UTF-8");
+    assert!(text.starts_with("{\n  \""), "pretty JSON: {text}");
+    let sample: serde_json::Value = serde_json::from_str(&text).expect("JSON on stdout");
+    let schema_path =
+        workspace().join("schemas/notification/project.one-off-job.pipeline-run.failed/v1.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).expect("the schema"))
+            .expect("JSON");
+    assert_eq!(schema["examples"][0], sample);
+    assert_eq!(sample["type"], "project:one-off-job:pipeline-run:failed");
+
+    let output = eventgen(&["sample", "view:loaded", "--telemetry"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let sample: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(sample["event_properties"]["type"], "view:loaded");
+    assert!(sample["derived_properties"].is_object(), "{sample}");
+}
+
+#[test]
+fn sample_of_an_unknown_type_suggests_the_closest_and_exits_2() {
+    let output = eventgen(&["sample", "project:craeted"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    assert!(
+        stderr(&output)
+            .contains("unknown event type `project:craeted`: did you mean `project:created`?"),
+        "{}",
+        stderr(&output)
+    );
+    // An analytics-only event has no notification payload: say how to get its telemetry.
+    let output = eventgen(&["sample", "view:loaded"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("--telemetry"),
+        "{}",
+        stderr(&output)
+    );
 }
