@@ -11,10 +11,12 @@ fn main() -> Result<(), event_codegen::BuildError> {
         .definitions("../codegen/tests/fixtures/features.toml")
         .file_name("features.rs")
         .generate()?;
-    // The fixture again, with attributes from the Builder's hooks (`tests/rust_hooks.rs`).
+    // The fixture again, with attributes from the Builder's hooks (`tests/rust_hooks.rs`)
+    // and serde (`tests/notification_serde.rs`).
     event_codegen::Builder::new()
         .definitions("../codegen/tests/fixtures/features.toml")
         .file_name("hooked.rs")
+        .serde(true)
         .type_attribute(".", "#[allow(clippy::derive_partial_eq_without_eq)]")
         .type_attribute("project", "#[derive(Default)]")
         .type_attribute("project:created", "#[derive(Default)]")

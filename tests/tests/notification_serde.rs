@@ -1,14 +1,18 @@
-//! The `serde` option on the reference catalog (`build.rs` turns it on): an event
+//! The `serde` option on the reference catalog and the feature fixture (`build.rs` turns it
+//! on for `events` and `hooked`): an event
 //! serializes as its notification payload and reads back from it, `Event` reads the payload
 //! of any stored event by its `type`, a webhook's whole body reads into
 //! `WebhookDelivery<Event>`, and a wrong payload is an error naming what is wrong.
 
+use std::collections::BTreeMap;
+
+use event_codegen::generate::json_schema;
+use event_codegen::model::Catalog;
 use event_runtime::StoredEvent;
 use event_runtime::notification::{DeliveredFor, WebhookDelivery};
 use event_runtime::reexport::serde::Serialize;
 use event_runtime::reexport::serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use workspace_tests::events::*;
 use workspace_tests::samples::*;
 
@@ -141,15 +145,11 @@ fn sample(root: &Value, schema: &Value, full: bool, seed: &mut u64) -> Value {
     }
 }
 
-/// The notification payloads of every stored event at its current version, from its
-/// published JSON Schema: one with every optional member, one with none.
-fn schema_samples() -> Vec<(String, Value)> {
-    let schemas = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
-    let read = |path: std::path::PathBuf| -> Value {
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-        serde_json::from_str(&text).expect("JSON")
-    };
-    let index = read(schemas.join("index.json"));
+/// The notification payloads of every stored event at its current version, from its JSON
+/// Schema (`schema` reads a file by its path in the schemas directory): one with every
+/// optional member, one with none.
+fn schema_samples(schema: impl Fn(&str) -> Value) -> Vec<(String, Value)> {
+    let index = schema("index.json");
     let mut samples = Vec::new();
     let mut seed = 0;
     for event in index["events"].as_array().expect("events") {
@@ -158,11 +158,11 @@ fn schema_samples() -> Vec<(String, Value)> {
         }
         let event_type = event["type"].as_str().expect("type");
         let file = format!(
-            "{}/v{}.json",
+            "notification/{}/v{}.json",
             event_type.replace(':', "."),
             event["version"]
         );
-        let schema = read(schemas.join("notification").join(file));
+        let schema = schema(&file);
         for full in [true, false] {
             let payload = sample(&schema, &schema, full, &mut seed);
             samples.push((event_type.to_owned(), payload));
@@ -171,11 +171,17 @@ fn schema_samples() -> Vec<(String, Value)> {
     samples
 }
 
+/// The checked catalog of `definitions` (a path from this crate's directory).
+fn catalog(definitions: &str) -> Catalog {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(definitions);
+    let loaded = event_codegen::load(&[path]);
+    let rendered = loaded.render(event_codegen::diagnostic::Style::Plain);
+    loaded.catalog.unwrap_or_else(|| panic!("{rendered}"))
+}
+
 /// The first telemetry-only field (`notification = false`) of each stored event, from the
 /// checked definitions: those events cannot be read back from their payloads.
-fn telemetry_only_fields() -> BTreeMap<String, Option<String>> {
-    let loaded = event_codegen::load(&[concat!(env!("CARGO_MANIFEST_DIR"), "/../definitions")]);
-    let catalog = loaded.catalog.expect("the reference catalog checks");
+fn telemetry_only_fields(catalog: &Catalog) -> BTreeMap<String, Option<String>> {
     catalog
         .stored_events()
         .map(|event| {
@@ -186,21 +192,28 @@ fn telemetry_only_fields() -> BTreeMap<String, Option<String>> {
         .collect()
 }
 
-#[test]
-fn every_stored_event_reads_from_its_payload_into_event_and_writes_it_back() {
-    let telemetry_only = telemetry_only_fields();
-    let samples = schema_samples();
+/// Every sample reads into the catalog's `Event` (`E`) and writes back as it was, also as
+/// the store records it, unless its event holds a telemetry-only field: then the error
+/// names that field. Returns how many were refused.
+fn every_sample_reads_and_writes_back<E>(
+    catalog: &Catalog,
+    samples: Vec<(String, Value)>,
+    as_stored: impl Fn(&E) -> &dyn StoredEvent,
+) -> usize
+where
+    E: Serialize + DeserializeOwned + std::fmt::Debug,
+{
+    let telemetry_only = telemetry_only_fields(catalog);
     assert_eq!(samples.len(), 2 * telemetry_only.len(), "two of each");
     for (event_type, payload) in samples {
-        let read = serde_json::from_value::<Event>(payload.clone());
+        let read = serde_json::from_value::<E>(payload.clone());
         match (read, &telemetry_only[&event_type]) {
             (Ok(event), None) => {
-                let stored = event.as_stored();
+                let stored = as_stored(&event);
                 assert_eq!(stored.event_type(), event_type);
                 assert_eq!(to_json(&event), payload, "{event_type}");
                 assert_eq!(recorded(stored), payload, "{event_type}");
             }
-            // Its payload leaves a field out: the error names it.
             (Err(error), Some(field)) => assert_eq!(
                 error.to_string(),
                 format!(
@@ -211,8 +224,43 @@ fn every_stored_event_reads_from_its_payload_into_event_and_writes_it_back() {
             (read, field) => panic!("{event_type} ({field:?}): {read:?}\n{payload:#}"),
         }
     }
-    let refused = telemetry_only.values().filter(|f| f.is_some()).count();
-    assert!(refused > 0 && refused < telemetry_only.len());
+    telemetry_only.values().filter(|f| f.is_some()).count()
+}
+
+#[test]
+fn every_stored_event_reads_from_its_payload_into_event_and_writes_it_back() {
+    let catalog = catalog("../definitions");
+    let schemas = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    let samples = schema_samples(|path| {
+        let path = schemas.join(path);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+        serde_json::from_str(&text).expect("JSON")
+    });
+    let refused = every_sample_reads_and_writes_back(&catalog, samples, Event::as_stored);
+    // Image builds and the events counting projects or pipelines.
+    assert!(refused > 0 && refused < catalog.stored_events().count());
+}
+
+#[test]
+fn the_feature_fixture_reads_and_writes_back_with_the_hooks_added() {
+    // Inline and abstract layers, a deprecated event and a deprecated field, maps; `hooked`
+    // has the Builder's attributes too.
+    let catalog = catalog("../codegen/tests/fixtures/features.toml");
+    let files = json_schema::files(&catalog);
+    let samples = schema_samples(|path| {
+        let file = files
+            .iter()
+            .find(|f| f.path.starts_with("schemas") && f.path.ends_with(path))
+            .unwrap_or_else(|| panic!("no schema {path}"));
+        serde_json::from_str(&file.contents).expect("JSON")
+    });
+    let refused = every_sample_reads_and_writes_back(
+        &catalog,
+        samples,
+        workspace_tests::hooked::Event::as_stored,
+    );
+    // `projects_count`, and the pipeline run's `duration`.
+    assert_eq!(refused, 2);
 }
 
 /// The body the outbox's worker sends: `{"delivered_for": {uuid, name}, "event": payload}`,
