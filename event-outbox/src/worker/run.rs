@@ -670,7 +670,8 @@ async fn send_webhook<D: Deliverer>(
         .await
 }
 
-/// `{"delivered_for": {"uuid": ..., "name": ...}, "event": <payload>}`.
+/// `{"delivered_for": {"uuid": ..., "name": ...}, "event": <payload>}`, which receivers read
+/// as `event_runtime::notification::WebhookDelivery`.
 fn webhook_body(subscriber: Uuid, name: &str, payload: &str) -> String {
     // Written directly rather than through a `serde_json::Value`: this runs per delivery.
     let name = serde_json::Value::from(name);
@@ -735,5 +736,11 @@ mod tests {
             "00000000-0000-0000-0000-000000000001"
         );
         assert_eq!(value["event"]["type"], "project:created");
+        // The runtime's type of the body, which receivers parse it with, reads it.
+        let delivery: event_runtime::notification::WebhookDelivery<serde_json::Value> =
+            serde_json::from_str(&body).expect("a webhook body");
+        assert_eq!(delivery.delivered_for.uuid, Uuid::from_u128(1));
+        assert_eq!(delivery.delivered_for.name, "Ops \"alerts\"");
+        assert_eq!(delivery.event, value["event"]);
     }
 }
