@@ -2,7 +2,8 @@
 //! that exercises every telemetry policy (hashed, counted and dropped fields, inside a
 //! named type too, and a telemetry-only one), built with the sample's values through the
 //! generated code, gives the notification sample and, under the samples' key, the
-//! telemetry sample.
+//! telemetry sample; so does every stored event of the reference catalog, read back from
+//! its notification sample.
 
 use std::collections::BTreeMap;
 
@@ -12,7 +13,7 @@ use event_runtime::reexport::chrono::DateTime;
 use event_runtime::reexport::uuid::Uuid;
 use event_runtime::{StoredEvent, TelemetryEvent, TelemetryKey};
 use serde_json::Value;
-use workspace_tests::features;
+use workspace_tests::{events, features};
 
 fn text(value: &Value) -> String {
     value
@@ -100,4 +101,43 @@ fn the_runtime_gives_the_samples_from_the_samples_values() {
         json(event.telemetry_json(&key).expect("telemetry")),
         telemetry
     );
+}
+
+#[test]
+fn every_reference_event_read_from_its_sample_gives_both_samples() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../definitions/orchest.toml");
+    let text = std::fs::read_to_string(path).expect("the reference catalog");
+    let catalog = event_codegen::load_str(path, text.as_str())
+        .catalog
+        .expect("the reference catalog checks");
+    let key = TelemetryKey::new(SAMPLE_KEY);
+    let json = |text: String| -> Value { serde_json::from_str(&text).expect("JSON") };
+    let mut checked = 0;
+    for def in catalog.stored_events() {
+        let notification =
+            sample::sample(&catalog, def, PayloadKind::Notification).expect("stored");
+        let telemetry = sample::sample(&catalog, def, PayloadKind::Telemetry).expect("telemetry");
+        let read = serde_json::from_value::<events::Event>(notification.clone());
+        // A telemetry-only value is not in the notification payload to read it from.
+        if catalog.event_shape(def).fields().any(|f| !f.notification) {
+            assert!(read.is_err(), "{}", def.event_type);
+            continue;
+        }
+        let event = read.unwrap_or_else(|e| panic!("{}: {e}", def.event_type));
+        let stored = event.as_stored();
+        assert_eq!(
+            json(stored.notification_json().expect("notification")),
+            notification,
+            "{}",
+            def.event_type
+        );
+        assert_eq!(
+            json(stored.telemetry_json(&key).expect("telemetry")),
+            telemetry,
+            "{}",
+            def.event_type
+        );
+        checked += 1;
+    }
+    assert!(checked >= 40, "only {checked} events checked");
 }
