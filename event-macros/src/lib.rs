@@ -42,7 +42,7 @@
 //! | `#[named_type(...)]` | a struct deriving `NamedType` | `name` |
 //! | `#[named_enum(...)]` | an enum deriving `NamedEnum` | `name` |
 //! | `#[variant(...)]` | a unit variant | `value = "..."` (default: the variant in SCREAMING_SNAKE_CASE) |
-//! | `#[field(...)]` | a field | `sensitive`, `telemetry = "keep" \| "drop" \| "count" \| "hash"`, `notification = false`, `scope`, `column = "..."`, `privacy_reviewed = "..."` |
+//! | `#[field(...)]` | a field | `sensitive`, `telemetry = "keep" \| "drop" \| "count" \| "hash"`, `notification = false`, `scope`, `column = "..."`, `privacy_reviewed = "..."`, `example = ...` (a literal, a negative number or an array of those) |
 //! | `#[layer]` | a member of an event | holds one of the event's layers (with fields): `#[layer] pub project: Project` |
 //!
 //! Flags may also be written `key = true` or `key = false`. Doc comments are the
