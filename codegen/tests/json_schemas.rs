@@ -1157,3 +1157,35 @@ fn made_up_values_take_an_enums_first_value_and_valid_formats() {
     assert_eq!(created["project"]["uuid"], notification["project"]["uuid"]);
     assert_ne!(created["uuid"], notification["uuid"]);
 }
+
+#[test]
+fn samples_of_a_type_holding_itself_are_finite_and_valid() {
+    let catalog = load(
+        "tree.toml",
+        r#"
+[catalog]
+name = "tree"
+
+[types.node]
+description = "A node."
+fields.name = { type = "string", description = "Name." }
+fields.children = { type = "list<node>", telemetry = "count", description = "Children." }
+fields.by_name = { type = "map<list<node>>", description = "Children by name." }
+fields.parent = { type = "node", optional = true, description = "Parent." }
+
+[events."tree:viewed"]
+description = "A tree was viewed."
+stored = false
+fields.root = { type = "node", description = "The root." }
+"#,
+    );
+    let files = schema_files(&catalog);
+    let event = catalog.event("tree:viewed").expect("the event");
+    let sample = sample::sample(&catalog, event, PayloadKind::Telemetry).expect("telemetry");
+    let root = &sample["event_properties"]["root"];
+    assert_eq!(root["children_count"], 0, "{sample}");
+    assert_eq!(root["by_name"], json!({}), "{sample}");
+    assert!(root["parent"].is_null(), "{sample}");
+    let schema = &files[&event_schema_path(PayloadKind::Telemetry, "tree:viewed", 1)];
+    assert!(event_validator(schema).is_valid(&sample), "{sample}");
+}

@@ -9,12 +9,14 @@
 //! hashes keyed with [`SAMPLE_KEY`].
 
 use event_runtime::reexport::uuid;
+use std::cell::RefCell;
+
 use event_runtime::{ClientEventSpec, TelemetryKey};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::json_schema::PayloadKind;
-use crate::model::{Catalog, EventDef, FieldDef, FieldType};
+use crate::model::{Catalog, EventDef, FieldDef, FieldType, TypeId};
 use crate::shape::{BASE_FIELDS, EventShape, Form, Tree};
 
 /// The telemetry key the samples' hashes are keyed with: a sample's hash is what the
@@ -35,6 +37,7 @@ pub fn sample(catalog: &Catalog, event: &EventDef, kind: PayloadKind) -> Option<
         catalog,
         event,
         key: TelemetryKey::new(SAMPLE_KEY),
+        building: RefCell::new(Vec::new()),
     };
     let mut sample = match kind {
         PayloadKind::Notification => {
@@ -71,6 +74,7 @@ pub fn request(catalog: &Catalog, event: &EventDef) -> Option<Value> {
         catalog,
         event,
         key: TelemetryKey::new(SAMPLE_KEY),
+        building: RefCell::new(Vec::new()),
     };
     let properties: Map<String, Value> = event
         .fields
@@ -116,6 +120,9 @@ struct Samples<'c> {
     catalog: &'c Catalog,
     event: &'c EventDef,
     key: TelemetryKey,
+    /// The named types whose made-up value is being built: a type that holds itself
+    /// (`node` with `children: list<node>`) gets an empty list there, not an endless one.
+    building: RefCell<Vec<TypeId>>,
 }
 
 impl<'c> Samples<'c> {
@@ -191,6 +198,11 @@ impl<'c> Samples<'c> {
                 .first()
                 .map_or(Value::Null, |v| v.value.as_str().into()),
             &FieldType::Object(id) => {
+                if self.building.borrow().contains(&id) {
+                    // Only an optional or a collection field can hold its own type.
+                    return Value::Null;
+                }
+                self.building.borrow_mut().push(id);
                 let fields = &self.catalog.type_def(id).fields;
                 let object: Map<String, Value> = fields
                     .iter()
@@ -199,8 +211,11 @@ impl<'c> Samples<'c> {
                         (field.name.clone(), self.value(field, &seed))
                     })
                     .collect();
+                self.building.borrow_mut().pop();
                 object.into()
             }
+            FieldType::List(inner) if self.recurs(inner) => Value::Array(Vec::new()),
+            FieldType::Map(inner) if self.recurs(inner) => Value::Object(Map::new()),
             FieldType::List(inner) => {
                 Value::Array(vec![self.made_up(inner, name, &format!("{seed}[0]"))])
             }
@@ -208,6 +223,16 @@ impl<'c> Samples<'c> {
                 let value = self.made_up(inner, name, &format!("{seed}[key]"));
                 Value::Object(Map::from_iter([("key".to_owned(), value)]))
             }
+        }
+    }
+
+    /// Whether the elements of a collection of `ty` are (collections of) a named type whose
+    /// value is being built.
+    fn recurs(&self, ty: &FieldType) -> bool {
+        match ty {
+            FieldType::List(inner) | FieldType::Map(inner) => self.recurs(inner),
+            FieldType::Object(id) => self.building.borrow().contains(id),
+            _ => false,
         }
     }
 
