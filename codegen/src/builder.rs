@@ -19,7 +19,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::Baseline;
-use crate::config::{Config, DEFAULT_MIGRATIONS_TABLE};
+use crate::config::Config;
 use crate::diagnostic::Style;
 use crate::generate::{rust, write_if_changed};
 
@@ -178,11 +178,6 @@ impl Builder {
             if let Some(path) = config.as_ref().and_then(Config::path) {
                 println!("cargo:rerun-if-changed={}", path.display());
             }
-            let table = config
-                .as_ref()
-                .map_or(DEFAULT_MIGRATIONS_TABLE, |c| c.migrations_table());
-            // For the service's sqlx `Migrator`: `env!("EVENTGEN_MIGRATIONS_TABLE")`.
-            println!("cargo:rustc-env=EVENTGEN_MIGRATIONS_TABLE={table}");
             for path in &definitions {
                 println!("cargo:rerun-if-changed={}", path.display());
             }

@@ -30,6 +30,7 @@ use crate::front::toml::serde_fields;
 use crate::generate::{Layout, MigrationNaming, rust};
 use crate::naming;
 use crate::source::{FileId, Origin, SourceMap};
+use event_runtime::schema::{InvalidTables, Tables};
 
 /// The configuration file's name.
 pub const FILE_NAME: &str = "eventgen.toml";
@@ -46,8 +47,7 @@ pub fn schema() -> String {
     format_schema::schema_of::<RawConfig>(settings)
 }
 
-/// The table sqlx records applied migrations in unless told otherwise.
-pub const DEFAULT_MIGRATIONS_TABLE: &str = "_sqlx_migrations";
+pub use event_runtime::schema::{DEFAULT_MIGRATIONS_TABLE, DEFAULT_TABLE_PREFIX};
 
 /// `eventgen.toml`: where the definitions are and where the outputs go.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -68,6 +68,8 @@ struct RawConfig {
     clients: RawClients,
     /// The generated Rust module, for build scripts' `Builder`.
     rust: RawRust,
+    /// The names of the runtime's tables in the database.
+    tables: RawTables,
 }
 
 /// `[migrations]`.
@@ -83,10 +85,34 @@ struct RawMigrations {
     /// (`20240101000000_name.sql`, the time of the generation that first wrote it,
     /// recorded in the lock).
     naming: RawNaming,
-    /// The table a service's sqlx `Migrator` records these migrations in
-    /// (`Migrator::dangerous_set_table_name`); build scripts get it as the environment
-    /// variable `EVENTGEN_MIGRATIONS_TABLE`.
+    /// The table these migrations record themselves in (sqlx's
+    /// `Migrator::dangerous_set_table_name`, which `Store::migrate` applies): not
+    /// `_sqlx_migrations`, so that a service's own sqlx migrations and these never see
+    /// each other's versions. `name` or `schema.name`.
     table: String,
+}
+
+/// `[tables]`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+#[schemars(rename = "Tables")]
+struct RawTables {
+    /// Put before the name of every table and index of the runtime (`eventgen_events`,
+    /// `eventgen_deliveries`, ...), so that they never meet a service's own `events` or
+    /// `subscriptions`. ASCII letters, digits and `_`; may be empty.
+    prefix: String,
+    /// PostgreSQL only: the schema the tables are created in (created when missing).
+    /// Default: none, the connection's `search_path`.
+    schema: Option<String>,
+}
+
+impl Default for RawTables {
+    fn default() -> Self {
+        Self {
+            prefix: DEFAULT_TABLE_PREFIX.to_owned(),
+            schema: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema)]
@@ -132,6 +158,7 @@ impl Default for RawConfig {
             docs: RawDocs::default(),
             clients: RawClients::default(),
             rust: RawRust::default(),
+            tables: RawTables::default(),
         }
     }
 }
@@ -286,6 +313,7 @@ impl Config {
             options.field_attribute(path, attribute.get_ref());
         }
         options.set_serde(raw.serde);
+        options.set_tables(self.tables());
         options
     }
 
@@ -303,9 +331,18 @@ impl Config {
         self.raw.lock.as_deref().map(|p| self.at_root(p))
     }
 
-    /// The table a service's sqlx `Migrator` records the generated migrations in.
-    pub fn migrations_table(&self) -> &str {
-        &self.raw.migrations.table
+    /// Where the runtime's tables are, and the table the generated migrations record
+    /// themselves in. The values were checked when the file was read.
+    pub fn tables(&self) -> Tables {
+        let raw = &self.raw;
+        let tables = Tables::DEFAULT
+            .with_prefix(raw.tables.prefix.clone())
+            .and_then(|t| t.with_migrations_table(raw.migrations.table.clone()));
+        let tables = match &raw.tables.schema {
+            Some(schema) => tables.and_then(|t| t.in_schema(schema.clone())),
+            None => tables,
+        };
+        tables.unwrap_or_default()
     }
 
     /// Where the outputs go, given the definitions directory (the lock and the format's
@@ -327,6 +364,7 @@ impl Config {
         layout.docs_html = self.at_root(&self.raw.docs.html);
         layout.typescript = self.at_root(&self.raw.clients.typescript);
         layout.python = self.at_root(&self.raw.clients.python);
+        layout.tables = self.tables();
         layout
     }
 
@@ -400,10 +438,11 @@ fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Option<RawC
         &origin,
         diagnostics,
     );
-    let sections: [(&str, &[&str]); 4] = [
+    let sections: [(&str, &[&str]); 5] = [
         ("migrations", serde_fields::<RawMigrations>()),
         ("docs", serde_fields::<RawDocs>()),
         ("clients", serde_fields::<RawClients>()),
+        ("tables", serde_fields::<RawTables>()),
         ("rust", serde_fields::<RawRust>()),
     ];
     for (section, known) in sections {
@@ -460,20 +499,43 @@ fn unknown_keys(
     }
 }
 
-/// The rules serde cannot say: no empty path, and a migrations table sqlx can name.
+/// The rules serde cannot say: no empty path, and names the database takes (the
+/// runtime's rules for them, [`Tables`]).
 fn check_values(
     raw: &RawConfig,
     root: &DeTable<'_>,
     origin: &impl Fn(std::ops::Range<usize>) -> Origin,
     diagnostics: &mut Diagnostics,
 ) {
-    let table = &raw.migrations.table;
-    if !is_table_name(table) {
-        let span = value_span(root, &["migrations", "table"]).unwrap_or(0..0);
+    let names: [(Result<(), InvalidTables>, &[&str]); 3] = [
+        (
+            Tables::check_migrations_table(&raw.migrations.table),
+            &["migrations", "table"],
+        ),
+        (
+            Tables::check_prefix(&raw.tables.prefix),
+            &["tables", "prefix"],
+        ),
+        (
+            raw.tables
+                .schema
+                .as_deref()
+                .map_or(Ok(()), Tables::check_schema),
+            &["tables", "schema"],
+        ),
+    ];
+    for (error, keys) in names
+        .into_iter()
+        .filter_map(|(r, keys)| Some((r.err()?, keys)))
+    {
+        let span = value_span(root, keys).unwrap_or(0..0);
         diagnostics.push(
-            Diagnostic::error(Rule::InvalidValue, format!("`{table}` is not a table name"))
-                .label(&origin(span), "not a table name")
-                .help("use letters, digits and `_`, not starting with a digit, optionally after a schema and a dot (`events._sqlx_migrations`)"),
+            Diagnostic::error(
+                Rule::InvalidValue,
+                format!("`{}` is not a {}", error.value, error.what),
+            )
+            .label(&origin(span), format!("not a {}", error.what))
+            .help(error.problem),
         );
     }
     let mut paths: Vec<(&str, &[&str])> = vec![
@@ -499,18 +561,6 @@ fn check_values(
                 .help("give a path relative to the configuration file's directory, or leave the key out for its default"),
         );
     }
-}
-
-/// `name` or `schema.name`, each an SQL identifier sqlx can interpolate as it is.
-fn is_table_name(name: &str) -> bool {
-    let parts: Vec<&str> = name.split('.').collect();
-    parts.len() <= 2
-        && parts.iter().all(|part| {
-            part.chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        })
 }
 
 /// Every attribute of `[rust]` is Rust outer attributes (as the `Builder` checks its own).

@@ -88,6 +88,11 @@ pub struct Lock {
     /// numbering).
     #[serde(default)]
     pub migrations: Vec<LockedMigration>,
+    /// How the runtime migrations emitted named the runtime's tables; absent before the
+    /// first runtime migration, and in a lock written before tables had a prefix (their
+    /// bare names, [`Lock::emitted_tables`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tables: Option<LockedTables>,
     /// The runtime migrations emitted, by name (`base`).
     #[serde(default)]
     pub runtime: BTreeMap<String, LockedRuntimeMigration>,
@@ -148,6 +153,39 @@ pub struct LockedMigration {
     /// `20240101000000_eventgen_base.sql`): chosen when it is first written, then kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<u64>,
+}
+
+impl LockedMigration {
+    /// Its file name: `0002_orchest.sql`, or `20240101000000_orchest.sql` when it has a
+    /// timestamp version.
+    pub fn file_name(&self) -> String {
+        match self.version {
+            Some(version) => format!("{version}_{}.sql", self.name),
+            None => format!("{:04}_{}.sql", self.number, self.name),
+        }
+    }
+}
+
+/// The names the runtime migrations gave the runtime's tables: they cannot change once
+/// a migration created the tables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockedTables {
+    /// The prefix of every table and index name (may be empty).
+    pub prefix: String,
+    /// The PostgreSQL schema, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+}
+
+impl LockedTables {
+    /// What `tables` names.
+    pub fn of(tables: &event_runtime::schema::Tables) -> Self {
+        Self {
+            prefix: tables.prefix().to_owned(),
+            schema: tables.schema().map(str::to_owned),
+        }
+    }
 }
 
 /// A runtime migration emitted.
@@ -218,6 +256,7 @@ impl Default for Lock {
         Self {
             format: FORMAT,
             migrations: Vec::new(),
+            tables: None,
             runtime: BTreeMap::new(),
             events: BTreeMap::new(),
             columns: BTreeMap::new(),
@@ -357,6 +396,27 @@ impl Lock {
     /// The number the next migration gets: one more than the highest written.
     pub fn next_migration(&self) -> u32 {
         self.migrations.iter().map(|m| m.number).max().unwrap_or(0) + 1
+    }
+
+    /// How the runtime's tables were named by the migrations emitted; `None` when no
+    /// runtime migration was. A lock that records runtime migrations but no `tables`
+    /// predates prefixes: the tables have their bare names.
+    pub fn emitted_tables(&self) -> Option<LockedTables> {
+        if self.runtime.is_empty() {
+            return None;
+        }
+        Some(self.tables.clone().unwrap_or(LockedTables {
+            prefix: String::new(),
+            schema: None,
+        }))
+    }
+
+    /// The file name of migration `number` (`0002_orchest.sql`, or
+    /// `20240101000000_orchest.sql` when it was written with a timestamp), if the lock
+    /// names it.
+    pub fn migration_file_name(&self, number: u32) -> Option<String> {
+        let migration = self.migrations.iter().find(|m| m.number == number)?;
+        Some(migration.file_name())
     }
 
     /// The name of the migration with this number, if it was written.

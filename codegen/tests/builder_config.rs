@@ -113,3 +113,33 @@ fn an_attribute_that_is_not_rust_fails_with_its_place() {
     assert!(!dir.join("out").exists(), "nothing written");
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
+
+#[test]
+fn the_module_names_the_tables_the_configuration_gives() {
+    let dir = scratch("tables");
+    let generate = |config: &str| {
+        std::fs::write(dir.join("eventgen.toml"), config).expect("config");
+        let path = Builder::new()
+            .cargo_directives(false)
+            .config(dir.join("eventgen.toml"))
+            .out_dir(dir.join("out"))
+            .generate()
+            .unwrap_or_else(|error| panic!("{error}"));
+        // Compared without whitespace: the formatter breaks the call over lines.
+        let module = std::fs::read_to_string(path).expect("module");
+        module.split_whitespace().collect::<String>()
+    };
+    let module = generate("definitions = [\"events\"]\n");
+    assert!(
+        module.contains(r#"Tables::from_static("eventgen_",None,"_eventgen_migrations",)"#),
+        "{module}"
+    );
+    let module = generate(
+        "definitions = [\"events\"]\n[migrations]\ntable = \"svc._events\"\n[tables]\nprefix = \"svc_\"\nschema = \"svc\"\n",
+    );
+    assert!(
+        module.contains(r#"Tables::from_static("svc_",Some("svc"),"svc._events",)"#),
+        "{module}"
+    );
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}

@@ -24,7 +24,10 @@ schemas = "public/schemas"
 sqlite = "db/sqlite"
 postgres = "db/postgres"
 naming = "timestamp"
-table = "_eventgen_migrations"
+table = "svc._svc_events_migrations"
+[tables]
+prefix = "svc_"
+schema = "outbox"
 [docs]
 markdown = "doc/events.md"
 html = "doc/catalog.html"
@@ -58,6 +61,7 @@ fn schema_accepts_every_key_and_rejects_unknown_ones() {
         "definitons = [\"d\"]\n",
         "[migrations]\nnaming = \"random\"\n",
         "[docs]\npdf = \"x.pdf\"\n",
+        "[tables]\nprefixes = \"x_\"\n",
         "[rust]\ntype_attributes = [{ path = \".\" }]\n",
     ] {
         assert!(!validator.is_valid(&toml_as_json(text)), "accepted: {text}");
@@ -77,7 +81,12 @@ fn loader_reads_every_key() {
     );
     assert_eq!(config.lock(), Some(dir.join("state/eventgen.lock")));
     assert!(config.rust_options().serde());
-    assert_eq!(config.migrations_table(), "_eventgen_migrations");
+    let tables = config.tables();
+    assert_eq!(
+        (tables.prefix(), tables.schema(), tables.migrations_table()),
+        ("svc_", Some("outbox"), "svc._svc_events_migrations")
+    );
+    assert_eq!(config.layout(&dir.join("events")).tables, tables);
     let layout = config.layout(&dir.join("events"));
     assert_eq!(layout.sqlite_migrations, dir.join("db/sqlite"));
     assert_eq!(layout.schemas, dir.join("public/schemas"));

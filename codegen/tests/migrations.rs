@@ -16,6 +16,7 @@ use event_codegen::generate::sql::{self, Migrations};
 use event_codegen::generate::{GENERATED_NOTICE, GeneratedFile, Outputs};
 use event_codegen::lock::{self, Lock, LockError};
 use event_codegen::{Loaded, load_str};
+use event_runtime::schema::Tables;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqliteConnection;
@@ -97,13 +98,14 @@ fn load(text: &str) -> Loaded {
 /// Generates against `lock`; panics with the rendered diagnostics on errors.
 fn generate(loaded: &Loaded, lock: Option<&Lock>) -> Migrations {
     let catalog = loaded.catalog.as_ref().expect("a catalog");
-    sql::migrations(catalog, lock).unwrap_or_else(|errors| panic!("{}", render(loaded, errors)))
+    sql::migrations(catalog, lock, &Tables::DEFAULT)
+        .unwrap_or_else(|errors| panic!("{}", render(loaded, errors)))
 }
 
 /// The `append-only` errors of generating against `lock`.
 fn errors(loaded: &Loaded, lock: &Lock) -> Vec<Diagnostic> {
     let catalog = loaded.catalog.as_ref().expect("a catalog");
-    match sql::migrations(catalog, Some(lock)) {
+    match sql::migrations(catalog, Some(lock), &Tables::DEFAULT) {
         Ok(migrations) => panic!("expected errors, got {:#?}", migrations.files),
         Err(errors) => {
             assert!(
@@ -227,12 +229,18 @@ fn the_first_generation_writes_the_runtime_then_the_catalog() {
             file.path.display()
         );
     }
-    // The runtime's SQL, verbatim, in order.
+    // The runtime's SQL, in order, its tables named with the default prefix.
     let runtime = event_runtime::schema::MIGRATIONS;
     assert_eq!(runtime.len(), 2);
     for (i, migration) in runtime.iter().enumerate() {
-        assert!(migrations.files[i].contents.ends_with(migration.postgres));
-        assert!(migrations.files[3 + i].contents.ends_with(migration.sqlite));
+        let (postgres, sqlite) = (
+            &migrations.files[i].contents,
+            &migrations.files[3 + i].contents,
+        );
+        assert!(postgres.ends_with(&migration.postgres_sql(&Tables::DEFAULT)));
+        assert!(sqlite.ends_with(&migration.sqlite_sql(&Tables::DEFAULT)));
+        assert!(postgres.contains(r#"CREATE TABLE IF NOT EXISTS "eventgen_"#));
+        assert!(!sqlite.contains(r#""events""#) && !sqlite.contains(r#""deliveries""#));
     }
 
     insta::with_settings!({ snapshot_path => "snapshots/migrations", prepend_module_to_snapshot => false }, {
@@ -305,21 +313,21 @@ fn event_types_follow_declaration_order() {
     assert_eq!(
         inserts,
         [
-            r#"INSERT INTO "event_types" ("name") VALUES ('shop:created') ON CONFLICT DO NOTHING;"#,
-            r#"INSERT INTO "event_types" ("name") VALUES ('shop:updated') ON CONFLICT DO NOTHING;"#,
-            r#"INSERT INTO "event_types" ("name") VALUES ('shop:order:created') ON CONFLICT DO NOTHING;"#,
-            r#"INSERT INTO "event_types" ("name") VALUES ('shop:order:cancelled') ON CONFLICT DO NOTHING;"#,
+            r#"INSERT INTO "eventgen_event_types" ("name") VALUES ('shop:created') ON CONFLICT DO NOTHING;"#,
+            r#"INSERT INTO "eventgen_event_types" ("name") VALUES ('shop:updated') ON CONFLICT DO NOTHING;"#,
+            r#"INSERT INTO "eventgen_event_types" ("name") VALUES ('shop:order:created') ON CONFLICT DO NOTHING;"#,
+            r#"INSERT INTO "eventgen_event_types" ("name") VALUES ('shop:order:cancelled') ON CONFLICT DO NOTHING;"#,
         ]
     );
 }
 
-const SQLITE_ROW: &str = r#"INSERT INTO "events" ("uuid", "type", "timestamp", "shop_uuid", "shop_name",
+const SQLITE_ROW: &str = r#"INSERT INTO "eventgen_events" ("uuid", "type", "timestamp", "shop_uuid", "shop_name",
     "order_uuid", "order_status", "order_total", "order_placed_at", "items", "gift", "attributes", "quantity")
     VALUES ('0190f6a4-0000-7000-8000-000000000001', 'shop:order:created', '2024-05-01T12:00:00Z',
     '0190f6a4-0000-7000-8000-0000000000aa', 'Corner shop', '0190f6a4-0000-7000-8000-0000000000bb',
     'PAID', 12.5, '2024-05-01T11:59:00Z', '[{"sku":"A-1","quantity":2}]', 1, NULL, 2)"#;
 
-const POSTGRES_ROW: &str = r#"INSERT INTO "events" ("uuid", "type", "timestamp", "shop_uuid", "shop_name",
+const POSTGRES_ROW: &str = r#"INSERT INTO "eventgen_events" ("uuid", "type", "timestamp", "shop_uuid", "shop_name",
     "order_uuid", "order_status", "order_total", "order_placed_at", "items", "gift", "attributes", "quantity")
     VALUES ('0190f6a4-0000-7000-8000-000000000001', 'shop:order:created', '2024-05-01T12:00:00Z',
     '0190f6a4-0000-7000-8000-0000000000aa', 'Corner shop', '0190f6a4-0000-7000-8000-0000000000bb',
@@ -343,17 +351,18 @@ async fn the_fixture_applies_to_sqlite() {
         .execute(&mut conn)
         .await
         .expect("insert an event with its columns");
-    let row = sqlx::query(r#"SELECT "order_total", "gift", "items", "update" FROM "events""#)
-        .fetch_one(&mut conn)
-        .await
-        .expect("read it back");
+    let row =
+        sqlx::query(r#"SELECT "order_total", "gift", "items", "update" FROM "eventgen_events""#)
+            .fetch_one(&mut conn)
+            .await
+            .expect("read it back");
     assert_eq!(row.get::<f64, _>(0), 12.5);
     assert!(row.get::<bool, _>(1));
     assert_eq!(row.get::<String, _>(2), r#"[{"sku":"A-1","quantity":2}]"#);
     assert_eq!(row.get::<Option<String>, _>(3), None);
 
     let unknown = sqlx::query(
-        r#"INSERT INTO "events" ("uuid", "type", "timestamp") VALUES ('x', 'shop:deleted', '2024-05-01T12:00:00Z')"#,
+        r#"INSERT INTO "eventgen_events" ("uuid", "type", "timestamp") VALUES ('x', 'shop:deleted', '2024-05-01T12:00:00Z')"#,
     )
     .execute(&mut conn)
     .await;
@@ -378,7 +387,7 @@ async fn the_fixture_applies_to_postgres() {
             .expect("insert an event with its columns");
         let row = sqlx::query(
             r#"SELECT "order_total", "gift", "items"::text, pg_typeof("order_placed_at")::text,
-                      pg_typeof("shop_uuid")::text, pg_typeof("quantity")::text FROM "events""#,
+                      pg_typeof("shop_uuid")::text, pg_typeof("quantity")::text FROM "eventgen_events""#,
         )
         .fetch_one(&pool)
         .await
@@ -393,7 +402,7 @@ async fn the_fixture_applies_to_postgres() {
         assert_eq!(row.get::<String, _>(4), "uuid");
         assert_eq!(row.get::<String, _>(5), "bigint");
         let unknown = sqlx::query(
-            r#"INSERT INTO "events" ("uuid", "type", "timestamp")
+            r#"INSERT INTO "eventgen_events" ("uuid", "type", "timestamp")
                VALUES ('0190f6a4-0000-7000-8000-000000000002', 'shop:deleted', now())"#,
         )
         .execute(&pool)
@@ -545,7 +554,7 @@ async fn the_evolving_reference_applies_to_sqlite() {
         .await
         .expect("the first generation applies");
     assert_eq!(applied_count(&mut conn).await, 3);
-    let event_types: i64 = sqlx::query_scalar(r#"SELECT COUNT(*) FROM "event_types""#)
+    let event_types: i64 = sqlx::query_scalar(r#"SELECT COUNT(*) FROM "eventgen_event_types""#)
         .fetch_one(&mut conn)
         .await
         .expect("count the event types");
@@ -562,7 +571,7 @@ async fn the_evolving_reference_applies_to_sqlite() {
         "only the new migration ran"
     );
     sqlx::query(
-        r#"INSERT INTO "events" ("uuid", "type", "timestamp", "project_uuid", "pipeline_uuid", "previous_name", "update")
+        r#"INSERT INTO "eventgen_events" ("uuid", "type", "timestamp", "project_uuid", "pipeline_uuid", "previous_name", "update")
            VALUES ('0190f6a4-0000-7000-8000-000000000001', 'project:pipeline:renamed', '2024-05-01T12:00:00Z',
                    '0190f6a4-0000-7000-8000-0000000000aa', '0190f6a4-0000-7000-8000-0000000000bb', 'old', NULL)"#,
     )
@@ -598,13 +607,13 @@ async fn the_evolving_reference_applies_to_postgres() {
                 .await
                 .expect("list the applied migrations");
         assert_eq!(applied, [1, 2, 3, 4]);
-        let event_types: i64 = sqlx::query_scalar(r#"SELECT COUNT(*) FROM "event_types""#)
+        let event_types: i64 = sqlx::query_scalar(r#"SELECT COUNT(*) FROM "eventgen_event_types""#)
             .fetch_one(&pool)
             .await
             .expect("count the event types");
         assert_eq!(event_types, 59);
         sqlx::query(
-            r#"INSERT INTO "events" ("uuid", "type", "timestamp", "project_uuid", "pipeline_uuid", "previous_name", "update")
+            r#"INSERT INTO "eventgen_events" ("uuid", "type", "timestamp", "project_uuid", "pipeline_uuid", "previous_name", "update")
                VALUES ('0190f6a4-0000-7000-8000-000000000001', 'project:pipeline:renamed', now(),
                        '0190f6a4-0000-7000-8000-0000000000aa', '0190f6a4-0000-7000-8000-0000000000bb', 'old',
                        '{"changes": []}')"#,
@@ -646,6 +655,97 @@ fn removing_an_emitted_event_is_an_error() {
     assert!(error.labels.is_empty(), "nothing to point at: it is gone");
     let help = error.help.as_deref().expect("a help");
     assert!(help.contains("deprecated = {"), "{help}");
+}
+
+#[test]
+fn errors_name_a_timestamped_migration_by_its_file() {
+    let mut lock = fixture_lock();
+    for migration in &mut lock.migrations {
+        migration.version = Some(20_240_101_000_000 + u64::from(migration.number));
+    }
+    let errors = errors(&load(&FIXTURE.replace(CANCELLED, "")), &lock);
+    assert!(
+        errors[0].message.contains("`20240101000003_shop_demo.sql`"),
+        "{}",
+        errors[0].message
+    );
+}
+
+#[test]
+fn the_tables_keep_the_names_their_migrations_gave_them() {
+    let lock = fixture_lock();
+    let loaded = load(FIXTURE);
+    let catalog = loaded.catalog.as_ref().expect("a catalog");
+    let renamed = Tables::DEFAULT.with_prefix("svc_").expect("a prefix");
+    let errors = sql::migrations(catalog, Some(&lock), &renamed).expect_err("a rename");
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    let error = &errors[0];
+    assert_eq!(error.rule, Rule::AppendOnly);
+    assert!(
+        error.message.contains("prefix `eventgen_`")
+            && error.message.contains("`0001_eventgen_base.sql`")
+            && error.message.contains("prefix `svc_`"),
+        "{}",
+        error.message
+    );
+    assert!(
+        error
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("[tables]"))
+    );
+    // A lock from before prefixes: its tables have their bare names.
+    let mut legacy = lock.clone();
+    legacy.tables = None;
+    let errors = sql::migrations(catalog, Some(&legacy), &Tables::DEFAULT).expect_err("bare names");
+    assert!(
+        errors[0].message.contains("prefix ``"),
+        "{}",
+        errors[0].message
+    );
+    let bare = Tables::DEFAULT.with_prefix("").expect("no prefix");
+    assert!(sql::migrations(catalog, Some(&legacy), &bare).is_ok());
+    // A schema is part of the names.
+    let in_schema = Tables::DEFAULT.in_schema("events").expect("a schema");
+    assert!(sql::migrations(catalog, Some(&lock), &in_schema).is_err());
+}
+
+#[test]
+fn tables_in_a_schema_are_created_with_it() {
+    let tables = Tables::DEFAULT.in_schema("outbox").expect("a schema");
+    let migrations = sql::migrations(
+        load(FIXTURE).catalog.as_ref().expect("a catalog"),
+        None,
+        &tables,
+    )
+    .expect("migrations");
+    let base = &migrations.files[0];
+    assert!(
+        base.path.ends_with("postgres/0001_eventgen_base.sql"),
+        "{}",
+        base.path.display()
+    );
+    assert!(
+        base.contents
+            .contains(r#"CREATE SCHEMA IF NOT EXISTS "outbox";"#)
+    );
+    assert!(
+        base.contents
+            .contains(r#"CREATE TABLE IF NOT EXISTS "outbox"."eventgen_events""#)
+    );
+    let catalog = &migrations.files[2].contents;
+    assert!(
+        catalog.contains(r#"ALTER TABLE "outbox"."eventgen_events" ADD COLUMN"#),
+        "{catalog}"
+    );
+    assert_eq!(
+        migrations
+            .lock
+            .tables
+            .as_ref()
+            .and_then(|t| t.schema.as_deref()),
+        Some("outbox")
+    );
 }
 
 #[test]

@@ -65,7 +65,7 @@ async fn hook(store: &Store, name: &str, url: String) -> Uuid {
 async fn pending(store: &Store) -> i64 {
     count(
         store,
-        r#"SELECT COUNT(*) FROM "deliveries" WHERE "status" = 'pending'"#,
+        r#"SELECT COUNT(*) FROM "eventgen_deliveries" WHERE "status" = 'pending'"#,
     )
     .await
 }
@@ -112,7 +112,8 @@ both!(
 
         assert_eq!(receiver.total(), 50, "{:?}", receiver.counts());
         assert_eq!(receiver.most_per_id(), 1, "no delivery twice");
-        let delivered = r#"SELECT COUNT(*) FROM "delivery_attempts" WHERE "outcome" = 'delivered'"#;
+        let delivered =
+            r#"SELECT COUNT(*) FROM "eventgen_delivery_attempts" WHERE "outcome" = 'delivered'"#;
         assert_eq!(count(&store, delivered).await, 20, "ok and nul-ok");
         let _ = (ok, nul_ok);
         for subscriber in bad {
@@ -123,7 +124,8 @@ both!(
                 assert!(reason.len() <= 4096, "bounded: {} bytes", reason.len());
             }
         }
-        let details = r#"SELECT COUNT(*) FROM "delivery_attempts" WHERE "detail" LIKE 'bad%body'"#;
+        let details =
+            r#"SELECT COUNT(*) FROM "eventgen_delivery_attempts" WHERE "detail" LIKE 'bad%body'"#;
         assert_eq!(
             count(&store, details).await,
             10,
@@ -138,7 +140,7 @@ both!(
 async fn poison_attempt_log(store: &Store, subscriber: Uuid) {
     let sql = if store.backend() == "sqlite" {
         format!(
-            r#"CREATE TRIGGER "poison" BEFORE INSERT ON "delivery_attempts"
+            r#"CREATE TRIGGER "poison" BEFORE INSERT ON "eventgen_delivery_attempts"
                WHEN NEW."subscriber_uuid" = '{subscriber}'
                BEGIN SELECT RAISE(ABORT, 'injected fault'); END;"#
         )
@@ -152,7 +154,7 @@ async fn poison_attempt_log(store: &Store, subscriber: Uuid) {
                  END IF;
                  RETURN NEW;
                END $$ LANGUAGE plpgsql;
-               CREATE TRIGGER "poison" BEFORE INSERT ON "delivery_attempts"
+               CREATE TRIGGER "poison" BEFORE INSERT ON "eventgen_delivery_attempts"
                FOR EACH ROW EXECUTE FUNCTION "poison"();"#
         )
     };
@@ -178,7 +180,7 @@ both!(
         assert_eq!(receiver.total(), 20, "{:?}", receiver.counts());
         assert_eq!(receiver.most_per_id(), 1, "no delivery twice");
         let logged = format!(
-            r#"SELECT COUNT(*) FROM "delivery_attempts" WHERE "subscriber_uuid" = '{healthy}'"#
+            r#"SELECT COUNT(*) FROM "eventgen_delivery_attempts" WHERE "subscriber_uuid" = '{healthy}'"#
         );
         assert_eq!(count(&store, &logged).await, 10);
         assert!(dead_reasons(&store, healthy).await.is_empty());
@@ -282,7 +284,7 @@ both!(
         .await;
         handle.shutdown().await.expect("shut down");
         assert_eq!(receiver.total(), 6);
-        let scheduled = r#"SELECT COUNT(*) FROM "deliveries" WHERE "leased_by" IS NULL AND "status" = 'pending'"#;
+        let scheduled = r#"SELECT COUNT(*) FROM "eventgen_deliveries" WHERE "leased_by" IS NULL AND "status" = 'pending'"#;
         assert_eq!(
             count(&store, scheduled).await,
             1,
@@ -295,9 +297,9 @@ both!(
 /// its lease (what rescheduling and marking dead do). Claims still work.
 async fn refuse_completions(store: &Store) {
     let sql = if store.backend() == "sqlite" {
-        r#"CREATE TRIGGER "no_delete" BEFORE DELETE ON "deliveries"
+        r#"CREATE TRIGGER "no_delete" BEFORE DELETE ON "eventgen_deliveries"
            BEGIN SELECT RAISE(ABORT, 'completions refused'); END;
-           CREATE TRIGGER "no_unlease" BEFORE UPDATE ON "deliveries" WHEN NEW."leased_by" IS NULL
+           CREATE TRIGGER "no_unlease" BEFORE UPDATE ON "eventgen_deliveries" WHEN NEW."leased_by" IS NULL
            BEGIN SELECT RAISE(ABORT, 'completions refused'); END;"#
     } else {
         r#"CREATE FUNCTION "refuse"() RETURNS trigger AS $$
@@ -305,7 +307,7 @@ async fn refuse_completions(store: &Store) {
              IF TG_OP = 'DELETE' OR NEW."leased_by" IS NULL THEN RAISE EXCEPTION 'completions refused'; END IF;
              RETURN NEW;
            END $$ LANGUAGE plpgsql;
-           CREATE TRIGGER "refuse" BEFORE UPDATE OR DELETE ON "deliveries"
+           CREATE TRIGGER "refuse" BEFORE UPDATE OR DELETE ON "eventgen_deliveries"
            FOR EACH ROW EXECUTE FUNCTION "refuse"();"#
     };
     common::execute(store, sql).await;
@@ -337,7 +339,7 @@ both!(
 async fn leased(store: &Store) -> i64 {
     count(
         store,
-        r#"SELECT COUNT(*) FROM "deliveries" WHERE "leased_by" IS NOT NULL"#,
+        r#"SELECT COUNT(*) FROM "eventgen_deliveries" WHERE "leased_by" IS NOT NULL"#,
     )
     .await
 }
@@ -424,12 +426,12 @@ both!(
 /// A trigger that refuses every claim (an update that sets a lease), until dropped.
 async fn refuse_claims(store: &Store) {
     let sql = if store.backend() == "sqlite" {
-        r#"CREATE TRIGGER "no_claim" BEFORE UPDATE ON "deliveries" WHEN NEW."leased_by" IS NOT NULL
+        r#"CREATE TRIGGER "no_claim" BEFORE UPDATE ON "eventgen_deliveries" WHEN NEW."leased_by" IS NOT NULL
            BEGIN SELECT RAISE(ABORT, 'claims refused'); END;"#
     } else {
         r#"CREATE FUNCTION "no_claim"() RETURNS trigger AS $$
            BEGIN RAISE EXCEPTION 'claims refused'; END $$ LANGUAGE plpgsql;
-           CREATE TRIGGER "no_claim" BEFORE UPDATE ON "deliveries"
+           CREATE TRIGGER "no_claim" BEFORE UPDATE ON "eventgen_deliveries"
            FOR EACH ROW WHEN (NEW."leased_by" IS NOT NULL) EXECUTE FUNCTION "no_claim"();"#
     };
     common::execute(store, sql).await;
@@ -455,7 +457,7 @@ both!(
         let drop = if store.backend() == "sqlite" {
             r#"DROP TRIGGER "no_claim""#
         } else {
-            r#"DROP TRIGGER "no_claim" ON "deliveries""#
+            r#"DROP TRIGGER "no_claim" ON "eventgen_deliveries""#
         };
         common::execute(&store, drop).await;
         until_none_pending(&store, Duration::from_secs(5)).await;

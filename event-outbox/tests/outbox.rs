@@ -37,7 +37,7 @@ async fn make_due(store: &Store) {
     };
     common::execute(
         store,
-        &format!(r#"UPDATE "deliveries" SET "next_attempt_at" = {past} WHERE "leased_by" IS NULL"#),
+        &format!(r#"UPDATE "eventgen_deliveries" SET "next_attempt_at" = {past} WHERE "leased_by" IS NULL"#),
     )
     .await;
 }
@@ -93,7 +93,7 @@ both!(
             .expect("complete");
         assert_eq!(applied, 0);
         assert_eq!(
-            count(&store, r#"SELECT COUNT(*) FROM "deliveries""#).await,
+            count(&store, r#"SELECT COUNT(*) FROM "eventgen_deliveries""#).await,
             1
         );
         assert!(
@@ -110,7 +110,7 @@ both!(
             .expect("complete");
         assert_eq!(applied, 1);
         assert_eq!(
-            count(&store, r#"SELECT COUNT(*) FROM "deliveries""#).await,
+            count(&store, r#"SELECT COUNT(*) FROM "eventgen_deliveries""#).await,
             0,
             "delivered rows are deleted"
         );
@@ -254,7 +254,7 @@ both!(
             .expect("record");
         tx.commit().await.expect("commit");
         assert_eq!(
-            count(&store, r#"SELECT COUNT(*) FROM "deliveries""#).await,
+            count(&store, r#"SELECT COUNT(*) FROM "eventgen_deliveries""#).await,
             3
         );
         // Redrive waits for it to be enabled again.
@@ -513,7 +513,7 @@ both!(
             errors.len(),
             errors.first()
         );
-        let logged = r#"SELECT COUNT(*) FROM "delivery_attempts""#;
+        let logged = r#"SELECT COUNT(*) FROM "eventgen_delivery_attempts""#;
         assert_eq!(count(&store, logged).await, (SUBSCRIBERS * BATCHES) as i64);
     }
 );

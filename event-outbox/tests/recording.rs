@@ -189,9 +189,12 @@ both!(
             .await
             .expect("record");
         drop(tx);
-        assert_eq!(count(&store, r#"SELECT COUNT(*) FROM "events""#).await, 0);
         assert_eq!(
-            count(&store, r#"SELECT COUNT(*) FROM "deliveries""#).await,
+            count(&store, r#"SELECT COUNT(*) FROM "eventgen_events""#).await,
+            0
+        );
+        assert_eq!(
+            count(&store, r#"SELECT COUNT(*) FROM "eventgen_deliveries""#).await,
             0
         );
     }
@@ -230,18 +233,21 @@ both!(
         let mut tx = store.begin().await.expect("begin");
         tx.record(&event).await.expect("record");
         tx.commit().await.expect("commit");
-        assert_eq!(count(&store, r#"SELECT COUNT(*) FROM "events""#).await, 1);
+        assert_eq!(
+            count(&store, r#"SELECT COUNT(*) FROM "eventgen_events""#).await,
+            1
+        );
         assert_eq!(
             count(
                 &store,
-                r#"SELECT COUNT(*) FROM "events" WHERE "name" IS NULL AND "job_uuid" IS NOT NULL"#
+                r#"SELECT COUNT(*) FROM "eventgen_events" WHERE "name" IS NULL AND "job_uuid" IS NOT NULL"#
             )
             .await,
             1,
             "NULL columns stay NULL"
         );
         assert_eq!(
-            count(&store, r#"SELECT COUNT(*) FROM "deliveries""#).await,
+            count(&store, r#"SELECT COUNT(*) FROM "eventgen_deliveries""#).await,
             0
         );
     }
@@ -286,17 +292,20 @@ both!(
             ids.iter().map(|id| id.0).collect::<Vec<_>>(),
             events.iter().map(|e| e.uuid).collect::<Vec<_>>()
         );
-        assert_eq!(count(&store, r#"SELECT COUNT(*) FROM "events""#).await, 250);
+        assert_eq!(
+            count(&store, r#"SELECT COUNT(*) FROM "eventgen_events""#).await,
+            250
+        );
         assert_eq!(
             count(
                 &store,
-                r#"SELECT COUNT(*) FROM "events" WHERE "name" IS NULL"#
+                r#"SELECT COUNT(*) FROM "eventgen_events" WHERE "name" IS NULL"#
             )
             .await,
             50
         );
         assert_eq!(
-            count(&store, r#"SELECT COUNT(*) FROM "deliveries""#).await,
+            count(&store, r#"SELECT COUNT(*) FROM "eventgen_deliveries""#).await,
             500
         );
     }
@@ -326,7 +335,7 @@ both!(
                 .expect("record");
             // Uncommitted: nothing is visible elsewhere yet.
             assert_eq!(
-                count(&store, r#"SELECT COUNT(*) FROM "deliveries""#).await,
+                count(&store, r#"SELECT COUNT(*) FROM "eventgen_deliveries""#).await,
                 0
             );
             tx.commit().await.expect("commit");
@@ -348,11 +357,11 @@ both!(
         let mut tx = store.begin().await.expect("begin");
         tx.record(&event).await.expect("record");
         tx.commit().await.expect("commit");
-        common::execute(&store, r#"DELETE FROM "events""#).await;
+        common::execute(&store, r#"DELETE FROM "eventgen_events""#).await;
         assert_eq!(
             count(
                 &store,
-                r#"SELECT COUNT(*) FROM "deliveries" WHERE "event_uuid" IS NULL"#
+                r#"SELECT COUNT(*) FROM "eventgen_deliveries" WHERE "event_uuid" IS NULL"#
             )
             .await,
             1

@@ -372,10 +372,10 @@ where
     let install = async |store: &Store| {
         for migration in event_runtime::schema::MIGRATIONS {
             let sql = match store.backend() {
-                "sqlite" => migration.sqlite,
-                _ => migration.postgres,
+                "sqlite" => migration.sqlite_sql(store.tables()),
+                _ => migration.postgres_sql(store.tables()),
             };
-            test_support::execute(store, sql).await;
+            test_support::execute(store, &sql).await;
         }
     };
     test_support::with_store(backend, "eventgen_relay", config, install, body).await;

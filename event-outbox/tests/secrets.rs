@@ -31,8 +31,9 @@ fn keyed(keys: &[SecretKey]) -> StoreConfig {
 
 /// The raw `secret` and `previous_secret` columns of a subscriber.
 async fn raw_secrets(store: &Store, hook: Uuid) -> (String, Option<String>) {
-    let sql =
-        format!(r#"SELECT "secret", "previous_secret" FROM "subscribers" WHERE "uuid" = '{hook}'"#);
+    let sql = format!(
+        r#"SELECT "secret", "previous_secret" FROM "eventgen_subscribers" WHERE "uuid" = '{hook}'"#
+    );
     let sql = AssertSqlSafe(sql);
     match (store.sqlite_pool(), store.postgres_pool()) {
         (Some(pool), _) => sqlx::query_as(sql).fetch_one(pool).await,
@@ -223,7 +224,7 @@ both!(
         assert_eq!(
             common::count(
                 &store,
-                r#"SELECT COUNT(*) FROM "subscribers" WHERE "previous_secret" IS NULL"#
+                r#"SELECT COUNT(*) FROM "eventgen_subscribers" WHERE "previous_secret" IS NULL"#
             )
             .await,
             1,

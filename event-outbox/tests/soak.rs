@@ -199,17 +199,17 @@ async fn settle(store: &Store, receivers: &Receivers, started: Instant) -> Resul
 async fn still_pending(store: &Store, pending: u64) -> String {
     let leased = count(
         store,
-        r#"SELECT COUNT(*) FROM "deliveries" WHERE "status" = 'pending' AND "leased_by" IS NOT NULL"#,
+        r#"SELECT COUNT(*) FROM "eventgen_deliveries" WHERE "status" = 'pending' AND "leased_by" IS NOT NULL"#,
     )
     .await;
     let due = count(
         store,
-        r#"SELECT COUNT(*) FROM "deliveries" WHERE "status" = 'pending' AND "leased_by" IS NULL AND "next_attempt_at" <= now()"#,
+        r#"SELECT COUNT(*) FROM "eventgen_deliveries" WHERE "status" = 'pending' AND "leased_by" IS NULL AND "next_attempt_at" <= now()"#,
     )
     .await;
     let never_tried = count(
         store,
-        r#"SELECT COUNT(*) FROM "deliveries" WHERE "status" = 'pending' AND "attempts" = 0"#,
+        r#"SELECT COUNT(*) FROM "eventgen_deliveries" WHERE "status" = 'pending' AND "attempts" = 0"#,
     )
     .await;
     format!(
@@ -247,20 +247,20 @@ impl Outbox {
     async fn read(store: &Store) -> Outbox {
         let pool = store.postgres_pool().expect("a PostgreSQL store");
         let delivered: Vec<String> = sqlx::query_scalar(
-            r#"SELECT DISTINCT "delivery_uuid"::text FROM "delivery_attempts" WHERE "outcome" = 'delivered'"#,
+            r#"SELECT DISTINCT "delivery_uuid"::text FROM "eventgen_delivery_attempts" WHERE "outcome" = 'delivered'"#,
         )
         .fetch_all(pool)
         .await
         .expect("delivered deliveries");
         let attempts: Vec<(String, i64)> = sqlx::query_as(
-            r#"SELECT "delivery_uuid"::text, COUNT(*) FROM "delivery_attempts" GROUP BY 1"#,
+            r#"SELECT "delivery_uuid"::text, COUNT(*) FROM "eventgen_delivery_attempts" GROUP BY 1"#,
         )
         .fetch_all(pool)
         .await
         .expect("attempts per delivery");
         let last: Vec<(String, Option<i32>, Option<String>)> = sqlx::query_as(AssertSqlSafe(
-            r#"SELECT d."uuid"::text, a."status_code", a."detail" FROM "deliveries" d
-               LEFT JOIN "delivery_attempts" a ON a."delivery_uuid" = d."uuid" AND a."attempt" = d."attempts"
+            r#"SELECT d."uuid"::text, a."status_code", a."detail" FROM "eventgen_deliveries" d
+               LEFT JOIN "eventgen_delivery_attempts" a ON a."delivery_uuid" = d."uuid" AND a."attempt" = d."attempts"
                WHERE d."status" = 'dead'"#,
         ))
         .fetch_all(pool)

@@ -157,7 +157,7 @@ both!(updates_and_deletion, |store: Store| async move {
     assert!(!store.delete_subscriber(hook).await.expect("delete"));
     assert!(store.subscriber(hook).await.expect("read").is_none());
     assert_eq!(
-        common::count(&store, r#"SELECT COUNT(*) FROM "subscriptions""#).await,
+        common::count(&store, r#"SELECT COUNT(*) FROM "eventgen_subscriptions""#).await,
         0
     );
 });

@@ -89,10 +89,10 @@ both!(userinfo_is_refused_when_saved, |store: Store| async move {
         .await
         .expect("an @ after the host");
     // Nothing refused was stored, and the update left the URL as it was.
-    let stored = r#"SELECT COUNT(*) FROM "subscribers" WHERE "url" LIKE '%hunter2%'"#;
+    let stored = r#"SELECT COUNT(*) FROM "eventgen_subscribers" WHERE "url" LIKE '%hunter2%'"#;
     assert_eq!(common::count(&store, stored).await, 0);
     assert_eq!(
-        common::count(&store, r#"SELECT COUNT(*) FROM "subscribers""#).await,
+        common::count(&store, r#"SELECT COUNT(*) FROM "eventgen_subscribers""#).await,
         2
     );
 });
@@ -307,7 +307,7 @@ both!(
         common::execute(
             &store,
             &format!(
-                r#"UPDATE "subscribers" SET "url" = '{with_password}' WHERE "uuid" = '{legacy}'"#
+                r#"UPDATE "eventgen_subscribers" SET "url" = '{with_password}' WHERE "uuid" = '{legacy}'"#
             ),
         )
         .await;

@@ -58,7 +58,7 @@ both!(
         .await;
         eventually(Duration::from_secs(5), "an empty outbox", || {
             let store = store.clone();
-            async move { count(&store, r#"SELECT COUNT(*) FROM "deliveries""#).await == 0 }
+            async move { count(&store, r#"SELECT COUNT(*) FROM "eventgen_deliveries""#).await == 0 }
         })
         .await;
         handle.shutdown().await.expect("shut down");
@@ -111,7 +111,7 @@ both!(
         assert_eq!(
             count(
                 &store,
-                r#"SELECT COUNT(*) FROM "deliveries" WHERE "leased_by" IS NULL"#
+                r#"SELECT COUNT(*) FROM "eventgen_deliveries" WHERE "leased_by" IS NULL"#
             )
             .await,
             1
@@ -137,7 +137,7 @@ both!(
             async move {
                 count(
                     &store,
-                    r#"SELECT COUNT(*) FROM "deliveries" WHERE "leased_by" IS NOT NULL"#,
+                    r#"SELECT COUNT(*) FROM "eventgen_deliveries" WHERE "leased_by" IS NOT NULL"#,
                 )
                 .await
                     == 4
@@ -148,7 +148,7 @@ both!(
         assert_eq!(
             count(
                 &store,
-                r#"SELECT COUNT(*) FROM "deliveries" WHERE "leased_by" IS NULL AND "attempts" = 0"#
+                r#"SELECT COUNT(*) FROM "eventgen_deliveries" WHERE "leased_by" IS NULL AND "attempts" = 0"#
             )
             .await,
             4,
@@ -191,7 +191,7 @@ async fn four_workers_on_postgres_deliver_10000_exactly_once() {
                 tx.commit().await.expect("commit");
             }
             assert_eq!(
-                count(&store, r#"SELECT COUNT(*) FROM "deliveries""#).await,
+                count(&store, r#"SELECT COUNT(*) FROM "eventgen_deliveries""#).await,
                 10_000
             );
 
@@ -209,7 +209,7 @@ async fn four_workers_on_postgres_deliver_10000_exactly_once() {
                 .collect();
             eventually(Duration::from_secs(120), "10,000 deliveries", || {
                 let store = store.clone();
-                async move { count(&store, r#"SELECT COUNT(*) FROM "deliveries""#).await == 0 }
+                async move { count(&store, r#"SELECT COUNT(*) FROM "eventgen_deliveries""#).await == 0 }
             })
             .await;
             for handle in handles {
@@ -218,7 +218,7 @@ async fn four_workers_on_postgres_deliver_10000_exactly_once() {
             assert_eq!(deliverer.received_distinct(), 10_000, "none lost");
             assert_eq!(deliverer.max_per_delivery(), 1, "none twice");
             assert_eq!(
-                count(&store, r#"SELECT COUNT(*) FROM "delivery_attempts""#).await,
+                count(&store, r#"SELECT COUNT(*) FROM "eventgen_delivery_attempts""#).await,
                 10_000
             );
         },
@@ -274,7 +274,7 @@ async fn concurrent_sqlite_writers_never_see_busy() {
             other.close().await;
             eventually(Duration::from_secs(30), "everything delivered", || {
                 let store = store.clone();
-                async move { count(&store, r#"SELECT COUNT(*) FROM "deliveries""#).await == 0 }
+                async move { count(&store, r#"SELECT COUNT(*) FROM "eventgen_deliveries""#).await == 0 }
             })
             .await;
             handle.shutdown().await.expect("shut down");

@@ -119,7 +119,7 @@ both!(
         assert_eq!(
             count(
                 &store,
-                r#"SELECT COUNT(*) FROM "deliveries" WHERE "leased_by" IS NOT NULL AND "attempts" = 1"#
+                r#"SELECT COUNT(*) FROM "eventgen_deliveries" WHERE "leased_by" IS NOT NULL AND "attempts" = 1"#
             )
             .await,
             1
@@ -172,16 +172,16 @@ both!(
 /// nor its delivery ended.
 async fn refuse_deletes(store: &Store) {
     let sql = if store.backend() == "sqlite" {
-        r#"CREATE TRIGGER "no_delete" BEFORE DELETE ON "deliveries"
+        r#"CREATE TRIGGER "no_delete" BEFORE DELETE ON "eventgen_deliveries"
            BEGIN SELECT RAISE(ABORT, 'deletes refused'); END;
-           CREATE TRIGGER "no_end" BEFORE UPDATE ON "deliveries" WHEN NEW."status" = 'dead'
+           CREATE TRIGGER "no_end" BEFORE UPDATE ON "eventgen_deliveries" WHEN NEW."status" = 'dead'
            BEGIN SELECT RAISE(ABORT, 'ends refused'); END;"#
     } else {
         r#"CREATE FUNCTION "refuse"() RETURNS trigger AS $$
            BEGIN RAISE EXCEPTION 'completions refused'; END $$ LANGUAGE plpgsql;
-           CREATE TRIGGER "no_delete" BEFORE DELETE ON "deliveries"
+           CREATE TRIGGER "no_delete" BEFORE DELETE ON "eventgen_deliveries"
            FOR EACH ROW EXECUTE FUNCTION "refuse"();
-           CREATE TRIGGER "no_end" BEFORE UPDATE ON "deliveries"
+           CREATE TRIGGER "no_end" BEFORE UPDATE ON "eventgen_deliveries"
            FOR EACH ROW WHEN (NEW."status" = 'dead') EXECUTE FUNCTION "refuse"();"#
     };
     common::execute(store, sql).await;

@@ -34,9 +34,16 @@ const CONFIG: &str = r#"# The eventgen project configuration. Every key is optio
 # "sequential" (0001_name.sql) or "timestamp" (20240101000000_name.sql, the time a
 # migration is first generated, recorded in the lock so it never changes).
 # naming = "sequential"
-# The table your sqlx `Migrator` records these migrations in
-# (`Migrator::dangerous_set_table_name`); build scripts get it as `EVENTGEN_MIGRATIONS_TABLE`.
-# table = "_sqlx_migrations"
+# The table these migrations record themselves in (`Store::migrate` sets it on the
+# `Migrator`): not your own migrations' `_sqlx_migrations`. `name` or `schema.name`.
+# table = "_eventgen_migrations"
+
+[tables]
+# Put before every table and index name of the runtime (`eventgen_events`,
+# `eventgen_deliveries`, ...), so that they never meet your own tables. May be empty.
+# prefix = "eventgen_"
+# PostgreSQL only: a schema for them (created when missing). Default: none.
+# schema = "eventgen"
 
 [docs]
 # markdown = "docs/events.md"

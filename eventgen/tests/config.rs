@@ -73,7 +73,10 @@ schemas = "public/schemas"
 sqlite = "db/sqlite"
 postgres = "db/postgres"
 naming = "timestamp"
-table = "_eventgen_migrations"
+table = "svc_migrations"
+[tables]
+prefix = "svc_"
+schema = "outbox"
 [docs]
 markdown = "doc/events.md"
 html = "doc/catalog.html"
@@ -181,6 +184,21 @@ fn every_key_is_honoured_from_a_subdirectory() {
         lock.contains(&format!("version = {}", &name[..14])),
         "{lock}"
     );
+    // The tables as `[tables]` names them, recorded in the lock.
+    assert!(
+        lock.contains("[tables]\nprefix = \"svc_\"\nschema = \"outbox\"\n"),
+        "{lock}"
+    );
+    let base = std::fs::read_to_string(dir.join("db/postgres").join(name)).expect("base");
+    assert!(
+        base.contains(r#"CREATE TABLE IF NOT EXISTS "outbox"."svc_events""#),
+        "{base}"
+    );
+    let base = std::fs::read_to_string(dir.join("db/sqlite").join(name)).expect("base");
+    assert!(
+        base.contains(r#"CREATE TABLE IF NOT EXISTS "svc_events""#),
+        "{base}"
+    );
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let again = ok(&sub, &["generate"]);
     assert!(stderr(&again).contains(", 0 changed"), "{}", stderr(&again));
@@ -232,7 +250,17 @@ fn wrong_values_are_located() {
         (
             "bad-table",
             "[migrations]\ntable = \"drop table\"\n",
-            "not a table name",
+            "`drop table` is not a migrations table",
+        ),
+        (
+            "bad-prefix",
+            "[tables]\nprefix = \"my-app\"\n",
+            "eventgen.toml:2:10",
+        ),
+        (
+            "bad-schema",
+            "[tables]\nschema = \"1st\"\n",
+            "`1st` is not a schema",
         ),
         ("empty-path", "schemas = \"\"\n", "`schemas` is empty"),
         ("bad-syntax", "schemas = \n", "eventgen.toml:1"),

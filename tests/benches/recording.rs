@@ -142,7 +142,7 @@ fn events_sql(raw: &Raw<'_>, postgres: bool) -> String {
     let names: Vec<&str> = raw.events[0].1.iter().map(|(n, _)| *n).collect();
     let per_row = names.len() + 3;
     let mut sql = format!(
-        r#"INSERT INTO "events" ("uuid", "type", "timestamp", {}) VALUES "#,
+        r#"INSERT INTO "eventgen_events" ("uuid", "type", "timestamp", {}) VALUES "#,
         names
             .iter()
             .map(|n| format!("\"{n}\""))
@@ -168,7 +168,7 @@ fn events_sql(raw: &Raw<'_>, postgres: bool) -> String {
 
 fn deliveries_sql(n: usize, postgres: bool) -> String {
     let mut sql = String::from(
-        r#"INSERT INTO "deliveries" ("uuid", "event_uuid", "event_type", "event_timestamp",
+        r#"INSERT INTO "eventgen_deliveries" ("uuid", "event_uuid", "event_type", "event_timestamp",
            "subscriber_uuid", "payload", "next_attempt_at", "created_at") VALUES "#,
     );
     for row in 0..n {

@@ -366,7 +366,7 @@ mod store {
             store.postgres_pool(),
         ) {
             (Some(pool), _) => {
-                let row = sqlx::query(r#"SELECT "job_status", "job_total_runs", "pipeline_run_uuid", "pipeline_run_number" FROM "events""#)
+                let row = sqlx::query(r#"SELECT "job_status", "job_total_runs", "pipeline_run_uuid", "pipeline_run_number" FROM "eventgen_events""#)
                     .fetch_one(pool)
                     .await
                     .expect("the event row");
@@ -378,7 +378,7 @@ mod store {
                 )
             }
             (_, Some(pool)) => {
-                let row = sqlx::query(r#"SELECT "job_status", "job_total_runs", "pipeline_run_uuid"::text, "pipeline_run_number" FROM "events""#)
+                let row = sqlx::query(r#"SELECT "job_status", "job_total_runs", "pipeline_run_uuid"::text, "pipeline_run_number" FROM "eventgen_events""#)
                     .fetch_one(pool)
                     .await
                     .expect("the event row");
@@ -539,7 +539,7 @@ mod store {
         // A row the catalog cannot hold says which column is wrong, once.
         let error = load_after(
             &store,
-            r#"UPDATE "events" SET "pipeline_name" = NULL"#,
+            r#"UPDATE "eventgen_events" SET "pipeline_name" = NULL"#,
             restarted.uuid,
         )
         .await;
@@ -551,7 +551,7 @@ mod store {
         if store.backend() == "sqlite" {
             let error = load_after(
                 &store,
-                r#"UPDATE "events" SET "timestamp" = 'yesterday'"#,
+                r#"UPDATE "eventgen_events" SET "timestamp" = 'yesterday'"#,
                 cron.uuid,
             )
             .await;

@@ -5,25 +5,27 @@
 
 use std::collections::HashMap;
 
-use event_runtime::schema::MIGRATIONS as RUNTIME_MIGRATIONS;
+use event_runtime::schema::{MIGRATIONS as RUNTIME_MIGRATIONS, Tables};
 
 use crate::diagnostic::{Diagnostic, Rule};
-use crate::lock::Lock;
+use crate::lock::{Lock, LockedTables};
 use crate::model::{Catalog, EventDef};
 
 /// Every append-only rule that `catalog` breaks against `lock`.
-pub(crate) fn append_only(catalog: &Catalog, lock: &Lock) -> Vec<Diagnostic> {
+pub(crate) fn append_only(catalog: &Catalog, lock: &Lock, tables: &Tables) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     check_runtime(lock, &mut errors);
+    check_tables(lock, tables, &mut errors);
     check_events(catalog, lock, &mut errors);
     check_columns(catalog, lock, &mut errors);
     errors
 }
 
-/// "migration `0002_orchest.sql`", or "migration 2" when the lock does not name it.
+/// "migration `0002_orchest.sql`" (or its timestamped name), or "migration 2" when the
+/// lock does not name it.
 fn describe_migration(lock: &Lock, number: u32) -> String {
-    match lock.migration_name(number) {
-        Some(name) => format!("migration `{number:04}_{name}.sql`"),
+    match lock.migration_file_name(number) {
+        Some(file) => format!("migration `{file}`"),
         None => format!("migration {number}"),
     }
 }
@@ -44,6 +46,43 @@ fn check_runtime(lock: &Lock, errors: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+/// The runtime's tables keep the names the first runtime migration gave them: the
+/// migrations written create and alter them by those names.
+fn check_tables(lock: &Lock, tables: &Tables, errors: &mut Vec<Diagnostic>) {
+    let Some(emitted) = lock.emitted_tables() else {
+        return;
+    };
+    let configured = LockedTables::of(tables);
+    if emitted == configured {
+        return;
+    }
+    let describe = |t: &LockedTables| match &t.schema {
+        Some(schema) => format!("prefix `{}` in schema `{schema}`", t.prefix),
+        None => format!("prefix `{}`", t.prefix),
+    };
+    let first = lock
+        .runtime
+        .values()
+        .map(|m| m.migration)
+        .min()
+        .unwrap_or(1);
+    errors.push(
+        Diagnostic::error(
+            Rule::AppendOnly,
+            format!(
+                "the runtime's tables were created with {} by {}, but the configuration now names them with {}",
+                describe(&emitted),
+                describe_migration(lock, first),
+                describe(&configured)
+            ),
+        )
+        .help(format!(
+            "the migrations written cannot rename tables: set `[tables]` in eventgen.toml back to {} (or rename the tables with a migration of your own, then change `[tables]` in the lock to match)",
+            describe(&emitted)
+        )),
+    );
 }
 
 /// A stored event type emitted before must still be a stored event, or be deprecated; it

@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use event_runtime::schema::Tables;
+
 use crate::date::Date;
 use crate::generate::{GeneratedFile, Outputs, html, json_schema, python, sql, typescript};
 use crate::lock::{self, Lock};
@@ -44,6 +46,8 @@ pub struct Layout {
     pub typescript: PathBuf,
     /// The directory of the Python types (`events.py`).
     pub python: PathBuf,
+    /// The names the migrations give the runtime's tables.
+    pub tables: Tables,
 }
 
 impl Layout {
@@ -62,6 +66,7 @@ impl Layout {
             docs_html: html::PATH.into(),
             typescript: parent(typescript::PATH).unwrap_or_default(),
             python: parent(python::PATH).unwrap_or_default(),
+            tables: Tables::DEFAULT,
         }
     }
 
@@ -159,9 +164,9 @@ impl Layout {
             if !is_new || migration.version.is_some() {
                 continue;
             }
+            let sequential = migration.file_name();
             migration.version = Some(version);
-            let sequential = format!("{:04}_{}.sql", migration.number, migration.name);
-            let timestamped = format!("{version}_{}.sql", migration.name);
+            let timestamped = migration.file_name();
             for file in files.iter_mut() {
                 if file
                     .path

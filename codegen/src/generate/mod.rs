@@ -66,7 +66,7 @@ pub fn outputs_in(
                 GeneratedFile::new(python::PATH, python::module(catalog)),
             ]
         });
-        let migrations = sql::migrations(catalog, lock).map(|mut migrations| {
+        let migrations = sql::migrations(catalog, lock, &layout.tables).map(|mut migrations| {
             migrations.lock.record(catalog);
             migrations
         });
@@ -96,7 +96,12 @@ pub fn outputs_in(
     layout.relocate(&mut outputs);
     // After the move: the Rust module is exactly where it is asked for.
     if let Some(path) = rust_out {
-        outputs.push(GeneratedFile::new(path, rust::module(catalog)));
+        let mut options = rust::Options::default();
+        options.set_tables(layout.tables.clone());
+        outputs.push(GeneratedFile::new(
+            path,
+            rust::module_with(catalog, &options),
+        ));
     }
     Ok(outputs)
 }

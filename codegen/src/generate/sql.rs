@@ -15,14 +15,16 @@
 //! `ADD COLUMN IF NOT EXISTS` on PostgreSQL; SQLite has no guarded column addition, so
 //! the lock is what adds each column once).
 
-use event_runtime::schema::{MIGRATIONS as RUNTIME_MIGRATIONS, RuntimeMigration};
+use event_runtime::schema::{MIGRATIONS as RUNTIME_MIGRATIONS, RuntimeMigration, Tables};
 use minijinja::{Environment, Value};
 use serde::Serialize;
 
 use crate::check;
 use crate::diagnostic::Diagnostic;
 use crate::generate::{GENERATED_NOTICE, GeneratedFile};
-use crate::lock::{self, Lock, LockedColumn, LockedEvent, LockedMigration, LockedRuntimeMigration};
+use crate::lock::{
+    self, Lock, LockedColumn, LockedEvent, LockedMigration, LockedRuntimeMigration, LockedTables,
+};
 use crate::model::{Catalog, FieldDef, FieldType};
 use crate::text::plural;
 
@@ -104,11 +106,11 @@ impl Backend {
         }
     }
 
-    /// The SQL of a runtime migration for this backend.
-    fn runtime_sql(self, migration: &RuntimeMigration) -> &'static str {
+    /// The SQL of a runtime migration for this backend, on `tables`.
+    fn runtime_sql(self, migration: &RuntimeMigration, tables: &Tables) -> String {
         match self {
-            Backend::Sqlite => migration.sqlite,
-            Backend::Postgres => migration.postgres,
+            Backend::Sqlite => migration.sqlite_sql(tables),
+            Backend::Postgres => migration.postgres_sql(tables),
         }
     }
 }
@@ -125,18 +127,23 @@ pub struct Migrations {
 }
 
 /// The migrations to write given what `lock` says was emitted before (`None`: nothing
-/// was): nothing new → no files.
+/// was): nothing new → no files. The runtime's tables are named as `tables` says.
 ///
 /// Errors (rule `append-only`) when the catalog takes back something emitted: a stored
 /// event type that is gone or no longer stored without being deprecated, a column whose
-/// type changed, or a runtime migration this eventgen does not know.
-pub fn migrations(catalog: &Catalog, lock: Option<&Lock>) -> Result<Migrations, Vec<Diagnostic>> {
+/// type changed, a runtime migration this eventgen does not know, or tables named
+/// otherwise than the migrations written created them.
+pub fn migrations(
+    catalog: &Catalog,
+    lock: Option<&Lock>,
+    tables: &Tables,
+) -> Result<Migrations, Vec<Diagnostic>> {
     let previous = lock.cloned().unwrap_or_default();
-    let errors = check::append_only(catalog, &previous);
+    let errors = check::append_only(catalog, &previous, tables);
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut pending = Pending::new(&previous);
+    let mut pending = Pending::new(&previous, tables);
     // The runtime's tables come first: the catalog's migration alters them.
     for runtime in RUNTIME_MIGRATIONS {
         if !previous.runtime.contains_key(runtime.name) {
@@ -148,8 +155,9 @@ pub fn migrations(catalog: &Catalog, lock: Option<&Lock>) -> Result<Migrations, 
 }
 
 /// The migrations written so far, and the lock recording them.
-struct Pending {
+struct Pending<'t> {
     env: Environment<'static>,
+    tables: &'t Tables,
     files: Vec<GeneratedFile>,
     /// The previous lock plus what `files` add.
     next: Lock,
@@ -157,17 +165,18 @@ struct Pending {
     number: u32,
 }
 
-impl Pending {
-    fn new(previous: &Lock) -> Self {
+impl<'t> Pending<'t> {
+    fn new(previous: &Lock, tables: &'t Tables) -> Self {
         Self {
             env: environment(),
+            tables,
             files: Vec::new(),
             next: previous.clone(),
             number: previous.next_migration(),
         }
     }
 
-    /// One runtime migration: the runtime's SQL for each backend, verbatim.
+    /// One runtime migration: the runtime's SQL for each backend, its tables named.
     fn add_runtime(&mut self, runtime: &RuntimeMigration) {
         let name = format!("eventgen_{}", runtime.name);
         for backend in Backend::ALL {
@@ -178,11 +187,12 @@ impl Pending {
                     notice: GENERATED_NOTICE,
                     name: runtime.name,
                     backend: backend.title(),
-                    sql: backend.runtime_sql(runtime),
+                    sql: &backend.runtime_sql(runtime, self.tables),
                 },
             );
             self.add_file(backend, &name, contents);
         }
+        self.next.tables = Some(LockedTables::of(self.tables));
         self.next.runtime.insert(
             runtime.name.to_owned(),
             LockedRuntimeMigration {
@@ -212,6 +222,7 @@ impl Pending {
         let name = catalog.name.replace('-', "_");
         let summary = summary(new_columns.len(), new_events.len());
         for backend in Backend::ALL {
+            // The template names the runtime's tables as the runtime's SQL does.
             let contents = render(
                 &self.env,
                 "catalog.sql",
@@ -226,7 +237,11 @@ impl Pending {
                     event_types: &new_events,
                 },
             );
-            self.add_file(backend, &name, contents);
+            let tables = match backend {
+                Backend::Sqlite => self.tables.without_schema(),
+                Backend::Postgres => self.tables.clone(),
+            };
+            self.add_file(backend, &name, tables.render(&contents));
         }
         self.lock_catalog(catalog, &new_columns, &new_events);
         self.record(name);

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use event_runtime::TelemetryKey;
+use event_runtime::schema::Tables;
 
 use super::RetrySchedule;
 use crate::secret::SecretKey;
@@ -35,6 +36,10 @@ pub struct StoreConfig {
     /// `Store::encrypt_stored_secrets`) encrypts the rows stored as text, or under
     /// another key.
     pub secret_keys: Vec<SecretKey>,
+    /// Where the runtime's tables are, and the table the migrations record themselves in
+    /// (default: `eventgen_` names, `_eventgen_migrations`). A generated module has the
+    /// project's as `TABLES`, from its `eventgen.toml`.
+    pub tables: Tables,
 }
 
 /// A configuration value the store cannot work with, named by its field.
@@ -59,6 +64,7 @@ impl Default for StoreConfig {
             busy_timeout: super::DEFAULT_BUSY_TIMEOUT,
             max_connections: 10,
             secret_keys: Vec::new(),
+            tables: Tables::DEFAULT,
         }
     }
 }
@@ -67,6 +73,12 @@ impl StoreConfig {
     /// Enables telemetry with `key`.
     pub fn telemetry(mut self, key: TelemetryKey) -> Self {
         self.telemetry = Some(key);
+        self
+    }
+
+    /// Sets where the runtime's tables are: the generated module's `TABLES`.
+    pub fn tables(mut self, tables: Tables) -> Self {
+        self.tables = tables;
         self
     }
 

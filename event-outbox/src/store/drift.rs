@@ -16,7 +16,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut read = self.read().await?;
         let mut conn = read.conn();
-        let rows = Sql::new(&conn, r#"SELECT "name" FROM "event_types""#)
+        let rows = Sql::new(&conn, self.tables(), r#"SELECT "name" FROM {event_types}"#)
             .fetch_all(&mut conn)
             .await?;
         let in_database: BTreeSet<String> = rows

@@ -68,8 +68,12 @@ impl Store {
     pub async fn event<E: FromEventRow>(&self, uuid: Uuid) -> Result<Option<E>, StoreError> {
         let mut read = self.read().await?;
         let mut conn = read.conn();
-        let sql =
-            Sql::new(&conn, r#"SELECT * FROM "events" WHERE "uuid" = $1"#).bind(Value::Uuid(uuid));
+        let sql = Sql::new(
+            &conn,
+            self.tables(),
+            r#"SELECT * FROM {events} WHERE "uuid" = $1"#,
+        )
+        .bind(Value::Uuid(uuid));
         let row = sql.fetch_optional(&mut conn).await?;
         Ok(row.map(|row| E::from_event_row(&row)).transpose()?)
     }
@@ -78,7 +82,11 @@ impl Store {
     pub async fn events<E: FromEventRow>(&self, query: &EventQuery) -> Result<Vec<E>, StoreError> {
         let mut read = self.read().await?;
         let mut conn = read.conn();
-        let mut sql = Sql::new(&conn, r#"SELECT * FROM "events" WHERE 1 = 1"#);
+        let mut sql = Sql::new(
+            &conn,
+            self.tables(),
+            r#"SELECT * FROM {events} WHERE 1 = 1"#,
+        );
         if !query.event_types.is_empty() {
             sql.push(r#" AND "type" IN "#)
                 .list(query.event_types.iter().map(|t| Value::Text(t)));

@@ -32,6 +32,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use event_runtime::schema::Tables;
 use sqlx::migrate::Migrator;
 #[cfg(feature = "postgres")]
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
@@ -208,6 +209,14 @@ impl Store {
     }
 
     fn from_pools(pools: Pools, config: StoreConfig) -> Store {
+        let tables = match &pools {
+            // SQLite has no schemas: its migrations name the tables without one.
+            #[cfg(feature = "_sqlite")]
+            Pools::Sqlite { .. } => config.tables.without_schema(),
+            #[cfg(feature = "postgres")]
+            Pools::Postgres(_) => config.tables.clone(),
+        };
+        let config = StoreConfig { tables, ..config };
         Store {
             inner: Arc::new(Inner {
                 pools,
@@ -221,7 +230,25 @@ impl Store {
     /// `migrations/postgres`, the one for this backend), e.g. from `sqlx::migrate!`, then
     /// encrypts the webhook secrets stored as text when a secret key is configured
     /// ([`Store::encrypt_stored_secrets`]).
+    ///
+    /// They are recorded in the configured migrations table
+    /// ([`Tables::migrations_table`], `_eventgen_migrations` by default), whatever table
+    /// `migrator` names, never in sqlx's `_sqlx_migrations`: a service's own migrations
+    /// and these run in either order without one refusing the other's versions. On
+    /// PostgreSQL the tables' schema, if any, is created first.
     pub async fn migrate(&self, migrator: &Migrator) -> Result<(), StoreError> {
+        let tables = self.tables();
+        let mut migrator = {
+            let mut ours = Migrator::with_migrations(migrator.iter().cloned().collect());
+            ours.set_ignore_missing(migrator.ignore_missing)
+                .set_locking(migrator.locking);
+            ours
+        };
+        migrator.dangerous_set_table_name(tables.migrations_table().to_owned());
+        if let Some(schema) = tables.schema() {
+            // Only PostgreSQL stores keep a schema (see `from_pools`).
+            migrator.create_schema(schema.to_owned());
+        }
         match &self.inner.pools {
             #[cfg(feature = "_sqlite")]
             Pools::Sqlite { writer, .. } => migrator.run(writer).await?,
@@ -231,6 +258,11 @@ impl Store {
         // Secrets stored before a key was configured, or under an older key.
         self.encrypt_stored_secrets().await?;
         Ok(())
+    }
+
+    /// Where the runtime's tables are (the configuration's).
+    pub fn tables(&self) -> &Tables {
+        &self.inner.config.tables
     }
 
     /// Begins a write transaction (`BEGIN IMMEDIATE` on SQLite) to record events in,

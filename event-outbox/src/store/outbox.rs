@@ -16,6 +16,8 @@ use std::time::Duration;
 use event_runtime::Timestamp;
 use uuid::Uuid;
 
+use event_runtime::schema::Tables;
+
 use super::retry::{MAX_RETRY_DELAY, RetrySchedule};
 use super::sql::{Conn, Row, Sql, Value, database_now};
 use super::subscribers::{SubscriberKind, disable};
@@ -190,14 +192,14 @@ impl Store {
             ""
         };
         let text = format!(
-            r#"UPDATE "deliveries" SET "attempts" = "attempts" + 1, "leased_by" = $1,
+            r#"UPDATE {{deliveries}} SET "attempts" = "attempts" + 1, "leased_by" = $1,
                "lease_expires_at" = $2, "next_attempt_at" = $2
-               WHERE "uuid" IN (SELECT "uuid" FROM "deliveries"
+               WHERE "uuid" IN (SELECT "uuid" FROM {{deliveries}}
                    WHERE "status" = 'pending' AND "next_attempt_at" <= $3
                    ORDER BY "next_attempt_at" LIMIT $4{skip_locked})
                RETURNING "uuid", "event_type", "event_timestamp", "subscriber_uuid", "payload", "attempts""#
         );
-        let rows = Sql::new(&conn, &text)
+        let rows = Sql::new(&conn, self.tables(), &text)
             .bind(Value::Text(&lease.token))
             .bind(Value::Time(lease.expires_at))
             .bind(Value::Time(now))
@@ -208,7 +210,14 @@ impl Store {
             .iter()
             .map(|row| row.uuid("subscriber_uuid"))
             .collect::<Result<_, _>>()?;
-        let targets = targets(&mut conn, &subscribers, now, &self.config().secret_keys).await?;
+        let targets = targets(
+            &mut conn,
+            self.tables(),
+            &subscribers,
+            now,
+            &self.config().secret_keys,
+        )
+        .await?;
         tx.commit().await?;
         let mut deliveries = rows
             .iter()
@@ -277,7 +286,9 @@ impl Store {
         let reason = storable(&reason);
         let mut tx = self.write().await?;
         let mut conn = tx.conn();
-        let ended = dead(&conn, completion, &reason).execute(&mut conn).await?;
+        let ended = dead(&conn, self.tables(), completion, &reason)
+            .execute(&mut conn)
+            .await?;
         tx.commit().await?;
         Ok(usize::from(ended > 0))
     }
@@ -297,9 +308,10 @@ impl Store {
         let now = database_now(&mut conn).await?;
         let mut applied = Vec::with_capacity(completions.len());
         let mut windows = FailureWindows::default();
-        let delivered = delete_delivered(&mut conn, completions).await?;
+        let delivered = delete_delivered(&mut conn, self.tables(), completions).await?;
         for (completion, detail) in completions.iter().zip(&details) {
-            let (sql, next) = completion_statement(&conn, schedule, completion, detail, now);
+            let (sql, next) =
+                completion_statement(&conn, self.tables(), schedule, completion, detail, now);
             let held = match sql {
                 None => delivered.contains(&completion.delivery),
                 Some(sql) => sql.execute(&mut conn).await? > 0,
@@ -310,18 +322,26 @@ impl Store {
             windows.count(completion);
             applied.push((completion, next, detail.as_ref()));
         }
-        log_attempts(&mut conn, &applied, now).await?;
-        lock_subscribers(&mut conn, &windows).await?;
+        log_attempts(&mut conn, self.tables(), &applied, now).await?;
+        lock_subscribers(&mut conn, self.tables(), &windows).await?;
         for subscriber in &windows.gone {
             disable(
                 &mut conn,
+                self.tables(),
                 *subscriber,
                 "the endpoint answered 410 Gone",
                 now,
             )
             .await?;
         }
-        track_failures(&mut conn, &windows, now, self.config().disable_after).await?;
+        track_failures(
+            &mut conn,
+            self.tables(),
+            &windows,
+            now,
+            self.config().disable_after,
+        )
+        .await?;
         tx.commit().await?;
         Ok(applied.len())
     }
@@ -337,7 +357,8 @@ impl Store {
         let now = database_now(&mut conn).await?;
         let mut sql = Sql::new(
             &conn,
-            r#"UPDATE "deliveries" SET "leased_by" = NULL, "lease_expires_at" = NULL,
+            self.tables(),
+            r#"UPDATE {deliveries} SET "leased_by" = NULL, "lease_expires_at" = NULL,
                "next_attempt_at" = $1, "attempts" = "attempts" - 1
                WHERE "leased_by" = $2 AND "uuid" IN "#,
         )
@@ -359,8 +380,9 @@ impl Store {
         let mut conn = read.conn();
         let mut sql = Sql::new(
             &conn,
+            self.tables(),
             r#"SELECT "uuid", "event_uuid", "event_type", "subscriber_uuid", "attempts", "last_error", "created_at"
-               FROM "deliveries" WHERE "status" = 'dead'"#,
+               FROM {deliveries} WHERE "status" = 'dead'"#,
         );
         if let Some(subscriber) = subscriber {
             sql.push(r#" AND "subscriber_uuid" = "#)
@@ -394,10 +416,11 @@ impl Store {
         let now = database_now(&mut conn).await?;
         let mut sql = Sql::new(
             &conn,
-            r#"UPDATE "deliveries" SET "status" = 'pending', "attempts" = 0, "next_attempt_at" = $1,
+            self.tables(),
+            r#"UPDATE {deliveries} SET "status" = 'pending', "attempts" = 0, "next_attempt_at" = $1,
                "leased_by" = NULL, "lease_expires_at" = NULL
                WHERE "status" = 'dead'
-               AND "subscriber_uuid" IN (SELECT "uuid" FROM "subscribers" WHERE "enabled")"#,
+               AND "subscriber_uuid" IN (SELECT "uuid" FROM {subscribers} WHERE "enabled")"#,
         )
         .bind(Value::Time(now));
         if let Some(deliveries) = deliveries {
@@ -409,7 +432,7 @@ impl Store {
         }
         let redriven = sql.execute(&mut conn).await?;
         if redriven > 0 && conn.is_postgres() {
-            notify(&mut conn).await?;
+            notify(&mut conn, self.tables()).await?;
         }
         tx.commit().await?;
         if redriven > 0 {
@@ -424,9 +447,10 @@ impl Store {
         let mut conn = read.conn();
         let sql = Sql::new(
             &conn,
+            self.tables(),
             r#"SELECT "delivery_uuid", "subscriber_uuid", "attempt", "outcome", "status_code",
                "duration_ms", "detail", "at", "next_attempt_at"
-               FROM "delivery_attempts" WHERE "delivery_uuid" = $1 ORDER BY "id""#,
+               FROM {delivery_attempts} WHERE "delivery_uuid" = $1 ORDER BY "id""#,
         )
         .bind(Value::Uuid(delivery));
         sql.fetch_all(&mut conn)
@@ -440,10 +464,14 @@ impl Store {
     pub async fn prune_attempts(&self, before: Timestamp) -> Result<u64, StoreError> {
         let mut tx = self.write().await?;
         let mut conn = tx.conn();
-        let pruned = Sql::new(&conn, r#"DELETE FROM "delivery_attempts" WHERE "at" < $1"#)
-            .bind(Value::Time(before))
-            .execute(&mut conn)
-            .await?;
+        let pruned = Sql::new(
+            &conn,
+            self.tables(),
+            r#"DELETE FROM {delivery_attempts} WHERE "at" < $1"#,
+        )
+        .bind(Value::Time(before))
+        .execute(&mut conn)
+        .await?;
         tx.commit().await?;
         Ok(pruned)
     }
@@ -454,7 +482,8 @@ impl Store {
         let mut conn = read.conn();
         let rows = Sql::new(
             &conn,
-            r#"SELECT "status", COUNT(*) AS "n" FROM "deliveries" GROUP BY "status""#,
+            self.tables(),
+            r#"SELECT "status", COUNT(*) AS "n" FROM {deliveries} GROUP BY "status""#,
         )
         .fetch_all(&mut conn)
         .await?;
@@ -474,6 +503,7 @@ impl Store {
 /// lease (not one per delivery); returns those deleted.
 async fn delete_delivered(
     conn: &mut Conn<'_>,
+    tables: &Tables,
     completions: &[Completion],
 ) -> Result<BTreeSet<Uuid>, StoreError> {
     let mut by_lease: HashMap<&str, Vec<Uuid>> = HashMap::new();
@@ -486,7 +516,11 @@ async fn delete_delivered(
     let mut deleted = BTreeSet::new();
     for (lease, uuids) in by_lease {
         for chunk in uuids.chunks(super::sql::MAX_PARAMS - 1) {
-            let mut sql = Sql::new(conn, r#"DELETE FROM "deliveries" WHERE "leased_by" = "#);
+            let mut sql = Sql::new(
+                conn,
+                tables,
+                r#"DELETE FROM {deliveries} WHERE "leased_by" = "#,
+            );
             sql.param(Value::Text(lease)).push(r#" AND "uuid" IN "#);
             sql.list(chunk.iter().map(|d| Value::Uuid(*d)));
             sql.push(r#" RETURNING "uuid""#);
@@ -499,10 +533,16 @@ async fn delete_delivered(
 }
 
 /// Marks a claimed delivery dead (fenced by its lease).
-fn dead<'a>(conn: &Conn<'_>, completion: &'a Completion, detail: &'a str) -> Sql<'a> {
+fn dead<'a>(
+    conn: &Conn<'_>,
+    tables: &'a Tables,
+    completion: &'a Completion,
+    detail: &'a str,
+) -> Sql<'a> {
     Sql::new(
         conn,
-        r#"UPDATE "deliveries" SET "status" = 'dead', "leased_by" = NULL, "lease_expires_at" = NULL,
+        tables,
+        r#"UPDATE {deliveries} SET "status" = 'dead', "leased_by" = NULL, "lease_expires_at" = NULL,
            "last_error" = $3 WHERE "uuid" = $1 AND "leased_by" = $2"#,
     )
     .bind(Value::Uuid(completion.delivery))
@@ -513,6 +553,7 @@ fn dead<'a>(conn: &Conn<'_>, completion: &'a Completion, detail: &'a str) -> Sql
 /// The subscribers of claimed deliveries, as the senders need them.
 async fn targets(
     conn: &mut Conn<'_>,
+    tables: &Tables,
     subscribers: &BTreeSet<Uuid>,
     now: Timestamp,
     keys: &[SecretKey],
@@ -522,8 +563,9 @@ async fn targets(
     }
     let mut sql = Sql::new(
         conn,
+        tables,
         r#"SELECT "uuid", "kind", "name", "url", "content_type", "secret", "previous_secret",
-           "previous_secret_expires_at", "enabled" FROM "subscribers" WHERE "uuid" IN "#,
+           "previous_secret_expires_at", "enabled" FROM {subscribers} WHERE "uuid" IN "#,
     );
     sql.list(subscribers.iter().map(|s| Value::Uuid(*s)));
     let mut targets = HashMap::new();
@@ -572,6 +614,7 @@ type Applied<'a> = (&'a Completion, Option<Timestamp>, &'a str);
 /// Appends applied attempts to the log, in one statement per chunk.
 async fn log_attempts(
     conn: &mut Conn<'_>,
+    tables: &Tables,
     applied: &[Applied<'_>],
     now: Timestamp,
 ) -> Result<(), StoreError> {
@@ -579,7 +622,8 @@ async fn log_attempts(
     for chunk in applied.chunks(super::sql::MAX_PARAMS / COLUMNS) {
         let mut sql = Sql::new(
             conn,
-            r#"INSERT INTO "delivery_attempts" ("delivery_uuid", "subscriber_uuid", "attempt", "outcome",
+            tables,
+            r#"INSERT INTO {delivery_attempts} ("delivery_uuid", "subscriber_uuid", "attempt", "outcome",
                "status_code", "duration_ms", "detail", "at", "next_attempt_at") VALUES "#,
         );
         for (i, (completion, next, detail)) in chunk.iter().enumerate() {
@@ -634,12 +678,20 @@ impl FailureWindows {
 /// or their `enabled` change. Without it, the writers of several workers lock them in the
 /// orders of their batches' updates, and deadlock one another on PostgreSQL. SQLite has
 /// one writer at a time.
-async fn lock_subscribers(conn: &mut Conn<'_>, windows: &FailureWindows) -> Result<(), StoreError> {
+async fn lock_subscribers(
+    conn: &mut Conn<'_>,
+    tables: &Tables,
+    windows: &FailureWindows,
+) -> Result<(), StoreError> {
     let subscribers: BTreeSet<Uuid> = windows.succeeded.union(&windows.failed).copied().collect();
     if !conn.is_postgres() || subscribers.is_empty() {
         return Ok(());
     }
-    let mut sql = Sql::new(conn, r#"SELECT "uuid" FROM "subscribers" WHERE "uuid" IN "#);
+    let mut sql = Sql::new(
+        conn,
+        tables,
+        r#"SELECT "uuid" FROM {subscribers} WHERE "uuid" IN "#,
+    );
     sql.list(subscribers.iter().map(|s| Value::Uuid(*s)));
     sql.push(r#" ORDER BY "uuid" FOR NO KEY UPDATE"#);
     sql.fetch_all(conn).await?;
@@ -650,6 +702,7 @@ async fn lock_subscribers(conn: &mut Conn<'_>, windows: &FailureWindows) -> Resu
 /// subscriber once it is older than `window`.
 async fn track_failures(
     conn: &mut Conn<'_>,
+    tables: &Tables,
     windows: &FailureWindows,
     now: Timestamp,
     window: Duration,
@@ -658,7 +711,8 @@ async fn track_failures(
     if !succeeded.is_empty() {
         let mut sql = Sql::new(
             conn,
-            r#"UPDATE "subscribers" SET "failing_since" = NULL WHERE "failing_since" IS NOT NULL AND "uuid" IN "#,
+            tables,
+            r#"UPDATE {subscribers} SET "failing_since" = NULL WHERE "failing_since" IS NOT NULL AND "uuid" IN "#,
         );
         sql.list(succeeded.iter().map(|s| Value::Uuid(*s)));
         sql.execute(conn).await?;
@@ -669,7 +723,8 @@ async fn track_failures(
     }
     let mut sql = Sql::new(
         conn,
-        r#"UPDATE "subscribers" SET "failing_since" = $1 WHERE "failing_since" IS NULL AND "uuid" IN "#,
+        tables,
+        r#"UPDATE {subscribers} SET "failing_since" = $1 WHERE "failing_since" IS NULL AND "uuid" IN "#,
     )
     .bind(Value::Time(now));
     sql.list(failing.iter().map(|s| Value::Uuid(*s)));
@@ -680,7 +735,8 @@ async fn track_failures(
         .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
     let mut sql = Sql::new(
         conn,
-        r#"SELECT "uuid", "failing_since" FROM "subscribers" WHERE "enabled" AND "failing_since" <= $1 AND "uuid" IN "#,
+        tables,
+        r#"SELECT "uuid", "failing_since" FROM {subscribers} WHERE "enabled" AND "failing_since" <= $1 AND "uuid" IN "#,
     )
     .bind(Value::Time(cutoff));
     sql.list(failing.iter().map(|s| Value::Uuid(*s)));
@@ -690,14 +746,14 @@ async fn track_failures(
             "deliveries failed continuously since {}",
             since.to_rfc3339()
         );
-        disable(conn, row.uuid("uuid")?, &reason, now).await?;
+        disable(conn, tables, row.uuid("uuid")?, &reason, now).await?;
     }
     Ok(())
 }
 
 /// Notifies [`NOTIFY_CHANNEL`] (PostgreSQL; delivered at commit).
-async fn notify(conn: &mut Conn<'_>) -> Result<(), StoreError> {
-    Sql::new(conn, "SELECT pg_notify($1, '')")
+async fn notify(conn: &mut Conn<'_>, tables: &Tables) -> Result<(), StoreError> {
+    Sql::new(conn, tables, "SELECT pg_notify($1, '')")
         .bind(Value::Text(NOTIFY_CHANNEL))
         .execute(conn)
         .await?;
@@ -739,6 +795,7 @@ fn later(now: Timestamp, duration: Duration) -> Timestamp {
 /// and when the next attempt is due.
 fn completion_statement<'a>(
     conn: &Conn<'_>,
+    tables: &'a Tables,
     schedule: &RetrySchedule,
     completion: &'a Completion,
     detail: &'a str,
@@ -746,16 +803,19 @@ fn completion_statement<'a>(
 ) -> (Option<Sql<'a>>, Option<Timestamp>) {
     let not_before = match completion.attempt.outcome {
         Outcome::Delivered => return (None, None),
-        Outcome::Gone | Outcome::Refused => return (Some(dead(conn, completion, detail)), None),
+        Outcome::Gone | Outcome::Refused => {
+            return (Some(dead(conn, tables, completion, detail)), None);
+        }
         Outcome::Retry { not_before } => not_before,
     };
     let Some(delay) = schedule.next_delay(completion.attempts, not_before) else {
-        return (Some(dead(conn, completion, detail)), None);
+        return (Some(dead(conn, tables, completion, detail)), None);
     };
     let at = later(now, delay);
     let sql = Sql::new(
         conn,
-        r#"UPDATE "deliveries" SET "next_attempt_at" = $3, "leased_by" = NULL,
+        tables,
+        r#"UPDATE {deliveries} SET "next_attempt_at" = $3, "leased_by" = NULL,
            "lease_expires_at" = NULL, "last_error" = $4
            WHERE "uuid" = $1 AND "leased_by" = $2"#,
     )

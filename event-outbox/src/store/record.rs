@@ -12,6 +12,8 @@ use std::collections::{BTreeSet, HashMap};
 use event_runtime::{ColumnValue, EventId, Recorder, StoredEvent};
 use uuid::Uuid;
 
+use event_runtime::schema::Tables;
+
 use super::sql::{Conn, MAX_PARAMS, Row, Sql, Value, database_now};
 use super::subscribers::{Scope, SubscriberKind};
 use super::{NOTIFY_CHANNEL, Store, StoreError, WriteTx};
@@ -146,7 +148,7 @@ async fn record(
     if events.is_empty() {
         return Ok(Vec::new());
     }
-    let targets = insert_events(conn, events).await?;
+    let targets = insert_events(conn, store.tables(), events).await?;
     let telemetry = store.config().telemetry.as_ref();
     // Payloads are computed once per event and kind, only when someone receives them.
     let mut payloads: Vec<String> = Vec::new();
@@ -191,7 +193,7 @@ async fn record(
         }
     }
     if !deliveries.is_empty() {
-        insert_deliveries(conn, &deliveries, &payloads, !*notified).await?;
+        insert_deliveries(conn, store.tables(), &deliveries, &payloads, !*notified).await?;
         *notified = true;
     }
     Ok(events.iter().map(|e| EventId(e.uuid())).collect())
@@ -211,6 +213,7 @@ fn matches(scope: &[(String, String)], scopes: &[(&'static str, String)]) -> boo
 /// statement, saving a round trip.
 async fn insert_events(
     conn: &mut Conn<'_>,
+    tables: &Tables,
     events: &[&dyn StoredEvent],
 ) -> Result<HashMap<String, Vec<Target>>, StoreError> {
     let mut rows = Vec::with_capacity(events.len());
@@ -245,11 +248,11 @@ async fn insert_events(
         for chunk in members.chunks((MAX_PARAMS / per_row).max(1)) {
             remaining -= 1;
             let lookup = remaining == 0 && conn.is_postgres();
-            let mut sql = Sql::new(conn, "");
+            let mut sql = Sql::new(conn, tables, "");
             if lookup {
                 sql.push(r#"WITH "recorded" AS ("#);
             }
-            sql.push(r#"INSERT INTO "events" ("uuid", "type", "timestamp""#);
+            sql.push(r#"INSERT INTO {events} ("uuid", "type", "timestamp""#);
             for name in names {
                 sql.push(", ").push(&quote(name));
             }
@@ -276,7 +279,7 @@ async fn insert_events(
             sql.execute(conn).await?;
         }
     }
-    let mut sql = Sql::new(conn, "");
+    let mut sql = Sql::new(conn, tables, "");
     subscriptions_query(&mut sql, &types);
     targets(sql.fetch_all(conn).await?)
 }
@@ -304,7 +307,7 @@ fn quote(name: &str) -> String {
 fn subscriptions_query<'a>(sql: &mut Sql<'a>, types: &BTreeSet<&'a str>) {
     sql.push(
         r#"SELECT s."event_type", s."subscriber_uuid", s."scope", sub."kind"
-           FROM "subscriptions" s JOIN "subscribers" sub ON sub."uuid" = s."subscriber_uuid"
+           FROM {subscriptions} s JOIN {subscribers} sub ON sub."uuid" = s."subscriber_uuid"
            WHERE sub."enabled" AND s."event_type" IN "#,
     );
     sql.list(types.iter().map(|t| Value::Text(t)));
@@ -333,6 +336,7 @@ fn targets(rows: Vec<Row>) -> Result<HashMap<String, Vec<Target>>, StoreError> {
 /// PostgreSQL, in the same statement.
 async fn insert_deliveries(
     conn: &mut Conn<'_>,
+    tables: &Tables,
     deliveries: &[NewDelivery<'_>],
     payloads: &[String],
     notify: bool,
@@ -355,24 +359,25 @@ async fn insert_deliveries(
         })
         .collect();
     let columns = r#""uuid", "event_uuid", "event_type", "event_timestamp", "subscriber_uuid", "payload", "next_attempt_at", "created_at""#;
-    insert_rows(conn, columns, &rows, notify).await
+    insert_rows(conn, tables, columns, &rows, notify).await
 }
 
 /// Inserts `rows` of `columns` into `deliveries`, in statements as large as the backends
 /// bind; `notify` also notifies [`NOTIFY_CHANNEL`] on PostgreSQL, in the first statement.
 async fn insert_rows<const N: usize>(
     conn: &mut Conn<'_>,
+    tables: &Tables,
     columns: &str,
     rows: &[[Value<'_>; N]],
     notify: bool,
 ) -> Result<(), StoreError> {
     let mut notify = notify && conn.is_postgres();
     for chunk in rows.chunks(MAX_PARAMS / N) {
-        let mut sql = Sql::new(conn, "");
+        let mut sql = Sql::new(conn, tables, "");
         if notify {
             sql.push("WITH inserted AS (");
         }
-        sql.push(r#"INSERT INTO "deliveries" ("#)
+        sql.push(r#"INSERT INTO {deliveries} ("#)
             .push(columns)
             .push(") VALUES ");
         for (i, row) in chunk.iter().enumerate() {
@@ -412,7 +417,8 @@ impl Transaction {
         let mut conn = self.tx.conn();
         let analytics = Sql::new(
             &conn,
-            r#"SELECT "uuid" FROM "subscribers" WHERE "kind" = 'analytics' AND "enabled""#,
+            self.store.tables(),
+            r#"SELECT "uuid" FROM {subscribers} WHERE "kind" = 'analytics' AND "enabled""#,
         )
         .fetch_optional(&mut conn)
         .await?;
@@ -425,7 +431,15 @@ impl Transaction {
             .map(|event| event.telemetry_json(&key))
             .collect::<Result<Vec<String>, _>>()?;
         let notify = !self.notified;
-        insert_telemetry_deliveries(&mut conn, events, &payloads, subscriber, notify).await?;
+        insert_telemetry_deliveries(
+            &mut conn,
+            self.store.tables(),
+            events,
+            &payloads,
+            subscriber,
+            notify,
+        )
+        .await?;
         self.notified = true;
         Ok(events.len())
     }
@@ -435,6 +449,7 @@ impl Transaction {
 /// `notify` as in [`insert_deliveries`].
 async fn insert_telemetry_deliveries(
     conn: &mut Conn<'_>,
+    tables: &Tables,
     events: &[&dyn event_runtime::TelemetryEvent],
     payloads: &[String],
     subscriber: Uuid,
@@ -458,5 +473,5 @@ async fn insert_telemetry_deliveries(
         })
         .collect();
     let columns = r#""uuid", "event_type", "event_timestamp", "subscriber_uuid", "payload", "next_attempt_at", "created_at""#;
-    insert_rows(conn, columns, &rows, notify).await
+    insert_rows(conn, tables, columns, &rows, notify).await
 }

@@ -14,6 +14,7 @@
 use std::fmt::Write as _;
 
 use event_runtime::Timestamp;
+use event_runtime::schema::Tables;
 #[cfg(feature = "postgres")]
 use sqlx::postgres::{PgArguments, PgConnection, PgRow, Postgres};
 #[cfg(feature = "_sqlite")]
@@ -73,10 +74,14 @@ pub(crate) async fn database_now(conn: &mut Conn<'_>) -> Result<Timestamp, Store
     if !conn.is_postgres() {
         return Ok(event_runtime::now());
     }
-    let row = Sql::new(conn, r#"SELECT clock_timestamp() AS "now""#)
-        .fetch_optional(conn)
-        .await?
-        .ok_or_else(|| StoreError::corrupt("now", "no row"))?;
+    let row = Sql::new(
+        conn,
+        &Tables::DEFAULT,
+        r#"SELECT clock_timestamp() AS "now""#,
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(|| StoreError::corrupt("now", "no row"))?;
     row.time("now")
 }
 
@@ -95,20 +100,23 @@ pub(crate) enum Value<'a> {
     Json(&'a str),
 }
 
-/// A statement and its values.
+/// A statement and its values. The text names the runtime's tables as tokens
+/// (`{deliveries}`), which it runs with the names of the store's [`Tables`].
 pub(crate) struct Sql<'a> {
     text: String,
     values: Vec<Value<'a>>,
     postgres: bool,
+    tables: &'a Tables,
 }
 
 impl<'a> Sql<'a> {
-    /// A statement for the backend of `conn`.
-    pub(crate) fn new(conn: &Conn<'_>, text: &str) -> Self {
+    /// A statement for the backend of `conn`, on `tables`.
+    pub(crate) fn new(conn: &Conn<'_>, tables: &'a Tables, text: &str) -> Self {
         Sql {
             text: text.to_owned(),
             values: Vec::new(),
             postgres: conn.is_postgres(),
+            tables,
         }
     }
 
@@ -203,7 +211,8 @@ impl<'a> Sql<'a> {
 
     #[cfg(feature = "_sqlite")]
     fn sqlite(self) -> sqlx::query::Query<'a, Sqlite, SqliteArguments> {
-        let (text, values) = anonymous_placeholders(&self.text, &self.values);
+        let text = self.tables.render(&self.text);
+        let (text, values) = anonymous_placeholders(&text, &self.values);
         let mut query = sqlx::query(AssertSqlSafe(text));
         for value in values {
             query = match value {
@@ -222,7 +231,7 @@ impl<'a> Sql<'a> {
 
     #[cfg(feature = "postgres")]
     fn postgres(self) -> sqlx::query::Query<'a, Postgres, PgArguments> {
-        let mut query = sqlx::query(AssertSqlSafe(self.text));
+        let mut query = sqlx::query(AssertSqlSafe(self.tables.render(&self.text)));
         for value in self.values {
             query = match value {
                 Value::Uuid(v) => query.bind(v),

@@ -6,6 +6,8 @@ use std::fmt;
 use event_runtime::Timestamp;
 use uuid::Uuid;
 
+use event_runtime::schema::Tables;
+
 use super::sql::{Conn, Row, Sql, Value};
 use super::{Store, StoreError, chrono_duration};
 use crate::delivery::ContentType;
@@ -276,7 +278,8 @@ impl Store {
         let mut conn = tx.conn();
         let mut sql = Sql::new(
             &conn,
-            r#"INSERT INTO "subscribers" ("uuid", "kind", "name", "url", "content_type", "secret",
+            self.tables(),
+            r#"INSERT INTO {subscribers} ("uuid", "kind", "name", "url", "content_type", "secret",
                "created_at", "updated_at") VALUES "#,
         );
         sql.list([
@@ -311,7 +314,8 @@ impl Store {
         let mut conn = tx.conn();
         let existing = Sql::new(
             &conn,
-            r#"SELECT "uuid" FROM "subscribers" WHERE "kind" = 'analytics'"#,
+            self.tables(),
+            r#"SELECT "uuid" FROM {subscribers} WHERE "kind" = 'analytics'"#,
         )
         .fetch_optional(&mut conn)
         .await?;
@@ -321,7 +325,8 @@ impl Store {
                 let uuid = Uuid::now_v7();
                 let mut sql = Sql::new(
                     &conn,
-                    r#"INSERT INTO "subscribers" ("uuid", "kind", "name", "created_at", "updated_at") VALUES "#,
+                    self.tables(),
+                    r#"INSERT INTO {subscribers} ("uuid", "kind", "name", "created_at", "updated_at") VALUES "#,
                 );
                 sql.list([
                     Value::Uuid(uuid),
@@ -338,7 +343,8 @@ impl Store {
         for event_type in event_types {
             let mut sql = Sql::new(
                 &conn,
-                r#"INSERT INTO "subscriptions" ("uuid", "subscriber_uuid", "event_type", "scope", "created_at") VALUES "#,
+                self.tables(),
+                r#"INSERT INTO {subscriptions} ("uuid", "subscriber_uuid", "event_type", "scope", "created_at") VALUES "#,
             );
             sql.list([
                 Value::Uuid(Uuid::now_v7()),
@@ -362,7 +368,8 @@ impl Store {
         let mut conn = read.conn();
         let sql = Sql::new(
             &conn,
-            &format!(r#"SELECT {SUBSCRIBER_COLUMNS} FROM "subscribers" WHERE "uuid" = $1"#),
+            self.tables(),
+            &format!(r#"SELECT {SUBSCRIBER_COLUMNS} FROM {{subscribers}} WHERE "uuid" = $1"#),
         )
         .bind(Value::Uuid(uuid));
         sql.fetch_optional(&mut conn)
@@ -377,8 +384,9 @@ impl Store {
         let mut conn = read.conn();
         let sql = Sql::new(
             &conn,
+            self.tables(),
             &format!(
-                r#"SELECT {SUBSCRIBER_COLUMNS} FROM "subscribers" ORDER BY "created_at", "uuid""#
+                r#"SELECT {SUBSCRIBER_COLUMNS} FROM {{subscribers}} ORDER BY "created_at", "uuid""#
             ),
         );
         sql.fetch_all(&mut conn)
@@ -402,7 +410,11 @@ impl Store {
         let now = event_runtime::now();
         let mut tx = self.write().await?;
         let mut conn = tx.conn();
-        let mut sql = Sql::new(&conn, r#"UPDATE "subscribers" SET "updated_at" = "#);
+        let mut sql = Sql::new(
+            &conn,
+            self.tables(),
+            r#"UPDATE {subscribers} SET "updated_at" = "#,
+        );
         sql.param(Value::Time(now));
         if let Some(name) = &update.name {
             sql.push(r#", "name" = "#).param(Value::Text(name));
@@ -424,7 +436,7 @@ impl Store {
             return Err(StoreError::NoSubscriber(uuid));
         }
         if update.enabled == Some(false) {
-            disable(&mut conn, uuid, "disabled by a user", now).await?;
+            disable(&mut conn, self.tables(), uuid, "disabled by a user", now).await?;
         }
         tx.commit().await?;
         self.subscriber(uuid)
@@ -454,7 +466,8 @@ impl Store {
         let mut conn = tx.conn();
         let sql = Sql::new(
             &conn,
-            r#"UPDATE "subscribers" SET "previous_secret" = "secret", "secret" = $1,
+            self.tables(),
+            r#"UPDATE {subscribers} SET "previous_secret" = "secret", "secret" = $1,
                "previous_secret_expires_at" = $2, "updated_at" = $3
                WHERE "uuid" = $4 AND "kind" = 'webhook'"#,
         )
@@ -474,10 +487,14 @@ impl Store {
     pub async fn delete_subscriber(&self, uuid: Uuid) -> Result<bool, StoreError> {
         let mut tx = self.write().await?;
         let mut conn = tx.conn();
-        let deleted = Sql::new(&conn, r#"DELETE FROM "subscribers" WHERE "uuid" = $1"#)
-            .bind(Value::Uuid(uuid))
-            .execute(&mut conn)
-            .await?;
+        let deleted = Sql::new(
+            &conn,
+            self.tables(),
+            r#"DELETE FROM {subscribers} WHERE "uuid" = $1"#,
+        )
+        .bind(Value::Uuid(uuid))
+        .execute(&mut conn)
+        .await?;
         tx.commit().await?;
         Ok(deleted > 0)
     }
@@ -495,7 +512,8 @@ impl Store {
         let mut conn = tx.conn();
         let known = Sql::new(
             &conn,
-            r#"SELECT 1 AS "one" FROM "event_types" WHERE "name" = $1"#,
+            self.tables(),
+            r#"SELECT 1 AS "one" FROM {event_types} WHERE "name" = $1"#,
         )
         .bind(Value::Text(event_type))
         .fetch_optional(&mut conn)
@@ -508,7 +526,8 @@ impl Store {
         }
         let exists = Sql::new(
             &conn,
-            r#"SELECT 1 AS "one" FROM "subscribers" WHERE "uuid" = $1"#,
+            self.tables(),
+            r#"SELECT 1 AS "one" FROM {subscribers} WHERE "uuid" = $1"#,
         )
         .bind(Value::Uuid(subscriber))
         .fetch_optional(&mut conn)
@@ -518,7 +537,8 @@ impl Store {
         }
         let mut sql = Sql::new(
             &conn,
-            r#"INSERT INTO "subscriptions" ("uuid", "subscriber_uuid", "event_type", "scope", "created_at") VALUES "#,
+            self.tables(),
+            r#"INSERT INTO {subscriptions} ("uuid", "subscriber_uuid", "event_type", "scope", "created_at") VALUES "#,
         );
         sql.list([
             Value::Uuid(Uuid::now_v7()),
@@ -531,7 +551,8 @@ impl Store {
         sql.execute(&mut conn).await?;
         let row = Sql::new(
             &conn,
-            r#"SELECT "uuid", "subscriber_uuid", "event_type", "scope", "created_at" FROM "subscriptions"
+            self.tables(),
+            r#"SELECT "uuid", "subscriber_uuid", "event_type", "scope", "created_at" FROM {subscriptions}
                WHERE "subscriber_uuid" = $1 AND "event_type" = $2 AND "scope" = $3"#,
         )
         .bind(Value::Uuid(subscriber))
@@ -549,10 +570,14 @@ impl Store {
     pub async fn unsubscribe(&self, subscription: Uuid) -> Result<bool, StoreError> {
         let mut tx = self.write().await?;
         let mut conn = tx.conn();
-        let deleted = Sql::new(&conn, r#"DELETE FROM "subscriptions" WHERE "uuid" = $1"#)
-            .bind(Value::Uuid(subscription))
-            .execute(&mut conn)
-            .await?;
+        let deleted = Sql::new(
+            &conn,
+            self.tables(),
+            r#"DELETE FROM {subscriptions} WHERE "uuid" = $1"#,
+        )
+        .bind(Value::Uuid(subscription))
+        .execute(&mut conn)
+        .await?;
         tx.commit().await?;
         Ok(deleted > 0)
     }
@@ -563,7 +588,8 @@ impl Store {
         let mut conn = read.conn();
         let sql = Sql::new(
             &conn,
-            r#"SELECT "uuid", "subscriber_uuid", "event_type", "scope", "created_at" FROM "subscriptions"
+            self.tables(),
+            r#"SELECT "uuid", "subscriber_uuid", "event_type", "scope", "created_at" FROM {subscriptions}
                WHERE "subscriber_uuid" = $1 ORDER BY "event_type", "scope""#,
         )
         .bind(Value::Uuid(subscriber));
@@ -589,13 +615,15 @@ fn subscription(row: &Row) -> Result<Subscription, StoreError> {
 /// complete its own, fenced by its token).
 pub(super) async fn disable(
     conn: &mut Conn<'_>,
+    tables: &Tables,
     subscriber: Uuid,
     reason: &str,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     Sql::new(
         conn,
-        r#"UPDATE "subscribers" SET "enabled" = FALSE, "disabled_at" = $2, "disabled_reason" = $3, "updated_at" = $2
+        tables,
+        r#"UPDATE {subscribers} SET "enabled" = FALSE, "disabled_at" = $2, "disabled_reason" = $3, "updated_at" = $2
            WHERE "uuid" = $1 AND "enabled""#,
     )
     .bind(Value::Uuid(subscriber))
@@ -606,7 +634,8 @@ pub(super) async fn disable(
     let error = format!("subscriber disabled: {reason}");
     Sql::new(
         conn,
-        r#"UPDATE "deliveries" SET "status" = 'dead', "last_error" = $2
+        tables,
+        r#"UPDATE {deliveries} SET "status" = 'dead', "last_error" = $2
            WHERE "subscriber_uuid" = $1 AND "status" = 'pending'"#,
     )
     .bind(Value::Uuid(subscriber))
@@ -637,7 +666,8 @@ impl Store {
         let mut conn = tx.conn();
         let rows = Sql::new(
             &conn,
-            r#"SELECT "uuid", "secret", "previous_secret" FROM "subscribers" WHERE "kind" = 'webhook'"#,
+            self.tables(),
+            r#"SELECT "uuid", "secret", "previous_secret" FROM {subscribers} WHERE "kind" = 'webhook'"#,
         )
         .fetch_all(&mut conn)
         .await?;
@@ -650,7 +680,8 @@ impl Store {
                     continue;
                 };
                 if let Some(sealed) = self.reseal(uuid, &stored)? {
-                    replace_stored(&mut conn, uuid, column, &stored, &sealed).await?;
+                    replace_stored(&mut conn, self.tables(), uuid, column, &stored, &sealed)
+                        .await?;
                     any = true;
                 }
             }
@@ -683,15 +714,16 @@ impl Store {
 /// Replaces `column`'s value `old` with `new`, unless it changed meanwhile.
 async fn replace_stored(
     conn: &mut Conn<'_>,
+    tables: &Tables,
     subscriber: Uuid,
     column: &'static str,
     old: &str,
     new: &str,
 ) -> Result<(), StoreError> {
     let sql = format!(
-        r#"UPDATE "subscribers" SET "{column}" = $1 WHERE "uuid" = $2 AND "{column}" = $3"#
+        r#"UPDATE {{subscribers}} SET "{column}" = $1 WHERE "uuid" = $2 AND "{column}" = $3"#
     );
-    Sql::new(conn, &sql)
+    Sql::new(conn, tables, &sql)
         .bind(Value::Text(new))
         .bind(Value::Uuid(subscriber))
         .bind(Value::Text(old))

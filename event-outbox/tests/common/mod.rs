@@ -40,16 +40,23 @@ where
 /// The runtime's migrations, then the test catalog's columns and event types.
 async fn install(store: &Store) {
     for migration in event_runtime::schema::MIGRATIONS {
-        execute(store, pick(store, migration.sqlite, migration.postgres)).await;
+        let tables = store.tables();
+        let sql = pick(
+            store,
+            &migration.sqlite_sql(tables),
+            &migration.postgres_sql(tables),
+        )
+        .to_owned();
+        execute(store, &sql).await;
     }
     let uuid = pick(store, "TEXT", "UUID");
     let catalog = format!(
-        r#"ALTER TABLE "events" ADD COLUMN "project_uuid" {uuid};
-           ALTER TABLE "events" ADD COLUMN "job_uuid" {uuid};
-           ALTER TABLE "events" ADD COLUMN "name" TEXT;
-           INSERT INTO "event_types" ("name") VALUES ('project:created'), ('job:failed'), ('job:succeeded');"#
+        r#"ALTER TABLE {{events}} ADD COLUMN "project_uuid" {uuid};
+           ALTER TABLE {{events}} ADD COLUMN "job_uuid" {uuid};
+           ALTER TABLE {{events}} ADD COLUMN "name" TEXT;
+           INSERT INTO {{event_types}} ("name") VALUES ('project:created'), ('job:failed'), ('job:succeeded');"#
     );
-    execute(store, &catalog).await;
+    execute(store, &store.tables().render(&catalog)).await;
 }
 
 fn pick<'a>(store: &Store, sqlite: &'a str, postgres: &'a str) -> &'a str {

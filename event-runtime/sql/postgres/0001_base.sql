@@ -2,14 +2,14 @@
 -- the events recorded, one row each (single-table inheritance: catalog migrations add the
 -- columns of event fields).
 
-CREATE TABLE IF NOT EXISTS "event_types" (
+CREATE TABLE IF NOT EXISTS {event_types} (
     "name" VARCHAR(150) NOT NULL PRIMARY KEY
 );
 
-CREATE TABLE IF NOT EXISTS "events" (
+CREATE TABLE IF NOT EXISTS {events} (
     "uuid" UUID NOT NULL PRIMARY KEY,
-    "type" VARCHAR(150) NOT NULL REFERENCES "event_types" ("name"),
+    "type" VARCHAR(150) NOT NULL REFERENCES {event_types} ("name"),
     "timestamp" TIMESTAMPTZ NOT NULL
 );
 
-CREATE INDEX IF NOT EXISTS "events_type_timestamp" ON "events" ("type", "timestamp");
+CREATE INDEX IF NOT EXISTS "{prefix}events_type_timestamp" ON {events} ("type", "timestamp");

@@ -3,7 +3,7 @@
 -- subscriber, deleted once delivered) and every attempt made (`delivery_attempts`, kept
 -- until pruned). Payloads are kept as the exact JSON text that was computed.
 
-CREATE TABLE IF NOT EXISTS "subscribers" (
+CREATE TABLE IF NOT EXISTS {subscribers} (
     "uuid" UUID NOT NULL PRIMARY KEY,
     "kind" TEXT NOT NULL CHECK ("kind" IN ('webhook', 'analytics')),
     "name" TEXT NOT NULL,
@@ -27,13 +27,13 @@ CREATE TABLE IF NOT EXISTS "subscribers" (
 );
 
 -- At most one analytics subscriber.
-CREATE UNIQUE INDEX IF NOT EXISTS "subscribers_analytics" ON "subscribers" ("kind")
+CREATE UNIQUE INDEX IF NOT EXISTS "{prefix}subscribers_analytics" ON {subscribers} ("kind")
     WHERE "kind" = 'analytics';
 
-CREATE TABLE IF NOT EXISTS "subscriptions" (
+CREATE TABLE IF NOT EXISTS {subscriptions} (
     "uuid" UUID NOT NULL PRIMARY KEY,
-    "subscriber_uuid" UUID NOT NULL REFERENCES "subscribers" ("uuid") ON DELETE CASCADE,
-    "event_type" VARCHAR(150) NOT NULL REFERENCES "event_types" ("name"),
+    "subscriber_uuid" UUID NOT NULL REFERENCES {subscribers} ("uuid") ON DELETE CASCADE,
+    "event_type" VARCHAR(150) NOT NULL REFERENCES {event_types} ("name"),
     -- Scope values an event must carry, as a JSON object with sorted keys
     -- (`{"project_uuid":"..."}`); `{}` subscribes to every event of the type.
     "scope" TEXT NOT NULL DEFAULT '{}',
@@ -41,15 +41,15 @@ CREATE TABLE IF NOT EXISTS "subscriptions" (
     UNIQUE ("subscriber_uuid", "event_type", "scope")
 );
 
-CREATE INDEX IF NOT EXISTS "subscriptions_event_type" ON "subscriptions" ("event_type");
+CREATE INDEX IF NOT EXISTS "{prefix}subscriptions_event_type" ON {subscriptions} ("event_type");
 
-CREATE TABLE IF NOT EXISTS "deliveries" (
+CREATE TABLE IF NOT EXISTS {deliveries} (
     -- Also the `webhook-id`: stable across retries.
     "uuid" UUID NOT NULL PRIMARY KEY,
-    "event_uuid" UUID REFERENCES "events" ("uuid") ON DELETE SET NULL,
+    "event_uuid" UUID REFERENCES {events} ("uuid") ON DELETE SET NULL,
     "event_type" VARCHAR(150) NOT NULL,
     "event_timestamp" TIMESTAMPTZ NOT NULL,
-    "subscriber_uuid" UUID NOT NULL REFERENCES "subscribers" ("uuid") ON DELETE CASCADE,
+    "subscriber_uuid" UUID NOT NULL REFERENCES {subscribers} ("uuid") ON DELETE CASCADE,
     -- The payload computed when the event was recorded (JSON).
     "payload" TEXT NOT NULL,
     "status" TEXT NOT NULL DEFAULT 'pending' CHECK ("status" IN ('pending', 'dead')),
@@ -63,18 +63,18 @@ CREATE TABLE IF NOT EXISTS "deliveries" (
 );
 
 -- Claiming: due pending rows in order.
-CREATE INDEX IF NOT EXISTS "deliveries_due" ON "deliveries" ("next_attempt_at")
+CREATE INDEX IF NOT EXISTS "{prefix}deliveries_due" ON {deliveries} ("next_attempt_at")
     WHERE "status" = 'pending';
-CREATE INDEX IF NOT EXISTS "deliveries_dead" ON "deliveries" ("subscriber_uuid", "created_at")
+CREATE INDEX IF NOT EXISTS "{prefix}deliveries_dead" ON {deliveries} ("subscriber_uuid", "created_at")
     WHERE "status" = 'dead';
-CREATE INDEX IF NOT EXISTS "deliveries_subscriber" ON "deliveries" ("subscriber_uuid");
-CREATE INDEX IF NOT EXISTS "deliveries_event" ON "deliveries" ("event_uuid");
+CREATE INDEX IF NOT EXISTS "{prefix}deliveries_subscriber" ON {deliveries} ("subscriber_uuid");
+CREATE INDEX IF NOT EXISTS "{prefix}deliveries_event" ON {deliveries} ("event_uuid");
 
-CREATE TABLE IF NOT EXISTS "delivery_attempts" (
+CREATE TABLE IF NOT EXISTS {delivery_attempts} (
     "id" BIGSERIAL PRIMARY KEY,
     -- Not a foreign key: the log outlives delivered (deleted) deliveries.
     "delivery_uuid" UUID NOT NULL,
-    "subscriber_uuid" UUID NOT NULL REFERENCES "subscribers" ("uuid") ON DELETE CASCADE,
+    "subscriber_uuid" UUID NOT NULL REFERENCES {subscribers} ("uuid") ON DELETE CASCADE,
     "attempt" INTEGER NOT NULL,
     "outcome" TEXT NOT NULL CHECK ("outcome" IN ('delivered', 'retry', 'gone', 'refused')),
     -- The HTTP status; 0 when no response arrived.
@@ -86,6 +86,6 @@ CREATE TABLE IF NOT EXISTS "delivery_attempts" (
     "next_attempt_at" TIMESTAMPTZ
 );
 
-CREATE INDEX IF NOT EXISTS "delivery_attempts_delivery" ON "delivery_attempts" ("delivery_uuid");
-CREATE INDEX IF NOT EXISTS "delivery_attempts_subscriber" ON "delivery_attempts" ("subscriber_uuid");
-CREATE INDEX IF NOT EXISTS "delivery_attempts_at" ON "delivery_attempts" ("at");
+CREATE INDEX IF NOT EXISTS "{prefix}delivery_attempts_delivery" ON {delivery_attempts} ("delivery_uuid");
+CREATE INDEX IF NOT EXISTS "{prefix}delivery_attempts_subscriber" ON {delivery_attempts} ("subscriber_uuid");
+CREATE INDEX IF NOT EXISTS "{prefix}delivery_attempts_at" ON {delivery_attempts} ("at");

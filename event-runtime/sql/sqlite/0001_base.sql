@@ -2,14 +2,14 @@
 -- events recorded, one row each (single-table inheritance: catalog migrations add the
 -- columns of event fields). Timestamps are RFC 3339 UTC text.
 
-CREATE TABLE IF NOT EXISTS "event_types" (
+CREATE TABLE IF NOT EXISTS {event_types} (
     "name" TEXT NOT NULL PRIMARY KEY CHECK (length("name") <= 150)
 );
 
-CREATE TABLE IF NOT EXISTS "events" (
+CREATE TABLE IF NOT EXISTS {events} (
     "uuid" TEXT NOT NULL PRIMARY KEY,
-    "type" TEXT NOT NULL REFERENCES "event_types" ("name"),
+    "type" TEXT NOT NULL REFERENCES {event_types} ("name"),
     "timestamp" TEXT NOT NULL
 );
 
-CREATE INDEX IF NOT EXISTS "events_type_timestamp" ON "events" ("type", "timestamp");
+CREATE INDEX IF NOT EXISTS "{prefix}events_type_timestamp" ON {events} ("type", "timestamp");

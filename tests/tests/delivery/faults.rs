@@ -53,7 +53,7 @@ fn worker(name: &str) -> WorkerConfig {
 async fn outbox_empty(store: &Store) {
     eventually(Duration::from_secs(30), "an empty outbox", || {
         let store = store.clone();
-        async move { count(&store, r#"SELECT COUNT(*) FROM "deliveries""#).await == 0 }
+        async move { count(&store, r#"SELECT COUNT(*) FROM "eventgen_deliveries""#).await == 0 }
     })
     .await;
 }
@@ -144,7 +144,14 @@ both!(
         .spawn();
         eventually(Duration::from_secs(30), "the timed-out attempt", || {
             let store = store.clone();
-            async move { count(&store, r#"SELECT COUNT(*) FROM "delivery_attempts""#).await == 1 }
+            async move {
+                count(
+                    &store,
+                    r#"SELECT COUNT(*) FROM "eventgen_delivery_attempts""#,
+                )
+                .await
+                    == 1
+            }
         })
         .await;
         let first = attempts(&store, &receiver).await;
@@ -157,7 +164,7 @@ both!(
         receiver.answer("/slow", Answer::Ok);
         test_support::execute(
             &store,
-            r#"UPDATE "deliveries" SET "next_attempt_at" = "created_at""#,
+            r#"UPDATE "eventgen_deliveries" SET "next_attempt_at" = "created_at""#,
         )
         .await;
         outbox_empty(&store).await;
@@ -177,9 +184,9 @@ fn chrono_seconds(seconds: i64) -> event_runtime::reexport::chrono::Duration {
 /// When the lease of the (one) delivery expires, in unix milliseconds.
 async fn lease_expiry_ms(store: &Store) -> i64 {
     let sql = if store.backend() == "sqlite" {
-        r#"SELECT CAST(ROUND((julianday("lease_expires_at") - 2440587.5) * 86400000) AS INTEGER) FROM "deliveries""#
+        r#"SELECT CAST(ROUND((julianday("lease_expires_at") - 2440587.5) * 86400000) AS INTEGER) FROM "eventgen_deliveries""#
     } else {
-        r#"SELECT CAST(EXTRACT(EPOCH FROM "lease_expires_at") * 1000 AS BIGINT) FROM "deliveries""#
+        r#"SELECT CAST(EXTRACT(EPOCH FROM "lease_expires_at") * 1000 AS BIGINT) FROM "eventgen_deliveries""#
     };
     count(store, sql).await
 }
@@ -213,7 +220,7 @@ both!(
         assert_eq!(
             count(
                 &store,
-                r#"SELECT COUNT(*) FROM "deliveries" WHERE "leased_by" LIKE 'doomed/%'"#
+                r#"SELECT COUNT(*) FROM "eventgen_deliveries" WHERE "leased_by" LIKE 'doomed/%'"#
             )
             .await,
             1,
@@ -268,9 +275,12 @@ both!(
             .await
             .expect("record");
         drop(tx);
-        assert_eq!(count(&store, r#"SELECT COUNT(*) FROM "events""#).await, 0);
         assert_eq!(
-            count(&store, r#"SELECT COUNT(*) FROM "deliveries""#).await,
+            count(&store, r#"SELECT COUNT(*) FROM "eventgen_events""#).await,
+            0
+        );
+        assert_eq!(
+            count(&store, r#"SELECT COUNT(*) FROM "eventgen_deliveries""#).await,
             0
         );
 
@@ -299,6 +309,9 @@ both!(
             received[0].json()["event"]["uuid"],
             committed.uuid.to_string()
         );
-        assert_eq!(count(&store, r#"SELECT COUNT(*) FROM "events""#).await, 1);
+        assert_eq!(
+            count(&store, r#"SELECT COUNT(*) FROM "eventgen_events""#).await,
+            1
+        );
     }
 );

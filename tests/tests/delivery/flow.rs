@@ -159,7 +159,7 @@ async fn scenario(store: Store) {
         .spawn();
     eventually(Duration::from_secs(30), "every delivery delivered", || {
         let store = store.clone();
-        async move { count(&store, r#"SELECT COUNT(*) FROM "deliveries""#).await == 0 }
+        async move { count(&store, r#"SELECT COUNT(*) FROM "eventgen_deliveries""#).await == 0 }
     })
     .await;
     handle.shutdown().await.expect("shut down");
@@ -257,12 +257,16 @@ async fn scenario(store: Store) {
     // Every attempt is in the log: one per delivery, delivered with 200.
     let attempts = count(
         &store,
-        r#"SELECT COUNT(*) FROM "delivery_attempts" WHERE "outcome" = 'delivered' AND "status_code" = 200"#,
+        r#"SELECT COUNT(*) FROM "eventgen_delivery_attempts" WHERE "outcome" = 'delivered' AND "status_code" = 200"#,
     )
     .await;
     assert_eq!(attempts, 13);
     assert_eq!(
-        count(&store, r#"SELECT COUNT(*) FROM "delivery_attempts""#).await,
+        count(
+            &store,
+            r#"SELECT COUNT(*) FROM "eventgen_delivery_attempts""#
+        )
+        .await,
         13
     );
 }

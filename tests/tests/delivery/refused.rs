@@ -52,7 +52,7 @@ async fn record_and_wait_until_dead(store: &Store, deliverer: AddressPolicy, dea
         async move {
             count(
                 &store,
-                r#"SELECT COUNT(*) FROM "deliveries" WHERE "status" = 'dead'"#,
+                r#"SELECT COUNT(*) FROM "eventgen_deliveries" WHERE "status" = 'dead'"#,
             )
             .await
                 == dead

@@ -39,6 +39,7 @@ enum Part<'c> {
     AnalyticsEnum,
     EventEnum,
     ClientEvents,
+    Tables,
 }
 
 impl Part<'_> {
@@ -51,6 +52,7 @@ impl Part<'_> {
             Part::AnalyticsEnum => analytics::analytics_enum(catalog),
             Part::EventEnum => analytics::event_enum(catalog),
             Part::ClientEvents => analytics::client_events(catalog),
+            Part::Tables => tables_const(options),
         };
         if options.serde() {
             tokens.extend(match self {
@@ -58,9 +60,11 @@ impl Part<'_> {
                 Part::Event(event) => notification::event(catalog, event),
                 Part::EventEnum => notification::event_enum(catalog),
                 // Enums and named types derive serde's traits with or without the option.
-                Part::Enum(_) | Part::Type(_) | Part::AnalyticsEnum | Part::ClientEvents => {
-                    TokenStream::new()
-                }
+                Part::Enum(_)
+                | Part::Type(_)
+                | Part::AnalyticsEnum
+                | Part::ClientEvents
+                | Part::Tables => TokenStream::new(),
             });
         }
         tokens
@@ -85,7 +89,12 @@ pub fn module_with(catalog: &Catalog, options: &Options) -> String {
         .chain(catalog.types.iter().map(Part::Type))
         .chain(catalog.layers.iter().map(Part::Layer))
         .chain(catalog.events.iter().map(Part::Event))
-        .chain([Part::AnalyticsEnum, Part::EventEnum, Part::ClientEvents])
+        .chain([
+            Part::AnalyticsEnum,
+            Part::EventEnum,
+            Part::ClientEvents,
+            Part::Tables,
+        ])
         .collect();
     let texts = in_parallel(&parts, |parts| {
         parts
@@ -103,6 +112,25 @@ pub fn module_with(catalog: &Catalog, options: &Options) -> String {
         module.push_str(&text);
     }
     module
+}
+
+/// `TABLES`: the names the project's migrations gave the runtime's tables, for the store's
+/// configuration, so that the two cannot disagree.
+fn tables_const(options: &Options) -> TokenStream {
+    let tables = options.tables();
+    let prefix = tables.prefix();
+    let schema = match tables.schema() {
+        Some(schema) => quote::quote!(Some(#schema)),
+        None => quote::quote!(None),
+    };
+    let migrations_table = tables.migrations_table();
+    quote::quote! {
+        /// Where the runtime's tables are, as the project's `eventgen.toml` names them (and
+        /// its migrations created them): give it to the store,
+        /// `StoreConfig::default().tables(TABLES)`.
+        pub const TABLES: ::event_runtime::schema::Tables =
+            ::event_runtime::schema::Tables::from_static(#prefix, #schema, #migrations_table);
+    }
 }
 
 /// Formats generated items.

@@ -4,6 +4,7 @@
 //! their fields, chosen by definition name; and, opted into, serde's traits on events and
 //! layers as their notification payloads.
 
+use event_runtime::schema::Tables;
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::parse::Parser;
@@ -16,6 +17,7 @@ pub struct Options {
     type_attributes: Vec<(String, String)>,
     field_attributes: Vec<(String, String)>,
     serde: bool,
+    tables: Tables,
 }
 
 impl Options {
@@ -45,6 +47,17 @@ impl Options {
     /// Whether [`Options::set_serde`] is on.
     pub fn serde(&self) -> bool {
         self.serde
+    }
+
+    /// The names of the runtime's tables the module's `TABLES` gives the store (the
+    /// project's `[tables]` and migrations table; default: the runtime's defaults).
+    pub fn set_tables(&mut self, tables: Tables) {
+        self.tables = tables;
+    }
+
+    /// What [`Options::set_tables`] set.
+    pub fn tables(&self) -> &Tables {
+        &self.tables
     }
 
     /// Checks that every attribute is Rust outer attributes; the error names the first
