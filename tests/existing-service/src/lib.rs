@@ -71,22 +71,23 @@ pub async fn sign_up(store: &Store, email: &str, plan: &str) -> Result<User, Sto
         },
         plan: plan.to_owned(),
     };
-    if let Some(pool) = store.sqlite_pool() {
-        let mut tx = pool.begin().await?;
+    let id = if let Some(pool) = store.sqlite_pool() {
+        // A write transaction from the start: SQLite cannot upgrade a reading one safely.
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
         let id = insert_user_sqlite(&mut tx, uuid, email, plan, now).await?;
         register_account_signed_up_event(&mut store.recorder(&mut *tx), &event).await?;
         tx.commit().await?;
-        return Ok(User {
-            id,
-            uuid,
-            email: email.to_owned(),
-        });
-    }
-    let pool = store.postgres_pool().expect("a store has a pool");
-    let mut tx = pool.begin().await?;
-    let id = insert_user_postgres(&mut tx, uuid, email, plan, now).await?;
-    register_account_signed_up_event(&mut store.recorder(&mut *tx), &event).await?;
-    tx.commit().await?;
+        id
+    } else {
+        let pool = store.postgres_pool().expect("a store has a pool");
+        let mut tx = pool.begin().await?;
+        let id = insert_user_postgres(&mut tx, uuid, email, plan, now).await?;
+        register_account_signed_up_event(&mut store.recorder(&mut *tx), &event).await?;
+        tx.commit().await?;
+        id
+    };
+    // The transaction was the service's own: tell the workers of this process.
+    store.wake();
     Ok(User {
         id,
         uuid,
