@@ -91,7 +91,7 @@ pub struct PipelineRun {
     #[field(sensitive, telemetry = "count")]
     pub parameters: BTreeMap<String, Value>,
     /// Seconds the run took.
-    #[field(notification = false, example = 12.5)]
+    #[field(notification = false, example = 12)]
     pub duration: Option<f64>,
 }
 

@@ -99,7 +99,7 @@ fn both_paths_give_the_same_examples_and_samples() {
     let expected = examples(&toml);
     assert!(
         expected.contains(&("tags".to_owned(), json!(["etl", "nightly"])))
-            && expected.contains(&("duration".to_owned(), json!(12.5)))
+            && expected.contains(&("duration".to_owned(), json!(12)))
             && expected.contains(&("legacy".to_owned(), json!(false))),
         "{expected:?}"
     );

@@ -8,6 +8,7 @@
 //! the notification sample describes: each field becomes what [`FieldDef::becomes`] says,
 //! hashes keyed with [`SAMPLE_KEY`].
 
+use event_runtime::reexport::chrono::DateTime;
 use event_runtime::reexport::uuid;
 use std::cell::RefCell;
 
@@ -176,8 +177,47 @@ impl<'c> Samples<'c> {
     /// A field's value: its example, or one made up from its type.
     fn value(&self, field: &FieldDef, seed: &str) -> Value {
         match &field.example {
-            Some(example) => example.clone(),
+            Some(example) => self.as_sent(&field.ty, example),
             None => self.made_up(&field.ty, &field.name, seed),
+        }
+    }
+
+    /// An example as the runtime writes it back: a float as a float (`3` is `3.0`), a
+    /// timestamp in the runtime's form (`...:00.000Z` is `...:00Z`), through named types,
+    /// lists and maps. Anything else as it is.
+    fn as_sent(&self, ty: &FieldType, value: &Value) -> Value {
+        match (ty, value) {
+            (FieldType::Float, Value::Number(n)) => n
+                .as_f64()
+                .and_then(serde_json::Number::from_f64)
+                .map_or_else(|| value.clone(), Value::Number),
+            (FieldType::Timestamp, Value::String(text)) => DateTime::parse_from_rfc3339(text)
+                .ok()
+                .and_then(|t| serde_json::to_value(t.to_utc()).ok())
+                .unwrap_or_else(|| value.clone()),
+            (&FieldType::Object(id), Value::Object(object)) => {
+                let fields = &self.catalog.type_def(id).fields;
+                object
+                    .iter()
+                    .map(|(key, value)| {
+                        let value = match fields.iter().find(|f| f.name == *key) {
+                            Some(field) => self.as_sent(&field.ty, value),
+                            None => value.clone(),
+                        };
+                        (key.clone(), value)
+                    })
+                    .collect::<Map<_, _>>()
+                    .into()
+            }
+            (FieldType::List(inner), Value::Array(items)) => {
+                items.iter().map(|item| self.as_sent(inner, item)).collect()
+            }
+            (FieldType::Map(inner), Value::Object(entries)) => entries
+                .iter()
+                .map(|(key, value)| (key.clone(), self.as_sent(inner, value)))
+                .collect::<Map<_, _>>()
+                .into(),
+            _ => value.clone(),
         }
     }
 
@@ -272,4 +312,42 @@ fn sample_uuid(seed: &str) -> String {
         .into_uuid()
         .hyphenated()
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn examples_are_shown_as_the_runtime_writes_them() {
+        let catalog = crate::load_str(
+            "demo.toml",
+            r#"
+[catalog]
+name = "demo"
+
+[types.run]
+description = "A run."
+fields.took = { type = "float", description = "Seconds.", example = 3 }
+
+[events."demo:happened"]
+description = "It happened."
+stored = false
+fields.at = { type = "timestamp", description = "When.", example = "2026-01-01T12:00:00.000Z" }
+fields.runs = { type = "list<run>", description = "Runs.", example = [{ took = 2 }] }
+fields.counts = { type = "map<float>", description = "Counts.", example = { a = 1 } }
+"#,
+        )
+        .catalog
+        .expect("the catalog checks");
+        let event = catalog.event("demo:happened").expect("the event");
+        let sample = sample(&catalog, event, PayloadKind::Telemetry).expect("telemetry");
+        let properties = &sample["event_properties"];
+        assert_eq!(properties["at"], json!("2026-01-01T12:00:00Z"));
+        assert_eq!(properties["runs"], json!([{ "took": 2.0 }]));
+        assert_eq!(properties["counts"], json!({ "a": 1.0 }));
+        assert!(properties["runs"][0]["took"].is_f64());
+    }
 }
