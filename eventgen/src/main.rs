@@ -130,23 +130,27 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
-    /// Print the sample payload of an event (pretty JSON): its notification payload, or
-    /// with `--telemetry` its telemetry payload.
+    /// Print the sample payload of an event (pretty JSON): its notification payload, with
+    /// `--telemetry` its telemetry payload, or with `--request` the body a front end posts
+    /// to the relay for a client event.
     ///
     /// The same sample as the event's JSON Schema `examples` and the catalog docs: fields
     /// hold their `example` or a value made up from their type; the telemetry sample is
     /// what the runtime sends for that event, its hashes keyed with the samples' key.
     ///
     /// Exits 1 when the definitions have errors, and 2 for an event type the catalog lacks
-    /// (naming the closest one), the notification of an analytics-only event, or a file
-    /// that cannot be read.
+    /// (naming the closest one), the notification of an analytics-only event, the request
+    /// of an event that is not a client event, or a file that cannot be read.
     Sample {
         /// The event type, e.g. `project:created`.
         #[arg(value_name = "TYPE")]
         event_type: String,
         /// Print the telemetry payload instead of the notification payload.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "request")]
         telemetry: bool,
+        /// Print the request body a front end posts to the relay (client events only).
+        #[arg(long)]
+        request: bool,
         /// The definitions directory. Default: the configuration's `definitions`.
         #[arg(long)]
         definitions: Option<PathBuf>,
@@ -221,8 +225,16 @@ fn main() -> ExitCode {
         Command::Sample {
             event_type,
             telemetry,
+            request,
             definitions,
-        } => open(definitions.into_iter().collect()).map(|p| sample(&p, &event_type, telemetry)),
+        } => {
+            let form = match (telemetry, request) {
+                (true, _) => SampleForm::Telemetry,
+                (_, true) => SampleForm::Request,
+                _ => SampleForm::Notification,
+            };
+            open(definitions.into_iter().collect()).map(|p| sample(&p, &event_type, form))
+        }
         Command::DefinitionsSchema { output } => Ok(print_or_write(
             &format_schema::definitions_schema(),
             output.as_deref(),
@@ -263,7 +275,15 @@ fn catalog(project: &Project, format: Format) -> ExitCode {
     print_or_fail(&text)
 }
 
-fn sample(project: &Project, event_type: &str, telemetry: bool) -> ExitCode {
+/// Which sample `eventgen sample` prints.
+#[derive(Debug, Clone, Copy)]
+enum SampleForm {
+    Notification,
+    Telemetry,
+    Request,
+}
+
+fn sample(project: &Project, event_type: &str, form: SampleForm) -> ExitCode {
     let loaded = report(project.baseline().load(&project.definitions));
     let Some(catalog) = &loaded.catalog else {
         return ExitCode::from(exit_code(&loaded));
@@ -275,16 +295,24 @@ fn sample(project: &Project, event_type: &str, telemetry: bool) -> ExitCode {
             return ExitCode::from(USAGE_OR_IO);
         }
     };
-    let kind = if telemetry {
-        generate::json_schema::PayloadKind::Telemetry
-    } else {
-        generate::json_schema::PayloadKind::Notification
+    use generate::json_schema::PayloadKind;
+    let (sample, missing) = match form {
+        SampleForm::Notification => (
+            generate::sample::sample(catalog, event, PayloadKind::Notification),
+            "is analytics-only: it has no notification payload; add `--telemetry` for its \
+             telemetry payload",
+        ),
+        SampleForm::Telemetry => (
+            generate::sample::sample(catalog, event, PayloadKind::Telemetry),
+            "has no telemetry payload",
+        ),
+        SampleForm::Request => (
+            generate::sample::request(catalog, event),
+            "is not a client event: front ends cannot post it to the relay",
+        ),
     };
-    let Some(sample) = generate::sample::sample(catalog, event, kind) else {
-        eprintln!(
-            "error: `{event_type}` is analytics-only: it has no notification payload; \
-             add `--telemetry` for its telemetry payload"
-        );
+    let Some(sample) = sample else {
+        eprintln!("error: `{event_type}` {missing}");
         return ExitCode::from(USAGE_OR_IO);
     };
     let text = serde_json::to_string_pretty(&sample).expect("a sample serializes");

@@ -253,6 +253,19 @@ fn sample_prints_the_schemas_example_of_an_event() {
     let sample: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(sample["event_properties"]["type"], "view:loaded");
     assert!(sample["derived_properties"].is_object(), "{sample}");
+
+    // A client event's request body, as its request schema's example.
+    let output = eventgen(&["sample", "alert:shown", "--request"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let sample: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace().join("schemas/request/alert.shown/v1.json"))
+            .expect("the request schema"),
+    )
+    .expect("JSON");
+    assert_eq!(schema["examples"][0], sample);
+    assert_eq!(sample["event"], "alert:shown");
+    assert!(sample["properties"]["content"].is_string(), "{sample}");
 }
 
 #[test]
@@ -267,6 +280,13 @@ fn sample_of_an_unknown_type_suggests_the_closest_and_exits_2() {
         stderr(&output)
     );
     // An analytics-only event has no notification payload: say how to get its telemetry.
+    let output = eventgen(&["sample", "project:created", "--request"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("is not a client event"),
+        "{}",
+        stderr(&output)
+    );
     let output = eventgen(&["sample", "view:loaded"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
