@@ -15,6 +15,37 @@
 use crate::ir::TelemetryPolicy;
 use crate::model::{Catalog, EventDef, FieldDef, LayerId};
 
+/// The two payloads of an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PayloadKind {
+    /// `{ uuid, type, timestamp, <nested objects> }`, delivered to subscribers.
+    Notification,
+    /// `{ event_properties, derived_properties }`, sent to analytics.
+    Telemetry,
+}
+
+impl PayloadKind {
+    /// Both kinds.
+    pub const ALL: [PayloadKind; 2] = [PayloadKind::Notification, PayloadKind::Telemetry];
+
+    /// Its name: the directory of its per-event schemas and the stem of its combined one.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PayloadKind::Notification => "notification",
+            PayloadKind::Telemetry => "telemetry",
+        }
+    }
+
+    /// Whether an event has a payload of this kind (analytics-only events have no
+    /// notification payload).
+    pub fn applies_to(self, event: &EventDef) -> bool {
+        match self {
+            PayloadKind::Notification => event.stored,
+            PayloadKind::Telemetry => true,
+        }
+    }
+}
+
 /// The names at the top of every payload, owned by the event.
 pub const BASE_FIELDS: [&str; 3] = ["uuid", "type", "timestamp"];
 

@@ -46,36 +46,7 @@ pub const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 /// Where the schemas go, relative to the repository root.
 pub const SCHEMA_DIR: &str = "schemas";
 
-/// The two payloads of an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PayloadKind {
-    /// `{ uuid, type, timestamp, <nested objects> }`, delivered to subscribers.
-    Notification,
-    /// `{ event_properties, derived_properties }`, sent to analytics.
-    Telemetry,
-}
-
-impl PayloadKind {
-    /// Both kinds.
-    pub const ALL: [PayloadKind; 2] = [PayloadKind::Notification, PayloadKind::Telemetry];
-
-    /// Its name: the directory of its per-event schemas and the stem of its combined one.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PayloadKind::Notification => "notification",
-            PayloadKind::Telemetry => "telemetry",
-        }
-    }
-
-    /// Whether an event has a payload of this kind (analytics-only events have no
-    /// notification payload).
-    pub fn applies_to(self, event: &EventDef) -> bool {
-        match self {
-            PayloadKind::Notification => event.stored,
-            PayloadKind::Telemetry => true,
-        }
-    }
-}
+pub use crate::shape::PayloadKind;
 
 /// The path of one version of an event's schema relative to [`SCHEMA_DIR`]
 /// (`notification/project.one-off-job.pipeline-run.failed/v1.json`): a folder per event,

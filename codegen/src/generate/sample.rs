@@ -16,9 +16,8 @@ use event_runtime::{ClientEventSpec, TelemetryKey};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::json_schema::PayloadKind;
 use crate::model::{Catalog, EventDef, FieldDef, FieldType, TypeId};
-use crate::shape::{BASE_FIELDS, EventShape, Form, Tree};
+use crate::shape::{BASE_FIELDS, EventShape, Form, PayloadKind, Tree};
 
 /// The telemetry key the samples' hashes are keyed with: a sample's hash is what the
 /// runtime sends under this key, and nothing a real key gives.
