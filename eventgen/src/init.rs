@@ -103,7 +103,9 @@ Add to Cargo.toml:
     # A database: "sqlite" (the system's library), "sqlite-bundled" or "postgres";
     # "http" (on by default) sends webhooks and analytics.
     event-outbox = { version = "{version}", features = ["sqlite-bundled"] }
-    sqlx = { version = "0.9", default-features = false, features = ["macros", "migrate"] }
+    # `sqlx::migrate!` needs "macros" and "migrate"; the database's feature, for transactions
+    # of your own ("sqlite-bundled" here, or "postgres").
+    sqlx = { version = "0.9", default-features = false, features = ["macros", "migrate", "sqlite-bundled"] }
 
     [build-dependencies]
     event-codegen = "{version}"
@@ -122,6 +124,11 @@ And in src/lib.rs:
     }
 
 Then: `eventgen check`, and `eventgen generate` for the migrations, schemas and docs.
+Open the store with the module's table names and apply the generated migrations beside
+your own (each set records itself in a table of its own):
+
+    let store = Store::connect_with(url, StoreConfig::default().tables(events::TABLES)).await?;
+    store.migrate(&sqlx::migrate!("migrations/sqlite")).await?;
 "#;
 
 /// Writes the configuration and the starter definitions into `root`, or nothing (exit 2)

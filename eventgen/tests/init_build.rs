@@ -1,6 +1,7 @@
 //! The issue's acceptance test: `eventgen init` in an empty cargo project, then `eventgen
 //! generate`, then `cargo build` of the setup `init` printed (its crates by path, since
-//! they are not published from here). Ignored by default: it compiles the workspace crates
+//! they are not published from here), with the README's quickstart as `src/lib.rs`, so
+//! that every name its snippets use is defined. Ignored by default: it compiles the workspace crates
 //! and their dependencies in a target directory of its own (kept under cargo's
 //! `CARGO_TARGET_TMPDIR`). Run it with
 //! `cargo test -p eventgen --test init_build -- --ignored` (offline: the dependencies must
@@ -32,6 +33,24 @@ fn section(printed: &str, from: &str, to: &str) -> String {
         .map(|l| l.strip_prefix("    ").unwrap_or(l))
         .collect();
     lines.join("\n").trim().to_owned() + "\n"
+}
+
+/// The `src/lib.rs` block of the README's "In your own service".
+fn readme_lib_rs(workspace: &Path) -> String {
+    let readme = std::fs::read_to_string(workspace.join("README.md")).expect("README");
+    let quickstart = readme
+        .split("## In your own service")
+        .nth(1)
+        .expect("the quickstart section");
+    let block = quickstart
+        .split("```rust\n// src/lib.rs\n")
+        .nth(1)
+        .expect("its src/lib.rs block");
+    block
+        .split("```")
+        .next()
+        .expect("the block's end")
+        .to_owned()
 }
 
 #[test]
@@ -77,11 +96,13 @@ fn the_printed_setup_builds_after_init_and_generate() {
         section(&printed, "Add build.rs", "And in src/lib.rs:"),
     )
     .expect("build.rs");
-    std::fs::write(
-        dir.join("src/lib.rs"),
-        section(&printed, "And in src/lib.rs:", "Then:"),
-    )
-    .expect("lib.rs");
+    let module = section(&printed, "And in src/lib.rs:", "Then:");
+    let quickstart = readme_lib_rs(&workspace);
+    assert!(
+        quickstart.starts_with(&module),
+        "the README includes the module as init prints it"
+    );
+    std::fs::write(dir.join("src/lib.rs"), quickstart).expect("lib.rs");
 
     // A target directory that outlives the run, so that the next one compiles only the
     // workspace crates again.
