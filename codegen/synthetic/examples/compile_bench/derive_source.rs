@@ -106,11 +106,10 @@ pub(crate) fn files(catalog: &Catalog) -> Vec<(String, String)> {
         if let Some(segment) = &layer.segment {
             let _ = write!(out, ", segment = {segment:?}");
         }
-        let _ = writeln!(
-            out,
-            ", key = {:?})]\npub struct {} {{",
-            layer.key, layer.rust_name
-        );
+        if !layer.inline && layer.key != snake(&layer.name) {
+            let _ = write!(out, ", key = {:?}", layer.key);
+        }
+        let _ = writeln!(out, ")]\npub struct {} {{", layer.rust_name);
         for field in &layer.fields {
             write_field(
                 out,
@@ -260,7 +259,7 @@ fn write_field(out: &mut String, catalog: &Catalog, field: &FieldDef, default_co
     } else {
         ty
     };
-    let _ = writeln!(out, "    pub {}: {ty},", field.name);
+    let _ = writeln!(out, "    pub {}: {ty},", member(&field.name));
 }
 
 fn rust_type(catalog: &Catalog, ty: &FieldType) -> String {
@@ -276,6 +275,21 @@ fn rust_type(catalog: &Catalog, ty: &FieldType) -> String {
         FieldType::Object(id) => catalog.types[id.0].rust_name.clone(),
         FieldType::List(inner) => format!("Vec<{}>", rust_type(catalog, inner)),
         FieldType::Map(inner) => format!("BTreeMap<String, {}>", rust_type(catalog, inner)),
+    }
+}
+
+/// A field's member: a raw identifier for a keyword (`r#type`).
+fn member(name: &str) -> String {
+    const KEYWORDS: &[&str] = &[
+        "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else",
+        "enum", "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match",
+        "mod", "move", "mut", "pub", "ref", "return", "static", "struct", "trait", "true", "try",
+        "type", "unsafe", "use", "where", "while", "yield",
+    ];
+    if KEYWORDS.contains(&name) {
+        format!("r#{name}")
+    } else {
+        name.to_owned()
     }
 }
 
