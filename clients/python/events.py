@@ -101,6 +101,9 @@ class ProjectCreated(TypedDict):
     type: Literal["project:created"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -126,6 +129,9 @@ class ProjectCreatedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:created"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -177,6 +183,9 @@ class ProjectUpdated(TypedDict):
     type: Literal["project:updated"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -202,6 +211,9 @@ class ProjectUpdatedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:updated"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -250,6 +262,9 @@ class ProjectDeleted(TypedDict):
     type: Literal["project:deleted"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -275,6 +290,9 @@ class ProjectDeletedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:deleted"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -339,6 +357,9 @@ class ProjectPipelineCreated(TypedDict):
     type: Literal["project:pipeline:created"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -377,6 +398,9 @@ class ProjectPipelineCreatedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:pipeline:created"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -451,6 +475,9 @@ class ProjectPipelineUpdated(TypedDict):
     type: Literal["project:pipeline:updated"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -489,6 +516,9 @@ class ProjectPipelineUpdatedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:pipeline:updated"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -560,6 +590,9 @@ class ProjectPipelineDeleted(TypedDict):
     type: Literal["project:pipeline:deleted"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -598,6 +631,9 @@ class ProjectPipelineDeletedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:pipeline:deleted"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -676,6 +712,9 @@ class ProjectPipelineInteractiveSessionStarted(TypedDict):
     type: Literal["project:pipeline:interactive-session:started"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -718,6 +757,9 @@ class ProjectPipelineInteractiveSessionStartedTelemetry_event_properties(TypedDi
 
     type: Literal["project:pipeline:interactive-session:started"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -803,6 +845,9 @@ class ProjectPipelineInteractiveSessionStopped(TypedDict):
     type: Literal["project:pipeline:interactive-session:stopped"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -845,6 +890,9 @@ class ProjectPipelineInteractiveSessionStoppedTelemetry_event_properties(TypedDi
 
     type: Literal["project:pipeline:interactive-session:stopped"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -930,6 +978,9 @@ class ProjectPipelineInteractiveSessionServiceRestarted(TypedDict):
     type: Literal["project:pipeline:interactive-session:service-restarted"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -975,6 +1026,9 @@ class ProjectPipelineInteractiveSessionServiceRestartedTelemetry_event_propertie
 
     type: Literal["project:pipeline:interactive-session:service-restarted"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -1060,6 +1114,9 @@ class ProjectPipelineInteractiveSessionFailed(TypedDict):
     type: Literal["project:pipeline:interactive-session:failed"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -1102,6 +1159,9 @@ class ProjectPipelineInteractiveSessionFailedTelemetry_event_properties(TypedDic
 
     type: Literal["project:pipeline:interactive-session:failed"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -1187,6 +1247,9 @@ class ProjectPipelineInteractiveSessionSucceeded(TypedDict):
     type: Literal["project:pipeline:interactive-session:succeeded"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -1229,6 +1292,9 @@ class ProjectPipelineInteractiveSessionSucceededTelemetry_event_properties(Typed
 
     type: Literal["project:pipeline:interactive-session:succeeded"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -1339,6 +1405,9 @@ class ProjectPipelineInteractiveSessionPipelineRunCreated(TypedDict):
     type: Literal["project:pipeline:interactive-session:pipeline-run:created"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -1400,6 +1469,9 @@ class ProjectPipelineInteractiveSessionPipelineRunCreatedTelemetry_event_propert
 
     type: Literal["project:pipeline:interactive-session:pipeline-run:created"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -1523,6 +1595,9 @@ class ProjectPipelineInteractiveSessionPipelineRunStarted(TypedDict):
     type: Literal["project:pipeline:interactive-session:pipeline-run:started"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -1584,6 +1659,9 @@ class ProjectPipelineInteractiveSessionPipelineRunStartedTelemetry_event_propert
 
     type: Literal["project:pipeline:interactive-session:pipeline-run:started"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -1707,6 +1785,9 @@ class ProjectPipelineInteractiveSessionPipelineRunCancelled(TypedDict):
     type: Literal["project:pipeline:interactive-session:pipeline-run:cancelled"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -1768,6 +1849,9 @@ class ProjectPipelineInteractiveSessionPipelineRunCancelledTelemetry_event_prope
 
     type: Literal["project:pipeline:interactive-session:pipeline-run:cancelled"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -1894,6 +1978,9 @@ class ProjectPipelineInteractiveSessionPipelineRunFailed(TypedDict):
     type: Literal["project:pipeline:interactive-session:pipeline-run:failed"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -1955,6 +2042,9 @@ class ProjectPipelineInteractiveSessionPipelineRunFailedTelemetry_event_properti
 
     type: Literal["project:pipeline:interactive-session:pipeline-run:failed"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -2081,6 +2171,9 @@ class ProjectPipelineInteractiveSessionPipelineRunSucceeded(TypedDict):
     type: Literal["project:pipeline:interactive-session:pipeline-run:succeeded"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -2142,6 +2235,9 @@ class ProjectPipelineInteractiveSessionPipelineRunSucceededTelemetry_event_prope
 
     type: Literal["project:pipeline:interactive-session:pipeline-run:succeeded"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -2233,6 +2329,9 @@ class ProjectEnvironmentCreated(TypedDict):
     type: Literal["project:environment:created"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -2268,6 +2367,9 @@ class ProjectEnvironmentCreatedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:environment:created"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -2339,6 +2441,9 @@ class ProjectEnvironmentDeleted(TypedDict):
     type: Literal["project:environment:deleted"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -2374,6 +2479,9 @@ class ProjectEnvironmentDeletedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:environment:deleted"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -2452,6 +2560,9 @@ class ProjectEnvironmentImageBuildCreated(TypedDict):
     type: Literal["project:environment:image-build:created"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -2506,6 +2617,9 @@ class ProjectEnvironmentImageBuildCreatedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:environment:image-build:created"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -2591,6 +2705,9 @@ class ProjectEnvironmentImageBuildStarted(TypedDict):
     type: Literal["project:environment:image-build:started"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -2645,6 +2762,9 @@ class ProjectEnvironmentImageBuildStartedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:environment:image-build:started"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -2730,6 +2850,9 @@ class ProjectEnvironmentImageBuildCancelled(TypedDict):
     type: Literal["project:environment:image-build:cancelled"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -2784,6 +2907,9 @@ class ProjectEnvironmentImageBuildCancelledTelemetry_event_properties(TypedDict)
 
     type: Literal["project:environment:image-build:cancelled"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -2869,6 +2995,9 @@ class ProjectEnvironmentImageBuildFailed(TypedDict):
     type: Literal["project:environment:image-build:failed"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -2923,6 +3052,9 @@ class ProjectEnvironmentImageBuildFailedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:environment:image-build:failed"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -3008,6 +3140,9 @@ class ProjectEnvironmentImageBuildSucceeded(TypedDict):
     type: Literal["project:environment:image-build:succeeded"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -3062,6 +3197,9 @@ class ProjectEnvironmentImageBuildSucceededTelemetry_event_properties(TypedDict)
 
     type: Literal["project:environment:image-build:succeeded"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -3128,6 +3266,9 @@ class JupyterImageBuildCreated(TypedDict):
     type: Literal["jupyter:image-build:created"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -3169,6 +3310,9 @@ class JupyterImageBuildCreatedTelemetry_event_properties(TypedDict):
 
     type: Literal["jupyter:image-build:created"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -3228,6 +3372,9 @@ class JupyterImageBuildStarted(TypedDict):
     type: Literal["jupyter:image-build:started"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -3269,6 +3416,9 @@ class JupyterImageBuildStartedTelemetry_event_properties(TypedDict):
 
     type: Literal["jupyter:image-build:started"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -3328,6 +3478,9 @@ class JupyterImageBuildCancelled(TypedDict):
     type: Literal["jupyter:image-build:cancelled"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -3369,6 +3522,9 @@ class JupyterImageBuildCancelledTelemetry_event_properties(TypedDict):
 
     type: Literal["jupyter:image-build:cancelled"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -3428,6 +3584,9 @@ class JupyterImageBuildFailed(TypedDict):
     type: Literal["jupyter:image-build:failed"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -3469,6 +3628,9 @@ class JupyterImageBuildFailedTelemetry_event_properties(TypedDict):
 
     type: Literal["jupyter:image-build:failed"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -3528,6 +3690,9 @@ class JupyterImageBuildSucceeded(TypedDict):
     type: Literal["jupyter:image-build:succeeded"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -3569,6 +3734,9 @@ class JupyterImageBuildSucceededTelemetry_event_properties(TypedDict):
 
     type: Literal["jupyter:image-build:succeeded"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -3649,6 +3817,9 @@ class ProjectOneOffJobCreated(TypedDict):
     type: Literal["project:one-off-job:created"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -3690,6 +3861,9 @@ class ProjectOneOffJobCreatedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:one-off-job:created"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -3770,6 +3944,9 @@ class ProjectOneOffJobStarted(TypedDict):
     type: Literal["project:one-off-job:started"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -3811,6 +3988,9 @@ class ProjectOneOffJobStartedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:one-off-job:started"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -3891,6 +4071,9 @@ class ProjectOneOffJobDeleted(TypedDict):
     type: Literal["project:one-off-job:deleted"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -3932,6 +4115,9 @@ class ProjectOneOffJobDeletedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:one-off-job:deleted"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -4012,6 +4198,9 @@ class ProjectOneOffJobCancelled(TypedDict):
     type: Literal["project:one-off-job:cancelled"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -4053,6 +4242,9 @@ class ProjectOneOffJobCancelledTelemetry_event_properties(TypedDict):
 
     type: Literal["project:one-off-job:cancelled"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -4133,6 +4325,9 @@ class ProjectOneOffJobFailed(TypedDict):
     type: Literal["project:one-off-job:failed"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -4174,6 +4369,9 @@ class ProjectOneOffJobFailedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:one-off-job:failed"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -4257,6 +4455,9 @@ class ProjectOneOffJobUpdated(TypedDict):
     type: Literal["project:one-off-job:updated"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -4301,6 +4502,9 @@ class ProjectOneOffJobUpdatedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:one-off-job:updated"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -4381,6 +4585,9 @@ class ProjectOneOffJobSucceeded(TypedDict):
     type: Literal["project:one-off-job:succeeded"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -4422,6 +4629,9 @@ class ProjectOneOffJobSucceededTelemetry_event_properties(TypedDict):
 
     type: Literal["project:one-off-job:succeeded"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -4524,6 +4734,9 @@ class ProjectOneOffJobPipelineRunCreated(TypedDict):
     type: Literal["project:one-off-job:pipeline-run:created"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -4584,6 +4797,9 @@ class ProjectOneOffJobPipelineRunCreatedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:one-off-job:pipeline-run:created"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -4696,6 +4912,9 @@ class ProjectOneOffJobPipelineRunStarted(TypedDict):
     type: Literal["project:one-off-job:pipeline-run:started"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -4756,6 +4975,9 @@ class ProjectOneOffJobPipelineRunStartedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:one-off-job:pipeline-run:started"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -4868,6 +5090,9 @@ class ProjectOneOffJobPipelineRunCancelled(TypedDict):
     type: Literal["project:one-off-job:pipeline-run:cancelled"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -4928,6 +5153,9 @@ class ProjectOneOffJobPipelineRunCancelledTelemetry_event_properties(TypedDict):
 
     type: Literal["project:one-off-job:pipeline-run:cancelled"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -5043,6 +5271,9 @@ class ProjectOneOffJobPipelineRunFailed(TypedDict):
     type: Literal["project:one-off-job:pipeline-run:failed"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -5103,6 +5334,9 @@ class ProjectOneOffJobPipelineRunFailedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:one-off-job:pipeline-run:failed"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -5218,6 +5452,9 @@ class ProjectOneOffJobPipelineRunDeleted(TypedDict):
     type: Literal["project:one-off-job:pipeline-run:deleted"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -5278,6 +5515,9 @@ class ProjectOneOffJobPipelineRunDeletedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:one-off-job:pipeline-run:deleted"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -5390,6 +5630,9 @@ class ProjectOneOffJobPipelineRunSucceeded(TypedDict):
     type: Literal["project:one-off-job:pipeline-run:succeeded"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -5450,6 +5693,9 @@ class ProjectOneOffJobPipelineRunSucceededTelemetry_event_properties(TypedDict):
 
     type: Literal["project:one-off-job:pipeline-run:succeeded"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -5543,6 +5789,9 @@ class ProjectCronJobCreated(TypedDict):
     type: Literal["project:cron-job:created"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -5587,6 +5836,9 @@ class ProjectCronJobCreatedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:cron-job:created"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -5670,6 +5922,9 @@ class ProjectCronJobStarted(TypedDict):
     type: Literal["project:cron-job:started"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -5714,6 +5969,9 @@ class ProjectCronJobStartedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:cron-job:started"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -5797,6 +6055,9 @@ class ProjectCronJobDeleted(TypedDict):
     type: Literal["project:cron-job:deleted"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -5841,6 +6102,9 @@ class ProjectCronJobDeletedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:cron-job:deleted"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -5924,6 +6188,9 @@ class ProjectCronJobCancelled(TypedDict):
     type: Literal["project:cron-job:cancelled"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -5968,6 +6235,9 @@ class ProjectCronJobCancelledTelemetry_event_properties(TypedDict):
 
     type: Literal["project:cron-job:cancelled"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -6051,6 +6321,9 @@ class ProjectCronJobFailed(TypedDict):
     type: Literal["project:cron-job:failed"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -6095,6 +6368,9 @@ class ProjectCronJobFailedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:cron-job:failed"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -6181,6 +6457,9 @@ class ProjectCronJobUpdated(TypedDict):
     type: Literal["project:cron-job:updated"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -6228,6 +6507,9 @@ class ProjectCronJobUpdatedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:cron-job:updated"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -6311,6 +6593,9 @@ class ProjectCronJobPaused(TypedDict):
     type: Literal["project:cron-job:paused"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -6355,6 +6640,9 @@ class ProjectCronJobPausedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:cron-job:paused"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -6438,6 +6726,9 @@ class ProjectCronJobUnpaused(TypedDict):
     type: Literal["project:cron-job:unpaused"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -6482,6 +6773,9 @@ class ProjectCronJobUnpausedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:cron-job:unpaused"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -6581,6 +6875,9 @@ class ProjectCronJobRunStarted(TypedDict):
     type: Literal["project:cron-job:run:started"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -6641,6 +6938,9 @@ class ProjectCronJobRunStartedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:cron-job:run:started"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -6747,6 +7047,9 @@ class ProjectCronJobRunSucceeded(TypedDict):
     type: Literal["project:cron-job:run:succeeded"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -6807,6 +7110,9 @@ class ProjectCronJobRunSucceededTelemetry_event_properties(TypedDict):
 
     type: Literal["project:cron-job:run:succeeded"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -6913,6 +7219,9 @@ class ProjectCronJobRunFailed(TypedDict):
     type: Literal["project:cron-job:run:failed"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -6973,6 +7282,9 @@ class ProjectCronJobRunFailedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:cron-job:run:failed"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -7104,6 +7416,9 @@ class ProjectCronJobRunPipelineRunCreated(TypedDict):
     type: Literal["project:cron-job:run:pipeline-run:created"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -7186,6 +7501,9 @@ class ProjectCronJobRunPipelineRunCreatedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:cron-job:run:pipeline-run:created"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -7327,6 +7645,9 @@ class ProjectCronJobRunPipelineRunStarted(TypedDict):
     type: Literal["project:cron-job:run:pipeline-run:started"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -7409,6 +7730,9 @@ class ProjectCronJobRunPipelineRunStartedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:cron-job:run:pipeline-run:started"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -7550,6 +7874,9 @@ class ProjectCronJobRunPipelineRunCancelled(TypedDict):
     type: Literal["project:cron-job:run:pipeline-run:cancelled"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -7632,6 +7959,9 @@ class ProjectCronJobRunPipelineRunCancelledTelemetry_event_properties(TypedDict)
 
     type: Literal["project:cron-job:run:pipeline-run:cancelled"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -7776,6 +8106,9 @@ class ProjectCronJobRunPipelineRunFailed(TypedDict):
     type: Literal["project:cron-job:run:pipeline-run:failed"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -7858,6 +8191,9 @@ class ProjectCronJobRunPipelineRunFailedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:cron-job:run:pipeline-run:failed"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -8002,6 +8338,9 @@ class ProjectCronJobRunPipelineRunDeleted(TypedDict):
     type: Literal["project:cron-job:run:pipeline-run:deleted"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -8084,6 +8423,9 @@ class ProjectCronJobRunPipelineRunDeletedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:cron-job:run:pipeline-run:deleted"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -8225,6 +8567,9 @@ class ProjectCronJobRunPipelineRunSucceeded(TypedDict):
     type: Literal["project:cron-job:run:pipeline-run:succeeded"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -8308,6 +8653,9 @@ class ProjectCronJobRunPipelineRunSucceededTelemetry_event_properties(TypedDict)
     type: Literal["project:cron-job:run:pipeline-run:succeeded"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -8369,6 +8717,9 @@ class AlertShownTelemetry_event_properties(TypedDict):
     type: Literal["alert:shown"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -8398,6 +8749,9 @@ class ConfirmShownTelemetry_event_properties(TypedDict):
 
     type: Literal["confirm:shown"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -8429,6 +8783,9 @@ class ViewLoadedTelemetry_event_properties(TypedDict):
     type: Literal["view:loaded"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -8458,6 +8815,9 @@ class HeartbeatTriggerTelemetry_event_properties(TypedDict):
 
     type: Literal["heartbeat-trigger"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -8514,6 +8874,9 @@ class ProjectOneOffJobDuplicatedTelemetry_event_properties(TypedDict):
 
     type: Literal["project:one-off-job:duplicated"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -8588,6 +8951,9 @@ class ProjectCronJobDuplicatedTelemetry_event_properties(TypedDict):
     type: Literal["project:cron-job:duplicated"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -8652,6 +9018,9 @@ class ProjectPipelineSavedTelemetry_event_properties(TypedDict):
     type: Literal["project:pipeline:saved"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -8704,6 +9073,9 @@ class DebugPingTelemetry_event_properties(TypedDict):
 
     type: Literal["debug-ping"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""

@@ -67,6 +67,8 @@ export interface ProjectCreated {
   uuid: string;
   /** The event type. */
   type: "project:created";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -86,6 +88,8 @@ export interface ProjectCreatedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:created";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -109,6 +113,8 @@ export interface ProjectUpdated {
   uuid: string;
   /** The event type. */
   type: "project:updated";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -130,6 +136,8 @@ export interface ProjectUpdatedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:updated";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -153,6 +161,8 @@ export interface ProjectDeleted {
   uuid: string;
   /** The event type. */
   type: "project:deleted";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -172,6 +182,8 @@ export interface ProjectDeletedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:deleted";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -195,6 +207,8 @@ export interface ProjectPipelineCreated {
   uuid: string;
   /** The event type. */
   type: "project:pipeline:created";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -223,6 +237,8 @@ export interface ProjectPipelineCreatedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:pipeline:created";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -256,6 +272,8 @@ export interface ProjectPipelineUpdated {
   uuid: string;
   /** The event type. */
   type: "project:pipeline:updated";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -286,6 +304,8 @@ export interface ProjectPipelineUpdatedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:pipeline:updated";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -319,6 +339,8 @@ export interface ProjectPipelineDeleted {
   uuid: string;
   /** The event type. */
   type: "project:pipeline:deleted";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -347,6 +369,8 @@ export interface ProjectPipelineDeletedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:pipeline:deleted";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -380,6 +404,8 @@ export interface ProjectPipelineInteractiveSessionStarted {
   uuid: string;
   /** The event type. */
   type: "project:pipeline:interactive-session:started";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -410,6 +436,8 @@ export interface ProjectPipelineInteractiveSessionStartedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:pipeline:interactive-session:started";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -446,6 +474,8 @@ export interface ProjectPipelineInteractiveSessionStopped {
   uuid: string;
   /** The event type. */
   type: "project:pipeline:interactive-session:stopped";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -476,6 +506,8 @@ export interface ProjectPipelineInteractiveSessionStoppedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:pipeline:interactive-session:stopped";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -512,6 +544,8 @@ export interface ProjectPipelineInteractiveSessionServiceRestarted {
   uuid: string;
   /** The event type. */
   type: "project:pipeline:interactive-session:service-restarted";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -542,6 +576,8 @@ export interface ProjectPipelineInteractiveSessionServiceRestartedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:pipeline:interactive-session:service-restarted";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -581,6 +617,8 @@ export interface ProjectPipelineInteractiveSessionFailed {
   uuid: string;
   /** The event type. */
   type: "project:pipeline:interactive-session:failed";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -611,6 +649,8 @@ export interface ProjectPipelineInteractiveSessionFailedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:pipeline:interactive-session:failed";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -647,6 +687,8 @@ export interface ProjectPipelineInteractiveSessionSucceeded {
   uuid: string;
   /** The event type. */
   type: "project:pipeline:interactive-session:succeeded";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -677,6 +719,8 @@ export interface ProjectPipelineInteractiveSessionSucceededTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:pipeline:interactive-session:succeeded";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -713,6 +757,8 @@ export interface ProjectPipelineInteractiveSessionPipelineRunCreated {
   uuid: string;
   /** The event type. */
   type: "project:pipeline:interactive-session:pipeline-run:created";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -759,6 +805,8 @@ export interface ProjectPipelineInteractiveSessionPipelineRunCreatedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:pipeline:interactive-session:pipeline-run:created";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -815,6 +863,8 @@ export interface ProjectPipelineInteractiveSessionPipelineRunStarted {
   uuid: string;
   /** The event type. */
   type: "project:pipeline:interactive-session:pipeline-run:started";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -861,6 +911,8 @@ export interface ProjectPipelineInteractiveSessionPipelineRunStartedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:pipeline:interactive-session:pipeline-run:started";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -917,6 +969,8 @@ export interface ProjectPipelineInteractiveSessionPipelineRunCancelled {
   uuid: string;
   /** The event type. */
   type: "project:pipeline:interactive-session:pipeline-run:cancelled";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -963,6 +1017,8 @@ export interface ProjectPipelineInteractiveSessionPipelineRunCancelledTelemetry 
     uuid: string;
     /** The event type. */
     type: "project:pipeline:interactive-session:pipeline-run:cancelled";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -1019,6 +1075,8 @@ export interface ProjectPipelineInteractiveSessionPipelineRunFailed {
   uuid: string;
   /** The event type. */
   type: "project:pipeline:interactive-session:pipeline-run:failed";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -1067,6 +1125,8 @@ export interface ProjectPipelineInteractiveSessionPipelineRunFailedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:pipeline:interactive-session:pipeline-run:failed";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -1125,6 +1185,8 @@ export interface ProjectPipelineInteractiveSessionPipelineRunSucceeded {
   uuid: string;
   /** The event type. */
   type: "project:pipeline:interactive-session:pipeline-run:succeeded";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -1171,6 +1233,8 @@ export interface ProjectPipelineInteractiveSessionPipelineRunSucceededTelemetry 
     uuid: string;
     /** The event type. */
     type: "project:pipeline:interactive-session:pipeline-run:succeeded";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -1227,6 +1291,8 @@ export interface ProjectEnvironmentCreated {
   uuid: string;
   /** The event type. */
   type: "project:environment:created";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -1255,6 +1321,8 @@ export interface ProjectEnvironmentCreatedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:environment:created";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -1286,6 +1354,8 @@ export interface ProjectEnvironmentDeleted {
   uuid: string;
   /** The event type. */
   type: "project:environment:deleted";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -1314,6 +1384,8 @@ export interface ProjectEnvironmentDeletedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:environment:deleted";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -1345,6 +1417,8 @@ export interface ProjectEnvironmentImageBuildCreated {
   uuid: string;
   /** The event type. */
   type: "project:environment:image-build:created";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -1375,6 +1449,8 @@ export interface ProjectEnvironmentImageBuildCreatedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:environment:image-build:created";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -1420,6 +1496,8 @@ export interface ProjectEnvironmentImageBuildStarted {
   uuid: string;
   /** The event type. */
   type: "project:environment:image-build:started";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -1450,6 +1528,8 @@ export interface ProjectEnvironmentImageBuildStartedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:environment:image-build:started";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -1495,6 +1575,8 @@ export interface ProjectEnvironmentImageBuildCancelled {
   uuid: string;
   /** The event type. */
   type: "project:environment:image-build:cancelled";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -1525,6 +1607,8 @@ export interface ProjectEnvironmentImageBuildCancelledTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:environment:image-build:cancelled";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -1570,6 +1654,8 @@ export interface ProjectEnvironmentImageBuildFailed {
   uuid: string;
   /** The event type. */
   type: "project:environment:image-build:failed";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -1600,6 +1686,8 @@ export interface ProjectEnvironmentImageBuildFailedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:environment:image-build:failed";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -1645,6 +1733,8 @@ export interface ProjectEnvironmentImageBuildSucceeded {
   uuid: string;
   /** The event type. */
   type: "project:environment:image-build:succeeded";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -1675,6 +1765,8 @@ export interface ProjectEnvironmentImageBuildSucceededTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:environment:image-build:succeeded";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -1720,6 +1812,8 @@ export interface JupyterImageBuildCreated {
   uuid: string;
   /** The event type. */
   type: "jupyter:image-build:created";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** The JupyterLab server shared by all projects. */
@@ -1740,6 +1834,8 @@ export interface JupyterImageBuildCreatedTelemetry {
     uuid: string;
     /** The event type. */
     type: "jupyter:image-build:created";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** The JupyterLab server shared by all projects. */
@@ -1775,6 +1871,8 @@ export interface JupyterImageBuildStarted {
   uuid: string;
   /** The event type. */
   type: "jupyter:image-build:started";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** The JupyterLab server shared by all projects. */
@@ -1795,6 +1893,8 @@ export interface JupyterImageBuildStartedTelemetry {
     uuid: string;
     /** The event type. */
     type: "jupyter:image-build:started";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** The JupyterLab server shared by all projects. */
@@ -1830,6 +1930,8 @@ export interface JupyterImageBuildCancelled {
   uuid: string;
   /** The event type. */
   type: "jupyter:image-build:cancelled";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** The JupyterLab server shared by all projects. */
@@ -1850,6 +1952,8 @@ export interface JupyterImageBuildCancelledTelemetry {
     uuid: string;
     /** The event type. */
     type: "jupyter:image-build:cancelled";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** The JupyterLab server shared by all projects. */
@@ -1885,6 +1989,8 @@ export interface JupyterImageBuildFailed {
   uuid: string;
   /** The event type. */
   type: "jupyter:image-build:failed";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** The JupyterLab server shared by all projects. */
@@ -1905,6 +2011,8 @@ export interface JupyterImageBuildFailedTelemetry {
     uuid: string;
     /** The event type. */
     type: "jupyter:image-build:failed";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** The JupyterLab server shared by all projects. */
@@ -1940,6 +2048,8 @@ export interface JupyterImageBuildSucceeded {
   uuid: string;
   /** The event type. */
   type: "jupyter:image-build:succeeded";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** The JupyterLab server shared by all projects. */
@@ -1960,6 +2070,8 @@ export interface JupyterImageBuildSucceededTelemetry {
     uuid: string;
     /** The event type. */
     type: "jupyter:image-build:succeeded";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** The JupyterLab server shared by all projects. */
@@ -1995,6 +2107,8 @@ export interface ProjectOneOffJobCreated {
   uuid: string;
   /** The event type. */
   type: "project:one-off-job:created";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -2029,6 +2143,8 @@ export interface ProjectOneOffJobCreatedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:one-off-job:created";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -2064,6 +2180,8 @@ export interface ProjectOneOffJobStarted {
   uuid: string;
   /** The event type. */
   type: "project:one-off-job:started";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -2098,6 +2216,8 @@ export interface ProjectOneOffJobStartedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:one-off-job:started";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -2133,6 +2253,8 @@ export interface ProjectOneOffJobDeleted {
   uuid: string;
   /** The event type. */
   type: "project:one-off-job:deleted";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -2167,6 +2289,8 @@ export interface ProjectOneOffJobDeletedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:one-off-job:deleted";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -2202,6 +2326,8 @@ export interface ProjectOneOffJobCancelled {
   uuid: string;
   /** The event type. */
   type: "project:one-off-job:cancelled";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -2236,6 +2362,8 @@ export interface ProjectOneOffJobCancelledTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:one-off-job:cancelled";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -2271,6 +2399,8 @@ export interface ProjectOneOffJobFailed {
   uuid: string;
   /** The event type. */
   type: "project:one-off-job:failed";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -2305,6 +2435,8 @@ export interface ProjectOneOffJobFailedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:one-off-job:failed";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -2340,6 +2472,8 @@ export interface ProjectOneOffJobUpdated {
   uuid: string;
   /** The event type. */
   type: "project:one-off-job:updated";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -2376,6 +2510,8 @@ export interface ProjectOneOffJobUpdatedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:one-off-job:updated";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -2413,6 +2549,8 @@ export interface ProjectOneOffJobSucceeded {
   uuid: string;
   /** The event type. */
   type: "project:one-off-job:succeeded";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -2447,6 +2585,8 @@ export interface ProjectOneOffJobSucceededTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:one-off-job:succeeded";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -2482,6 +2622,8 @@ export interface ProjectOneOffJobPipelineRunCreated {
   uuid: string;
   /** The event type. */
   type: "project:one-off-job:pipeline-run:created";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -2529,6 +2671,8 @@ export interface ProjectOneOffJobPipelineRunCreatedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:one-off-job:pipeline-run:created";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -2581,6 +2725,8 @@ export interface ProjectOneOffJobPipelineRunStarted {
   uuid: string;
   /** The event type. */
   type: "project:one-off-job:pipeline-run:started";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -2628,6 +2774,8 @@ export interface ProjectOneOffJobPipelineRunStartedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:one-off-job:pipeline-run:started";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -2680,6 +2828,8 @@ export interface ProjectOneOffJobPipelineRunCancelled {
   uuid: string;
   /** The event type. */
   type: "project:one-off-job:pipeline-run:cancelled";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -2727,6 +2877,8 @@ export interface ProjectOneOffJobPipelineRunCancelledTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:one-off-job:pipeline-run:cancelled";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -2779,6 +2931,8 @@ export interface ProjectOneOffJobPipelineRunFailed {
   uuid: string;
   /** The event type. */
   type: "project:one-off-job:pipeline-run:failed";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -2828,6 +2982,8 @@ export interface ProjectOneOffJobPipelineRunFailedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:one-off-job:pipeline-run:failed";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -2882,6 +3038,8 @@ export interface ProjectOneOffJobPipelineRunDeleted {
   uuid: string;
   /** The event type. */
   type: "project:one-off-job:pipeline-run:deleted";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -2929,6 +3087,8 @@ export interface ProjectOneOffJobPipelineRunDeletedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:one-off-job:pipeline-run:deleted";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -2981,6 +3141,8 @@ export interface ProjectOneOffJobPipelineRunSucceeded {
   uuid: string;
   /** The event type. */
   type: "project:one-off-job:pipeline-run:succeeded";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -3028,6 +3190,8 @@ export interface ProjectOneOffJobPipelineRunSucceededTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:one-off-job:pipeline-run:succeeded";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -3080,6 +3244,8 @@ export interface ProjectCronJobCreated {
   uuid: string;
   /** The event type. */
   type: "project:cron-job:created";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -3116,6 +3282,8 @@ export interface ProjectCronJobCreatedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:cron-job:created";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -3153,6 +3321,8 @@ export interface ProjectCronJobStarted {
   uuid: string;
   /** The event type. */
   type: "project:cron-job:started";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -3189,6 +3359,8 @@ export interface ProjectCronJobStartedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:cron-job:started";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -3226,6 +3398,8 @@ export interface ProjectCronJobDeleted {
   uuid: string;
   /** The event type. */
   type: "project:cron-job:deleted";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -3262,6 +3436,8 @@ export interface ProjectCronJobDeletedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:cron-job:deleted";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -3299,6 +3475,8 @@ export interface ProjectCronJobCancelled {
   uuid: string;
   /** The event type. */
   type: "project:cron-job:cancelled";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -3335,6 +3513,8 @@ export interface ProjectCronJobCancelledTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:cron-job:cancelled";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -3372,6 +3552,8 @@ export interface ProjectCronJobFailed {
   uuid: string;
   /** The event type. */
   type: "project:cron-job:failed";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -3408,6 +3590,8 @@ export interface ProjectCronJobFailedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:cron-job:failed";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -3445,6 +3629,8 @@ export interface ProjectCronJobUpdated {
   uuid: string;
   /** The event type. */
   type: "project:cron-job:updated";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -3483,6 +3669,8 @@ export interface ProjectCronJobUpdatedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:cron-job:updated";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -3522,6 +3710,8 @@ export interface ProjectCronJobPaused {
   uuid: string;
   /** The event type. */
   type: "project:cron-job:paused";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -3558,6 +3748,8 @@ export interface ProjectCronJobPausedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:cron-job:paused";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -3595,6 +3787,8 @@ export interface ProjectCronJobUnpaused {
   uuid: string;
   /** The event type. */
   type: "project:cron-job:unpaused";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -3631,6 +3825,8 @@ export interface ProjectCronJobUnpausedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:cron-job:unpaused";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -3668,6 +3864,8 @@ export interface ProjectCronJobRunStarted {
   uuid: string;
   /** The event type. */
   type: "project:cron-job:run:started";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -3713,6 +3911,8 @@ export interface ProjectCronJobRunStartedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:cron-job:run:started";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -3762,6 +3962,8 @@ export interface ProjectCronJobRunSucceeded {
   uuid: string;
   /** The event type. */
   type: "project:cron-job:run:succeeded";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -3807,6 +4009,8 @@ export interface ProjectCronJobRunSucceededTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:cron-job:run:succeeded";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -3856,6 +4060,8 @@ export interface ProjectCronJobRunFailed {
   uuid: string;
   /** The event type. */
   type: "project:cron-job:run:failed";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -3901,6 +4107,8 @@ export interface ProjectCronJobRunFailedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:cron-job:run:failed";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -3950,6 +4158,8 @@ export interface ProjectCronJobRunPipelineRunCreated {
   uuid: string;
   /** The event type. */
   type: "project:cron-job:run:pipeline-run:created";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -4010,6 +4220,8 @@ export interface ProjectCronJobRunPipelineRunCreatedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:cron-job:run:pipeline-run:created";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -4078,6 +4290,8 @@ export interface ProjectCronJobRunPipelineRunStarted {
   uuid: string;
   /** The event type. */
   type: "project:cron-job:run:pipeline-run:started";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -4138,6 +4352,8 @@ export interface ProjectCronJobRunPipelineRunStartedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:cron-job:run:pipeline-run:started";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -4206,6 +4422,8 @@ export interface ProjectCronJobRunPipelineRunCancelled {
   uuid: string;
   /** The event type. */
   type: "project:cron-job:run:pipeline-run:cancelled";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -4266,6 +4484,8 @@ export interface ProjectCronJobRunPipelineRunCancelledTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:cron-job:run:pipeline-run:cancelled";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -4334,6 +4554,8 @@ export interface ProjectCronJobRunPipelineRunFailed {
   uuid: string;
   /** The event type. */
   type: "project:cron-job:run:pipeline-run:failed";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -4396,6 +4618,8 @@ export interface ProjectCronJobRunPipelineRunFailedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:cron-job:run:pipeline-run:failed";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -4466,6 +4690,8 @@ export interface ProjectCronJobRunPipelineRunDeleted {
   uuid: string;
   /** The event type. */
   type: "project:cron-job:run:pipeline-run:deleted";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -4526,6 +4752,8 @@ export interface ProjectCronJobRunPipelineRunDeletedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:cron-job:run:pipeline-run:deleted";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -4594,6 +4822,8 @@ export interface ProjectCronJobRunPipelineRunSucceeded {
   uuid: string;
   /** The event type. */
   type: "project:cron-job:run:pipeline-run:succeeded";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -4654,6 +4884,8 @@ export interface ProjectCronJobRunPipelineRunSucceededTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:cron-job:run:pipeline-run:succeeded";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -4724,6 +4956,8 @@ export interface AlertShownTelemetry {
     uuid: string;
     /** The event type. */
     type: "alert:shown";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** Title of the alert. */
@@ -4741,6 +4975,8 @@ export interface ConfirmShownTelemetry {
     uuid: string;
     /** The event type. */
     type: "confirm:shown";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** Title of the confirmation dialog. */
@@ -4758,6 +4994,8 @@ export interface ViewLoadedTelemetry {
     uuid: string;
     /** The event type. */
     type: "view:loaded";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** Route path of the view, e.g. `/pipeline`. */
@@ -4775,6 +5013,8 @@ export interface HeartbeatTriggerTelemetry {
     uuid: string;
     /** The event type. */
     type: "heartbeat-trigger";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** Whether the user was recently active; absent when it could not be determined. */
@@ -4792,6 +5032,8 @@ export interface ProjectOneOffJobDuplicatedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:one-off-job:duplicated";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -4829,6 +5071,8 @@ export interface ProjectCronJobDuplicatedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:cron-job:duplicated";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -4868,6 +5112,8 @@ export interface ProjectPipelineSavedTelemetry {
     uuid: string;
     /** The event type. */
     type: "project:pipeline:saved";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -4908,6 +5154,8 @@ export interface DebugPingTelemetry {
     uuid: string;
     /** The event type. */
     type: "debug-ping";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
   };

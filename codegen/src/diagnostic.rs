@@ -73,7 +73,7 @@ rules! {
     EventTypeLength => "event-type-length",
     /// A field declared twice in one payload object.
     FieldRedeclared => "field-redeclared",
-    /// A name reserved for the event itself (`uuid`, `type`, `timestamp`).
+    /// A name reserved for the event itself (`uuid`, `type`, `version`, `timestamp`).
     ReservedName => "reserved-name",
     /// Two fields stored in one column with different types.
     ColumnType => "column-type",

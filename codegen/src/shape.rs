@@ -6,7 +6,7 @@
 //! client types and the sample payloads all ask it, rather than each restating the
 //! privacy policies.
 //!
-//! A payload is `{ uuid, type, timestamp, ... }`; an event in the hierarchy adds one object
+//! A payload is `{ uuid, type, version, timestamp, ... }`; an event in the hierarchy adds one object
 //! per non-inline layer of its chain, nested under the layer's key, each holding the
 //! fields of that layer and of its inline descendants on the chain; the innermost object
 //! also holds the event's own fields. An event outside the hierarchy has its fields at the
@@ -18,7 +18,7 @@ use crate::model::{Catalog, EventDef, FieldDef, LayerId};
 /// The two payloads of an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PayloadKind {
-    /// `{ uuid, type, timestamp, <nested objects> }`, delivered to subscribers.
+    /// `{ uuid, type, version, timestamp, <nested objects> }`, delivered to subscribers.
     Notification,
     /// `{ event_properties, derived_properties }`, sent to analytics.
     Telemetry,
@@ -46,8 +46,18 @@ impl PayloadKind {
     }
 }
 
-/// The names at the top of every payload, owned by the event.
-pub const BASE_FIELDS: [&str; 3] = ["uuid", "type", "timestamp"];
+/// The names at the top of every payload (telemetry: of its `event_properties`), owned by
+/// the event. `version` is the event's version, so `(type, version)` names the one
+/// published schema a payload follows; the runtime's payload writer writes the same keys.
+pub const BASE_FIELDS: [&str; 4] = ["uuid", "type", "version", "timestamp"];
+
+/// What the `version` base field says, in every output that describes it.
+pub const VERSION_DESCRIPTION: &str = "The version of the event's payload schemas: with `type`, it names \
+     the one published schema this payload follows.";
+
+/// The base columns of `events`: the base fields an event row stores (its version is the
+/// generated code's, not a column).
+pub const BASE_COLUMNS: [&str; 3] = ["uuid", "type", "timestamp"];
 
 /// Where a value of a field goes in the telemetry payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,7 +175,7 @@ pub struct ObjectShape<'c> {
 pub struct EventShape<'c> {
     /// The event.
     pub event: &'c EventDef,
-    /// Fields at the top, beside `uuid`, `type`, `timestamp` (events outside the hierarchy).
+    /// Fields at the top, beside the base fields (events outside the hierarchy).
     pub top_fields: Vec<&'c FieldDef>,
     /// Nested objects, outermost first; each nests under its key inside the previous one.
     pub objects: Vec<ObjectShape<'c>>,

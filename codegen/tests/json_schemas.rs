@@ -489,6 +489,7 @@ impl<'c> Samples<'c> {
         let mut base = Map::new();
         base.insert("uuid".into(), UUID.into());
         base.insert("type".into(), shape.event.event_type.clone().into());
+        base.insert("version".into(), shape.event.version.into());
         base.insert("timestamp".into(), TIMESTAMP.into());
         base
     }
@@ -637,11 +638,17 @@ fn bad_notifications(
         change(&mut payload);
         bad.push((what, payload));
     };
-    for base in ["uuid", "type", "timestamp"] {
+    for base in ["uuid", "type", "version", "timestamp"] {
         with(format!("without `{base}`"), &|p| {
             p.as_object_mut().expect("object").remove(base);
         });
     }
+    with("another version".into(), &|p| {
+        p["version"] = (shape.event.version + 1).into()
+    });
+    with("a version as a string".into(), &|p| {
+        p["version"] = shape.event.version.to_string().into()
+    });
     with("a uuid that is no uuid".into(), &|p| {
         p["uuid"] = "event-1".into()
     });
@@ -709,7 +716,7 @@ fn bad_telemetry(
     with("an unknown key at the top".into(), &|p| {
         p["unexpected"] = json!({})
     });
-    for base in ["uuid", "type", "timestamp"] {
+    for base in ["uuid", "type", "version", "timestamp"] {
         with(format!("without `{base}`"), &|p| {
             p["event_properties"]
                 .as_object_mut()
@@ -717,6 +724,9 @@ fn bad_telemetry(
                 .remove(base);
         });
     }
+    with("another version".into(), &|p| {
+        p["event_properties"]["version"] = (shape.event.version + 1).into()
+    });
     with("an unknown type".into(), &|p| {
         p["event_properties"]["type"] = "no:such-event".into()
     });
@@ -930,7 +940,10 @@ fn the_reference_pipeline_run_failed_notification_has_the_reference_shape() {
             .map(|k| k.as_str().expect("string"))
             .collect()
     }
-    assert_eq!(keys(schema), ["uuid", "type", "timestamp", "project"]);
+    assert_eq!(
+        keys(schema),
+        ["uuid", "type", "version", "timestamp", "project"]
+    );
     let project = &schema["properties"]["project"];
     assert_eq!(keys(project), ["uuid", "name", "job"]);
     let job = &project["properties"]["job"];

@@ -101,6 +101,26 @@ fn a_version_bump_writes_a_new_file_and_keeps_the_old_one() {
     );
     assert_eq!(v2["description"], "A project was set up.");
 
+    // Each version's payloads say their version: v1's schema and example 1, v2's 2.
+    let v1: Value = serde_json::from_slice(&v1).expect("JSON");
+    for (schema, version) in [(&v1, 1), (&v2, 2)] {
+        assert_eq!(schema["properties"]["version"]["const"], version);
+        assert_eq!(schema["examples"][0]["version"], version);
+        assert!(
+            schema["required"]
+                .as_array()
+                .expect("required")
+                .contains(&"version".into())
+        );
+    }
+    let telemetry_v2 = json(&dir, "schemas/telemetry/project.created/v2.json");
+    let properties = &telemetry_v2["properties"]["event_properties"];
+    assert_eq!(properties["properties"]["version"]["const"], 2);
+    assert_eq!(
+        telemetry_v2["examples"][0]["event_properties"]["version"],
+        2
+    );
+
     // The combined schema validates against v2 and lists v1; the index too.
     let combined = json(&dir, "schemas/notification.json");
     let refs: Vec<&str> = combined["oneOf"]

@@ -17,6 +17,7 @@ pub(crate) fn impls(kind: ItemKind, input: &DeriveInput) -> TokenStream {
         ItemKind::Event => quote! {
             impl #rt::payload::Base for #name {
                 const TYPE: &'static str = "";
+                const VERSION: u32 = 0;
                 fn uuid(&self) -> #rt::Uuid {
                     ::std::unreachable!()
                 }

@@ -1,11 +1,12 @@
 //! The part of an event's generated code that is the same for every event.
 
-/// Declares what every generated event has in common, given its struct, its type and, for
-/// a stored event, the name of its register function:
+/// Declares what every generated event has in common, given its struct, its type, its
+/// version and, for a stored event, the name of its register function:
 ///
-/// - `TYPE`, `to_telemetry_payload` and (stored events) `to_notification_payload`, as
+/// - `TYPE`, `VERSION`, `to_telemetry_payload` and (stored events) `to_notification_payload`, as
 ///   inherent items, so that callers need no trait in scope;
-/// - [`payload::Base`](crate::payload::Base) from the struct's `uuid` and `timestamp`;
+/// - [`payload::Base`](crate::payload::Base) from the struct's `uuid` and `timestamp`, the
+///   type and the version;
 /// - (stored events) `register_<type>_event`, with the attributes written before its
 ///   name (`#[deprecated]` for a deprecated event).
 ///
@@ -14,15 +15,17 @@
 /// called by hand.
 ///
 /// ```ignore
-/// ::event_runtime::event_api!(ProjectCreated, "project:created", register_project_created_event);
-/// ::event_runtime::event_api!(HeartbeatTrigger, "heartbeat-trigger");
+/// ::event_runtime::event_api!(ProjectCreated, "project:created", 1, register_project_created_event);
+/// ::event_runtime::event_api!(HeartbeatTrigger, "heartbeat-trigger", 1);
 /// ```
 #[macro_export]
 macro_rules! event_api {
-    ($event:ident, $type:literal $(,)?) => {
+    ($event:ident, $type:literal, $version:literal $(,)?) => {
         impl $event {
             #[doc = ::core::concat!(" The event type: `", $type, "`.")]
             pub const TYPE: &'static str = $type;
+            /// The version of its payloads' schemas, which every payload carries as `version`.
+            pub const VERSION: u32 = $version;
 
             /// The anonymized telemetry payload (for analytics); hashed fields use `key`.
             pub fn to_telemetry_payload(
@@ -35,6 +38,7 @@ macro_rules! event_api {
 
         impl $crate::payload::Base for $event {
             const TYPE: &'static str = $type;
+            const VERSION: u32 = $version;
 
             fn uuid(&self) -> $crate::Uuid {
                 self.uuid
@@ -45,8 +49,8 @@ macro_rules! event_api {
             }
         }
     };
-    ($event:ident, $type:literal, $(#[$register_attr:meta])* $register:ident $(,)?) => {
-        $crate::event_api!($event, $type);
+    ($event:ident, $type:literal, $version:literal, $(#[$register_attr:meta])* $register:ident $(,)?) => {
+        $crate::event_api!($event, $type, $version);
 
         impl $event {
             /// The notification payload (for users and webhooks), to serialize.

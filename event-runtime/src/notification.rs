@@ -8,7 +8,8 @@
 //! level is then found wherever the payload puts it (a layer's object also holds its
 //! inline layers' fields, the next object and, innermost, the event's own fields).
 //! Unknown keys are ignored, so a receiver keeps reading payloads after an additive change
-//! to the definitions.
+//! to the definitions. A payload's `version` must be the generated type's: a payload of
+//! another version follows another schema, which the type does not describe.
 
 use serde::de::{DeserializeOwned, Deserializer, Error as _};
 use serde::ser::{SerializeMap, Serializer};
@@ -66,6 +67,16 @@ impl Fields {
             Some(Value::String(event_type)) => Ok(event_type),
             Some(other) => Err(self.invalid("type", other, "a string")),
             None => Err(self.missing("type")),
+        }
+    }
+
+    /// The payload's `version`; `None` when it has none (a payload written before payloads
+    /// carried their version).
+    pub fn version(&self) -> Result<Option<u64>, ReadError> {
+        match self.map.get("version") {
+            None => Ok(None),
+            Some(Value::Number(number)) if number.as_u64().is_some() => Ok(number.as_u64()),
+            Some(other) => Err(self.invalid("version", other, "a non-negative integer")),
         }
     }
 
@@ -146,12 +157,22 @@ pub trait FromNotification: Base + Sized {
     fn from_fields(payload: &mut Fields) -> Result<Self, ReadError>;
 }
 
-/// The event `E` from a notification payload, which must be of its type.
+/// The event `E` from a notification payload, which must be of its type and version.
 pub fn read<E: FromNotification>(mut payload: Fields) -> Result<E, ReadError> {
     let found = payload.event_type()?;
     if found != E::TYPE {
         return Err(ReadError(format!(
             "expected a `{}` payload, found `type` `{found}`",
+            E::TYPE
+        )));
+    }
+    if let Some(found) = payload.version()?
+        && found != u64::from(E::VERSION)
+    {
+        return Err(ReadError(format!(
+            "expected version {} of `{}`, found `version` {found}: the payload follows \
+             another schema than this type",
+            E::VERSION,
             E::TYPE
         )));
     }

@@ -1,7 +1,7 @@
 //! Events as generated code declares them, and what follows from that declaration: the
 //! two payloads and the subscription scopes.
 //!
-//! A payload is `{ uuid, type, timestamp, ... }` with one object per layer of the event's
+//! A payload is `{ uuid, type, version, timestamp, ... }` with one object per layer of the event's
 //! hierarchy nested under the layer's key, the innermost holding the event's own fields.
 //! Generated code describes what differs per event: each level's fields (a layer's, or
 //! the event's own) through [`Level`], and how an event's levels nest, through
@@ -25,11 +25,13 @@ pub type Columns<'a> = Vec<(&'static str, ColumnValue<'a>)>;
 /// The values subscriptions may be scoped by, as `(column, value)`.
 pub type Scopes = Vec<(&'static str, String)>;
 
-/// What every payload starts with: the event's type, id and time. The same for every
-/// event, so [`event_api!`](crate::event_api) implements it.
+/// What every payload starts with: the event's type, version, id and time. The same for
+/// every event, so [`event_api!`](crate::event_api) implements it.
 pub trait Base {
     /// The exact event type, e.g. `project:created`.
     const TYPE: &'static str;
+    /// The version of its payloads' schemas: with the type, it names one published schema.
+    const VERSION: u32;
     /// The event's id.
     fn uuid(&self) -> Uuid;
     /// When it happened.
@@ -170,9 +172,7 @@ impl<F, I> Object<F, I> {
 /// The notification payload of `event` (for users and webhooks).
 pub fn notification<E: Payloads + ?Sized>(event: &E) -> Notification<impl Level + '_> {
     Notification {
-        uuid: event.uuid(),
-        event_type: E::TYPE,
-        timestamp: event.timestamp(),
+        base: BaseFields::of(event),
         levels: event.levels(),
     }
 }
@@ -185,6 +185,7 @@ pub fn telemetry<'e, E: Payloads + ?Sized>(
     Telemetry {
         uuid: event.uuid(),
         event_type: E::TYPE,
+        version: E::VERSION,
         timestamp: event.timestamp(),
         body: event.levels().telemetry(key),
     }
@@ -229,21 +230,48 @@ impl<T: Stored> StoredEvent for T {
     }
 }
 
-/// The notification payload of an event: `uuid`, `type`, `timestamp`, then its levels.
-#[derive(Debug, Clone)]
-pub struct Notification<L> {
+/// The members every payload starts with (the notification's top, telemetry's
+/// `event_properties`), written here only. `version` sits beside `type` inside the payload,
+/// so it is signed with the body and survives forwarding, and `(type, version)` names the
+/// one published schema the payload follows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct BaseFields {
     uuid: Uuid,
     event_type: &'static str,
+    version: u32,
     timestamp: Timestamp,
+}
+
+impl BaseFields {
+    fn of<E: Base + ?Sized>(event: &E) -> Self {
+        Self {
+            uuid: event.uuid(),
+            event_type: E::TYPE,
+            version: E::VERSION,
+            timestamp: event.timestamp(),
+        }
+    }
+
+    fn write<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        map.serialize_entry("uuid", &self.uuid)?;
+        map.serialize_entry("type", self.event_type)?;
+        map.serialize_entry("version", &self.version)?;
+        map.serialize_entry("timestamp", &self.timestamp)
+    }
+}
+
+/// The notification payload of an event: `uuid`, `type`, `version`, `timestamp`, then its
+/// levels.
+#[derive(Debug, Clone)]
+pub struct Notification<L> {
+    base: BaseFields,
     levels: L,
 }
 
 impl<L: Level> Serialize for Notification<L> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("uuid", &self.uuid)?;
-        map.serialize_entry("type", self.event_type)?;
-        map.serialize_entry("timestamp", &self.timestamp)?;
+        self.base.write(&mut map)?;
         self.levels.write_notification(&mut map)?;
         map.end()
     }
@@ -257,6 +285,8 @@ pub struct Telemetry<B> {
     pub uuid: Uuid,
     /// The event type.
     pub event_type: &'static str,
+    /// The version of the event's payload schemas.
+    pub version: u32,
     /// When it happened.
     pub timestamp: Timestamp,
     /// The levels' telemetry forms, nested like the notification.
@@ -279,9 +309,13 @@ impl<B: TelemetryFields> Serialize for EventProperties<'_, B> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let telemetry = self.0;
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("uuid", &telemetry.uuid)?;
-        map.serialize_entry("type", telemetry.event_type)?;
-        map.serialize_entry("timestamp", &telemetry.timestamp)?;
+        let base = BaseFields {
+            uuid: telemetry.uuid,
+            event_type: telemetry.event_type,
+            version: telemetry.version,
+            timestamp: telemetry.timestamp,
+        };
+        base.write(&mut map)?;
         telemetry.body.write_properties(&mut map)?;
         map.end()
     }

@@ -241,6 +241,15 @@ fn both_paths_give_the_same_payloads_columns_and_scopes() {
         json(&rust.telemetry_json(&key).expect("telemetry"))
     );
     assert_eq!(derived::ViewLoaded::TYPE, features::ViewLoaded::TYPE);
+    // Both paths give the version to the runtime's base fields.
+    assert_eq!(
+        payloads.0["version"],
+        features::ProjectOneOffJobPipelineRunFailed::VERSION
+    );
+    assert_eq!(
+        payloads.1["event_properties"]["version"],
+        derived::ProjectOneOffJobPipelineRunFailed::VERSION
+    );
 }
 
 #[test]

@@ -25,6 +25,7 @@ fn one_off_pipeline_run_notification_has_the_reference_shape() {
         json!({
             "uuid": id(100).to_string(),
             "type": "project:one-off-job:pipeline-run:failed",
+            "version": 1,
             "timestamp": "2026-11-27T10:00:00Z",
             "project": {
                 "uuid": id(1).to_string(),
@@ -62,6 +63,7 @@ fn one_off_pipeline_run_telemetry_drops_names_and_counts_collections() {
             "event_properties": {
                 "uuid": id(100).to_string(),
                 "type": "project:one-off-job:pipeline-run:failed",
+                "version": 1,
                 "timestamp": "2026-11-27T10:00:00Z",
                 "project": {
                     "uuid": id(1).to_string(),
@@ -232,6 +234,7 @@ fn jupyter_builds_nest_under_jupyter() {
         json!({
             "uuid": id(600).to_string(),
             "type": "jupyter:image-build:succeeded",
+            "version": 1,
             "timestamp": "2026-11-27T10:00:00Z",
             "jupyter": { "image_build": { "uuid": id(7).to_string() } }
         })
@@ -251,6 +254,7 @@ fn analytics_only_events_have_telemetry_at_the_top() {
             "event_properties": {
                 "uuid": id(700).to_string(),
                 "type": "view:loaded",
+                "version": 1,
                 "timestamp": "2026-11-27T10:00:00Z",
                 "name": "/pipeline"
             },

@@ -276,6 +276,11 @@ fn webhook_body(event: &dyn StoredEvent) -> String {
 fn a_webhook_body_reads_into_the_delivery_and_its_event() {
     let event = one_off_run_failed();
     let body = webhook_body(&event);
+    let value: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(
+        value["event"]["version"],
+        ProjectOneOffJobPipelineRunFailed::VERSION
+    );
     let delivery: WebhookDelivery<Event> = serde_json::from_str(&body).expect("reads");
     assert_eq!(
         delivery.delivered_for,
@@ -347,6 +352,28 @@ fn a_wrong_payload_is_an_error_naming_what_is_wrong() {
         "expected a `project:cron-job:run:pipeline-run:failed` payload, found `type` \
          `project:one-off-job:pipeline-run:failed`"
     );
+
+    // A payload of another version follows another schema; one without a version (written
+    // before payloads carried it) reads.
+    let mut other_version = payload.clone();
+    other_version["version"] = json!(2);
+    assert_eq!(
+        error(other_version),
+        "expected version 1 of `project:one-off-job:pipeline-run:failed`, found `version` 2: \
+         the payload follows another schema than this type"
+    );
+    let mut text_version = payload.clone();
+    text_version["version"] = json!("1");
+    assert_eq!(
+        error(text_version),
+        "field `version`: expected a non-negative integer, found a string"
+    );
+    let mut unversioned = payload.clone();
+    unversioned
+        .as_object_mut()
+        .expect("object")
+        .remove("version");
+    serde_json::from_value::<Event>(unversioned).expect("reads without a version");
 
     let mut untyped = payload;
     untyped.as_object_mut().expect("object").remove("type");

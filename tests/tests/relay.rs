@@ -5,7 +5,7 @@
 use event_outbox::relay::{Relay, RelayError};
 use event_runtime::{TelemetryKey, UnknownEventType};
 use serde_json::{Value, json};
-use workspace_tests::events::{AnalyticsEvent, CLIENT_EVENTS};
+use workspace_tests::events::{AlertShown, AnalyticsEvent, CLIENT_EVENTS};
 
 fn relay() -> Relay {
     Relay::new(CLIENT_EVENTS, AnalyticsEvent::TYPES).expect("the generated schemas compile")
@@ -38,6 +38,8 @@ fn a_client_event_reaches_telemetry_without_its_sensitive_fields() {
     .expect("accepted");
     let properties = &telemetry["event_properties"];
     assert_eq!(properties["type"], "alert:shown");
+    // Front ends post no version: the relay's telemetry has the catalog's.
+    assert_eq!(properties["version"], AlertShown::VERSION);
     assert_eq!(properties["title"], "Saved");
     assert!(
         !telemetry.to_string().contains("Secret-X"),

@@ -10,7 +10,7 @@ use crate::diagnostic::{Diagnostic, Rule};
 use crate::ir::{DeprecationDecl, EventDecl};
 use crate::model::{Deprecation, EventDef, FieldDef, Layer, LayerId};
 use crate::naming;
-use crate::shape::BASE_FIELDS;
+use crate::shape::{BASE_COLUMNS, BASE_FIELDS};
 
 pub(crate) fn check(checker: &mut Checker<'_>, layers: &[Layer]) -> Vec<EventDef> {
     let definitions = checker.definitions;
@@ -88,11 +88,13 @@ fn check_reserved_fields(
                     ),
                 )
                 .label(&field_decl.name.origin, "belongs to the event itself")
-                .help("every event has `uuid`, `type` and `timestamp`; rename this field"),
+                .help(
+                    "every event has `uuid`, `type`, `version` and `timestamp`; rename this field",
+                ),
             );
         } else if layer.is_some()
             && field_decl.column.is_none()
-            && BASE_FIELDS.contains(&field.column.as_str())
+            && BASE_COLUMNS.contains(&field.column.as_str())
         {
             checker.error(
                 Diagnostic::error(

@@ -7,7 +7,7 @@ use crate::diagnostic::{Diagnostic, Rule};
 use crate::ir::{FieldDecl, TelemetryPolicy, TypeExpr};
 use crate::model::{EnumId, EventDef, FieldDef, FieldType, Layer, TypeDef, TypeId, layer_chain};
 use crate::naming;
-use crate::shape::BASE_FIELDS;
+use crate::shape::BASE_COLUMNS;
 use crate::source::{Loc, Origin};
 
 /// Where a field is declared, which decides its default column.
@@ -193,7 +193,7 @@ fn column(checker: &mut Checker<'_>, decl: &FieldDecl, place: &Place<'_>) -> Str
     };
     if let Some(column_decl) = &decl.column {
         checker.snake_name(Kind::Column, &column_decl.value, &column_decl.origin);
-        if BASE_FIELDS.contains(&column.as_str()) {
+        if BASE_COLUMNS.contains(&column.as_str()) {
             checker.error(
                 Diagnostic::error(Rule::ReservedName, format!("column `{column}` belongs to the event itself"))
                     .label(&column_decl.origin, "reserved column")

@@ -254,7 +254,7 @@ fn check_root_key(checker: &mut Checker<'_>, decl: &LayerDecl, parent: Option<La
                 format!("root layer `{name}` would nest under the reserved key `{key}`"),
             )
             .label(origin, "reserved at the top of every payload")
-            .help("`uuid`, `type` and `timestamp` belong to the event itself: set another `key`"),
+            .help("`uuid`, `type`, `version` and `timestamp` belong to the event itself: set another `key`"),
         );
     }
 }

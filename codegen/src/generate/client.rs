@@ -7,7 +7,7 @@
 
 use super::json_schema::PayloadKind;
 use crate::model::{Catalog, EnumDef, EventDef, FieldDef, FieldType, TypeDef};
-use crate::shape::{BASE_FIELDS, EventShape, Form, Tree};
+use crate::shape::{BASE_FIELDS, EventShape, Form, Tree, VERSION_DESCRIPTION};
 use crate::text::push_sentence;
 
 /// The value a member holds.
@@ -16,6 +16,8 @@ pub(crate) enum Value<'c> {
     Typed(&'c FieldType),
     /// The event type, a string constant.
     EventType(&'c str),
+    /// The event's version, an integer constant.
+    Version(u32),
     /// A keyed hash: lowercase hex HMAC-SHA256.
     Hash,
     /// The number of elements of a list or map.
@@ -56,7 +58,7 @@ pub(crate) fn payload<'c>(
     let shape = catalog.event_shape(event);
     let members = match kind {
         PayloadKind::Notification => {
-            let mut members = base_members(&event.event_type);
+            let mut members = base_members(event);
             members.extend(nested(catalog, &shape, Tree::Notification));
             members
         }
@@ -71,7 +73,7 @@ pub(crate) fn payload<'c>(
 /// `event_properties` (the base members, values and hashes) and `derived_properties`
 /// (counts), both in the nesting of the notification payload.
 fn telemetry_members<'c>(catalog: &'c Catalog, shape: &EventShape<'c>) -> Vec<Member<'c>> {
-    let mut event_properties = base_members(&shape.event.event_type);
+    let mut event_properties = base_members(shape.event);
     event_properties.extend(nested(catalog, shape, Tree::EventProperties));
     let derived_properties = nested(catalog, shape, Tree::DerivedProperties);
     vec![
@@ -111,9 +113,9 @@ pub(crate) fn client_properties(event: &EventDef) -> Vec<Member<'_>> {
         .collect()
 }
 
-/// `uuid`, `type` and `timestamp`, which every payload starts with.
-fn base_members(event_type: &str) -> Vec<Member<'_>> {
-    let [uuid, type_key, timestamp] = BASE_FIELDS;
+/// `uuid`, `type`, `version` and `timestamp`, which every payload starts with.
+fn base_members(event: &EventDef) -> Vec<Member<'_>> {
+    let [uuid, type_key, version, timestamp] = BASE_FIELDS;
     let member = |name: &str, value, description: &str| Member {
         name: name.to_owned(),
         value,
@@ -123,7 +125,12 @@ fn base_members(event_type: &str) -> Vec<Member<'_>> {
     };
     vec![
         member(uuid, Value::Typed(&UUID), "UUID of the event."),
-        member(type_key, Value::EventType(event_type), "The event type."),
+        member(
+            type_key,
+            Value::EventType(&event.event_type),
+            "The event type.",
+        ),
+        member(version, Value::Version(event.version), VERSION_DESCRIPTION),
         member(
             timestamp,
             Value::Typed(&TIMESTAMP),
@@ -233,7 +240,7 @@ pub(crate) fn member_doc(member: &Member<'_>) -> Option<String> {
         Value::Typed(ty) => format_note(ty),
         Value::Hash => Some("64 lowercase hex digits."),
         Value::Count => Some("A non-negative integer."),
-        Value::EventType(_) | Value::Object(_) => None,
+        Value::EventType(_) | Value::Version(_) | Value::Object(_) => None,
     };
     let description = match &member.value {
         Value::Object(object) => object.description.as_deref(),

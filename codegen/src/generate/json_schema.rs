@@ -37,7 +37,7 @@ use crate::lock::{LockedSchema, content_hash};
 use event_runtime::ClientEventSpec;
 
 use crate::model::{Catalog, EnumId, EventDef, FieldDef, FieldType, TypeId};
-use crate::shape::{BASE_FIELDS, EventShape, Form, Tree};
+use crate::shape::{BASE_FIELDS, EventShape, Form, Tree, VERSION_DESCRIPTION};
 use crate::text::push_sentence;
 
 /// The JSON Schema dialect of every generated schema.
@@ -445,16 +445,17 @@ impl<'c> Builder<'c> {
         }
     }
 
-    /// `{ uuid, type, timestamp, ... }`, with the event's objects nested under their keys.
+    /// `{ uuid, type, version, timestamp, ... }`, with the event's objects nested under
+    /// their keys.
     fn notification_payload(&mut self, shape: &EventShape<'c>) -> Schema {
-        let mut members = base_members(&shape.event.event_type);
+        let mut members = base_members(shape.event);
         members.extend(self.nested(shape, Tree::Notification));
         object(None, members)
     }
 
     /// `{ event_properties, derived_properties }`, both with the notification nesting.
     fn telemetry_payload(&mut self, shape: &EventShape<'c>) -> Schema {
-        let mut event_properties = base_members(&shape.event.event_type);
+        let mut event_properties = base_members(shape.event);
         event_properties.extend(self.nested(shape, Tree::EventProperties));
         let derived_properties = self.nested(shape, Tree::DerivedProperties);
         object(
@@ -605,9 +606,9 @@ impl<'c> Builder<'c> {
     }
 }
 
-/// `uuid`, `type` and `timestamp`, which every payload starts with.
-fn base_members(event_type: &str) -> Vec<Member> {
-    let [uuid, type_key, timestamp] = BASE_FIELDS;
+/// `uuid`, `type`, `version` and `timestamp`, which every payload starts with.
+fn base_members(event: &EventDef) -> Vec<Member> {
+    let [uuid, type_key, version, timestamp] = BASE_FIELDS;
     vec![
         Member {
             name: uuid.to_owned(),
@@ -623,7 +624,16 @@ fn base_members(event_type: &str) -> Vec<Member> {
             schema: json_schema!({
                 "description": "The event type.",
                 "type": "string",
-                "const": event_type,
+                "const": event.event_type,
+            }),
+            required: true,
+        },
+        Member {
+            name: version.to_owned(),
+            schema: json_schema!({
+                "description": VERSION_DESCRIPTION,
+                "type": "integer",
+                "const": event.version,
             }),
             required: true,
         },

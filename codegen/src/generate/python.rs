@@ -198,6 +198,7 @@ fn annotation(catalog: &Catalog, kind: PayloadKind, owner: &str, member: &Member
         Value::Object(_) => format!("{owner}_{}", member.name),
         Value::Typed(ty) => value_type(catalog, ty, kind),
         Value::EventType(event_type) => format!("Literal[{}]", quote(event_type)),
+        Value::Version(version) => format!("Literal[{version}]"),
         Value::Hash => "str".to_owned(),
         Value::Count => "int".to_owned(),
     };

@@ -126,12 +126,13 @@ struct Samples<'c> {
 }
 
 impl<'c> Samples<'c> {
-    /// `uuid`, `type`, `timestamp`.
+    /// `uuid`, `type`, `version`, `timestamp`.
     fn base(&self) -> Map<String, Value> {
-        let [uuid, type_key, timestamp] = BASE_FIELDS;
+        let [uuid, type_key, version, timestamp] = BASE_FIELDS;
         let mut base = Map::new();
         base.insert(uuid.into(), sample_uuid(&self.event.event_type).into());
         base.insert(type_key.into(), self.event.event_type.as_str().into());
+        base.insert(version.into(), self.event.version.into());
         base.insert(timestamp.into(), SAMPLE_TIME.into());
         base
     }

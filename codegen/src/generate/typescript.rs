@@ -160,6 +160,9 @@ fn member_line(
         Value::Object(object) => object_type(out, catalog, kind, object, indent),
         Value::Typed(ty) => out.push_str(&value_type(catalog, ty, kind)),
         Value::EventType(event_type) => out.push_str(&quote(event_type)),
+        Value::Version(version) => {
+            let _ = write!(out, "{version}");
+        }
         Value::Hash => out.push_str("string"),
         Value::Count => out.push_str("number"),
     }

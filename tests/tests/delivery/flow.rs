@@ -183,6 +183,15 @@ async fn scenario(store: Store) {
         (&job, vec![one_off.uuid]),
         (&elsewhere, vec![other.uuid]),
     ];
+    let versions: BTreeMap<String, u32> = [
+        (one_off.uuid, ProjectOneOffJobPipelineRunFailed::VERSION),
+        (cron.uuid, ProjectCronJobRunPipelineRunFailed::VERSION),
+        (created.uuid, ProjectCreated::VERSION),
+        (other.uuid, ProjectCreated::VERSION),
+    ]
+    .into_iter()
+    .map(|(uuid, version)| (uuid.to_string(), version))
+    .collect();
     let mut webhook_ids = BTreeSet::new();
     for (hook, events) in expected {
         let requests = receiver.received_at(&hook.path);
@@ -209,6 +218,8 @@ async fn scenario(store: Store) {
                     "event": notifications[event],
                 })
             );
+            // The body tells the event's version, inside what is signed.
+            assert_eq!(body["event"]["version"], versions[event], "{event}");
             webhook_ids.insert(request.headers["webhook-id"].clone());
         }
     }
@@ -242,6 +253,10 @@ async fn scenario(store: Store) {
                 .expect("the event's uuid");
             let expected = &telemetry[event];
             assert_eq!(item["event"], expected["event_properties"]["type"]);
+            assert_eq!(
+                properties["event_properties"]["version"], versions[event],
+                "analytics can filter on the version"
+            );
             assert_eq!(properties["event_properties"], expected["event_properties"]);
             assert_eq!(
                 properties["derived_properties"],

@@ -138,6 +138,7 @@ pub(super) fn impls(catalog: &Catalog, event: &EventDef) -> TokenStream {
     let rt = rt();
     let name = type_ident(&event.event_type);
     let event_type = &event.event_type;
+    let version = proc_macro2::Literal::u32_unsuffixed(event.version);
     let levels = levels(catalog, &catalog.event_shape(event));
     let own_level = (!event.fields.is_empty()).then(|| {
         level::level(
@@ -166,7 +167,7 @@ pub(super) fn impls(catalog: &Catalog, event: &EventDef) -> TokenStream {
 
     quote! {
         #debug
-        #rt::event_api!(#name, #event_type #register);
+        #rt::event_api!(#name, #event_type, #version #register);
 
         impl #rt::payload::Payloads for #name {
             fn levels(&self) -> impl #rt::payload::Levels<'_> {

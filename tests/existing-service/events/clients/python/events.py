@@ -31,6 +31,9 @@ class AccountSignedUp(TypedDict):
     type: Literal["account:signed-up"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -56,6 +59,9 @@ class AccountSignedUpTelemetry_event_properties(TypedDict):
 
     type: Literal["account:signed-up"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
@@ -107,6 +113,9 @@ class AccountPlanChanged(TypedDict):
     type: Literal["account:plan-changed"]
     """The event type."""
 
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""
 
@@ -132,6 +141,9 @@ class AccountPlanChangedTelemetry_event_properties(TypedDict):
 
     type: Literal["account:plan-changed"]
     """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
     """When the event happened. An RFC 3339 date-time string in UTC."""

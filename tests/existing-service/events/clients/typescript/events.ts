@@ -9,6 +9,8 @@ export interface AccountSignedUp {
   uuid: string;
   /** The event type. */
   type: "account:signed-up";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A user account. */
@@ -30,6 +32,8 @@ export interface AccountSignedUpTelemetry {
     uuid: string;
     /** The event type. */
     type: "account:signed-up";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A user account. */
@@ -53,6 +57,8 @@ export interface AccountPlanChanged {
   uuid: string;
   /** The event type. */
   type: "account:plan-changed";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A user account. */
@@ -74,6 +80,8 @@ export interface AccountPlanChangedTelemetry {
     uuid: string;
     /** The event type. */
     type: "account:plan-changed";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A user account. */
