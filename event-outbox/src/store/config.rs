@@ -28,6 +28,8 @@ pub struct StoreConfig {
     pub previous_secret_ttl: Duration,
     /// SQLite: how long a write waits for another process's lock. At most an hour.
     pub busy_timeout: Duration,
+    /// SQLite: how a commit is made durable (default: [`SqliteDurability::Full`]).
+    pub sqlite_durability: SqliteDurability,
     /// The most connections a pool opens (PostgreSQL, and SQLite readers). 1 to 10,000.
     pub max_connections: u32,
     /// The keys that encrypt webhook secrets at rest, ids unique: the first encrypts,
@@ -40,6 +42,22 @@ pub struct StoreConfig {
     /// (default: `eventgen_` names, `_eventgen_migrations`). A generated module has the
     /// project's as `TABLES`, from its `eventgen.toml`.
     pub tables: Tables,
+}
+
+/// How SQLite makes a commit durable: its `synchronous` setting (the store runs SQLite in
+/// WAL mode, where both keep the database consistent after a crash).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SqliteDurability {
+    /// `synchronous = FULL`: a transaction that committed survives a power loss or an
+    /// operating-system crash; every commit waits for the write-ahead log to reach the
+    /// disk.
+    #[default]
+    Full,
+    /// `synchronous = NORMAL`: commits do not wait for the disk, so recording is faster,
+    /// but the last transactions committed before a power loss or an operating-system
+    /// crash (not a crash of the process) may be lost, with their events and deliveries.
+    Normal,
 }
 
 /// A configuration value the store cannot work with, named by its field.
@@ -62,6 +80,7 @@ impl Default for StoreConfig {
             disable_after: 5 * DAY,
             previous_secret_ttl: DAY,
             busy_timeout: super::DEFAULT_BUSY_TIMEOUT,
+            sqlite_durability: SqliteDurability::Full,
             max_connections: 10,
             secret_keys: Vec::new(),
             tables: Tables::DEFAULT,
@@ -103,6 +122,12 @@ impl StoreConfig {
     /// Sets SQLite's busy timeout.
     pub fn busy_timeout(mut self, timeout: Duration) -> Self {
         self.busy_timeout = timeout;
+        self
+    }
+
+    /// Sets how SQLite makes a commit durable.
+    pub fn sqlite_durability(mut self, durability: SqliteDurability) -> Self {
+        self.sqlite_durability = durability;
         self
     }
 

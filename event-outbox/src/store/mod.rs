@@ -39,6 +39,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 #[cfg(feature = "_sqlite")]
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
 use tokio::sync::Notify;
 
@@ -47,7 +48,7 @@ compile_error!(
     "the event-outbox store needs a database backend: enable the `sqlite`, `sqlite-bundled` or `postgres` feature"
 );
 
-pub use config::{InvalidStoreConfig, StoreConfig};
+pub use config::{InvalidStoreConfig, SqliteDurability, StoreConfig};
 pub use error::{DriftError, StoreError};
 pub use events::EventQuery;
 pub use outbox::{
@@ -145,6 +146,10 @@ impl Store {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(config.busy_timeout)
+            .synchronous(match config.sqlite_durability {
+                SqliteDurability::Full => SqliteSynchronous::Full,
+                SqliteDurability::Normal => SqliteSynchronous::Normal,
+            })
             .foreign_keys(true);
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
