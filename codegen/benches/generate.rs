@@ -34,6 +34,7 @@ fn catalog(name: &str, text: &str) -> Catalog {
 /// Every output of `eventgen generate --rust-out`, from scratch (no lock yet).
 fn generate_all(catalog: &Catalog) -> usize {
     let outputs = generate::outputs(
+        Path::new("."),
         catalog,
         Path::new("definitions"),
         None,

@@ -139,8 +139,14 @@ fields.from = { type = "timestamp", optional = true, description = "When it star
 #[test]
 fn eventgen_generate_writes_both_files() {
     let catalog = reference();
-    let outputs = generate::outputs(&catalog, Path::new("definitions"), None, None)
-        .expect("the reference catalog generates");
+    let outputs = generate::outputs(
+        Path::new("."),
+        &catalog,
+        Path::new("definitions"),
+        None,
+        None,
+    )
+    .expect("the reference catalog generates");
     for (path, expected) in [
         (typescript::PATH, typescript::module(&catalog)),
         (python::PATH, python::module(&catalog)),

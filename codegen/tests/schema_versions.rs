@@ -52,6 +52,7 @@ fn outputs(dir: &Path) -> Result<Outputs, (Vec<Diagnostic>, String)> {
         .as_ref()
         .unwrap_or_else(|| panic!("{rendered}"));
     generate::outputs(
+        dir,
         catalog,
         Path::new("definitions"),
         loaded.lock.as_ref(),
@@ -230,6 +231,93 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let lock = dir.join("definitions/eventgen.lock");
     files.insert(lock.clone(), std::fs::read(&lock).expect("lock"));
     files
+}
+
+/// The declaration of `name` in a client file: from its line to the next blank line.
+fn declaration<'t>(text: &'t str, start: &str) -> &'t str {
+    let at = text
+        .find(start)
+        .unwrap_or_else(|| panic!("no `{start}` in\n{text}"));
+    let rest = &text[at..];
+    &rest[..rest.find("\n\n").unwrap_or(rest.len())]
+}
+
+#[test]
+fn every_version_has_client_types_and_an_older_one_never_changes() {
+    const TS: &str = "clients/typescript/events.ts";
+    const PY: &str = "clients/python/events.py";
+    let text = |dir: &Path, path: &str| String::from_utf8(read(dir, path)).expect("UTF-8");
+    let dir = scratch("client-types", &definitions(1, "A project was created."));
+    generate(&dir);
+    let (ts, py) = (text(&dir, TS), text(&dir, PY));
+    // The current version is reachable by its versioned name.
+    assert!(
+        ts.contains("export type ProjectCreatedV1 = ProjectCreated;"),
+        "{ts}"
+    );
+    assert!(ts.contains("export type ProjectCreatedV1Telemetry = ProjectCreatedTelemetry;"));
+    assert!(
+        py.contains("ProjectCreatedV1: TypeAlias = ProjectCreated\n"),
+        "{py}"
+    );
+
+    write_definitions(&dir, &definitions(2, "A project was set up."));
+    generate(&dir);
+    let (ts, py) = (text(&dir, TS), text(&dir, PY));
+    assert!(ts.contains("export type ProjectCreatedV2 = ProjectCreated;"));
+    assert!(declaration(&ts, "export interface ProjectCreated {").contains("  version: 2;"));
+    // v1, read from its published schema: its own version, its description, its members.
+    let v1_ts = declaration(&ts, "export interface ProjectCreatedV1 {").to_owned();
+    assert!(v1_ts.contains("  type: \"project:created\";"), "{v1_ts}");
+    assert!(v1_ts.contains("  version: 1;"), "{v1_ts}");
+    assert!(v1_ts.contains("  timestamp: string;"), "{v1_ts}");
+    assert!(v1_ts.contains("  project: {\n"), "{v1_ts}");
+    assert!(
+        ts.contains(
+            "Notification payload of `project:created` (version 1). A project was created."
+        ),
+        "{ts}"
+    );
+    let v1_telemetry = declaration(&ts, "export interface ProjectCreatedV1Telemetry {").to_owned();
+    assert!(v1_telemetry.contains("    version: 1;"), "{v1_telemetry}");
+    assert!(
+        v1_telemetry.contains("projects_count: number;"),
+        "{v1_telemetry}"
+    );
+    let v1_py = declaration(&py, "class ProjectCreatedV1(TypedDict):").to_owned();
+    let v1_py_members = &py[py.find("class ProjectCreatedV1(TypedDict):").expect("v1")..];
+    assert!(
+        v1_py_members.contains("    version: Literal[1]\n"),
+        "{v1_py_members}"
+    );
+    assert!(py.contains("ProjectCreatedV2: TypeAlias = ProjectCreated\n"));
+
+    // Another bump leaves v1's types as they were, and reads v2's from its file.
+    write_definitions(&dir, &definitions(3, "A project was made."));
+    generate(&dir);
+    let (ts, py) = (text(&dir, TS), text(&dir, PY));
+    assert_eq!(
+        declaration(&ts, "export interface ProjectCreatedV1 {"),
+        v1_ts
+    );
+    assert_eq!(
+        declaration(&ts, "export interface ProjectCreatedV1Telemetry {"),
+        v1_telemetry
+    );
+    assert_eq!(
+        declaration(&py, "class ProjectCreatedV1(TypedDict):"),
+        v1_py
+    );
+    let v2_ts = declaration(&ts, "export interface ProjectCreatedV2 {");
+    assert!(v2_ts.contains("  version: 2;"), "{v2_ts}");
+    assert_eq!(
+        v2_ts
+            .replace("V2 {", "V1 {")
+            .replace("version: 2", "version: 1"),
+        v1_ts,
+        "v2 said what v1 said"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -348,17 +348,18 @@ fn generate(
         return ExitCode::from(exit_code(&loaded));
     };
     let lock = loaded.lock.take();
-    let outputs = match generate::outputs_in(&project.layout(), &catalog, lock.as_ref(), rust_out) {
-        Ok(outputs) => outputs,
-        Err(problems) => {
-            let mut diagnostics = Diagnostics::new();
-            diagnostics.extend(problems);
-            let style = Style::detect(std::io::stderr().is_terminal());
-            eprint!("{}", render(&diagnostics, &loaded.sources, style));
-            return ExitCode::from(DEFINITION_ERRORS);
-        }
-    };
     let root = Path::new(".");
+    let outputs =
+        match generate::outputs_in(root, &project.layout(), &catalog, lock.as_ref(), rust_out) {
+            Ok(outputs) => outputs,
+            Err(problems) => {
+                let mut diagnostics = Diagnostics::new();
+                diagnostics.extend(problems);
+                let style = Style::detect(std::io::stderr().is_terminal());
+                eprint!("{}", render(&diagnostics, &loaded.sources, style));
+                return ExitCode::from(DEFINITION_ERRORS);
+            }
+        };
     if check {
         match outputs.stale(root) {
             Ok(stale) if stale.is_empty() => {

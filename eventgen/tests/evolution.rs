@@ -559,8 +559,14 @@ fn a_format_1_lock_is_migrated_on_generate() {
     let old = Lock::parse("format = 1\n", Path::new("eventgen.lock")).expect("a format 1 lock");
     // Nothing to compare with: no payloads recorded.
     assert!(gate(&catalog, &old).changes.is_empty());
-    let outputs =
-        generate::outputs(&catalog, Path::new("definitions"), Some(&old), None).expect("outputs");
+    let outputs = generate::outputs(
+        Path::new("."),
+        &catalog,
+        Path::new("definitions"),
+        Some(&old),
+        None,
+    )
+    .expect("outputs");
     let written = outputs
         .files
         .iter()

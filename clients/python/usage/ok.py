@@ -2,7 +2,7 @@
 
 import json
 
-from events import NotificationPayload, ProjectCreated, WebhookDelivery
+from events import NotificationPayload, ProjectCreated, ProjectCreatedV1, WebhookDelivery
 
 
 def failed_run_number(body: str) -> int | None:
@@ -21,3 +21,6 @@ created: ProjectCreated = {
     "timestamp": "2026-01-01T00:00:00Z",
     "project": {"uuid": "5d0c1f6a-3b2e-4c8d-9a7f-6e5d4c3b2a1f", "name": "demo"},
 }
+
+# The current version is also reachable by its versioned name.
+created_v1: ProjectCreatedV1 = created

@@ -1,6 +1,6 @@
 // Compiles: how a front end and a webhook receiver use events.ts.
 import { track } from "../events";
-import type { NotificationPayload, TelemetryPayload, WebhookDelivery } from "../events";
+import type { NotificationPayload, ProjectCreatedV1, TelemetryPayload, WebhookDelivery } from "../events";
 
 export function trackView(relayUrl: string): Promise<Response> {
   return track(relayUrl, "view:loaded", { name: "/pipeline" });
@@ -31,6 +31,15 @@ export function projectsCount(payload: TelemetryPayload): number | null {
   const properties = payload.event_properties;
   if (properties.type === "project:created") {
     return properties.project.projects_count;
+  }
+  return null;
+}
+
+/** A receiver pinned to version 1 of `project:created`, by its versioned name. */
+export function createdName(event: NotificationPayload): string | null {
+  if (event.type === "project:created" && event.version === 1) {
+    const created: ProjectCreatedV1 = event;
+    return created.project.name;
   }
   return null;
 }

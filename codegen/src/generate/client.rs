@@ -18,12 +18,24 @@ pub(crate) enum Value<'c> {
     EventType(&'c str),
     /// The event's version, an integer constant.
     Version(u32),
+    /// A type read back from an older version's published schema.
+    Published(Published),
     /// A keyed hash: lowercase hex HMAC-SHA256.
     Hash,
     /// The number of elements of a list or map.
     Count,
     /// A nested object.
     Object(Object<'c>),
+}
+
+/// A value type of an older version's payload, read from its schema file
+/// (`generate::older`): a scalar, a list or a map of one, or a type of the file's `$defs`
+/// by the name the client file gives it.
+pub(crate) enum Published {
+    Scalar(&'static FieldType),
+    List(Box<Published>),
+    Map(Box<Published>),
+    Named(String),
 }
 
 /// One member of an object.
@@ -240,7 +252,8 @@ pub(crate) fn member_doc(member: &Member<'_>) -> Option<String> {
         Value::Typed(ty) => format_note(ty),
         Value::Hash => Some("64 lowercase hex digits."),
         Value::Count => Some("A non-negative integer."),
-        Value::EventType(_) | Value::Version(_) | Value::Object(_) => None,
+        Value::Published(Published::Scalar(ty)) => format_note(ty),
+        Value::EventType(_) | Value::Version(_) | Value::Object(_) | Value::Published(_) => None,
     };
     let description = match &member.value {
         Value::Object(object) => object.description.as_deref(),
@@ -321,15 +334,27 @@ pub(crate) fn events_with(catalog: &Catalog, kind: PayloadKind) -> Vec<&EventDef
 /// What a payload type is: "Notification payload of `x` (version 2).", then the event's
 /// description.
 pub(crate) fn payload_doc(event: &EventDef, kind: PayloadKind, payload: &Object<'_>) -> String {
+    payload_doc_of(
+        &event.event_type,
+        event.version,
+        kind,
+        payload.description.as_deref(),
+    )
+}
+
+/// [`payload_doc`] of any version, given its description.
+pub(crate) fn payload_doc_of(
+    event_type: &str,
+    version: u32,
+    kind: PayloadKind,
+    description: Option<&str>,
+) -> String {
     let what = match kind {
         PayloadKind::Notification => "Notification",
         PayloadKind::Telemetry => "Telemetry",
     };
-    let mut doc = format!(
-        "{what} payload of `{}` (version {}).",
-        event.event_type, event.version
-    );
-    if let Some(description) = &payload.description {
+    let mut doc = format!("{what} payload of `{event_type}` (version {version}).");
+    if let Some(description) = description {
         push_sentence(&mut doc, description);
     }
     doc
@@ -345,7 +370,7 @@ pub(crate) fn deprecation_text(event: &EventDef) -> Option<String> {
 }
 
 /// The sentence every client file says about versions.
-pub(crate) const VERSION_NOTE: &str = "Each event is described at its current version only: the lock does not keep the payloads of earlier versions yet.";
+pub(crate) const VERSION_NOTE: &str = "Each payload says its version (`version`, beside `type`); every event has a type per version published, `<Event>V<n>` (the current one an alias), the older ones read from their published JSON Schemas.";
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@ pub mod docs;
 pub mod html;
 pub mod json_schema;
 mod layout;
+mod older;
 pub mod python;
 pub mod rust;
 pub mod sample;
@@ -34,27 +35,43 @@ pub(crate) const DOCS_PATH: &str = "docs/events.md";
 /// [`Lock::record`], and every schema file published), the JSON Schemas (and the older
 /// versions published before, kept as they are), the docs, the TypeScript and Python types
 /// for client teams, the definitions-format schema beside the definitions, and the Rust
-/// module when `rust_out` is given.
+/// module when `rust_out` is given. The client types of older versions are read from their
+/// published schema files under `root`, where the outputs are written.
 ///
 /// Errors (rule `append-only`) when the catalog takes back something emitted, or would
 /// rewrite a published schema.
 pub fn outputs(
+    root: &Path,
     catalog: &Catalog,
     definitions_dir: &Path,
     lock: Option<&Lock>,
     rust_out: Option<&Path>,
 ) -> Result<Outputs, Vec<Diagnostic>> {
-    outputs_in(&Layout::beside(definitions_dir), catalog, lock, rust_out)
+    outputs_in(
+        root,
+        &Layout::beside(definitions_dir),
+        catalog,
+        lock,
+        rust_out,
+    )
 }
 
 /// [`outputs`], each file where `layout` puts it (a project's configuration), new
 /// migrations named as it says.
 pub fn outputs_in(
+    root: &Path,
     layout: &Layout,
     catalog: &Catalog,
     lock: Option<&Lock>,
     rust_out: Option<&Path>,
 ) -> Result<Outputs, Vec<Diagnostic>> {
+    let previous = lock.cloned().unwrap_or_default();
+    let schemas = json_schema::schemas(catalog, &previous.schemas);
+    let older = older::read(
+        &root.join(&layout.schemas),
+        &previous.schemas,
+        &schemas.published,
+    );
     // The docs and the client types are written on threads of their own while the
     // migrations and the lock, which keep one core busy, are; the schemas and the Rust
     // module use every core.
@@ -62,8 +79,8 @@ pub fn outputs_in(
         let docs = scope.spawn(|| docs::markdown(catalog));
         let clients = scope.spawn(|| {
             [
-                GeneratedFile::new(typescript::PATH, typescript::module(catalog)),
-                GeneratedFile::new(python::PATH, python::module(catalog)),
+                GeneratedFile::new(typescript::PATH, typescript::module_with(catalog, &older)),
+                GeneratedFile::new(python::PATH, python::module_with(catalog, &older)),
             ]
         });
         let migrations = sql::migrations(catalog, lock, &layout.tables).map(|mut migrations| {
@@ -73,10 +90,8 @@ pub fn outputs_in(
         (migrations, joined(docs), joined(clients))
     });
     let mut migrations = migrations?;
-    let previous = lock.cloned().unwrap_or_default();
     layout.name_migrations(&mut migrations.files, &previous, &mut migrations.lock);
     let mut next_lock = migrations.lock;
-    let schemas = json_schema::schemas(catalog, &previous.schemas);
     let errors = check::published_schemas(catalog, &previous, &schemas.published);
     if !errors.is_empty() {
         return Err(errors);

@@ -8,12 +8,14 @@
 //! (`ProjectCreated_project`): the `_` keeps these apart from every catalog name, which
 //! has none. Optional members are `NotRequired` and may be `None`, as in the JSON Schemas.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::GENERATED_NOTICE;
-use super::client::{self, Member, Object, Value};
+use super::client::{self, Member, Object, Published, Value};
 use super::json_schema::PayloadKind;
-use crate::model::{Catalog, EnumDef, FieldType, TypeDef};
+use super::older::{self, Def};
+use crate::model::{Catalog, EnumDef, EventDef, FieldType, TypeDef};
 use crate::text::push_sentence;
 
 /// Where `eventgen generate` writes the module, relative to the root.
@@ -27,8 +29,16 @@ const KEYWORDS: &[&str] = &[
     "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
 ];
 
-/// The module for `catalog`.
+/// The module for `catalog`, with no older versions.
 pub fn module(catalog: &Catalog) -> String {
+    module_with(catalog, &BTreeMap::new())
+}
+
+/// The module for `catalog`, with the types of the `older` versions published.
+pub(crate) fn module_with(
+    catalog: &Catalog,
+    older: &BTreeMap<String, Vec<older::OlderSchema>>,
+) -> String {
     let mut out = String::with_capacity(4096 + catalog.events.len() * 4096);
     header(&mut out, catalog);
     for enum_def in &catalog.enums {
@@ -50,6 +60,7 @@ pub fn module(catalog: &Catalog) -> String {
                 classes(&mut out, catalog, kind, &name, &object, Some(&doc));
             }
         }
+        versions(&mut out, catalog, event, older);
     }
     unions(&mut out, catalog);
     envelope(&mut out);
@@ -100,6 +111,75 @@ fn named_type(out: &mut String, catalog: &Catalog, type_def: &TypeDef, kind: Pay
     };
     let name = client::type_name(type_def, kind);
     classes(out, catalog, kind, &name, &object, Some(doc.trim_start()));
+}
+
+/// An event's payload types by version: the current ones under their versioned names
+/// (`ProjectCreatedV2`), then each older version's, read from its published schema: its
+/// enums, its named types, then the payload (aliases are evaluated at import, classes'
+/// annotations are not).
+fn versions(
+    out: &mut String,
+    catalog: &Catalog,
+    event: &EventDef,
+    older: &BTreeMap<String, Vec<older::OlderSchema>>,
+) {
+    for kind in PayloadKind::ALL {
+        if kind.applies_to(event) {
+            let current = client::payload_name(event, kind);
+            let _ = writeln!(
+                out,
+                "{}: TypeAlias = {current}\n\"\"\"`{current}`, the current version ({}).\"\"\"\n\n",
+                older::versioned_name(event, event.version, kind),
+                event.version
+            );
+        }
+    }
+    let kind = PayloadKind::Notification;
+    for payload in older::payloads(older, event) {
+        for (name, def) in &payload.defs {
+            if let Def::Enum(description, values) = def {
+                let values: Vec<String> = values.iter().map(|v| quote(v)).collect();
+                let _ = writeln!(out, "{name}: TypeAlias = Literal[{}]", values.join(", "));
+                if let Some(description) = description {
+                    let _ = writeln!(out, "\"\"\"{}\"\"\"", docstring_safe(description));
+                }
+                out.push_str("\n\n");
+            }
+        }
+        for (name, def) in &payload.defs {
+            if let Def::Object(object) = def {
+                classes(
+                    out,
+                    catalog,
+                    kind,
+                    name,
+                    object,
+                    object.description.as_deref(),
+                );
+            }
+        }
+        for (name, def) in &payload.defs {
+            if let Def::Other(value) = def {
+                let _ = writeln!(
+                    out,
+                    "{name}: TypeAlias = {}\n\n",
+                    published_type(catalog, value)
+                );
+            }
+        }
+        let doc = payload.object.description.as_deref();
+        classes(out, catalog, kind, &payload.name, &payload.object, doc);
+    }
+}
+
+/// The Python type of a value read from a published schema.
+fn published_type(catalog: &Catalog, value: &Published) -> String {
+    match value {
+        Published::Scalar(ty) => value_type(catalog, ty, PayloadKind::Notification),
+        Published::List(inner) => format!("list[{}]", published_type(catalog, inner)),
+        Published::Map(inner) => format!("dict[str, {}]", published_type(catalog, inner)),
+        Published::Named(name) => name.clone(),
+    }
 }
 
 /// The class `name` for `object`, after the classes of the objects nested in it.
@@ -199,6 +279,7 @@ fn annotation(catalog: &Catalog, kind: PayloadKind, owner: &str, member: &Member
         Value::Typed(ty) => value_type(catalog, ty, kind),
         Value::EventType(event_type) => format!("Literal[{}]", quote(event_type)),
         Value::Version(version) => format!("Literal[{version}]"),
+        Value::Published(value) => published_type(catalog, value),
         Value::Hash => "str".to_owned(),
         Value::Count => "int".to_owned(),
     };

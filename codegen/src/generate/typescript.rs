@@ -7,19 +7,29 @@
 //! objects nested in a payload inline object types. Optional members may be absent or
 //! `null`, as in the JSON Schemas.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::GENERATED_NOTICE;
-use super::client::{self, Member, Object, Value};
+use super::client::{self, Member, Object, Published, Value};
 use super::json_schema::PayloadKind;
+use super::older::{self, Def};
 use crate::model::{Catalog, EnumDef, EventDef, FieldType, TypeDef};
 use crate::text::push_sentence;
 
 /// Where `eventgen generate` writes the module, relative to the root.
 pub const PATH: &str = "clients/typescript/events.ts";
 
-/// The module for `catalog`.
+/// The module for `catalog`, with no older versions.
 pub fn module(catalog: &Catalog) -> String {
+    module_with(catalog, &BTreeMap::new())
+}
+
+/// The module for `catalog`, with the types of the `older` versions published.
+pub(crate) fn module_with(
+    catalog: &Catalog,
+    older: &BTreeMap<String, Vec<older::OlderSchema>>,
+) -> String {
     let mut out = String::with_capacity(4096 + catalog.events.len() * 2048);
     header(&mut out, catalog);
     for enum_def in &catalog.enums {
@@ -36,6 +46,7 @@ pub fn module(catalog: &Catalog) -> String {
                 payload(&mut out, catalog, event, kind, &object);
             }
         }
+        versions(&mut out, catalog, event, older);
     }
     unions(&mut out, catalog);
     envelope(&mut out);
@@ -109,6 +120,64 @@ fn payload(
     out.push_str("\n\n");
 }
 
+/// An event's payload types by version: the current ones under their versioned names
+/// (`ProjectCreatedV2`), then each older version's, read from its published schema.
+fn versions(
+    out: &mut String,
+    catalog: &Catalog,
+    event: &EventDef,
+    older: &BTreeMap<String, Vec<older::OlderSchema>>,
+) {
+    for kind in PayloadKind::ALL {
+        if kind.applies_to(event) {
+            let current = client::payload_name(event, kind);
+            let text = format!("`{current}`, the current version ({}).", event.version);
+            let deprecation = client::deprecation_text(event);
+            doc(out, "", Some(&text), deprecation.as_deref());
+            let versioned = older::versioned_name(event, event.version, kind);
+            let _ = writeln!(out, "export type {versioned} = {current};\n");
+        }
+    }
+    for payload in older::payloads(older, event) {
+        for (name, def) in &payload.defs {
+            match def {
+                Def::Enum(description, values) => {
+                    doc(out, "", *description, None);
+                    let values: Vec<String> = values.iter().map(|v| quote(v)).collect();
+                    let _ = writeln!(out, "export type {name} = {};\n", values.join(" | "));
+                }
+                Def::Object(object) => {
+                    doc(out, "", object.description.as_deref(), None);
+                    let _ = write!(out, "export interface {name} ");
+                    interface_body(out, catalog, PayloadKind::Notification, object);
+                    out.push_str("\n\n");
+                }
+                Def::Other(value) => {
+                    let _ = writeln!(
+                        out,
+                        "export type {name} = {};\n",
+                        published_type(catalog, value)
+                    );
+                }
+            }
+        }
+        doc(out, "", payload.object.description.as_deref(), None);
+        let _ = write!(out, "export interface {} ", payload.name);
+        interface_body(out, catalog, PayloadKind::Notification, &payload.object);
+        out.push_str("\n\n");
+    }
+}
+
+/// The TypeScript type of a value read from a published schema.
+fn published_type(catalog: &Catalog, value: &Published) -> String {
+    match value {
+        Published::Scalar(ty) => value_type(catalog, ty, PayloadKind::Notification),
+        Published::List(inner) => format!("{}[]", published_type(catalog, inner)),
+        Published::Map(inner) => format!("Record<string, {}>", published_type(catalog, inner)),
+        Published::Named(name) => name.clone(),
+    }
+}
+
 /// The body of an interface: `{}` when it has no members.
 fn interface_body(out: &mut String, catalog: &Catalog, kind: PayloadKind, object: &Object<'_>) {
     if object.members.is_empty() {
@@ -163,11 +232,16 @@ fn member_line(
         Value::Version(version) => {
             let _ = write!(out, "{version}");
         }
+        Value::Published(value) => out.push_str(&published_type(catalog, value)),
         Value::Hash => out.push_str("string"),
         Value::Count => out.push_str("number"),
     }
     // `unknown` holds null already.
-    if member.optional && !matches!(member.value, Value::Typed(FieldType::Json)) {
+    let json = matches!(
+        member.value,
+        Value::Typed(FieldType::Json) | Value::Published(Published::Scalar(FieldType::Json))
+    );
+    if member.optional && !json {
         out.push_str(" | null");
     }
     out.push_str(";\n");
