@@ -166,12 +166,51 @@ fn a_version_bump_writes_a_new_file_and_keeps_the_old_one() {
     );
 
     every_file_is_a_valid_schema_and_the_combined_ones_compile(&dir);
+    the_catalog_page_links_every_version(&dir);
 
     // Generating again changes nothing, and still keeps v1.
     let before = snapshot(&dir);
     generate(&dir);
     assert_eq!(snapshot(&dir), before);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The HTML catalog lists `project:created`'s older version with links to its files, and
+/// every schema link of the page leads to a file.
+fn the_catalog_page_links_every_version(dir: &Path) {
+    let page = String::from_utf8(read(dir, "docs/catalog.html")).expect("UTF-8");
+    let section = &page[page
+        .find("id=\"event-project.created\"")
+        .expect("the event's section")..];
+    let section = &section[..section.find("</section>").expect("its end")];
+    let links: Vec<String> = section
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(|href| href.replace("&#x2f;", "/"))
+        .filter(|href| href.starts_with("../schemas/"))
+        .collect();
+    assert_eq!(
+        links,
+        [
+            "../schemas/notification/project.created/v2.json",
+            "../schemas/telemetry/project.created/v2.json",
+            "../schemas/notification/project.created/v1.json",
+            "../schemas/telemetry/project.created/v1.json",
+        ],
+        "{section}"
+    );
+    assert!(section.contains("older versions"), "{section}");
+    for href in page
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|r| r.split('"').next())
+    {
+        let href = href.replace("&#x2f;", "/");
+        if let Some(path) = href.strip_prefix("../") {
+            assert!(dir.join(path).is_file(), "{href} leads to no file");
+        }
+    }
 }
 
 /// Every schema under `dir/schemas` is a valid 2020-12 schema, and the combined schemas

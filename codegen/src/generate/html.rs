@@ -8,13 +8,14 @@
 //! auto-escaping, so text from the definitions (descriptions are user text) is always
 //! escaped; this module computes what the template shows.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use minijinja::value::Serde;
 use serde::Serialize;
 
 use super::docs::{enum_anchor, event_anchor, layer_anchor, named_type, summary, type_anchor};
-use super::json_schema::{self, PayloadKind};
+use super::json_schema::{self, Older, PayloadKind};
 use super::{GENERATED_NOTICE, deprecation};
 use crate::model::{Catalog, EnumDef, EventDef, FieldDef, FieldType, LayerId, TypeDef};
 use crate::shape::TelemetrySlot;
@@ -29,6 +30,11 @@ const TEMPLATE: &str = include_str!("../../templates/docs/catalog.html.j2");
 /// Deterministic: layers depth first and events in hierarchy order (events outside the
 /// hierarchy last), enums and types in declaration order.
 pub fn page(catalog: &Catalog) -> String {
+    page_with(catalog, &Older::new(&BTreeMap::new(), &BTreeMap::new()))
+}
+
+/// [`page`], each event with its `older` versions and their schemas.
+pub(crate) fn page_with(catalog: &Catalog, older: &Older<'_>) -> String {
     let mut env = super::template_environment();
     // The page is HTML: everything printed is escaped unless the template says otherwise.
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
@@ -37,7 +43,7 @@ pub fn page(catalog: &Catalog) -> String {
     let mut page = env
         .get_template(TEMPLATE_NAME)
         .expect("the catalog page template is registered")
-        .render(Serde(&Page::new(catalog)))
+        .render(Serde(&Page::new(catalog, older)))
         .expect("the catalog page template renders");
     page.push('\n');
     page
@@ -119,11 +125,20 @@ struct EventView {
     layers: Vec<Link>,
     /// The docs' wording, in pieces; empty when not deprecated.
     deprecation: Vec<DeprecationPiece>,
-    /// Relative links to the event's JSON Schemas.
+    /// Relative links to the JSON Schemas of the event's current version.
     schemas: Vec<Link>,
+    /// The versions published before, newest first, each with links to its schemas.
+    older: Vec<VersionView>,
     fields: Vec<FieldView>,
     /// The sample payloads, as the Markdown docs show them.
     samples: Vec<SampleView>,
+}
+
+/// An older version of an event and its published schemas.
+#[derive(Serialize)]
+struct VersionView {
+    version: u32,
+    schemas: Vec<Link>,
 }
 
 /// One sample payload of an event.
@@ -180,7 +195,7 @@ struct TypeView {
 }
 
 impl Page {
-    fn new(catalog: &Catalog) -> Self {
+    fn new(catalog: &Catalog, older: &Older<'_>) -> Self {
         let tree = tree(catalog, None);
         let outside: Vec<&EventDef> = catalog
             .events
@@ -202,7 +217,10 @@ impl Page {
                 .into_iter()
                 .map(|id| LayerView::new(catalog, id))
                 .collect(),
-            events: ordered.iter().map(|e| EventView::new(catalog, e)).collect(),
+            events: ordered
+                .iter()
+                .map(|e| EventView::new(catalog, e, older))
+                .collect(),
             enums: catalog.enums.iter().map(EnumView::new).collect(),
             types: catalog
                 .types
@@ -336,7 +354,7 @@ fn layer_link(catalog: &Catalog, id: LayerId) -> Link {
 }
 
 impl EventView {
-    fn new(catalog: &Catalog, event: &EventDef) -> Self {
+    fn new(catalog: &Catalog, event: &EventDef, older: &Older<'_>) -> Self {
         let shape = catalog.event_shape(event);
         let row = Row::EventField {
             stored: event.stored,
@@ -369,6 +387,17 @@ impl EventView {
                 .map(deprecation_pieces)
                 .unwrap_or_default(),
             schemas: schema_links(event),
+            older: json_schema::older_paths(event, older)
+                .into_iter()
+                .rev()
+                .map(|(version, notification, telemetry)| VersionView {
+                    version,
+                    schemas: [("notification", notification), ("telemetry", telemetry)]
+                        .into_iter()
+                        .filter_map(|(text, path)| Some(schema_link(text, &path?)))
+                        .collect(),
+                })
+                .collect(),
             fields,
             samples: super::docs::samples(catalog, event)
                 .into_iter()
@@ -406,22 +435,31 @@ fn deprecation_pieces(d: &crate::model::Deprecation) -> Vec<DeprecationPiece> {
 }
 
 /// Links to the schemas of the event's current version, relative to the page: one per
-/// payload it has.
+/// payload it has, and the request body of a client event.
 fn schema_links(event: &EventDef) -> Vec<Link> {
-    // From the page's folder up to the root, then into the schemas.
-    let up = "../".repeat(Path::new(PATH).components().count() - 1);
-    PayloadKind::ALL
+    let mut links: Vec<Link> = PayloadKind::ALL
         .into_iter()
         .filter(|kind| kind.applies_to(event))
-        .map(|kind| Link {
-            text: kind.as_str().to_owned(),
-            href: format!(
-                "{up}{}/{}",
-                json_schema::SCHEMA_DIR,
-                json_schema::event_schema_path(kind, &event.event_type, event.version)
-            ),
+        .map(|kind| {
+            let path = json_schema::event_schema_path(kind, &event.event_type, event.version);
+            schema_link(kind.as_str(), &path)
         })
-        .collect()
+        .collect();
+    if event.client {
+        let path = json_schema::request_schema_path(&event.event_type, event.version);
+        links.push(schema_link(json_schema::REQUEST, &path));
+    }
+    links
+}
+
+/// A link to the schema at `path` (relative to the schema directory), relative to the page.
+fn schema_link(text: &str, path: &str) -> Link {
+    // From the page's folder up to the root, then into the schemas.
+    let up = "../".repeat(Path::new(PATH).components().count() - 1);
+    Link {
+        text: text.to_owned(),
+        href: format!("{up}{}/{path}", json_schema::SCHEMA_DIR),
+    }
 }
 
 /// Where a field row stands.

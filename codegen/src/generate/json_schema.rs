@@ -146,7 +146,7 @@ pub fn schemas(catalog: &Catalog, published: &BTreeMap<String, LockedSchema>) ->
 
 /// The versions published before that are no longer current, by payload kind and event
 /// type, oldest first.
-struct Older<'p> {
+pub(crate) struct Older<'p> {
     by_kind: BTreeMap<&'p str, VersionsByEvent<'p>>,
 }
 
@@ -154,7 +154,8 @@ struct Older<'p> {
 type VersionsByEvent<'p> = BTreeMap<&'p str, Vec<(u32, &'p str)>>;
 
 impl<'p> Older<'p> {
-    fn new(
+    /// The entries of `published` (the lock's) that are not `current`.
+    pub(crate) fn new(
         published: &'p BTreeMap<String, LockedSchema>,
         current: &BTreeMap<String, LockedSchema>,
     ) -> Self {
@@ -877,6 +878,18 @@ impl<'c> IndexEvent<'c> {
             older_versions: older_versions(event, older),
         }
     }
+}
+
+/// The older versions of an event with a schema of either kind, oldest first: (version,
+/// notification path, telemetry path), paths relative to [`SCHEMA_DIR`].
+pub(crate) fn older_paths(
+    event: &EventDef,
+    older: &Older<'_>,
+) -> Vec<(u32, Option<String>, Option<String>)> {
+    older_versions(event, older)
+        .into_iter()
+        .map(|v| (v.version, v.schemas.notification, v.schemas.telemetry))
+        .collect()
 }
 
 /// The older versions of an event with a schema of either kind, oldest first.

@@ -106,7 +106,11 @@ pub fn outputs_in(
     ));
     outputs.add_schemas(schemas.files, &previous);
     outputs.push(GeneratedFile::new(DOCS_PATH, docs));
-    outputs.push(GeneratedFile::new(html::PATH, html::page(catalog)));
+    let older_versions = json_schema::Older::new(&previous.schemas, &schemas.published);
+    outputs.push(GeneratedFile::new(
+        html::PATH,
+        html::page_with(catalog, &older_versions),
+    ));
     outputs.files.extend(clients);
     layout.relocate(&mut outputs);
     // After the move: the Rust module is exactly where it is asked for.
