@@ -35,11 +35,11 @@ export function projectsCount(payload: TelemetryPayload): number | null {
   return null;
 }
 
-/** A receiver pinned to version 1 of `project:created`, by its versioned name. */
-export function createdName(event: NotificationPayload): string | null {
+/** A receiver that also accepts version 1 of `project:created`, by its versioned name. */
+export function createdName(body: string): string | null {
+  const event = JSON.parse(body).event as NotificationPayload | ProjectCreatedV1;
   if (event.type === "project:created" && event.version === 1) {
-    const created: ProjectCreatedV1 = event;
-    return created.project.name;
+    return event.project.name;
   }
   return null;
 }
