@@ -63,7 +63,13 @@ pub(crate) fn derive(kind: ItemKind, input: &DeriveInput) -> TokenStream {
         .local_file()
         .and_then(|p| p.canonicalize().ok());
     let files = scan::crate_items(own_file.as_deref());
-    let tracking = track(files.iter().map(|f| &f.path));
+    let scanned = scanned_as(&files, kind, input, own_file.as_ref());
+    // One derive per file is enough to make the compiler re-expand when a scanned file
+    // changes: the first of each file, or any derive the scan did not find.
+    let tracking = match scanned {
+        Some((_, 0)) | None => track(files.iter().map(|f| &f.path)),
+        Some(_) => TokenStream::new(),
+    };
     let mut spans = ItemSpans::new();
 
     // Parse: the item on its own.
@@ -76,6 +82,18 @@ pub(crate) fn derive(kind: ItemKind, input: &DeriveInput) -> TokenStream {
         Declared::Event(_, members) => members.clone(),
         _ => Vec::new(),
     };
+
+    // The crate's catalog as scanned, checked once for every derive of the compilation:
+    // when it checks clean and holds this item as scanned, it is this item's catalog.
+    if scanned.is_some()
+        && let Some(catalog) = scan::checked_catalog(&files)
+    {
+        if let Some(errors) = cross_check(&catalog, &name, &members, input) {
+            return failed(kind, input, errors, tracking);
+        }
+        let impls = item_impls(kind, &catalog, &name);
+        return quote!(#impls #tracking);
+    }
 
     // Cross-check: the catalog of the crate, with this item as the derive sees it.
     let mut definitions = crate_definitions(kind, input, declared, &files, own_file.as_ref());
@@ -117,6 +135,25 @@ fn item_view(input: &DeriveInput) -> ItemView<'_> {
         generics: &input.generics,
         body,
     }
+}
+
+/// Where the scan found the item being derived: its file's index in `files` and the
+/// item's index in that file (`None` when the scan did not find it, e.g. an item written
+/// by a macro). A line of 0 (the compiler does not tell) matches the first item of the name.
+fn scanned_as(
+    files: &[FileItems],
+    kind: ItemKind,
+    input: &DeriveInput,
+    own_file: Option<&PathBuf>,
+) -> Option<(usize, usize)> {
+    let own_line = input.ident.span().start().line;
+    let file = files.iter().position(|f| Some(&f.path) == own_file)?;
+    let item = files[file].items.iter().position(|found| {
+        found.kind == kind
+            && input.ident == found.ident
+            && (own_line == 0 || own_line == found.line)
+    })?;
+    Some((file, item))
 }
 
 /// The scanned items of the crate, with `declared` (this item as the derive reads it) in

@@ -8,9 +8,12 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::SystemTime;
 
+use event_codegen::date::Date;
 use event_codegen::diagnostic::Diagnostics;
+use event_codegen::ir::{CatalogDecl, Definitions};
 use event_codegen::macro_support::{self as support, Declared, Found};
-use event_codegen::source::SourceMap;
+use event_codegen::model::Catalog;
+use event_codegen::source::{Loc, Origin, SourceMap};
 
 /// The derive items of one file; `failed` when some item of it could not be read (its own
 /// derive reports why).
@@ -27,8 +30,67 @@ pub(crate) struct FileItems {
 /// A file as cached: its modification time and size when read, and what it declares.
 type Cached = (Option<SystemTime>, u64, Rc<Vec<Found>>, bool);
 
+/// The scanned files a catalog was checked from (each file's items, compared by address:
+/// a file read again gets new ones; held, so the address is not reused), and the catalog
+/// when it checked clean.
+type Checked = (Vec<(PathBuf, Rc<Vec<Found>>)>, Option<Rc<Catalog>>);
+
 thread_local! {
     static CACHE: RefCell<HashMap<PathBuf, Cached>> = RefCell::new(HashMap::new());
+    static CHECKED: RefCell<Option<Checked>> = const { RefCell::new(None) };
+}
+
+/// The catalog of the scanned items alone, when they check without error (warnings
+/// allowed) and every file could be read; checked once per set of scanned files for the
+/// compiler process, so that a crate's derives share it instead of each checking the
+/// whole catalog again. A crate that declares no catalog gets a placeholder one, as in
+/// `expand`.
+pub(crate) fn checked_catalog(files: &[FileItems]) -> Option<Rc<Catalog>> {
+    if files.iter().any(|f| f.failed) {
+        return None;
+    }
+    let same = |checked: &[(PathBuf, Rc<Vec<Found>>)]| {
+        checked.len() == files.len()
+            && checked
+                .iter()
+                .zip(files)
+                .all(|((path, items), file)| *path == file.path && Rc::ptr_eq(items, &file.items))
+    };
+    let cached = CHECKED.with(|checked| {
+        checked
+            .borrow()
+            .as_ref()
+            .filter(|(checked, _)| same(checked))
+            .map(|(_, catalog)| catalog.clone())
+    });
+    if let Some(catalog) = cached {
+        return catalog;
+    }
+    let mut definitions = Definitions::default();
+    for found in files.iter().flat_map(|f| f.items.iter()) {
+        support::add(&mut definitions, found.declared.clone());
+    }
+    if definitions.catalogs.is_empty() {
+        let mut sources = SourceMap::new();
+        let origin = Origin {
+            file: sources.add("scanned", ""),
+            span: 0..0,
+        };
+        definitions.catalogs.push(CatalogDecl {
+            origin: origin.clone(),
+            name: Loc::new("catalog".to_owned(), origin),
+            schema_base: None,
+            description: None,
+        });
+    }
+    let catalog =
+        support::check_on(&definitions, &mut Diagnostics::new(), Date::today()).map(Rc::new);
+    let key = files
+        .iter()
+        .map(|f| (f.path.clone(), f.items.clone()))
+        .collect();
+    CHECKED.with(|checked| *checked.borrow_mut() = Some((key, catalog.clone())));
+    catalog
 }
 
 /// The derive items of the crate's sources: every `.rs` file under
