@@ -61,6 +61,8 @@ pub(crate) fn check(
                 .iter()
                 .map(|e| named(Kind::Event, &e.event_type, &e.rust_name, &e.origin)),
         );
+    let versions: HashMap<&str, &EventDef> =
+        events.iter().map(|e| (e.rust_name.as_str(), e)).collect();
     let capacity = 2 * (enums.len() + types.len() + layers.len() + events.len());
     // Each definition's Rust names: its type, and for all but enums its telemetry type.
     let mut seen: HashMap<String, Named<'_>> = HashMap::with_capacity(capacity);
@@ -69,6 +71,7 @@ pub(crate) fn check(
             reserved(checker, &definition);
             continue;
         }
+        versioned_clash(checker, &definition, &versions);
         let rust_name = definition.rust_name;
         let telemetry = (definition.kind != Kind::Enum).then(|| format!("{rust_name}Telemetry"));
         for generated in std::iter::once(rust_name.to_owned()).chain(telemetry) {
@@ -83,6 +86,42 @@ pub(crate) fn check(
             break; // one report per pair of definitions
         }
     }
+}
+
+/// The client files name each version of an event's payloads `<Event>V<n>` (and
+/// `<Event>V<n>Telemetry`), n up to its version: a definition may not take such a name.
+fn versioned_clash(
+    checker: &mut Checker<'_>,
+    definition: &Named<'_>,
+    versions: &HashMap<&str, &EventDef>,
+) {
+    let name = definition.rust_name;
+    let versioned = name.strip_suffix("Telemetry").unwrap_or(name);
+    let Some((event_name, digits)) = versioned.rsplit_once('V') else {
+        return;
+    };
+    let Ok(version) = digits.parse::<u32>() else {
+        return;
+    };
+    let Some(event) = versions.get(event_name) else {
+        return;
+    };
+    if version == 0 || version > event.version || digits.starts_with('0') {
+        return;
+    }
+    checker.error(
+        Diagnostic::error(
+            Rule::RustNameClash,
+            format!(
+                "{} `{}` would generate the type `{name}`, which the client types give version \
+                 {version} of event `{}`",
+                definition.kind, definition.name, event.event_type
+            ),
+        )
+        .label(definition.origin, format!("generates `{name}`"))
+        .label(&event.origin, format!("its version {version} is `{name}`"))
+        .help("rename it: an event `x` at version n also has the client types `XV1` to `XVn`"),
+    );
 }
 
 /// A definition would take a name the generated module uses itself.
