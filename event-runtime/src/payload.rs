@@ -53,7 +53,11 @@ pub trait Stored: Payloads {
     /// Its columns in `events`, besides `uuid`, `type` and `timestamp`.
     fn columns(&self) -> Result<Columns<'_>> {
         let mut columns = Vec::new();
-        self.levels().push_all_columns(Self::TYPE, &mut columns)?;
+        for step in steps(self) {
+            if let Step::Level(level) = step {
+                level.dyn_push_columns(Self::TYPE, &mut columns)?;
+            }
+        }
         Ok(columns)
     }
 }
@@ -62,7 +66,7 @@ pub trait Stored: Payloads {
 /// beside its layers'). Generated for every layer with fields and every event.
 pub trait Level {
     /// Its telemetry form: only what the fields' privacy policies let through.
-    type Telemetry: TelemetryFields;
+    type Telemetry: TelemetryFields + 'static;
     /// Writes its notification fields as entries of the payload object being serialized.
     fn write_notification<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
     /// Its telemetry form; hashed fields use `key`.
@@ -90,11 +94,19 @@ pub trait Level {
 pub trait Levels<'a>: Level {
     /// Appends the columns of every level, outermost first.
     fn push_all_columns(self, event_type: &'static str, columns: &mut Columns<'a>) -> Result<()>;
+    /// Appends the levels as [`Step`]s, outermost first: what the JSON payloads, the
+    /// columns and the scopes of [`StoredEvent`] and [`TelemetryEvent`] are written from,
+    /// by code shared by every event.
+    fn push_steps(self, steps: &mut Vec<Step<'a>>);
 }
 
-impl<'a, L: Level + ?Sized> Levels<'a> for &'a L {
+impl<'a, L: Level> Levels<'a> for &'a L {
     fn push_all_columns(self, event_type: &'static str, columns: &mut Columns<'a>) -> Result<()> {
         self.push_columns(event_type, columns)
+    }
+
+    fn push_steps(self, steps: &mut Vec<Step<'a>>) {
+        steps.push(Step::Level(self));
     }
 }
 
@@ -103,6 +115,13 @@ impl<'a, F: Levels<'a>, I: Levels<'a>> Levels<'a> for Object<F, I> {
         self.fields.push_all_columns(event_type, columns)?;
         self.inner.push_all_columns(event_type, columns)
     }
+
+    fn push_steps(self, steps: &mut Vec<Step<'a>>) {
+        steps.push(Step::Open(self.key));
+        self.fields.push_steps(steps);
+        self.inner.push_steps(steps);
+        steps.push(Step::Close);
+    }
 }
 
 impl<'a, A: Levels<'a>, B: Levels<'a>> Levels<'a> for (A, B) {
@@ -110,12 +129,239 @@ impl<'a, A: Levels<'a>, B: Levels<'a>> Levels<'a> for (A, B) {
         self.0.push_all_columns(event_type, columns)?;
         self.1.push_all_columns(event_type, columns)
     }
+
+    fn push_steps(self, steps: &mut Vec<Step<'a>>) {
+        self.0.push_steps(steps);
+        self.1.push_steps(steps);
+    }
 }
 
 impl Levels<'_> for () {
     fn push_all_columns(self, _: &'static str, _: &mut Columns<'_>) -> Result<()> {
         Ok(())
     }
+
+    fn push_steps(self, _: &mut Vec<Step<'_>>) {}
+}
+
+/// One step of the walk over an event's levels ([`Levels::push_steps`]): an object opens
+/// under its key, holds levels (and objects), and closes.
+///
+/// The payloads of [`StoredEvent`] and [`TelemetryEvent`] are written from an event's
+/// steps by functions that are the same for every event, each level through
+/// [`DynLevel`]: what is compiled per event is its own level, not the nesting nor the
+/// JSON writer, so that a catalog of thousands of events compiles in little time.
+pub enum Step<'a> {
+    /// An object opens under this key.
+    Open(&'static str),
+    /// A level's fields, in the innermost open object.
+    Level(&'a dyn DynLevel),
+    /// The innermost open object closes.
+    Close,
+}
+
+/// A [`Level`] as the shared payload writers use it, without generic methods (so it can
+/// be a trait object): implemented for every level.
+pub trait DynLevel {
+    /// [`Level::write_notification`] into a JSON object.
+    fn write_notification_json(&self, map: &mut JsonMap<'_>) -> serde_json::Result<()>;
+    /// [`Level::telemetry`], boxed.
+    fn dyn_telemetry(&self, key: &TelemetryKey) -> Box<dyn DynTelemetry>;
+    /// [`Level::push_scopes`].
+    fn dyn_push_scopes(&self, scopes: &mut Scopes);
+    /// [`Level::push_columns`].
+    fn dyn_push_columns<'a>(
+        &'a self,
+        event_type: &'static str,
+        columns: &mut Columns<'a>,
+    ) -> Result<()>;
+}
+
+impl<L: Level> DynLevel for L {
+    fn write_notification_json(&self, map: &mut JsonMap<'_>) -> serde_json::Result<()> {
+        self.write_notification(map)
+    }
+
+    fn dyn_telemetry(&self, key: &TelemetryKey) -> Box<dyn DynTelemetry> {
+        Box::new(self.telemetry(key))
+    }
+
+    fn dyn_push_scopes(&self, scopes: &mut Scopes) {
+        self.push_scopes(scopes);
+    }
+
+    fn dyn_push_columns<'a>(
+        &'a self,
+        event_type: &'static str,
+        columns: &mut Columns<'a>,
+    ) -> Result<()> {
+        self.push_columns(event_type, columns)
+    }
+}
+
+/// A level's telemetry form as the shared telemetry writer uses it (a trait object).
+pub trait DynTelemetry {
+    /// [`TelemetryFields::write_properties`] into a JSON object.
+    fn write_properties_json(&self, map: &mut JsonMap<'_>) -> serde_json::Result<()>;
+    /// [`TelemetryFields::write_derived`] into a JSON object.
+    fn write_derived_json(&self, map: &mut JsonMap<'_>) -> serde_json::Result<()>;
+}
+
+impl<T: TelemetryFields> DynTelemetry for T {
+    fn write_properties_json(&self, map: &mut JsonMap<'_>) -> serde_json::Result<()> {
+        self.write_properties(map)
+    }
+
+    fn write_derived_json(&self, map: &mut JsonMap<'_>) -> serde_json::Result<()> {
+        self.write_derived(map)
+    }
+}
+
+/// A JSON object being written as compact text, as serde_json writes a map: the one
+/// serializer every level writes its JSON entries with, and nested objects opened and
+/// closed in place.
+pub struct JsonMap<'a> {
+    out: &'a mut Vec<u8>,
+    /// Whether the innermost open object has no entry yet.
+    empty: bool,
+    /// The same for the objects around it.
+    outer: Vec<bool>,
+}
+
+impl<'a> JsonMap<'a> {
+    fn new(out: &'a mut Vec<u8>) -> Self {
+        out.push(b'{');
+        Self {
+            out,
+            empty: true,
+            outer: Vec::new(),
+        }
+    }
+
+    /// Opens an object under `key`.
+    fn open(&mut self, key: &str) -> serde_json::Result<()> {
+        self.serialize_key(key)?;
+        self.out.push(b'{');
+        self.outer.push(false);
+        self.empty = true;
+        Ok(())
+    }
+
+    /// Closes the innermost object.
+    fn close(&mut self) {
+        self.out.push(b'}');
+        self.empty = self.outer.pop().unwrap_or(false);
+    }
+
+    /// The steps' levels, written with `write`, in their objects.
+    fn write_steps<'s>(
+        &mut self,
+        steps: impl IntoIterator<Item = (&'s Step<'s>, usize)>,
+        mut write: impl FnMut(&mut Self, usize) -> serde_json::Result<()>,
+    ) -> serde_json::Result<()> {
+        for (step, index) in steps {
+            match step {
+                Step::Open(key) => self.open(key)?,
+                Step::Level(_) => write(self, index)?,
+                Step::Close => self.close(),
+            }
+        }
+        Ok(())
+    }
+}
+
+impl SerializeMap for JsonMap<'_> {
+    type Ok = ();
+    type Error = serde_json::Error;
+
+    fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> serde_json::Result<()> {
+        if !self.empty {
+            self.out.push(b',');
+        }
+        self.empty = false;
+        serde_json::to_writer(&mut *self.out, key)?;
+        self.out.push(b':');
+        Ok(())
+    }
+
+    fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> serde_json::Result<()> {
+        serde_json::to_writer(&mut *self.out, value)
+    }
+
+    fn end(self) -> serde_json::Result<()> {
+        self.out.push(b'}');
+        Ok(())
+    }
+}
+
+/// The steps of `event`'s levels.
+fn steps<E: Payloads + ?Sized>(event: &E) -> Vec<Step<'_>> {
+    let mut steps = Vec::new();
+    event.levels().push_steps(&mut steps);
+    steps
+}
+
+fn json_text(out: Vec<u8>) -> String {
+    // serde_json writes UTF-8 only.
+    String::from_utf8(out)
+        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+}
+
+/// The notification payload as JSON, from the event's base fields and steps.
+fn notification_json(base: &BaseFields, steps: &[Step<'_>]) -> Result<String> {
+    let write = || -> serde_json::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(512);
+        let mut map = JsonMap::new(&mut out);
+        base.write(&mut map)?;
+        map.write_steps(steps.iter().zip(0..), |map, index| match &steps[index] {
+            Step::Level(level) => level.write_notification_json(map),
+            _ => Ok(()),
+        })?;
+        map.end()?;
+        Ok(out)
+    };
+    write()
+        .map(json_text)
+        .map_err(Error::serialize(base.event_type))
+}
+
+/// The telemetry payload as JSON, from the event's base fields and steps.
+fn telemetry_json(base: &BaseFields, steps: &[Step<'_>], key: &TelemetryKey) -> Result<String> {
+    let forms: Vec<Option<Box<dyn DynTelemetry>>> = steps
+        .iter()
+        .map(|step| match step {
+            Step::Level(level) => Some(level.dyn_telemetry(key)),
+            _ => None,
+        })
+        .collect();
+    let write = || -> serde_json::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(256);
+        let mut payload = JsonMap::new(&mut out);
+        payload.serialize_key("event_properties")?;
+        {
+            let mut map = JsonMap::new(payload.out);
+            base.write(&mut map)?;
+            map.write_steps(steps.iter().zip(0..), |map, index| match &forms[index] {
+                Some(form) => form.write_properties_json(map),
+                None => Ok(()),
+            })?;
+            map.end()?;
+        }
+        payload.serialize_key("derived_properties")?;
+        {
+            let mut map = JsonMap::new(payload.out);
+            map.write_steps(steps.iter().zip(0..), |map, index| match &forms[index] {
+                Some(form) => form.write_derived_json(map),
+                None => Ok(()),
+            })?;
+            map.end()?;
+        }
+        payload.end()?;
+        Ok(out)
+    };
+    write()
+        .map(json_text)
+        .map_err(Error::serialize(base.event_type))
 }
 
 /// The telemetry form of one level: the values that reach analytics (kept or hashed) and
@@ -210,7 +456,7 @@ impl<T: Payloads> TelemetryEvent for T {
     }
 
     fn telemetry_json(&self, key: &TelemetryKey) -> Result<String> {
-        to_json(T::TYPE, &telemetry(self, key))
+        telemetry_json(&BaseFields::of(self), &steps(self), key)
     }
 }
 
@@ -221,12 +467,16 @@ impl<T: Stored> StoredEvent for T {
 
     fn scopes(&self) -> Scopes {
         let mut scopes = Vec::new();
-        self.levels().push_scopes(&mut scopes);
+        for step in steps(self) {
+            if let Step::Level(level) = step {
+                level.dyn_push_scopes(&mut scopes);
+            }
+        }
         scopes
     }
 
     fn notification_json(&self) -> Result<String> {
-        to_json(T::TYPE, &notification(self))
+        notification_json(&BaseFields::of(self), &steps(self))
     }
 }
 

@@ -287,6 +287,45 @@ fn no_sensitive_value_reaches_telemetry() {
     assert_eq!(stored, telemetry, "the store records the same telemetry");
 }
 
+/// What the store records (`StoredEvent`, written by the runtime from the event's levels,
+/// the same code for every event) is, byte for byte, what serde writes from the payloads
+/// the event's methods return.
+#[test]
+fn recorded_json_is_the_serialized_payloads_text() {
+    fn same_text<E: event_runtime::StoredEvent>(
+        event: &E,
+        notification: impl event_runtime::reexport::serde::Serialize,
+        telemetry: impl event_runtime::reexport::serde::Serialize,
+    ) {
+        assert_eq!(
+            event.notification_json().expect("JSON"),
+            serde_json::to_string(&notification).expect("JSON")
+        );
+        assert_eq!(
+            event.telemetry_json(&key()).expect("JSON"),
+            serde_json::to_string(&telemetry).expect("JSON")
+        );
+    }
+    let event = one_off_run_failed();
+    same_text(
+        &event,
+        event.to_notification_payload(),
+        event.to_telemetry_payload(&key()),
+    );
+    let event = cron_run_failed();
+    same_text(
+        &event,
+        event.to_notification_payload(),
+        event.to_telemetry_payload(&key()),
+    );
+    let event = project_created(project(), 3);
+    same_text(
+        &event,
+        event.to_notification_payload(),
+        event.to_telemetry_payload(&key()),
+    );
+}
+
 #[test]
 fn analytics_enum_round_trips_and_suggests_the_closest_name() {
     assert_eq!(AnalyticsEvent::ALL.len(), 66);
