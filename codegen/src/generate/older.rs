@@ -43,8 +43,10 @@ pub(crate) fn read(
             .into_iter()
             .find(|kind| kind.as_str() == locked.kind);
         let Some(kind) = kind else { continue };
-        // Only a path the generator itself names is read (a lock entry cannot lead out).
+        // Only a path the generator itself names is read: a lock entry cannot lead out of
+        // the schema folders.
         if current.contains_key(path)
+            || !crate::check::is_schema_path(path)
             || *path != event_schema_path(kind, &locked.event_type, locked.version)
         {
             continue;
