@@ -170,6 +170,18 @@ pub struct ObjectShape<'c> {
     pub fields: Vec<&'c FieldDef>,
 }
 
+impl ObjectShape<'_> {
+    /// What the object is: its layers' descriptions, joined; `None` when none has one.
+    pub fn description(&self, catalog: &Catalog) -> Option<String> {
+        let descriptions: Vec<&str> = self
+            .layers
+            .iter()
+            .filter_map(|&id| catalog.layer(id).description.as_deref())
+            .collect();
+        (!descriptions.is_empty()).then(|| descriptions.join(" "))
+    }
+}
+
 /// The shape of one event's payloads.
 #[derive(Debug, Clone)]
 pub struct EventShape<'c> {

@@ -157,22 +157,15 @@ fn nested<'c>(catalog: &'c Catalog, shape: &EventShape<'c>, tree: Tree) -> Vec<M
     shape.nest(
         &mut (),
         |_, field| tree_member(field, tree),
-        |_, object_shape, members| {
-            let descriptions: Vec<&str> = object_shape
-                .layers
-                .iter()
-                .filter_map(|&id| catalog.layer(id).description.as_deref())
-                .collect();
-            Member {
-                name: object_shape.key.to_owned(),
-                value: Value::Object(Object {
-                    description: (!descriptions.is_empty()).then(|| descriptions.join(" ")),
-                    members,
-                }),
-                optional: false,
-                description: None,
-                deprecated: false,
-            }
+        |_, object_shape, members| Member {
+            name: object_shape.key.to_owned(),
+            value: Value::Object(Object {
+                description: object_shape.description(catalog),
+                members,
+            }),
+            optional: false,
+            description: None,
+            deprecated: false,
         },
     )
 }

@@ -497,18 +497,10 @@ impl<'c> Builder<'c> {
         shape.nest(
             self,
             |builder, field| builder.field_member(field, tree),
-            |_, object_shape, members| {
-                let descriptions: Vec<&str> = object_shape
-                    .layers
-                    .iter()
-                    .filter_map(|&id| catalog.layer(id).description.as_deref())
-                    .collect();
-                let description = (!descriptions.is_empty()).then(|| descriptions.join(" "));
-                Member {
-                    name: object_shape.key.to_owned(),
-                    schema: object(description, members),
-                    required: true,
-                }
+            |_, object_shape, members| Member {
+                name: object_shape.key.to_owned(),
+                schema: object(object_shape.description(catalog), members),
+                required: true,
             },
         )
     }
