@@ -216,14 +216,15 @@ impl Builder {
                 .map(PathBuf::from)
                 .ok_or(BuildError::NoOutDir)?,
         };
-        let path = out_dir.join(self.file_name.as_deref().unwrap_or(rust::FILE_NAME));
-        write_if_changed(&path, &rust::module_with(catalog, &options)).map_err(|source| {
-            BuildError::Write {
-                path: path.clone(),
-                source,
-            }
-        })?;
-        Ok(path)
+        // The module and, beside it, a file per family of layers and events that it
+        // includes: adding an event rewrites one family's file, and the compiler keeps
+        // what it knows of the others.
+        let file_name = self.file_name.as_deref().unwrap_or(rust::FILE_NAME);
+        for (file, text) in rust::module_files(catalog, &options, file_name) {
+            let path = out_dir.join(&file);
+            write_if_changed(&path, &text).map_err(|source| BuildError::Write { path, source })?;
+        }
+        Ok(out_dir.join(file_name))
     }
 
     /// The configuration given, or the nearest `eventgen.toml` from the package up

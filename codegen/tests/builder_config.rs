@@ -67,7 +67,7 @@ attribute = '#[doc(alias = "id")]'
         .type_attribute("account", "#[non_exhaustive]")
         .generate()
         .unwrap_or_else(|error| panic!("{error}"));
-    let module = std::fs::read_to_string(path).expect("module");
+    let module = with_included(&path);
     assert!(
         module.contains("#[derive(Default)]\n#[non_exhaustive]\npub struct Account {"),
         "{module}"
@@ -142,4 +142,25 @@ fn the_module_names_the_tables_the_configuration_gives() {
         "{module}"
     );
     std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+/// The module's text followed by the files it includes (a file per family of layers and
+/// events, beside it).
+fn with_included(path: &std::path::Path) -> String {
+    let mut module = std::fs::read_to_string(path).expect("module");
+    let dir = path.parent().expect("the module's directory");
+    let included: Vec<String> = module
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("include!(\""))
+        .filter_map(|rest| rest.split('"').next())
+        .map(|file| std::fs::read_to_string(dir.join(file)).expect("an included file"))
+        .collect();
+    assert!(
+        !included.is_empty(),
+        "the module includes its families' files"
+    );
+    for text in included {
+        module.push_str(&text);
+    }
+    module
 }

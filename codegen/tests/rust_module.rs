@@ -48,10 +48,23 @@ fn builder_writes_the_module_only_when_it_changes() {
     };
     let path = build();
     assert_eq!(path, dir.join("out").join("events.rs"));
-    assert_eq!(
-        std::fs::read_to_string(&path).expect("written"),
-        rust::module(&fixture())
-    );
+    let files = rust::module_files(&fixture(), &rust::Options::default(), "events.rs");
+    assert_eq!(files[0].0, "events.rs");
+    for (file, text) in &files {
+        assert_eq!(
+            &std::fs::read_to_string(dir.join("out").join(file)).expect("written"),
+            text
+        );
+    }
+    // A file per family of layers and events, each included by the module.
+    assert!(files.len() > 2);
+    for (file, _) in &files[1..] {
+        assert!(file.starts_with("events/"), "{file}");
+        assert!(
+            files[0].1.contains(&format!("include!(\"{file}\")")),
+            "{file}"
+        );
+    }
     let written = std::fs::metadata(&path)
         .and_then(|m| m.modified())
         .expect("mtime");

@@ -40,10 +40,25 @@ enum Part<'c> {
     EventEnum,
     ClientEvents,
     Tables,
+    /// A root layer's layers and the events under them (or, with no root, the events
+    /// outside the hierarchy), in a module of their own.
+    Family(String, Vec<Part<'c>>),
 }
 
 impl Part<'_> {
     fn tokens(&self, catalog: &Catalog, options: &Options) -> TokenStream {
+        if let Part::Family(module, parts) = self {
+            let module = quote::format_ident!("{module}");
+            let items = parts.iter().map(|part| part.tokens(catalog, options));
+            return quote::quote! {
+                #[allow(unused_imports)]
+                mod #module {
+                    use super::*;
+                    #(#items)*
+                }
+                pub use #module::*;
+            };
+        }
         let mut tokens = match self {
             Part::Enum(def) => named::enum_def(def, options),
             Part::Type(def) => named::type_def(catalog, def, options),
@@ -53,6 +68,7 @@ impl Part<'_> {
             Part::EventEnum => analytics::event_enum(catalog),
             Part::ClientEvents => analytics::client_events(catalog),
             Part::Tables => tables_const(options),
+            Part::Family(..) => TokenStream::new(),
         };
         if options.serde() {
             tokens.extend(match self {
@@ -64,7 +80,8 @@ impl Part<'_> {
                 | Part::Type(_)
                 | Part::AnalyticsEnum
                 | Part::ClientEvents
-                | Part::Tables => TokenStream::new(),
+                | Part::Tables
+                | Part::Family(..) => TokenStream::new(),
             });
         }
         tokens
@@ -85,10 +102,41 @@ pub fn module(catalog: &Catalog) -> String {
 /// declarations (checked with [`Options::check`] first: one that does not parse is left
 /// out).
 pub fn module_with(catalog: &Catalog, options: &Options) -> String {
+    let mut files = render(catalog, options, None);
+    files.swap_remove(0).1
+}
+
+/// The catalog's module as [`module_with`] writes it, but with each family of layers and
+/// events (see `families`) in a module of its own, written in a file that the module
+/// `include!`s and re-exported whole, in a
+/// directory named after `file_name` (`events/` for `events.rs`): the files' paths,
+/// relative to the module's directory, and texts, `file_name` first. Adding an event then
+/// changes the text of its family's file only: the compiler's incremental state of the
+/// other files' items stays valid (their places in their files did not move).
+pub fn module_files(
+    catalog: &Catalog,
+    options: &Options,
+    file_name: &str,
+) -> Vec<(String, String)> {
+    let stem = file_name.strip_suffix(".rs").unwrap_or(file_name);
+    let mut files = render(catalog, options, Some(stem));
+    files[0].0 = file_name.to_owned();
+    files
+}
+
+/// The module's text (first, named ""), and with `split`, the families' files in that
+/// directory.
+fn render(catalog: &Catalog, options: &Options, split: Option<&str>) -> Vec<(String, String)> {
+    // In one file, the layers and events are items of the module itself.
+    let layers_and_events: Vec<Part<'_>> = match split {
+        Some(_) => families(catalog),
+        None => (catalog.layers.iter().map(Part::Layer))
+            .chain(catalog.events.iter().map(Part::Event))
+            .collect(),
+    };
     let parts: Vec<Part<'_>> = (catalog.enums.iter().map(Part::Enum))
         .chain(catalog.types.iter().map(Part::Type))
-        .chain(catalog.layers.iter().map(Part::Layer))
-        .chain(catalog.events.iter().map(Part::Event))
+        .chain(layers_and_events)
         .chain([
             Part::AnalyticsEnum,
             Part::EventEnum,
@@ -99,7 +147,26 @@ pub fn module_with(catalog: &Catalog, options: &Options) -> String {
     let texts = in_parallel(&parts, |parts| {
         parts
             .iter()
-            .map(|part| format(part.tokens(catalog, options)))
+            .map(|part| match (part, split) {
+                (Part::Family(module, items), Some(dir)) => {
+                    let path = format!("{dir}/{module}.rs");
+                    let ident = quote::format_ident!("{module}");
+                    let main = format(quote::quote! {
+                        #[allow(unused_imports)]
+                        mod #ident {
+                            use super::*;
+                            include!(#path);
+                        }
+                        pub use #ident::*;
+                    });
+                    let mut text = format!("// {GENERATED_NOTICE}\n\n");
+                    for item in items {
+                        text.push_str(&format(item.tokens(catalog, options)));
+                    }
+                    (main, Some((path, text)))
+                }
+                _ => (format(part.tokens(catalog, options)), None),
+            })
             .collect()
     });
     let mut module = format!(
@@ -107,11 +174,55 @@ pub fn module_with(catalog: &Catalog, options: &Options) -> String {
          `mod events {{ include!(concat!(env!(\"OUT_DIR\"), \"/events.rs\")); }}`\n\n",
         catalog.name
     );
-    module.reserve(texts.iter().map(String::len).sum());
-    for text in texts {
+    module.reserve(texts.iter().map(|(text, _)| text.len()).sum());
+    let mut files = vec![(String::new(), String::new())];
+    for (text, file) in texts {
         module.push_str(&text);
+        files.extend(file);
     }
-    module
+    files[0].1 = module;
+    files
+}
+
+/// The layers and events, one module per root layer (its layers and the events under
+/// them) and one for the events outside the hierarchy, each re-exported whole, in the
+/// order of the roots. The compiler checks some things a module at a time, and keeps
+/// what it learned of a module that did not change: adding an event recompiles its
+/// family's module, not every event's code.
+fn families(catalog: &Catalog) -> Vec<Part<'_>> {
+    let root = |mut id: crate::model::LayerId| {
+        while let Some(parent) = catalog.layer(id).parent {
+            id = parent;
+        }
+        id
+    };
+    let mut families: Vec<(Option<crate::model::LayerId>, Vec<Part<'_>>)> = Vec::new();
+    let mut add = |root: Option<crate::model::LayerId>, part| match families
+        .iter_mut()
+        .find(|(r, _)| *r == root)
+    {
+        Some((_, parts)) => parts.push(part),
+        None => families.push((root, vec![part])),
+    };
+    for (index, layer) in catalog.layers.iter().enumerate() {
+        add(Some(root(crate::model::LayerId(index))), Part::Layer(layer));
+    }
+    for event in &catalog.events {
+        add(event.layer.map(root), Part::Event(event));
+    }
+    families
+        .into_iter()
+        .map(|(root, parts)| {
+            let name = match root {
+                Some(id) => format!(
+                    "root_{}",
+                    crate::naming::snake_case(&catalog.layer(id).name)
+                ),
+                None => "outside_hierarchy".to_owned(),
+            };
+            Part::Family(name, parts)
+        })
+        .collect()
 }
 
 /// `TABLES`: the names the project's migrations gave the runtime's tables, for the store's
