@@ -64,11 +64,24 @@ pub(crate) fn derive(kind: ItemKind, input: &DeriveInput) -> TokenStream {
         .and_then(|p| p.canonicalize().ok());
     let files = scan::crate_items(own_file.as_deref());
     let scanned = scanned_as(&files, kind, input, own_file.as_ref());
-    // One derive per file is enough to make the compiler re-expand when a scanned file
-    // changes: the first of each file, or any derive the scan did not find.
-    let tracking = match scanned {
-        Some((_, 0)) | None => track(files.iter().map(|f| &f.path)),
-        Some(_) => TokenStream::new(),
+    // One derive is enough to make the compiler re-expand when a scanned file changes:
+    // the catalog's (whose code changes with any definition anyway), or when the crate
+    // declares none, the first of each file; and any derive the scan did not find. Each
+    // tracking constant holds every file's bytes: left out of the other derives, a
+    // module whose items did not change keeps its incremental state.
+    let has_catalog = files
+        .iter()
+        .flat_map(|f| f.items.iter())
+        .any(|found| found.kind == ItemKind::Catalog);
+    let tracks = match scanned {
+        None => true,
+        Some(_) if has_catalog => kind == ItemKind::Catalog,
+        Some((_, index)) => index == 0,
+    };
+    let tracking = if tracks {
+        track(files.iter().map(|f| &f.path))
+    } else {
+        TokenStream::new()
     };
     let mut spans = ItemSpans::new();
 
