@@ -13,14 +13,19 @@ fn scratch(name: &str) -> std::path::PathBuf {
     dir
 }
 
+/// A Builder on the scratch project's `eventgen.toml`, writing into its `out`.
+fn builder(dir: &std::path::Path) -> Builder {
+    Builder::new()
+        .cargo_directives(false)
+        .config(dir.join("eventgen.toml"))
+        .out_dir(dir.join("out"))
+}
+
 #[test]
 fn reads_the_definitions_the_configuration_names() {
     let dir = scratch("reads");
     std::fs::write(dir.join("eventgen.toml"), "definitions = [\"events\"]\n").expect("config");
-    let path = Builder::new()
-        .cargo_directives(false)
-        .config(dir.join("eventgen.toml"))
-        .out_dir(dir.join("out"))
+    let path = builder(&dir)
         .generate()
         .unwrap_or_else(|error| panic!("{error}"));
     let module = std::fs::read_to_string(path).expect("module");
@@ -32,12 +37,7 @@ fn reads_the_definitions_the_configuration_names() {
 fn a_wrong_configuration_fails_with_its_place() {
     let dir = scratch("wrong");
     std::fs::write(dir.join("eventgen.toml"), "definitons = [\"events\"]\n").expect("config");
-    let error = Builder::new()
-        .cargo_directives(false)
-        .config(dir.join("eventgen.toml"))
-        .out_dir(dir.join("out"))
-        .generate()
-        .expect_err("an unknown key");
+    let error = builder(&dir).generate().expect_err("an unknown key");
     let BuildError::Config(text) = &error else {
         panic!("{error}");
     };
@@ -60,10 +60,7 @@ path = "account.uuid"
 attribute = '#[doc(alias = "id")]'
 "##;
     std::fs::write(dir.join("eventgen.toml"), config).expect("config");
-    let path = Builder::new()
-        .cargo_directives(false)
-        .config(dir.join("eventgen.toml"))
-        .out_dir(dir.join("out"))
+    let path = builder(&dir)
         .type_attribute("account", "#[non_exhaustive]")
         .generate()
         .unwrap_or_else(|error| panic!("{error}"));
@@ -78,10 +75,7 @@ attribute = '#[doc(alias = "id")]'
         module.contains("impl ::event_runtime::notification::FromNotification for AccountCreated")
     );
     // The Builder's own call wins over the file's `serde`.
-    let path = Builder::new()
-        .cargo_directives(false)
-        .config(dir.join("eventgen.toml"))
-        .out_dir(dir.join("out"))
+    let path = builder(&dir)
         .serde(false)
         .generate()
         .unwrap_or_else(|error| panic!("{error}"));
@@ -95,12 +89,7 @@ fn an_attribute_that_is_not_rust_fails_with_its_place() {
     let dir = scratch("attribute");
     let config = "[rust]\nfield_attributes = [\n  { path = \"account.uuid\", attribute = \"#[serde(rename = \" },\n]\n";
     std::fs::write(dir.join("eventgen.toml"), config).expect("config");
-    let error = Builder::new()
-        .cargo_directives(false)
-        .config(dir.join("eventgen.toml"))
-        .out_dir(dir.join("out"))
-        .generate()
-        .expect_err("not an attribute");
+    let error = builder(&dir).generate().expect_err("not an attribute");
     let BuildError::Config(text) = &error else {
         panic!("{error}");
     };
@@ -119,10 +108,7 @@ fn the_module_names_the_tables_the_configuration_gives() {
     let dir = scratch("tables");
     let generate = |config: &str| {
         std::fs::write(dir.join("eventgen.toml"), config).expect("config");
-        let path = Builder::new()
-            .cargo_directives(false)
-            .config(dir.join("eventgen.toml"))
-            .out_dir(dir.join("out"))
+        let path = builder(&dir)
             .generate()
             .unwrap_or_else(|error| panic!("{error}"));
         // Compared without whitespace: the formatter breaks the call over lines.

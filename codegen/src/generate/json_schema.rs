@@ -308,11 +308,7 @@ pub fn request_schema(catalog: &Catalog, event: &EventDef) -> Option<Schema> {
         vec![
             Member {
                 name: ClientEventSpec::EVENT_KEY.to_owned(),
-                schema: json_schema!({
-                    "description": "The event type.",
-                    "type": "string",
-                    "const": event.event_type,
-                }),
+                schema: event_type_schema(event),
                 required: true,
             },
             Member {
@@ -614,11 +610,7 @@ fn base_members(event: &EventDef) -> Vec<Member> {
         },
         Member {
             name: type_key.to_owned(),
-            schema: json_schema!({
-                "description": "The event type.",
-                "type": "string",
-                "const": event.event_type,
-            }),
+            schema: event_type_schema(event),
             required: true,
         },
         Member {
@@ -644,6 +636,15 @@ fn base_members(event: &EventDef) -> Vec<Member> {
 
 /// A field's member: its value schema, `null` allowed when optional, with its
 /// description and deprecation.
+/// The event type as a payload or a request names it: a constant string.
+fn event_type_schema(event: &EventDef) -> Schema {
+    json_schema!({
+        "description": "The event type.",
+        "type": "string",
+        "const": event.event_type,
+    })
+}
+
 fn member(field: &FieldDef, name: &str, schema: Schema, description: Option<String>) -> Member {
     let mut schema = if field.optional {
         nullable(schema)
