@@ -10,11 +10,18 @@
 
 CREATE TABLE IF NOT EXISTS "eventgen_subscribers" (
     "uuid" TEXT NOT NULL PRIMARY KEY,
-    "kind" TEXT NOT NULL CHECK ("kind" IN ('webhook', 'analytics')),
+    "kind" TEXT NOT NULL CHECK ("kind" IN ('webhook', 'analytics', 'stream')),
     "name" TEXT NOT NULL,
-    -- Where webhooks are sent; NULL for the analytics subscriber (its sender knows).
+    -- Where webhooks are sent, or the NATS server a stream publishes to; NULL for the
+    -- analytics subscriber (its sender knows).
     "url" TEXT,
-    "content_type" TEXT NOT NULL DEFAULT 'json' CHECK ("content_type" IN ('json', 'form')),
+    "content_type" TEXT NOT NULL DEFAULT 'json' CHECK ("content_type" IN ('json', 'form', 'slack', 'discord', 'teams')),
+    -- TLS towards this webhook: an extra trusted CA (PEM), or no verification at all.
+    "tls_ca_pem" TEXT,
+    "tls_verify" INTEGER NOT NULL DEFAULT 1 CHECK ("tls_verify" IN (0, 1)),
+    -- Streams: the subject prefix (`events` when NULL) and which payload is published.
+    "stream_subject_prefix" TEXT,
+    "stream_payload" TEXT CHECK ("stream_payload" IN ('notification', 'telemetry')),
     -- `whsec_...`: the current signing secret, and the one before it while it is still
     -- accepted after a rotation.
     "secret" TEXT,
