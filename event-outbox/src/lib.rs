@@ -48,6 +48,7 @@ pub mod delivery;
 mod outcome;
 mod redact;
 pub mod secret;
+pub mod stream;
 
 #[cfg(feature = "http")]
 pub mod analytics_sink;

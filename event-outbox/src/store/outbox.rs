@@ -20,6 +20,7 @@ use event_runtime::schema::Tables;
 
 use super::retry::{MAX_RETRY_DELAY, RetrySchedule};
 use super::sql::{Conn, Row, Sql, Value, database_now};
+use super::streams::StreamSettings;
 use super::subscribers::{SubscriberKind, disable};
 use super::{NOTIFY_CHANNEL, Store, StoreError, chrono_duration};
 use crate::delivery::ContentType;
@@ -44,12 +45,14 @@ pub struct Lease {
 pub struct Target {
     /// The subscriber.
     pub uuid: Uuid,
-    /// Webhook or analytics.
+    /// Webhook, analytics or stream.
     pub kind: SubscriberKind,
     /// Its name.
     pub name: String,
-    /// Its URL (webhooks).
+    /// Its URL (webhooks), or its NATS server (streams).
     pub url: Option<String>,
+    /// A stream's subject prefix and payload (streams).
+    pub stream: Option<StreamSettings>,
     /// How webhook bodies are encoded.
     pub content_type: ContentType,
     /// The secrets to sign with, current first (webhooks).
@@ -565,7 +568,8 @@ async fn targets(
         conn,
         tables,
         r#"SELECT "uuid", "kind", "name", "url", "content_type", "secret", "previous_secret",
-           "previous_secret_expires_at", "enabled" FROM {subscribers} WHERE "uuid" IN "#,
+           "previous_secret_expires_at", "enabled", "stream_subject_prefix", "stream_payload"
+           FROM {subscribers} WHERE "uuid" IN "#,
     );
     sql.list(subscribers.iter().map(|s| Value::Uuid(*s)));
     let mut targets = HashMap::new();
@@ -598,6 +602,7 @@ async fn targets(
                 kind,
                 name: row.text("name")?,
                 url: row.opt_text("url")?,
+                stream: StreamSettings::read(&row, kind)?,
                 content_type: ContentType::from_name(&content_type).unwrap_or_default(),
                 secrets,
                 enabled: row.bool("enabled")?,
