@@ -141,10 +141,12 @@ impl Default for Retention {
     }
 }
 
-/// A server's JetStream context, and the prefixes whose stream is known to exist.
+/// A server's JetStream context, and the prefixes whose stream is known to exist. Setting
+/// up streams holds `ready` (an async lock): concurrent first sends would otherwise race to
+/// create the stream, or to add subjects to it.
 struct Server {
     context: jetstream::Context,
-    ready: Mutex<HashSet<String>>,
+    ready: tokio::sync::Mutex<HashSet<String>>,
 }
 
 /// Publishes stream deliveries to JetStream: one client per server URL, connected when
@@ -235,7 +237,7 @@ impl StreamPublisher {
         .await;
         if published.is_err() {
             // The stream may have been deleted since: look again next time.
-            lock(&server.ready).remove(message.subject_prefix);
+            server.ready.lock().await.remove(message.subject_prefix);
         }
         published
     }
@@ -255,7 +257,7 @@ impl StreamPublisher {
             context.set_timeout(self.config.ack_timeout);
             Ok::<_, String>(Arc::new(Server {
                 context,
-                ready: Mutex::new(HashSet::new()),
+                ready: tokio::sync::Mutex::new(HashSet::new()),
             }))
         })
         .await
@@ -263,10 +265,11 @@ impl StreamPublisher {
     }
 
     /// Creates the stream for `prefix` unless it is known to exist: `<prefix>.>` in the
-    /// configured stream, which is created when missing and given the subject when it
-    /// lacks it.
+    /// configured stream, which is created when missing and given the subject when none
+    /// of its subjects covers it.
     async fn ensure_stream(&self, server: &Server, prefix: &str) -> Result<(), String> {
-        if lock(&server.ready).contains(prefix) {
+        let mut ready = server.ready.lock().await;
+        if ready.contains(prefix) {
             return Ok(());
         }
         let subjects = format!("{prefix}.>");
@@ -295,7 +298,7 @@ impl StreamPublisher {
             .await
             .map_err(|e| format!("cannot create or find stream {}: {e}", config.name))?;
         let existing = &found.cached_info().config;
-        if !existing.subjects.iter().any(|s| *s == subjects) {
+        if !existing.subjects.iter().any(|s| covers(s, &subjects)) {
             let mut extended = existing.clone();
             extended.subjects.push(subjects.clone());
             server.context.update_stream(&extended).await.map_err(|e| {
@@ -306,9 +309,25 @@ impl StreamPublisher {
             })?;
             tracing::info!(stream = %config.name, %subjects, "subjects added to the stream");
         }
-        lock(&server.ready).insert(prefix.to_owned());
+        ready.insert(prefix.to_owned());
         Ok(())
     }
+}
+
+/// Whether every subject `wanted` (a pattern ending in `>`) matches is matched by
+/// `pattern`, a stream's subject.
+fn covers(pattern: &str, wanted: &str) -> bool {
+    let mut wanted = wanted.split('.');
+    for token in pattern.split('.') {
+        match (token, wanted.next()) {
+            (">", Some(_)) => return true,
+            (_, None | Some(">")) => return false,
+            ("*", Some(_)) => {}
+            (token, Some(other)) if token == other => {}
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// The value behind `mutex`, also after a panic elsewhere (the maps stay consistent:
@@ -317,4 +336,41 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stream_subject_covers_a_prefix_when_it_matches_all_under_it() {
+        assert!(covers("events.>", "events.>"));
+        assert!(covers(">", "events.>"));
+        assert!(covers("events.>", "events.acme.>"));
+        assert!(covers("*.>", "events.>"));
+        assert!(!covers("events.acme.>", "events.>"));
+        assert!(!covers("events.*", "events.>"));
+        assert!(!covers("events", "events.>"));
+        assert!(!covers("other.>", "events.>"));
+        assert!(!covers("events.*.>", "events.>"));
+    }
+
+    #[test]
+    fn configurations_are_checked() {
+        assert!(StreamConfig::default().validate().is_ok());
+        assert!(StreamConfig::default().name("a b").validate().is_err());
+        assert!(StreamConfig::default().name("a.b").validate().is_err());
+        assert!(StreamConfig::default().name("").validate().is_err());
+        assert!(
+            StreamConfig::default()
+                .duplicate_window(Duration::ZERO)
+                .validate()
+                .is_err()
+        );
+        let short = StreamConfig::default().retention(Retention::Limits {
+            max_age: Some(Duration::from_secs(1)),
+        });
+        assert!(short.validate().is_err());
+        assert!(StreamPublisher::new(short).is_err());
+    }
 }
