@@ -20,11 +20,11 @@ use event_runtime::schema::Tables;
 
 use super::retry::{MAX_RETRY_DELAY, RetrySchedule};
 use super::sql::{Conn, Row, Sql, Value, database_now};
-use super::streams::StreamSettings;
-use super::subscribers::{SubscriberKind, disable};
+use super::subscribers::{SubscriberKind, disable, stream_settings};
 use super::{NOTIFY_CHANNEL, Store, StoreError, chrono_duration};
 use crate::delivery::ContentType;
 use crate::secret::{Secret, SecretKey};
+use crate::stream::StreamSettings;
 use crate::{Attempt, Outcome};
 
 /// The longest `detail` kept in the attempt log, in bytes.
@@ -602,7 +602,7 @@ async fn targets(
                 kind,
                 name: row.text("name")?,
                 url: row.opt_text("url")?,
-                stream: StreamSettings::read(&row, kind)?,
+                stream: stream_settings(&row, kind)?,
                 content_type: ContentType::from_name(&content_type).unwrap_or_default(),
                 secrets,
                 enabled: row.bool("enabled")?,

@@ -1,17 +1,16 @@
-//! Stream subscribers (NATS JetStream): creating them, and their settings as stored.
+//! Stream subscribers (NATS JetStream): creating them.
 //! Their subscriptions, updates, deletion and deliveries are those of every subscriber.
 
 use std::fmt;
 
 use uuid::Uuid;
 
-use super::sql::{Row, Sql, Value};
+use super::sql::{Sql, Value};
 use super::subscribers::{Subscriber, SubscriberKind};
 use super::{Store, StoreError};
 use crate::redact::Redacted;
-use crate::redact_url;
 use crate::secret::Secret;
-use crate::stream::{StreamPayload, check_subject_prefix};
+use crate::stream::{StreamPayload, check_subject_prefix, check_url};
 
 /// A stream subscriber to create. `Debug` shows the URL redacted.
 #[derive(Clone)]
@@ -62,73 +61,13 @@ impl fmt::Debug for NewStream {
     }
 }
 
-/// A stream subscriber's settings.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub struct StreamSettings {
-    /// The subject prefix; `None` is `events`.
-    pub subject_prefix: Option<String>,
-    /// Which payload is published.
-    pub payload: StreamPayload,
-}
-
-impl StreamSettings {
-    /// The subject prefix in use.
-    pub fn prefix(&self) -> &str {
-        self.subject_prefix
-            .as_deref()
-            .unwrap_or(crate::stream::DEFAULT_SUBJECT_PREFIX)
-    }
-
-    /// The settings of a row of `subscribers` (`stream_subject_prefix`, `stream_payload`);
-    /// `None` unless it is a stream.
-    pub(super) fn read(row: &Row, kind: SubscriberKind) -> Result<Option<Self>, StoreError> {
-        if kind != SubscriberKind::Stream {
-            return Ok(None);
-        }
-        let payload = match row.opt_text("stream_payload")? {
-            None => StreamPayload::Notification,
-            Some(name) => StreamPayload::from_name(&name)
-                .ok_or_else(|| StoreError::corrupt("stream_payload", name))?,
-        };
-        Ok(Some(StreamSettings {
-            subject_prefix: row.opt_text("stream_subject_prefix")?,
-            payload,
-        }))
-    }
-}
-
-/// Refuses what is not a `nats://` or `tls://` URL with a host; the messages show the URL
-/// redacted.
-pub(super) fn check_stream_url(url: &str) -> Result<(), StoreError> {
-    let rest = url
-        .strip_prefix("nats://")
-        .or_else(|| url.strip_prefix("tls://"));
-    let host = rest
-        .map(|rest| rest.rsplit('@').next().unwrap_or_default())
-        .unwrap_or_default();
-    if host.is_empty()
-        || url.contains(|c: char| c.is_whitespace() || c.is_control())
-        || host.contains(['/', '?', '#', '\\'])
-    {
-        return Err(StoreError::invalid(
-            "stream URL",
-            format!(
-                "`{}` is not a NATS server URL: use nats://host:port or tls://host:port",
-                redact_url(url)
-            ),
-        ));
-    }
-    Ok(())
-}
-
 impl Store {
     /// Creates a stream subscriber: deliveries to it are published to NATS JetStream.
     /// It is subscribed like any subscriber ([`Store::subscribe`]). Streams of telemetry
     /// payloads receive deliveries only while telemetry is enabled. It gets a generated
     /// secret, as every subscriber that is not the analytics one.
     pub async fn create_stream(&self, stream: NewStream) -> Result<Subscriber, StoreError> {
-        check_stream_url(&stream.url)?;
+        check_url(&stream.url).map_err(|e| StoreError::invalid("stream URL", e.to_string()))?;
         if let Some(prefix) = &stream.subject_prefix {
             check_subject_prefix(prefix)
                 .map_err(|e| StoreError::invalid("stream subject prefix", e.to_string()))?;
@@ -160,34 +99,5 @@ impl Store {
         self.subscriber(uuid)
             .await?
             .ok_or(StoreError::NoSubscriber(uuid))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stream_urls_are_nats_urls() {
-        for good in [
-            "nats://127.0.0.1:4222",
-            "tls://nats.example:4222",
-            "nats://user:pw@host:4222",
-            "nats://host",
-        ] {
-            assert!(check_stream_url(good).is_ok(), "{good}");
-        }
-        for bad in [
-            "",
-            "http://host:4222",
-            "nats://",
-            "nats:// host",
-            "nats://host/path",
-            "NATS",
-            "nats://user@",
-        ] {
-            let error = check_stream_url(bad).expect_err(bad).to_string();
-            assert!(error.contains("NATS server URL"), "{error}");
-        }
     }
 }

@@ -10,12 +10,12 @@ use uuid::Uuid;
 use event_runtime::schema::Tables;
 
 use super::sql::{Conn, Row, Sql, Value};
-use super::streams::{StreamSettings, check_stream_url};
 use super::{Store, StoreError, chrono_duration};
 use crate::delivery::ContentType;
 use crate::redact::Redacted;
 use crate::redact_url;
 use crate::secret::{self, Secret};
+use crate::stream::{StreamPayload, StreamSettings};
 
 /// Who receives deliveries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -238,7 +238,7 @@ fn subscriber(row: &Row) -> Result<Subscriber, StoreError> {
         kind,
         name: row.text("name")?,
         url: row.opt_text("url")?,
-        stream: StreamSettings::read(row, kind)?,
+        stream: stream_settings(row, kind)?,
         content_type: ContentType::from_name(&content_type)
             .ok_or_else(|| StoreError::corrupt("content_type", content_type))?,
         enabled: row.bool("enabled")?,
@@ -248,6 +248,26 @@ fn subscriber(row: &Row) -> Result<Subscriber, StoreError> {
         created_at: row.time("created_at")?,
         updated_at: row.time("updated_at")?,
     })
+}
+
+/// A stream's settings, from a row of `subscribers` with `stream_subject_prefix` and
+/// `stream_payload`; `None` unless the subscriber is a stream.
+pub(super) fn stream_settings(
+    row: &Row,
+    kind: SubscriberKind,
+) -> Result<Option<StreamSettings>, StoreError> {
+    if kind != SubscriberKind::Stream {
+        return Ok(None);
+    }
+    let payload = match row.opt_text("stream_payload")? {
+        None => StreamPayload::Notification,
+        Some(name) => StreamPayload::from_name(&name)
+            .ok_or_else(|| StoreError::corrupt("stream_payload", name))?,
+    };
+    Ok(Some(StreamSettings::new(
+        row.opt_text("stream_subject_prefix")?,
+        payload,
+    )))
 }
 
 /// Refuses what is not an http(s) URL, and credentials in one: the messages never show
@@ -420,7 +440,8 @@ impl Store {
         if let Some(url) = &update.url {
             let kind = self.subscriber(uuid).await?.map(|s| s.kind);
             if kind == Some(SubscriberKind::Stream) {
-                check_stream_url(url)?;
+                crate::stream::check_url(url)
+                    .map_err(|e| StoreError::invalid("stream URL", e.to_string()))?;
             } else {
                 check_url(url)?;
             }

@@ -71,6 +71,54 @@ impl StreamPayload {
     }
 }
 
+/// A stream subscriber's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct StreamSettings {
+    /// The subject prefix; `None` is `events`.
+    pub subject_prefix: Option<String>,
+    /// Which payload is published.
+    pub payload: StreamPayload,
+}
+
+impl StreamSettings {
+    /// Settings of `payload` under `subject_prefix`.
+    pub fn new(subject_prefix: Option<String>, payload: StreamPayload) -> Self {
+        StreamSettings {
+            subject_prefix,
+            payload,
+        }
+    }
+
+    /// The subject prefix in use.
+    pub fn prefix(&self) -> &str {
+        self.subject_prefix
+            .as_deref()
+            .unwrap_or(DEFAULT_SUBJECT_PREFIX)
+    }
+}
+
+/// Checks a stream's server URL: `nats://` or `tls://` and a host (credentials before an
+/// `@` are allowed). The message shows the URL redacted.
+pub fn check_url(url: &str) -> Result<(), InvalidStream> {
+    let rest = url
+        .strip_prefix("nats://")
+        .or_else(|| url.strip_prefix("tls://"));
+    let host = rest
+        .map(|rest| rest.rsplit('@').next().unwrap_or_default())
+        .unwrap_or_default();
+    if host.is_empty()
+        || url.contains(|c: char| c.is_whitespace() || c.is_control())
+        || host.contains(['/', '?', '#', '\\'])
+    {
+        return Err(InvalidStream(format!(
+            "`{}` is not a NATS server URL: use nats://host:port or tls://host:port",
+            crate::redact_url(url)
+        )));
+    }
+    Ok(())
+}
+
 /// One attempt at publishing one delivery to a stream. `Debug` shows the URL redacted.
 #[derive(Clone, Copy)]
 pub struct StreamMessage<'a> {
@@ -130,19 +178,20 @@ impl std::fmt::Debug for StreamMessage<'_> {
     }
 }
 
-/// A subject prefix or an event type that cannot make a subject.
+/// A stream setting that cannot work: a server URL, a subject prefix, an event type that
+/// cannot make a subject, or a stream configuration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct InvalidSubject(String);
+pub struct InvalidStream(String);
 
 /// The subject a delivery of `event_type` is published on: `prefix` (the default when
 /// `None`), then the event type's layers (`:`-separated) as tokens.
-pub fn subject(prefix: Option<&str>, event_type: &str) -> Result<String, InvalidSubject> {
+pub fn subject(prefix: Option<&str>, event_type: &str) -> Result<String, InvalidStream> {
     let prefix = prefix.unwrap_or(DEFAULT_SUBJECT_PREFIX);
     check_subject_prefix(prefix)?;
     for layer in event_type.split(':') {
         if let Some(problem) = token_problem(layer) {
-            return Err(InvalidSubject(format!(
+            return Err(InvalidStream(format!(
                 "event type `{}` cannot make a NATS subject: its layer `{}` {problem}",
                 event_type.escape_debug(),
                 layer.escape_debug()
@@ -154,15 +203,15 @@ pub fn subject(prefix: Option<&str>, event_type: &str) -> Result<String, Invalid
 
 /// Checks a subject prefix: one or more `.`-separated NATS tokens, none empty, without
 /// whitespace, control characters or the wildcards `*` and `>`.
-pub fn check_subject_prefix(prefix: &str) -> Result<(), InvalidSubject> {
+pub fn check_subject_prefix(prefix: &str) -> Result<(), InvalidStream> {
     if prefix.is_empty() {
-        return Err(InvalidSubject(
+        return Err(InvalidStream(
             "the subject prefix is empty: leave it unset for `events`".to_owned(),
         ));
     }
     for token in prefix.split('.') {
         if let Some(problem) = token_problem(token) {
-            return Err(InvalidSubject(format!(
+            return Err(InvalidStream(format!(
                 "subject prefix `{}`: a token {problem}",
                 prefix.escape_debug()
             )));
@@ -215,6 +264,30 @@ mod tests {
         assert!(subject(None, "a::b").is_err());
         assert!(subject(None, "a:*").is_err());
         assert!(subject(None, "a b").is_err());
+    }
+
+    #[test]
+    fn stream_urls_are_nats_urls() {
+        for good in [
+            "nats://127.0.0.1:4222",
+            "tls://nats.example:4222",
+            "nats://user:pw@host:4222",
+            "nats://host",
+        ] {
+            assert_eq!(check_url(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "http://host:4222",
+            "nats://",
+            "nats:// host",
+            "nats://host/path",
+            "NATS",
+            "nats://user@",
+        ] {
+            let error = check_url(bad).expect_err(bad).to_string();
+            assert!(error.contains("NATS server URL"), "{error}");
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream::{self, stream};
 use tokio::sync::OnceCell;
 
-use super::{InvalidSubject, StreamMessage};
+use super::{InvalidStream, StreamMessage};
 use crate::{Attempt, Outcome};
 
 /// How the stream is created when it is missing. Retention and the duplicate window
@@ -85,14 +85,14 @@ impl StreamConfig {
     }
 
     /// Checks the values: a valid stream name, and non-zero windows and timeouts.
-    pub fn validate(&self) -> Result<(), InvalidSubject> {
+    pub fn validate(&self) -> Result<(), InvalidStream> {
         let name_ok = !self.name.is_empty()
             && self
                 .name
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !name_ok {
-            return Err(InvalidSubject(format!(
+            return Err(InvalidStream(format!(
                 "stream name `{}`: use letters, digits, `-` and `_` only",
                 self.name.escape_debug()
             )));
@@ -103,7 +103,7 @@ impl StreamConfig {
             ("ack_timeout", self.ack_timeout),
         ] {
             if value.is_zero() {
-                return Err(InvalidSubject(format!(
+                return Err(InvalidStream(format!(
                     "stream configuration: `{field}` must be longer than zero"
                 )));
             }
@@ -113,7 +113,7 @@ impl StreamConfig {
         } = self.retention
             && max_age < self.duplicate_window
         {
-            return Err(InvalidSubject(
+            return Err(InvalidStream(
                 "stream configuration: `max_age` must be at least the duplicate window".to_owned(),
             ));
         }
@@ -168,7 +168,7 @@ impl std::fmt::Debug for StreamPublisher {
 
 impl StreamPublisher {
     /// A publisher creating missing streams as `config` says, when it is valid.
-    pub fn new(config: StreamConfig) -> Result<Self, InvalidSubject> {
+    pub fn new(config: StreamConfig) -> Result<Self, InvalidStream> {
         config.validate()?;
         Ok(StreamPublisher {
             config,
