@@ -17,7 +17,78 @@
 //!
 //! This module holds what the worker and the senders agree on ([`StreamMessage`]) and the
 //! checks of prefixes and subjects; the publisher (`StreamPublisher`, feature `nats`)
-//! sends through `async-nats`.
+//! sends through `async-nats`: one client per server, connected when first needed, and
+//! the stream (`EVENTS` by default, holding `<prefix>.>`) created when missing. A
+//! delivery is complete only once JetStream acknowledged the message; a server that is
+//! down, or no ack in time, is an attempt to retry on the schedule, never a dead delivery.
+//! A worker that dies after publishing and before recording leaves the delivery to be
+//! published again after its lease: keep the stream's duplicate window (5 minutes by
+//! default) well beyond the worker's lease (2 minutes by default), and JetStream drops
+//! the second copy.
+//!
+//! ```no_run
+//! # #[cfg(all(feature = "nats", feature = "http", any(feature = "_sqlite", feature = "postgres")))]
+//! # async fn example(store: event_outbox::store::Store) -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use event_outbox::store::{NewStream, Scope};
+//! use event_outbox::stream::{Retention, StreamConfig, StreamPayload, StreamPublisher};
+//! use event_outbox::webhook::{WebhookConfig, WebhookSender};
+//! use event_outbox::worker::{HttpDeliverer, Worker, WorkerConfig};
+//!
+//! let bus = store
+//!     .create_stream(NewStream::new("bus", "nats://127.0.0.1:4222").subject_prefix("events"))
+//!     .await?;
+//! store.subscribe(bus.uuid, "project:one-off-job:pipeline-run:failed", Scope::global()).await?;
+//! // Telemetry payloads under another prefix (recorded while telemetry is enabled).
+//! let analytics = NewStream::new("analytics", "nats://127.0.0.1:4222")
+//!     .subject_prefix("telemetry")
+//!     .payload(StreamPayload::Telemetry);
+//! store.create_stream(analytics).await?;
+//!
+//! let publisher = StreamPublisher::new(StreamConfig::default().name("EVENTS").retention(
+//!     Retention::Limits { max_age: Some(Duration::from_secs(7 * 24 * 3600)) },
+//! ))?;
+//! let webhooks = WebhookSender::new(WebhookConfig::default())?;
+//! let deliverer = HttpDeliverer::new(webhooks, None).with_streams(publisher);
+//! let worker = Worker::new(store.clone(), Arc::new(deliverer))
+//!     .config(WorkerConfig::default())?
+//!     .spawn();
+//! # worker.shutdown().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A consumer reads them with a pull consumer of its own, acknowledging each message once
+//! handled (`Nats-Msg-Id` makes handling idempotent on its side too):
+//!
+//! ```no_run
+//! # #[cfg(feature = "nats")]
+//! # async fn consume() -> Result<(), async_nats::Error> {
+//! use async_nats::jetstream::{self, consumer::pull};
+//! use futures_util::StreamExt as _;
+//!
+//! let client = async_nats::connect("nats://127.0.0.1:4222").await?;
+//! let stream = jetstream::new(client).get_stream("EVENTS").await?;
+//! // Durable: the server remembers what this consumer acknowledged across restarts.
+//! let config = pull::Config {
+//!     durable_name: Some("billing".to_owned()),
+//!     filter_subject: "events.project.>".to_owned(),
+//!     ..Default::default()
+//! };
+//! let consumer = stream.get_or_create_consumer("billing", config).await?;
+//! let mut messages = consumer.messages().await?;
+//! while let Some(message) = messages.next().await {
+//!     let message = message?;
+//!     let header = |name: &str| message.headers.as_ref()?.get(name).map(|v| v.to_string());
+//!     let (id, event_type) = (header("Nats-Msg-Id"), header("Event-Type"));
+//!     let payload: serde_json::Value = serde_json::from_slice(&message.payload)?;
+//!     println!("{event_type:?} {id:?}: {payload}");
+//!     message.ack().await?;
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
 #[cfg(feature = "nats")]
 mod publisher;

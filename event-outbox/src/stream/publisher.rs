@@ -21,9 +21,9 @@ pub struct StreamConfig {
     pub name: String,
     /// What the stream keeps, and for how long.
     pub retention: Retention,
-    /// How long JetStream remembers a `Nats-Msg-Id` to drop a re-send (2 minutes by
-    /// default). A delivery re-sent after a crash comes back after its worker lease, so
-    /// keep it longer than the worker's lease.
+    /// How long JetStream remembers a `Nats-Msg-Id` to drop a re-send (5 minutes by
+    /// default). A delivery re-sent after a worker died comes back once the worker's
+    /// lease expired (2 minutes by default), so keep it well beyond the lease.
     pub duplicate_window: Duration,
     /// Store the stream in memory rather than in files (tests; off by default).
     pub memory_storage: bool,
@@ -39,7 +39,7 @@ impl Default for StreamConfig {
         StreamConfig {
             name: "EVENTS".to_owned(),
             retention: Retention::default(),
-            duplicate_window: Duration::from_secs(120),
+            duplicate_window: Duration::from_secs(300),
             memory_storage: false,
             connect_timeout: Duration::from_secs(5),
             ack_timeout: Duration::from_secs(10),
