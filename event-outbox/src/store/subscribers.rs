@@ -692,8 +692,8 @@ impl Store {
             .map_err(|message| StoreError::invalid("webhook secret", message))
     }
 
-    /// Encrypts, under the first configured secret key, every stored webhook secret that
-    /// is stored as text or under another key; how many subscribers it changed. Without
+    /// Encrypts, under the first configured secret key, every stored subscriber secret
+    /// (webhooks' and streams') that is stored as text or under another key; how many subscribers it changed. Without
     /// a key it changes nothing. `Store::migrate` runs it; run it yourself when you apply
     /// migrations another way. A secret that cannot be read (its key is not configured)
     /// is left as it is, and logged.
