@@ -59,6 +59,9 @@ pub struct Target {
     pub secrets: Vec<Secret>,
     /// Whether it is enabled; a disabled subscriber's deliveries are not sent.
     pub enabled: bool,
+    /// Whether its failure window was open when it was claimed (`failing_since` set): a
+    /// success then closes it; otherwise a success writes nothing to the subscriber.
+    pub failing: bool,
     /// Why the secrets could not be read, if they could not (the delivery is refused).
     pub secret_error: Option<String>,
 }
@@ -104,6 +107,7 @@ pub struct Claim {
 
 /// The outcome of one claimed delivery's attempt, to complete it with.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Completion {
     /// The delivery.
     pub delivery: Uuid,
@@ -115,6 +119,23 @@ pub struct Completion {
     pub attempts: u32,
     /// What the attempt came to.
     pub attempt: Attempt,
+    /// Whether the subscriber's failure window was open at the claim
+    /// ([`Target::failing`]).
+    pub subscriber_failing: bool,
+}
+
+impl Completion {
+    /// The completion of `delivery`, claimed under `lease`, with what its attempt came to.
+    pub fn new(delivery: &ClaimedDelivery, lease: &str, attempt: Attempt) -> Completion {
+        Completion {
+            delivery: delivery.uuid,
+            subscriber: delivery.target.uuid,
+            lease: lease.to_owned(),
+            attempts: delivery.attempts,
+            attempt,
+            subscriber_failing: delivery.target.failing,
+        }
+    }
 }
 
 /// A delivery that ran out of attempts or was refused.
@@ -568,7 +589,8 @@ async fn targets(
         conn,
         tables,
         r#"SELECT "uuid", "kind", "name", "url", "content_type", "secret", "previous_secret",
-           "previous_secret_expires_at", "enabled", "stream_subject_prefix", "stream_payload"
+           "previous_secret_expires_at", "enabled", "failing_since" IS NOT NULL AS "failing",
+           "stream_subject_prefix", "stream_payload"
            FROM {subscribers} WHERE "uuid" IN "#,
     );
     sql.list(subscribers.iter().map(|s| Value::Uuid(*s)));
@@ -606,6 +628,7 @@ async fn targets(
                 content_type: ContentType::from_name(&content_type).unwrap_or_default(),
                 secrets,
                 enabled: row.bool("enabled")?,
+                failing: row.bool("failing")?,
                 secret_error,
             }),
         );
@@ -653,10 +676,17 @@ async fn log_attempts(
     Ok(())
 }
 
-/// The subscribers whose deliveries succeeded, failed, or were gone, in one batch.
+/// The subscribers of one batch whose failure windows change: those that failed or were
+/// gone, and those that succeeded while their window was open. A success of a subscriber
+/// that was not failing at the claim writes nothing (the common case: a batch of first
+/// attempts that succeed costs its delete and its attempt log only). A failure recorded
+/// by another worker between this claim and this completion stays open until the next
+/// success claimed after it.
 #[derive(Default)]
 struct FailureWindows {
     succeeded: BTreeSet<Uuid>,
+    /// Those of `succeeded` whose window was open.
+    closing: BTreeSet<Uuid>,
     failed: BTreeSet<Uuid>,
     gone: Vec<Uuid>,
 }
@@ -667,6 +697,9 @@ impl FailureWindows {
         match completion.attempt.outcome {
             Outcome::Delivered => {
                 self.succeeded.insert(subscriber);
+                if completion.subscriber_failing {
+                    self.closing.insert(subscriber);
+                }
             }
             Outcome::Gone => {
                 self.failed.insert(subscriber);
@@ -688,7 +721,7 @@ async fn lock_subscribers(
     tables: &Tables,
     windows: &FailureWindows,
 ) -> Result<(), StoreError> {
-    let subscribers: BTreeSet<Uuid> = windows.succeeded.union(&windows.failed).copied().collect();
+    let subscribers: BTreeSet<Uuid> = windows.closing.union(&windows.failed).copied().collect();
     if !conn.is_postgres() || subscribers.is_empty() {
         return Ok(());
     }
@@ -713,13 +746,13 @@ async fn track_failures(
     window: Duration,
 ) -> Result<(), StoreError> {
     let (succeeded, failed) = (&windows.succeeded, &windows.failed);
-    if !succeeded.is_empty() {
+    if !windows.closing.is_empty() {
         let mut sql = Sql::new(
             conn,
             tables,
             r#"UPDATE {subscribers} SET "failing_since" = NULL WHERE "failing_since" IS NOT NULL AND "uuid" IN "#,
         );
-        sql.list(succeeded.iter().map(|s| Value::Uuid(*s)));
+        sql.list(windows.closing.iter().map(|s| Value::Uuid(*s)));
         sql.execute(conn).await?;
     }
     let failing: Vec<Uuid> = failed.difference(succeeded).copied().collect();

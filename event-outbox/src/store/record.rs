@@ -212,8 +212,10 @@ fn matches(scope: &[(String, String)], scopes: &[(&'static str, String)]) -> boo
 
 /// Inserts the `events` rows, one multi-row insert per set of non-NULL columns (NULL
 /// columns are left out rather than bound, so that no untyped NULL meets a typed column),
-/// and looks up the subscriptions to their types: on PostgreSQL in the last insert's
-/// statement, saving a round trip.
+/// and looks up the subscriptions to their types in the same call as the last insert,
+/// saving a round trip: on PostgreSQL in its statement, on SQLite as a second statement
+/// of the same query (the per-statement hand-off to sqlx's connection thread is most of
+/// what a small transaction costs there).
 async fn insert_events(
     conn: &mut Conn<'_>,
     tables: &Tables,
@@ -250,9 +252,10 @@ async fn insert_events(
         let per_row = names.len() + 3;
         for chunk in members.chunks((MAX_PARAMS / per_row).max(1)) {
             remaining -= 1;
-            let lookup = remaining == 0 && conn.is_postgres();
+            let lookup = remaining == 0;
+            let postgres = conn.is_postgres();
             let mut sql = Sql::new(conn, tables, "");
-            if lookup {
+            if lookup && postgres {
                 sql.push(r#"WITH "recorded" AS ("#);
             }
             sql.push(r#"INSERT INTO {events} ("uuid", "type", "timestamp""#);
@@ -275,7 +278,7 @@ async fn insert_events(
                 sql.list(values);
             }
             if lookup {
-                sql.push(r#" RETURNING 1) "#);
+                sql.push(if postgres { r#" RETURNING 1) "# } else { "; " });
                 subscriptions_query(&mut sql, &types);
                 return targets(sql.fetch_all(conn).await?);
             }

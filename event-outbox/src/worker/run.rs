@@ -478,7 +478,7 @@ impl<D: Deliverer> Worker<D> {
                 let mut completions = Vec::with_capacity(1);
                 for delivery in &unit.deliveries {
                     let attempt = bounded(limit, send_webhook(&*deliverer, delivery, clock)).await;
-                    completions.push(completion(delivery, &unit.lease.token, attempt));
+                    completions.push(Completion::new(delivery, &unit.lease.token, attempt));
                 }
                 completions
             }),
@@ -486,7 +486,7 @@ impl<D: Deliverer> Worker<D> {
                 let mut completions = Vec::with_capacity(1);
                 for delivery in &unit.deliveries {
                     let attempt = bounded(limit, super::streams::send(&*deliverer, delivery)).await;
-                    completions.push(completion(delivery, &unit.lease.token, attempt));
+                    completions.push(Completion::new(delivery, &unit.lease.token, attempt));
                 }
                 completions
             }),
@@ -504,7 +504,7 @@ impl<D: Deliverer> Worker<D> {
                 let attempt = bounded(limit, deliverer.analytics(&messages)).await;
                 batch
                     .iter()
-                    .map(|d| completion(d, &unit.lease.token, attempt.clone()))
+                    .map(|d| Completion::new(d, &unit.lease.token, attempt.clone()))
                     .collect()
             }),
         };
@@ -686,16 +686,6 @@ fn webhook_body(subscriber: Uuid, name: &str, payload: &str) -> String {
     // Written directly rather than through a `serde_json::Value`: this runs per delivery.
     let name = serde_json::Value::from(name);
     format!(r#"{{"delivered_for":{{"uuid":"{subscriber}","name":{name}}},"event":{payload}}}"#)
-}
-
-fn completion(delivery: &ClaimedDelivery, lease: &str, attempt: Attempt) -> Completion {
-    Completion {
-        delivery: delivery.uuid,
-        subscriber: delivery.target.uuid,
-        lease: lease.to_owned(),
-        attempts: delivery.attempts,
-        attempt,
-    }
 }
 
 /// A connection `LISTEN`ing for recorded deliveries (PostgreSQL only).
