@@ -3,7 +3,8 @@
 //! Against the real server at `EVENTGEN_TEST_NATS_URL` (skipped without it, except on
 //! CI): every delivery reaches the stream once with its subject, headers and payload; a
 //! worker killed between the publish and the completion leaves no duplicate once another
-//! worker sends again; a server that is down makes deliveries retry, not die.
+//! worker sends again; a server that is down makes deliveries retry, not die; the stream
+//! is created with the configured retention and duplicate window.
 //!
 //! Each test uses a stream and a subject prefix of its own, and deletes the stream.
 
@@ -705,3 +706,53 @@ both_nats!(
         check_once(&read, &prefix, StreamPayload::Notification, &expected);
     }
 );
+
+/// The publisher alone: the stream it creates has the configured retention, duplicate
+/// window and subjects, and a message published twice with one id is stored once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_is_created_as_configured_and_drops_a_repeated_id() {
+    let Some(url) = test_support::nats_url() else {
+        return;
+    };
+    let (stream, prefix) = (unique("EVENTS"), unique("ev"));
+    let publisher = StreamPublisher::new(
+        StreamConfig::default()
+            .name(&stream)
+            .memory_storage(true)
+            .retention(Retention::WorkQueue)
+            .duplicate_window(Duration::from_secs(42)),
+    )
+    .expect("a valid stream configuration");
+    let subject = event_outbox::stream::subject(Some(&prefix), EVENT_TYPE).expect("a subject");
+    let message = StreamMessage {
+        url: &url,
+        subject_prefix: &prefix,
+        subject: &subject,
+        message_id: "0192b5c4-0000-7000-8000-000000000001",
+        event_type: EVENT_TYPE,
+        timestamp: event_runtime::now(),
+        payload_kind: StreamPayload::Notification,
+        version: Some(VERSION),
+        payload: r#"{"type":"project:one-off-job:pipeline-run:failed","version":3}"#,
+    };
+    let first = publisher.publish(&message).await;
+    let second = publisher.publish(&message).await;
+
+    let client = async_nats::connect(&url).await.expect("connect to NATS");
+    let jetstream = async_nats::jetstream::new(client);
+    let mut created = jetstream.get_stream(&stream).await.expect("the stream");
+    let info = created.info().await.expect("its info").clone();
+    delete_stream(&url, &stream).await;
+
+    assert_eq!(first.outcome, Outcome::Delivered, "{}", first.detail);
+    assert!(!first.detail.contains("duplicate"), "{}", first.detail);
+    assert_eq!(second.outcome, Outcome::Delivered, "{}", second.detail);
+    assert!(second.detail.contains("duplicate"), "{}", second.detail);
+    assert_eq!(info.state.messages, 1);
+    assert_eq!(
+        info.config.retention,
+        async_nats::jetstream::stream::RetentionPolicy::WorkQueue
+    );
+    assert_eq!(info.config.duplicate_window, Duration::from_secs(42));
+    assert_eq!(info.config.subjects, [format!("{prefix}.>")]);
+}
