@@ -26,6 +26,7 @@ mod outbox;
 mod record;
 mod retry;
 mod sql;
+mod streams;
 mod subscribers;
 
 use std::str::FromStr;
@@ -57,6 +58,7 @@ pub use outbox::{
 pub use record::{Recording, Transaction};
 pub use retry::{InvalidRetrySchedule, MAX_RETRIES, MAX_RETRY_DELAY, RetrySchedule};
 pub use sql::Conn;
+pub use streams::NewStream;
 pub use subscribers::{
     CreatedWebhook, NewWebhook, Scope, Subscriber, SubscriberKind, Subscription, WebhookUpdate,
 };

@@ -20,10 +20,11 @@ use event_runtime::schema::Tables;
 
 use super::retry::{MAX_RETRY_DELAY, RetrySchedule};
 use super::sql::{Conn, Row, Sql, Value, database_now};
-use super::subscribers::{SubscriberKind, disable};
+use super::subscribers::{SubscriberKind, disable, stream_settings};
 use super::{NOTIFY_CHANNEL, Store, StoreError, chrono_duration};
 use crate::delivery::ContentType;
 use crate::secret::{Secret, SecretKey};
+use crate::stream::StreamSettings;
 use crate::{Attempt, Outcome};
 
 /// The longest `detail` kept in the attempt log, in bytes.
@@ -44,12 +45,14 @@ pub struct Lease {
 pub struct Target {
     /// The subscriber.
     pub uuid: Uuid,
-    /// Webhook or analytics.
+    /// Webhook, analytics or stream.
     pub kind: SubscriberKind,
     /// Its name.
     pub name: String,
-    /// Its URL (webhooks).
+    /// Its URL (webhooks), or its NATS server (streams).
     pub url: Option<String>,
+    /// A stream's subject prefix and payload (streams).
+    pub stream: Option<StreamSettings>,
     /// How webhook bodies are encoded.
     pub content_type: ContentType,
     /// The secrets to sign with, current first (webhooks).
@@ -586,7 +589,8 @@ async fn targets(
         conn,
         tables,
         r#"SELECT "uuid", "kind", "name", "url", "content_type", "secret", "previous_secret",
-           "previous_secret_expires_at", "enabled", "failing_since" IS NOT NULL AS "failing"
+           "previous_secret_expires_at", "enabled", "failing_since" IS NOT NULL AS "failing",
+           "stream_subject_prefix", "stream_payload"
            FROM {subscribers} WHERE "uuid" IN "#,
     );
     sql.list(subscribers.iter().map(|s| Value::Uuid(*s)));
@@ -620,6 +624,7 @@ async fn targets(
                 kind,
                 name: row.text("name")?,
                 url: row.opt_text("url")?,
+                stream: stream_settings(&row, kind)?,
                 content_type: ContentType::from_name(&content_type).unwrap_or_default(),
                 secrets,
                 enabled: row.bool("enabled")?,

@@ -17,6 +17,7 @@ use event_runtime::schema::Tables;
 use super::sql::{Conn, MAX_PARAMS, Row, Sql, Value, database_now};
 use super::subscribers::{Scope, SubscriberKind};
 use super::{NOTIFY_CHANNEL, Store, StoreError, WriteTx};
+use crate::stream::StreamPayload;
 
 /// A write transaction of the store: record events in it (it is a [`Recorder`]), run
 /// statements of your own on [`Transaction::conn`], then commit. Dropping it rolls back.
@@ -131,7 +132,9 @@ struct NewDelivery<'e> {
 struct Target {
     event_type: String,
     subscriber: Uuid,
-    kind: SubscriberKind,
+    /// Whether it receives the telemetry payload (the analytics subscriber, and streams
+    /// of telemetry) rather than the notification.
+    telemetry: bool,
     scope: Vec<(String, String)>,
 }
 
@@ -164,7 +167,7 @@ async fn record(
             if !matches(&target.scope, &scopes) || !seen.insert(target.subscriber) {
                 continue;
             }
-            let payload = if target.kind == SubscriberKind::Analytics {
+            let payload = if target.telemetry {
                 let Some(key) = telemetry else {
                     continue;
                 };
@@ -309,7 +312,7 @@ fn quote(name: &str) -> String {
 /// Appends the lookup of the subscriptions of enabled subscribers to `types`.
 fn subscriptions_query<'a>(sql: &mut Sql<'a>, types: &BTreeSet<&'a str>) {
     sql.push(
-        r#"SELECT s."event_type", s."subscriber_uuid", s."scope", sub."kind"
+        r#"SELECT s."event_type", s."subscriber_uuid", s."scope", sub."kind", sub."stream_payload"
            FROM {subscriptions} s JOIN {subscribers} sub ON sub."uuid" = s."subscriber_uuid"
            WHERE sub."enabled" AND s."event_type" IN "#,
     );
@@ -321,10 +324,18 @@ fn targets(rows: Vec<Row>) -> Result<HashMap<String, Vec<Target>>, StoreError> {
     let mut targets: HashMap<String, Vec<Target>> = HashMap::new();
     for row in rows {
         let scope = row.text("scope")?;
+        let telemetry = match SubscriberKind::read(&row)? {
+            SubscriberKind::Analytics => true,
+            SubscriberKind::Stream => {
+                row.opt_text("stream_payload")?.as_deref()
+                    == Some(StreamPayload::Telemetry.as_str())
+            }
+            SubscriberKind::Webhook => false,
+        };
         let target = Target {
             event_type: row.text("event_type")?,
             subscriber: row.uuid("subscriber_uuid")?,
-            kind: SubscriberKind::read(&row)?,
+            telemetry,
             scope: Scope::parse_stored(&scope)?.into_pairs(),
         };
         targets
