@@ -24,6 +24,7 @@ mod error;
 mod events;
 mod outbox;
 mod record;
+mod retention;
 mod retry;
 mod sql;
 mod streams;
@@ -56,6 +57,7 @@ pub use outbox::{
     AttemptRecord, Claim, ClaimedDelivery, Completion, DeadDelivery, Lease, OutboxCounts, Target,
 };
 pub use record::{Recording, Transaction};
+pub use retention::{Pruned, Retention};
 pub use retry::{InvalidRetrySchedule, MAX_RETRIES, MAX_RETRY_DELAY, RetrySchedule};
 pub use sql::Conn;
 pub use streams::NewStream;

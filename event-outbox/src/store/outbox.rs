@@ -484,22 +484,6 @@ impl Store {
             .collect()
     }
 
-    /// Deletes the attempt log older than `before`; how many rows.
-    pub async fn prune_attempts(&self, before: Timestamp) -> Result<u64, StoreError> {
-        let mut tx = self.write().await?;
-        let mut conn = tx.conn();
-        let pruned = Sql::new(
-            &conn,
-            self.tables(),
-            r#"DELETE FROM {delivery_attempts} WHERE "at" < $1"#,
-        )
-        .bind(Value::Time(before))
-        .execute(&mut conn)
-        .await?;
-        tx.commit().await?;
-        Ok(pruned)
-    }
-
     /// How many deliveries are pending and dead.
     pub async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
         let mut read = self.read().await?;
