@@ -36,6 +36,7 @@
 //! ```
 
 mod analytics;
+mod catalog;
 mod client;
 #[doc(hidden)]
 pub mod column;
@@ -48,6 +49,7 @@ pub mod schema;
 mod telemetry;
 
 pub use analytics::{InvalidEnumValue, UnknownEventType};
+pub use catalog::EventTypeSpec;
 pub use client::{ClientEventSpec, ParseFn};
 pub use record::{ColumnValue, EventId, Recorder, StoredEvent, TelemetryEvent};
 #[doc(hidden)]

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use event_runtime::TelemetryKey;
 use event_runtime::schema::Tables;
+use event_runtime::{EventTypeSpec, TelemetryKey};
 
 use super::RetrySchedule;
 use crate::secret::SecretKey;
@@ -42,6 +42,12 @@ pub struct StoreConfig {
     /// (default: `eventgen_` names, `_eventgen_migrations`). A generated module has the
     /// project's as `TABLES`, from its `eventgen.toml`.
     pub tables: Tables,
+    /// The compiled catalog's stored event types (a generated module's `STORED_EVENTS`):
+    /// with it, subscriptions are checked against the catalog (their type, and their
+    /// scope keys against those the type's events carry), the analytics subscriber
+    /// follows every stored type, and `Store::erase` knows the sensitive columns.
+    /// Default: none (subscriptions are checked against `event_types` only).
+    pub catalog: Option<&'static [EventTypeSpec]>,
 }
 
 /// How SQLite makes a commit durable: its `synchronous` setting (the store runs SQLite in
@@ -84,6 +90,7 @@ impl Default for StoreConfig {
             max_connections: 10,
             secret_keys: Vec::new(),
             tables: Tables::DEFAULT,
+            catalog: None,
         }
     }
 }
@@ -98,6 +105,12 @@ impl StoreConfig {
     /// Sets where the runtime's tables are: the generated module's `TABLES`.
     pub fn tables(mut self, tables: Tables) -> Self {
         self.tables = tables;
+        self
+    }
+
+    /// Sets the compiled catalog: the generated module's `STORED_EVENTS`.
+    pub fn catalog(mut self, catalog: &'static [EventTypeSpec]) -> Self {
+        self.catalog = Some(catalog);
         self
     }
 

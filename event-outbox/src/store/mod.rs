@@ -18,6 +18,7 @@
 //! compiles with either or both, and a URL of a backend left out is refused with
 //! [`StoreError::BackendNotEnabled`].
 
+mod catalog;
 mod config;
 mod drift;
 mod error;
@@ -50,6 +51,7 @@ compile_error!(
     "the event-outbox store needs a database backend: enable the `sqlite`, `sqlite-bundled` or `postgres` feature"
 );
 
+pub use catalog::check_subscription;
 pub use config::{InvalidStoreConfig, SqliteDurability, StoreConfig};
 pub use error::{DriftError, StoreError};
 pub use events::EventQuery;
@@ -266,6 +268,8 @@ impl Store {
         }
         // Secrets stored before a key was configured, or under an older key.
         self.encrypt_stored_secrets().await?;
+        // Event types added to the catalog since the analytics subscriber was created.
+        self.sync_analytics_subscriptions().await?;
         Ok(())
     }
 

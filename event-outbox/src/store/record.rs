@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use event_runtime::schema::Tables;
 
-use super::sql::{Conn, MAX_PARAMS, Row, Sql, Value, database_now};
+use super::sql::{Conn, MAX_PARAMS, Row, Sql, Value, database_now, quote};
 use super::subscribers::{Scope, SubscriberKind};
 use super::{NOTIFY_CHANNEL, Store, StoreError, WriteTx};
 use crate::stream::StreamPayload;
@@ -302,11 +302,6 @@ fn column_value<'a>(value: &'a ColumnValue<'a>) -> Value<'a> {
         ColumnValue::Timestamp(v) => Value::Time(*v),
         ColumnValue::Json(v) => Value::Json(v),
     }
-}
-
-/// A quoted identifier.
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// Appends the lookup of the subscriptions of enabled subscribers to `types`.

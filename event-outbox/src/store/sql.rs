@@ -65,6 +65,11 @@ impl Conn<'_> {
     }
 }
 
+/// A quoted identifier (a column name of the catalog's).
+pub(crate) fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 /// The database's current time: every due time and lease is compared on this one clock,
 /// so that a worker whose own clock is off neither steals live leases nor skips due
 /// deliveries. PostgreSQL's is read from the server. SQLite runs in this process, so its

@@ -539,13 +539,18 @@ impl Store {
     }
 
     /// Subscribes a subscriber to an exact event type within `scope`. Subscribing twice
-    /// to the same type and scope returns the existing subscription.
+    /// to the same type and scope returns the existing subscription. With a catalog
+    /// ([`StoreConfig::catalog`](super::StoreConfig::catalog)), the type and the scope's
+    /// keys are checked against it ([`check_subscription`](super::check_subscription)).
     pub async fn subscribe(
         &self,
         subscriber: Uuid,
         event_type: &str,
         scope: Scope,
     ) -> Result<Subscription, StoreError> {
+        if let Some(catalog) = self.catalog() {
+            super::check_subscription(catalog, event_type, &scope)?;
+        }
         let stored = scope.to_stored();
         let mut tx = self.write().await?;
         let mut conn = tx.conn();

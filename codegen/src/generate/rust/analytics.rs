@@ -1,12 +1,13 @@
 //! The catalog-wide items: `AnalyticsEvent` (every event, as analytics names them),
-//! `Event` (any stored event, loaded from a row) and `CLIENT_EVENTS` (for the relay check).
+//! `Event` (any stored event, loaded from a row), `CLIENT_EVENTS` (for the relay check)
+//! and `STORED_EVENTS` (for the store's checks of scopes, and its erasure).
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::types::{doc, rt, type_ident};
 use crate::generate::deprecation;
-use crate::model::{Catalog, EventDef};
+use crate::model::{Catalog, EventDef, FieldDef};
 
 /// `AnalyticsEvent`: one variant per event, named by its Rust name, and the impls that
 /// turn it to and from its event type string.
@@ -178,6 +179,44 @@ pub(super) fn client_events(catalog: &Catalog) -> TokenStream {
                 parse: #client::from_client_properties,
             },)*
         ];
+    }
+}
+
+/// `STORED_EVENTS`: each stored event type with the scope keys and sensitive columns of
+/// its layers and its own fields.
+pub(super) fn stored_events(catalog: &Catalog) -> TokenStream {
+    let rt = rt();
+    let specs = catalog.stored_events().map(|event| {
+        let chain = event
+            .layer
+            .map(|l| catalog.layer_chain(l))
+            .unwrap_or_default();
+        let fields: Vec<&FieldDef> = (chain.iter())
+            .flat_map(|id| &catalog.layer(*id).fields)
+            .chain(&event.fields)
+            .collect();
+        let scope_keys = fields.iter().filter(|f| f.scope).map(|f| f.column.as_str());
+        let sensitive = fields
+            .iter()
+            .filter(|f| f.sensitive)
+            .map(|f| f.column.as_str());
+        let event_type = event.event_type.as_str();
+        let version = event.version;
+        let description = event.description.as_deref().unwrap_or_default();
+        quote! {
+            #rt::EventTypeSpec {
+                event_type: #event_type,
+                version: #version,
+                description: #description,
+                scope_keys: &[#(#scope_keys),*],
+                sensitive_columns: &[#(#sensitive),*],
+            },
+        }
+    });
+    quote! {
+        /// Every stored event type, with the scope keys subscriptions to it may name and
+        /// its sensitive columns: `StoreConfig::default().catalog(STORED_EVENTS)`.
+        pub const STORED_EVENTS: &[#rt::EventTypeSpec] = &[#(#specs)*];
     }
 }
 
