@@ -102,12 +102,15 @@ pub struct NewWebhook {
 }
 
 impl NewWebhook {
-    /// A JSON webhook with a generated secret.
+    /// A webhook with a generated secret, in the format its URL calls for
+    /// ([`ContentType::detect`]): a chat app's incoming webhook (Slack, Discord, Microsoft
+    /// Teams) gets its chat format, any other URL JSON. Set `content_type` to choose.
     pub fn new(name: impl Into<String>, url: impl Into<String>) -> Self {
+        let url = url.into();
         NewWebhook {
             name: name.into(),
-            url: url.into(),
-            content_type: ContentType::Json,
+            content_type: ContentType::detect(&url),
+            url,
             secret: None,
         }
     }
