@@ -39,6 +39,7 @@ enum Part<'c> {
     AnalyticsEnum,
     EventEnum,
     ClientEvents,
+    ChatMessages,
     Tables,
     /// A root layer's layers and the events under them (or, with no root, the events
     /// outside the hierarchy), in a module of their own.
@@ -67,6 +68,7 @@ impl Part<'_> {
             Part::AnalyticsEnum => analytics::analytics_enum(catalog),
             Part::EventEnum => analytics::event_enum(catalog),
             Part::ClientEvents => analytics::client_events(catalog),
+            Part::ChatMessages => analytics::chat_messages(catalog),
             Part::Tables => tables_const(options),
             Part::Family(..) => TokenStream::new(),
         };
@@ -80,6 +82,7 @@ impl Part<'_> {
                 | Part::Type(_)
                 | Part::AnalyticsEnum
                 | Part::ClientEvents
+                | Part::ChatMessages
                 | Part::Tables
                 | Part::Family(..) => TokenStream::new(),
             });
@@ -141,6 +144,7 @@ fn render(catalog: &Catalog, options: &Options, split: Option<&str>) -> Vec<(Str
             Part::AnalyticsEnum,
             Part::EventEnum,
             Part::ClientEvents,
+            Part::ChatMessages,
             Part::Tables,
         ])
         .collect();
