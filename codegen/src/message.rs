@@ -193,3 +193,137 @@ fn type_node(catalog: &Catalog, ty: &FieldType, depth: usize) -> Node {
         _ => Node::Leaf,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFINITIONS: &str = r#"
+[catalog]
+name = "demo"
+
+[types.step]
+description = "A step."
+fields.title = { type = "string", description = "Its title." }
+fields.next = { type = "step", optional = true, description = "The next step." }
+
+[layers.project]
+description = "A project."
+fields.name = { type = "string", description = "Its name." }
+
+[layers.run]
+description = "A run."
+parent = "project"
+key = "the_run"
+fields.name = { type = "string", optional = true, description = "Its name." }
+fields.secret = { type = "string", notification = false, description = "Telemetry only." }
+
+[events."project:run:failed"]
+description = "A run failed."
+fields.step = { type = "step", description = "The step." }
+fields.steps = { type = "list<step>", description = "Every step." }
+fields.labels = { type = "map<string>", description = "Labels." }
+fields.error = { type = "json", description = "The error." }
+
+[events."project:run:odd"]
+description = "Shows {{ braces }}."
+
+[events."project:run:retried-twice"]
+fields.count = { type = "int", description = "A count." }
+
+[events."orphan"]
+description = "Outside the hierarchy."
+stored = false
+"#;
+
+    fn catalog() -> Catalog {
+        let loaded = crate::load_str("demo.toml", DEFINITIONS);
+        let rendered = loaded.render(crate::diagnostic::Style::Plain);
+        loaded.catalog.unwrap_or_else(|| panic!("{rendered}"))
+    }
+
+    fn unknown(template: &str) -> Vec<String> {
+        let catalog = catalog();
+        let event = catalog.event("project:run:failed").unwrap();
+        unknown_variables(&catalog, event, template).unwrap()
+    }
+
+    #[test]
+    fn variables_follow_the_payload_shape() {
+        let known = "{{ type }} {{ uuid }} {{ timestamp }} {{ version }} {{ project.name }} \
+             {{ project.the_run.name }} {{ project.the_run.step.title }} \
+             {{ project.the_run.step.next.next.title }} {{ project.the_run.labels.anything }} \
+             {{ project.the_run.error.deeply.nested }} {{ range(3) | length }} \
+             {% for s in project.the_run.steps %}{{ s.title }}{{ loop.index }}{% endfor %}";
+        assert_eq!(unknown(known), Vec::<String>::new());
+        assert_eq!(
+            unknown(
+                "{{ project.the_run.secret }} {{ name }} {{ project.name.first }} \
+                 {{ project.the_run.step.nope }} {{ run.name }}"
+            ),
+            [
+                "name",
+                "project.name.first",
+                "project.the_run.secret",
+                "project.the_run.step.nope",
+                "run.name"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_template_that_does_not_parse_is_an_error() {
+        let catalog = catalog();
+        let event = catalog.event("project:run:failed").unwrap();
+        assert!(unknown_variables(&catalog, event, "{% if %}").is_err());
+    }
+
+    #[test]
+    fn the_default_names_the_objects() {
+        let catalog = catalog();
+        let failed = catalog.event("project:run:failed").unwrap();
+        assert_eq!(
+            default_template(&catalog, failed),
+            "A run failed. (project: {{ project.name }} \
+             {% if project.the_run.name %}the run: {{ project.the_run.name }}{% endif %})"
+        );
+        assert_eq!(
+            template(&catalog, failed),
+            default_template(&catalog, failed)
+        );
+        // Template syntax in a description is kept as text.
+        let odd = catalog.event("project:run:odd").unwrap();
+        let default = default_template(&catalog, odd);
+        assert!(
+            default.starts_with("{% raw %}Shows {{ braces }}.{% endraw %} ("),
+            "{default}"
+        );
+        // No description: the type in words.
+        let retried = catalog.event("project:run:retried-twice").unwrap();
+        let default = default_template(&catalog, retried);
+        assert!(
+            default.starts_with("Project run retried twice ("),
+            "{default}"
+        );
+        // Every default reads only what the payload has.
+        for event in catalog.stored_events() {
+            let default = default_template(&catalog, event);
+            assert_eq!(unknown_variables(&catalog, event, &default), Ok(vec![]));
+        }
+    }
+
+    #[test]
+    fn every_default_of_the_reference_catalog_checks() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../definitions/orchest.toml");
+        let loaded = crate::load(&[path]);
+        let catalog = loaded.catalog.expect("the reference catalog checks");
+        for event in catalog.stored_events() {
+            let default = default_template(&catalog, event);
+            assert_eq!(
+                unknown_variables(&catalog, event, &default),
+                Ok(vec![]),
+                "{default}"
+            );
+        }
+    }
+}
