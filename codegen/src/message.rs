@@ -71,7 +71,7 @@ pub fn default_template(catalog: &Catalog, event: &EventDef) -> String {
 
 /// `project:one-off-job:created` in words: "Project one-off job created".
 fn humanize_type(event_type: &str) -> String {
-    let words = event_type.replace(':', " ").replace('-', " ");
+    let words = event_type.replace([':', '-'], " ");
     let mut chars = words.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
