@@ -230,11 +230,9 @@ pub(crate) fn discord(message: &Message) -> String {
     let mut total = title.chars().count();
     let mut fields = Vec::new();
     for (name, value) in message.facts.iter().take(DISCORD_FIELDS) {
-        let name = truncate(name, DISCORD_FIELD_NAME);
-        let value = truncate(
-            if value.is_empty() { "—" } else { value },
-            DISCORD_FIELD_VALUE,
-        );
+        // Discord refuses an empty name or value.
+        let name = truncate(non_empty(name), DISCORD_FIELD_NAME);
+        let value = truncate(non_empty(value), DISCORD_FIELD_VALUE);
         let size = name.chars().count() + value.chars().count();
         if total + size > DISCORD_EMBED_TOTAL {
             break;
@@ -252,6 +250,11 @@ pub(crate) fn discord(message: &Message) -> String {
         "allowed_mentions": {"parse": []},
     })
     .to_string()
+}
+
+/// `text`, or a dash when it is empty.
+fn non_empty(text: &str) -> &str {
+    if text.is_empty() { "—" } else { text }
 }
 
 /// Microsoft Teams incoming webhook (a Workflows flow posting a card): a message with one

@@ -218,3 +218,14 @@ fn a_body_that_is_not_json_still_makes_a_message() {
     assert_eq!(value["content"], "Event");
     assert_eq!(value["embeds"][0]["title"], "Event");
 }
+
+#[test]
+fn discord_fields_are_never_empty() {
+    let value = encoded(ContentType::Discord, &body(json!({"": "x", "empty": ""})));
+    let fields = value["embeds"][0]["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 2);
+    for field in fields {
+        assert!(!field["name"].as_str().unwrap().is_empty());
+        assert!(!field["value"].as_str().unwrap().is_empty());
+    }
+}
