@@ -113,11 +113,35 @@ pub fn unknown_variables(
     Ok(unknown)
 }
 
-/// The environment templates are checked in, configured as the outbox renders them.
+/// The environment templates are checked and rendered in, configured as the outbox
+/// renders them: no escaping, absent members chain to nothing, and absent or null values
+/// render as nothing.
 fn environment() -> minijinja::Environment<'static> {
     let mut env = minijinja::Environment::new();
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+    env.set_formatter(|out, state, value| {
+        if value.is_none() || value.is_undefined() {
+            Ok(())
+        } else {
+            minijinja::escape_formatter(out, state, value)
+        }
+    });
     env
+}
+
+/// The template rendered over `payload` (a notification payload) and trimmed, as a chat
+/// delivery shows it; `None` when it fails or renders to nothing.
+pub fn render(template: &str, payload: &serde_json::Value) -> Option<String> {
+    let env = environment();
+    let text = env
+        .render_str(
+            template,
+            minijinja::Value::from(minijinja::value::Serde(payload)),
+        )
+        .ok()?;
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
 }
 
 /// What a template may read below a name.
