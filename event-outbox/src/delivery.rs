@@ -6,8 +6,10 @@ use std::future::Future;
 
 use event_runtime::Timestamp;
 
-use crate::Attempt;
 use crate::secret::Secret;
+use crate::{Attempt, Outcome};
+
+pub use crate::stream::StreamMessage;
 
 /// Sends deliveries: the HTTP senders implement it (and tests, with a fake).
 ///
@@ -19,6 +21,22 @@ pub trait Deliverer: Send + Sync + 'static {
 
     /// Sends a batch of analytics messages; the attempt applies to each of them.
     fn analytics(&self, batch: &[AnalyticsMessage<'_>]) -> impl Future<Output = Attempt> + Send;
+
+    /// Publishes one message to a stream (a NATS JetStream subscriber); delivered only
+    /// once the stream acknowledged it. By default the delivery is refused (dead, and
+    /// redrivable once a deliverer that publishes runs): a deliverer that does not
+    /// publish says so rather than drop it.
+    fn stream(&self, message: StreamMessage<'_>) -> impl Future<Output = Attempt> + Send {
+        let _ = message;
+        std::future::ready(Attempt {
+            outcome: Outcome::Refused,
+            status: None,
+            duration: std::time::Duration::ZERO,
+            detail: "this deliverer does not publish to streams (a stream publisher needs \
+                     event-outbox's `nats` feature)"
+                .to_owned(),
+        })
+    }
 }
 
 /// How a webhook body is encoded, per subscriber.

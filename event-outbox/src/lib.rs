@@ -7,7 +7,8 @@
 //! deliveries in the caller's transaction (its transactions are the `Recorder` that
 //! generated `register_<type>_event` functions call), manages subscribers, and hands due
 //! deliveries to the `worker::Worker`, which sends them through a
-//! [`delivery::Deliverer`] (the HTTP senders) and retries on a schedule.
+//! [`delivery::Deliverer`] (the HTTP senders, and with `nats` the JetStream publisher)
+//! and retries on a schedule.
 //!
 //! ```no_run
 //! # #[cfg(any(feature = "_sqlite", feature = "postgres"))]
@@ -32,6 +33,7 @@
 //! | `sqlite-bundled` | the same with SQLite compiled into the binary (sqlx's `sqlite-bundled`; needs a C compiler only); turn on one of the two |
 //! | `postgres` | the store and the worker on PostgreSQL (with `LISTEN`/`NOTIFY` wake-ups across processes) |
 //! | `http` (default) | the senders: signed webhooks (`webhook`), the PostHog-compatible analytics sink (`analytics_sink`), and `worker::HttpDeliverer` |
+//! | `nats` | stream subscribers' deliveries published to NATS JetStream: `stream::StreamPublisher` (with `async-nats`), which `worker::HttpDeliverer::with_streams` publishes through ([`stream`] explains subjects, headers and de-duplication) |
 //! | `relay` | `relay::Relay`, the JSON Schema check of events posted by front ends |
 //! | `relay-http` | `relay::router`, `POST /analytics` as an axum router (turns on `relay` and `http`) |
 //!
@@ -48,6 +50,7 @@ pub mod delivery;
 mod outcome;
 mod redact;
 pub mod secret;
+pub mod stream;
 
 #[cfg(feature = "http")]
 pub mod analytics_sink;

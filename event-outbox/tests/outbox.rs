@@ -18,13 +18,7 @@ fn completions(claim: &Claim, outcome: Outcome) -> Vec<Completion> {
     claim
         .deliveries
         .iter()
-        .map(|d| Completion {
-            delivery: d.uuid,
-            subscriber: d.target.uuid,
-            lease: claim.lease.token.clone(),
-            attempts: d.attempts,
-            attempt: attempt(outcome),
-        })
+        .map(|d| Completion::new(d, &claim.lease.token, attempt(outcome)))
         .collect()
 }
 
@@ -299,6 +293,45 @@ both!(refused_is_dead_at_once, |store: Store| async move {
 });
 
 both!(
+    a_success_closes_the_failure_window_it_was_claimed_under,
+    |store: Store| async move {
+        let hook = common::webhook_with_events(&store, 3).await;
+        let failing_since = async || {
+            let subscriber = store.subscriber(hook).await.expect("read").expect("exists");
+            subscriber.failing_since
+        };
+        let before = store.claim("w", 1, LEASE).await.expect("claim");
+        assert!(!before.deliveries[0].target.failing);
+        let failed = store.claim("w", 1, LEASE).await.expect("claim");
+        let retry = Outcome::Retry { not_before: None };
+        store
+            .complete(&completions(&failed, retry))
+            .await
+            .expect("complete");
+        assert!(failing_since().await.is_some(), "the window opens");
+
+        // Claimed before the window opened: its success writes nothing to the subscriber.
+        store
+            .complete(&completions(&before, Outcome::Delivered))
+            .await
+            .expect("complete");
+        assert!(failing_since().await.is_some(), "still open");
+
+        let after = store.claim("w", 1, LEASE).await.expect("claim");
+        assert!(after.deliveries[0].target.failing);
+        store
+            .complete(&completions(&after, Outcome::Delivered))
+            .await
+            .expect("complete");
+        assert_eq!(
+            failing_since().await,
+            None,
+            "a success claimed in the window closes it"
+        );
+    }
+);
+
+both!(
     a_subscriber_failing_for_the_whole_window_is_disabled_and_success_resets_it,
     |store: Store| async move {
         let hook = common::webhook_with_events(&store, 4).await;
@@ -314,6 +347,10 @@ both!(
         assert!(since.is_some(), "the window starts");
 
         let claim = store.claim("w", 1, LEASE).await.expect("claim");
+        assert!(
+            claim.deliveries[0].target.failing,
+            "the claim sees the open window"
+        );
         store
             .complete(&completions(&claim, Outcome::Delivered))
             .await

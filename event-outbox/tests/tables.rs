@@ -65,13 +65,7 @@ both!(
         let completions: Vec<Completion> = claimed
             .deliveries
             .iter()
-            .map(|d| Completion {
-                delivery: d.uuid,
-                subscriber: d.target.uuid,
-                lease: claimed.lease.token.clone(),
-                attempts: d.attempts,
-                attempt: common::attempt(Outcome::Delivered),
-            })
+            .map(|d| Completion::new(d, &claimed.lease.token, common::attempt(Outcome::Delivered)))
             .collect();
         assert_eq!(store.complete(&completions).await.expect("complete"), 2);
         assert_eq!(count(&store, &pending).await, 0);

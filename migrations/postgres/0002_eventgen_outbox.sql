@@ -78,6 +78,9 @@ CREATE INDEX IF NOT EXISTS "eventgen_deliveries_due" ON "eventgen_deliveries" ("
     WHERE "status" = 'pending';
 CREATE INDEX IF NOT EXISTS "eventgen_deliveries_dead" ON "eventgen_deliveries" ("subscriber_uuid", "created_at")
     WHERE "status" = 'dead';
+-- Pruning dead deliveries by age.
+CREATE INDEX IF NOT EXISTS "eventgen_deliveries_dead_created" ON "eventgen_deliveries" ("created_at")
+    WHERE "status" = 'dead';
 CREATE INDEX IF NOT EXISTS "eventgen_deliveries_subscriber" ON "eventgen_deliveries" ("subscriber_uuid");
 CREATE INDEX IF NOT EXISTS "eventgen_deliveries_event" ON "eventgen_deliveries" ("event_uuid");
 

@@ -4,7 +4,8 @@
 //!
 //! PostgreSQL runs connect through `EVENTGEN_TEST_POSTGRES_URL`
 //! (`postgres://postgres@127.0.0.1:5432/test`, a user that may create databases). Without
-//! it they are skipped (and say so), except on CI (`CI=true`), where they fail.
+//! it they are skipped (and say so), except on CI (`CI=true`), where they fail. The NATS
+//! JetStream tests read `EVENTGEN_TEST_NATS_URL` (`nats://127.0.0.1:4222`) the same way.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -17,6 +18,9 @@ use sqlx::{AssertSqlSafe, Connection};
 
 /// The variable that holds the PostgreSQL URL.
 pub const POSTGRES_URL: &str = "EVENTGEN_TEST_POSTGRES_URL";
+
+/// The variable that holds the URL of a NATS server with JetStream.
+pub const NATS_URL: &str = "EVENTGEN_TEST_NATS_URL";
 
 /// A database backend of the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,6 +197,23 @@ pub fn postgres_url() -> Option<String> {
                  (postgres://postgres@127.0.0.1:5432/test)"
             );
             eprintln!("PostgreSQL skipped: set {POSTGRES_URL}");
+            None
+        }
+    }
+}
+
+/// `EVENTGEN_TEST_NATS_URL`, or `None` (after saying so) when NATS runs are skipped; on
+/// CI a missing URL fails.
+pub fn nats_url() -> Option<String> {
+    match std::env::var(NATS_URL) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("CI").map_or(true, |v| v != "true"),
+                "{NATS_URL} is not set, and NATS tests do not skip on CI: set it to the URL of \
+                 a NATS server with JetStream (nats://127.0.0.1:4222)"
+            );
+            eprintln!("NATS skipped: set {NATS_URL}");
             None
         }
     }

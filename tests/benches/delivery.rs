@@ -4,7 +4,11 @@
 //! the same concurrency, in the same run; on SQLite and (when
 //! `EVENTGEN_TEST_POSTGRES_URL` is set) PostgreSQL. Prints deliveries per second and the
 //! worker's share of the plain loop. It also runs the worker with a deliverer that
-//! answers at once, without HTTP: the rate the store's claims and completions allow.
+//! answers at once, without HTTP, against the store's floor: the same claims and
+//! completions (attempt log included) issued back to back by one task, claims of the
+//! worker's batch size, each completed at once, with no worker around them. And the
+//! reference's own delivery loop, in the style of its Celery task: one delivery at a time
+//! (claim it, post it, complete it), a commit per delivery, over the same HTTP.
 //!
 //! Where the process's CPU time can be read (Unix), it also prints the CPU each delivery
 //! and each plain request cost this process, and how many cores it kept busy. When the
@@ -22,7 +26,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use event_outbox::delivery::{AnalyticsMessage, Deliverer, WebhookRequest};
-use event_outbox::store::{NewWebhook, Scope, Store};
+use event_outbox::store::{Completion, NewWebhook, Scope, Store};
 use event_outbox::worker::{Worker, WorkerConfig};
 use event_outbox::{Attempt, Outcome, Secret};
 use event_runtime::StoredEvent;
@@ -34,11 +38,14 @@ use workspace_tests::samples::one_off_run_failed;
 const N: usize = 10_000;
 const CONCURRENCY: usize = 32;
 const ROUNDS: usize = 3;
+/// Deliveries of the reference-style loop (one at a time: a few seconds' worth).
+const REFERENCE_N: usize = 1_000;
+const LEASE: Duration = Duration::from_secs(60);
 
-/// Records `N` fresh events (one delivery each) in batches; returns the webhook bodies
+/// Records `n` fresh events (one delivery each) in batches; returns the webhook bodies
 /// the worker will send, for the plain loop to send too.
-async fn record(store: &Store, subscriber: (event_runtime::Uuid, &str)) -> Vec<String> {
-    let events: Vec<ProjectOneOffJobPipelineRunFailed> = (0..N)
+async fn record(store: &Store, subscriber: (event_runtime::Uuid, &str), n: usize) -> Vec<String> {
+    let events: Vec<ProjectOneOffJobPipelineRunFailed> = (0..n)
         .map(|_| ProjectOneOffJobPipelineRunFailed {
             uuid: event_runtime::new_event_id(),
             ..one_off_run_failed()
@@ -79,7 +86,11 @@ impl Run {
     }
 
     fn rate(self) -> f64 {
-        N as f64 / self.wall.as_secs_f64()
+        self.rate_of(N)
+    }
+
+    fn rate_of(self, n: usize) -> f64 {
+        n as f64 / self.wall.as_secs_f64()
     }
 
     /// `"<µs> µs CPU each, <n> cores busy"`, when the CPU time is known.
@@ -160,6 +171,73 @@ async fn through_worker<D: Deliverer>(
     run
 }
 
+fn delivered() -> Attempt {
+    Attempt {
+        outcome: Outcome::Delivered,
+        status: Some(200),
+        duration: Duration::ZERO,
+        detail: String::new(),
+    }
+}
+
+/// The store's floor: claims of the worker's batch size, each completed at once as
+/// delivered, back to back, until the outbox is empty.
+async fn store_floor(store: &Store) -> Run {
+    let batch = WorkerConfig::default().batch_size;
+    let stopwatch = Stopwatch::start();
+    let mut completed = 0;
+    while completed < N {
+        let claim = store.claim("floor", batch, LEASE).await.expect("claim");
+        assert!(!claim.deliveries.is_empty(), "deliveries left to claim");
+        let completions: Vec<Completion> = claim
+            .deliveries
+            .iter()
+            .map(|d| Completion::new(d, &claim.lease.token, delivered()))
+            .collect();
+        completed += store.complete(&completions).await.expect("complete");
+    }
+    let run = stopwatch.stop();
+    assert_eq!(store.outbox_counts().await.expect("counts").pending, 0);
+    run
+}
+
+/// The reference's delivery loop: one delivery at a time, claimed, posted and completed
+/// (a commit each), until `n` were delivered.
+async fn reference_loop(store: &Store, url: &str, secret: &Secret, n: usize) -> Run {
+    let client = reqwest::Client::new();
+    let stopwatch = Stopwatch::start();
+    for _ in 0..n {
+        let claim = store.claim("reference", 1, LEASE).await.expect("claim");
+        let delivery = claim.deliveries.first().expect("a delivery left");
+        let body = format!(
+            r#"{{"delivered_for":{{"uuid":"{}","name":"bench"}},"event":{}}}"#,
+            delivery.target.uuid, delivery.payload
+        );
+        post_signed(&client, url, secret, &delivery.uuid.to_string(), body).await;
+        let completion = Completion::new(delivery, &claim.lease.token, delivered());
+        assert_eq!(store.complete(&[completion]).await.expect("complete"), 1);
+    }
+    stopwatch.stop()
+}
+
+/// Posts `body`, signed, and reads the answer, which must be a success.
+async fn post_signed(client: &reqwest::Client, url: &str, secret: &Secret, id: &str, body: String) {
+    let timestamp = event_runtime::now().timestamp();
+    let signature = event_outbox::webhook::sign(secret, id, timestamp, body.as_bytes());
+    let response = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("webhook-id", id)
+        .header("webhook-timestamp", timestamp)
+        .header("webhook-signature", signature)
+        .body(body)
+        .send()
+        .await
+        .expect("sent");
+    assert!(response.status().is_success());
+    response.bytes().await.expect("read");
+}
+
 /// Answers every webhook at once, without sending it.
 #[derive(Default)]
 struct AnswersAtOnce {
@@ -169,12 +247,7 @@ struct AnswersAtOnce {
 impl Deliverer for AnswersAtOnce {
     async fn webhook(&self, _: WebhookRequest<'_>) -> Attempt {
         self.sent.fetch_add(1, Ordering::Relaxed);
-        Attempt {
-            outcome: Outcome::Delivered,
-            status: Some(200),
-            duration: Duration::ZERO,
-            detail: String::new(),
-        }
+        delivered()
     }
 
     async fn analytics(&self, _: &[AnalyticsMessage<'_>]) -> Attempt {
@@ -195,22 +268,7 @@ async fn plain_loop(url: &str, secret: &Secret, bodies: Arc<Vec<String>>) -> Run
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(body) = bodies.get(i) else { break };
-                    let id = format!("msg_{i}");
-                    let timestamp = event_runtime::now().timestamp();
-                    let signature =
-                        event_outbox::webhook::sign(&secret, &id, timestamp, body.as_bytes());
-                    let response = client
-                        .post(&url)
-                        .header("content-type", "application/json")
-                        .header("webhook-id", id)
-                        .header("webhook-timestamp", timestamp)
-                        .header("webhook-signature", signature)
-                        .body(body.clone())
-                        .send()
-                        .await
-                        .expect("sent");
-                    assert!(response.status().is_success());
-                    response.bytes().await.expect("read");
+                    post_signed(&client, &url, &secret, &format!("msg_{i}"), body.clone()).await;
                 }
             })
         })
@@ -237,9 +295,10 @@ async fn measure(label: &str, store: Store) {
         )
         .await
         .expect("subscribe");
-    let (mut worker, mut plain, mut store_only) = (Run::NONE, Run::NONE, Run::NONE);
+    let (mut worker, mut plain) = (Run::NONE, Run::NONE);
+    let (mut store_only, mut floor) = (Run::NONE, Run::NONE);
     for _ in 0..ROUNDS {
-        let bodies = record(&store, (subscriber, "bench")).await;
+        let bodies = record(&store, (subscriber, "bench"), N).await;
         receiver.clear();
         let deliverer =
             support::http_deliverer(support::loopback_only(), Duration::from_secs(30), None);
@@ -249,25 +308,50 @@ async fn measure(label: &str, store: Store) {
         plain = plain.best(plain_loop(&url, &created.secret, Arc::new(bodies)).await);
         assert_eq!(receiver.count(), N, "the loop posted all");
 
-        record(&store, (subscriber, "bench")).await;
+        record(&store, (subscriber, "bench"), N).await;
         let at_once = Arc::new(AnswersAtOnce::default());
         let sent = || at_once.sent.load(Ordering::Relaxed);
         store_only = store_only.best(through_worker(&store, Arc::clone(&at_once), sent).await);
+
+        record(&store, (subscriber, "bench"), N).await;
+        floor = floor.best(store_floor(&store).await);
     }
+    record(&store, (subscriber, "bench"), REFERENCE_N).await;
+    receiver.clear();
+    let reference = reference_loop(&store, &url, &created.secret, REFERENCE_N).await;
+    assert_eq!(
+        receiver.count(),
+        REFERENCE_N,
+        "the reference loop posted all"
+    );
     println!(
-        "{label:<10} worker {:>7.0} deliveries/s, plain reqwest loop {:>7.0} requests/s, worker/plain {:.2}; \
-         worker answered at once {:>7.0} deliveries/s",
+        "{label:<10} store floor {:>7.0} deliveries/s, worker answered at once {:>7.0} deliveries/s, worker/floor {:.2}",
+        floor.rate(),
+        store_only.rate(),
+        store_only.rate() / floor.rate(),
+    );
+    println!(
+        "{label:<10} worker {:>7.0} deliveries/s, plain reqwest loop {:>7.0} requests/s, worker/plain {:.2}",
         worker.rate(),
         plain.rate(),
         worker.rate() / plain.rate(),
-        store_only.rate(),
     );
     println!(
-        "{:<10} this process: worker {}; plain loop {}; worker answered at once {}",
+        "{label:<10} reference-style loop (one at a time, a commit each) {:>7.0} deliveries/s, worker/reference {:.1}",
+        reference.rate_of(REFERENCE_N),
+        worker.rate() / reference.rate_of(REFERENCE_N),
+    );
+    println!(
+        "{:<10} this process: store floor {}; worker answered at once {}",
+        "",
+        floor.cpu_use(),
+        store_only.cpu_use(),
+    );
+    println!(
+        "{:<10} this process: worker {}; plain loop {}",
         "",
         worker.cpu_use(),
         plain.cpu_use(),
-        store_only.cpu_use(),
     );
 }
 

@@ -4,11 +4,18 @@
 //! SQLite and (when `EVENTGEN_TEST_POSTGRES_URL` is set) PostgreSQL. Prints events per
 //! second and the store's share of raw.
 //!
+//! SQLite runs twice: with the store's default durability (`synchronous = FULL`) and with
+//! `SqliteDurability::Normal`, where the reference's own recorder runs beside it at the
+//! same setting: `reference/recorder.py`, SQLAlchemy models with single-table inheritance,
+//! the event and its three deliveries, a commit per event, WAL (with the pinned SQLAlchemy
+//! of `reference/requirements.txt`, installed by `reference/run-recorder` in a venv on
+//! first use; skipped, saying why, when that fails).
+//!
 //! `cargo bench -p workspace-tests --bench recording`
 
 use std::time::{Duration, Instant};
 
-use event_outbox::store::{NewWebhook, Scope, Store, StoreConfig};
+use event_outbox::store::{NewWebhook, Scope, SqliteDurability, Store, StoreConfig};
 use event_runtime::reexport::chrono::{DateTime, Utc};
 use event_runtime::reexport::uuid::Uuid;
 use event_runtime::{ColumnValue, StoredEvent, TelemetryEvent, TelemetryKey};
@@ -325,18 +332,56 @@ async fn compare(store: &Store, subscribers: &[Uuid], n: usize, batch: usize) ->
     (rate(through_store), rate(raw))
 }
 
-async fn measure(backend: &str, store: Store) {
+async fn measure(backend: &'static str, store: Store) {
     let subscribers = subscribers(&store).await;
     let (per_event_store, per_event_raw) = compare(&store, &subscribers, PER_EVENT, 1).await;
     let (batched_store, batched_raw) = compare(&store, &subscribers, BATCHED, BATCH).await;
     println!(
-        "{backend:<10} one transaction per event: store {per_event_store:>8.0} events/s, raw {per_event_raw:>8.0} events/s, store/raw {:.2}",
+        "{backend:<16} one transaction per event: store {per_event_store:>8.0} events/s, raw {per_event_raw:>8.0} events/s, store/raw {:.2}",
         per_event_store / per_event_raw
     );
     println!(
-        "{backend:<10} batches of {BATCH}:           store {batched_store:>8.0} events/s, raw {batched_raw:>8.0} events/s, store/raw {:.2}",
+        "{backend:<16} batches of {BATCH}:           store {batched_store:>8.0} events/s, raw {batched_raw:>8.0} events/s, store/raw {:.2}",
         batched_store / batched_raw
     );
+    if backend == SQLITE_NORMAL {
+        match reference_recorder() {
+            Ok(reference) => println!(
+                "{backend:<16} the reference's recorder (SQLAlchemy, a commit per event): {reference:>8.0} events/s, store/reference {:.2}",
+                per_event_store / reference
+            ),
+            Err(why) => println!("{backend:<16} the reference's recorder skipped: {why}"),
+        }
+    }
+}
+
+const SQLITE_NORMAL: &str = "SQLite (NORMAL)";
+
+/// Events per second of `reference/recorder.py`, on a database file of its own.
+fn reference_recorder() -> Result<f64, String> {
+    let dir = std::env::temp_dir().join(format!("eventgen-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/reference/run-recorder");
+    let output = std::process::Command::new("bash")
+        .arg(&script)
+        .arg(dir.join("reference.db"))
+        .arg(PER_EVENT.to_string())
+        .output();
+    let _ = std::fs::remove_dir_all(&dir);
+    let output = output.map_err(|e| format!("{}: {e}", script.display()))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        return Err(format!(
+            "{} failed: {}",
+            script.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    stdout
+        .trim()
+        .parse()
+        .map_err(|_| format!("{} printed {stdout:?}", script.display()))
 }
 
 fn config() -> StoreConfig {
@@ -350,7 +395,15 @@ async fn main() {
         return;
     }
     println!("3 subscribers per event (2 webhooks, analytics), best of {ROUNDS} runs");
-    with_store(Backend::Sqlite, config(), |store| measure("SQLite", store)).await;
+    with_store(Backend::Sqlite, config(), |store| {
+        measure("SQLite (FULL)", store)
+    })
+    .await;
+    let normal = config().sqlite_durability(SqliteDurability::Normal);
+    with_store(Backend::Sqlite, normal, |store| {
+        measure(SQLITE_NORMAL, store)
+    })
+    .await;
     with_store(Backend::Postgres, config(), |store| {
         measure("PostgreSQL", store)
     })

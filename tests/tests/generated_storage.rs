@@ -417,6 +417,7 @@ mod store {
                     .telemetry_json(&TelemetryKey::new(b"k".to_vec()))
                     .expect("JSON"),
                 SubscriberKind::Webhook => event.notification_json().expect("JSON"),
+                other => panic!("no {other:?} subscriber was created"),
             };
             assert_eq!(delivery.payload, expected);
             assert_eq!(delivery.event_timestamp, event.timestamp);

@@ -24,8 +24,10 @@ mod error;
 mod events;
 mod outbox;
 mod record;
+mod retention;
 mod retry;
 mod sql;
+mod streams;
 mod subscribers;
 
 use std::str::FromStr;
@@ -55,8 +57,10 @@ pub use outbox::{
     AttemptRecord, Claim, ClaimedDelivery, Completion, DeadDelivery, Lease, OutboxCounts, Target,
 };
 pub use record::{Recording, Transaction};
+pub use retention::{Pruned, Retention};
 pub use retry::{InvalidRetrySchedule, MAX_RETRIES, MAX_RETRY_DELAY, RetrySchedule};
 pub use sql::Conn;
+pub use streams::NewStream;
 pub use subscribers::{
     CreatedWebhook, NewWebhook, Scope, Subscriber, SubscriberKind, Subscription, WebhookUpdate,
 };

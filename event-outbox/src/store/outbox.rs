@@ -20,10 +20,11 @@ use event_runtime::schema::Tables;
 
 use super::retry::{MAX_RETRY_DELAY, RetrySchedule};
 use super::sql::{Conn, Row, Sql, Value, database_now};
-use super::subscribers::{SubscriberKind, disable};
+use super::subscribers::{SubscriberKind, disable, stream_settings};
 use super::{NOTIFY_CHANNEL, Store, StoreError, chrono_duration};
 use crate::delivery::ContentType;
 use crate::secret::{Secret, SecretKey};
+use crate::stream::StreamSettings;
 use crate::{Attempt, Outcome};
 
 /// The longest `detail` kept in the attempt log, in bytes.
@@ -44,18 +45,23 @@ pub struct Lease {
 pub struct Target {
     /// The subscriber.
     pub uuid: Uuid,
-    /// Webhook or analytics.
+    /// Webhook, analytics or stream.
     pub kind: SubscriberKind,
     /// Its name.
     pub name: String,
-    /// Its URL (webhooks).
+    /// Its URL (webhooks), or its NATS server (streams).
     pub url: Option<String>,
+    /// A stream's subject prefix and payload (streams).
+    pub stream: Option<StreamSettings>,
     /// How webhook bodies are encoded.
     pub content_type: ContentType,
     /// The secrets to sign with, current first (webhooks).
     pub secrets: Vec<Secret>,
     /// Whether it is enabled; a disabled subscriber's deliveries are not sent.
     pub enabled: bool,
+    /// Whether its failure window was open when it was claimed (`failing_since` set): a
+    /// success then closes it; otherwise a success writes nothing to the subscriber.
+    pub failing: bool,
     /// Why the secrets could not be read, if they could not (the delivery is refused).
     pub secret_error: Option<String>,
 }
@@ -101,6 +107,7 @@ pub struct Claim {
 
 /// The outcome of one claimed delivery's attempt, to complete it with.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Completion {
     /// The delivery.
     pub delivery: Uuid,
@@ -112,6 +119,23 @@ pub struct Completion {
     pub attempts: u32,
     /// What the attempt came to.
     pub attempt: Attempt,
+    /// Whether the subscriber's failure window was open at the claim
+    /// ([`Target::failing`]).
+    pub subscriber_failing: bool,
+}
+
+impl Completion {
+    /// The completion of `delivery`, claimed under `lease`, with what its attempt came to.
+    pub fn new(delivery: &ClaimedDelivery, lease: &str, attempt: Attempt) -> Completion {
+        Completion {
+            delivery: delivery.uuid,
+            subscriber: delivery.target.uuid,
+            lease: lease.to_owned(),
+            attempts: delivery.attempts,
+            attempt,
+            subscriber_failing: delivery.target.failing,
+        }
+    }
 }
 
 /// A delivery that ran out of attempts or was refused.
@@ -460,22 +484,6 @@ impl Store {
             .collect()
     }
 
-    /// Deletes the attempt log older than `before`; how many rows.
-    pub async fn prune_attempts(&self, before: Timestamp) -> Result<u64, StoreError> {
-        let mut tx = self.write().await?;
-        let mut conn = tx.conn();
-        let pruned = Sql::new(
-            &conn,
-            self.tables(),
-            r#"DELETE FROM {delivery_attempts} WHERE "at" < $1"#,
-        )
-        .bind(Value::Time(before))
-        .execute(&mut conn)
-        .await?;
-        tx.commit().await?;
-        Ok(pruned)
-    }
-
     /// How many deliveries are pending and dead.
     pub async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
         let mut read = self.read().await?;
@@ -565,7 +573,9 @@ async fn targets(
         conn,
         tables,
         r#"SELECT "uuid", "kind", "name", "url", "content_type", "secret", "previous_secret",
-           "previous_secret_expires_at", "enabled" FROM {subscribers} WHERE "uuid" IN "#,
+           "previous_secret_expires_at", "enabled", "failing_since" IS NOT NULL AS "failing",
+           "stream_subject_prefix", "stream_payload"
+           FROM {subscribers} WHERE "uuid" IN "#,
     );
     sql.list(subscribers.iter().map(|s| Value::Uuid(*s)));
     let mut targets = HashMap::new();
@@ -598,9 +608,11 @@ async fn targets(
                 kind,
                 name: row.text("name")?,
                 url: row.opt_text("url")?,
+                stream: stream_settings(&row, kind)?,
                 content_type: ContentType::from_name(&content_type).unwrap_or_default(),
                 secrets,
                 enabled: row.bool("enabled")?,
+                failing: row.bool("failing")?,
                 secret_error,
             }),
         );
@@ -648,10 +660,17 @@ async fn log_attempts(
     Ok(())
 }
 
-/// The subscribers whose deliveries succeeded, failed, or were gone, in one batch.
+/// The subscribers of one batch whose failure windows change: those that failed or were
+/// gone, and those that succeeded while their window was open. A success of a subscriber
+/// that was not failing at the claim writes nothing (the common case: a batch of first
+/// attempts that succeed costs its delete and its attempt log only). A failure recorded
+/// by another worker between this claim and this completion stays open until the next
+/// success claimed after it.
 #[derive(Default)]
 struct FailureWindows {
     succeeded: BTreeSet<Uuid>,
+    /// Those of `succeeded` whose window was open.
+    closing: BTreeSet<Uuid>,
     failed: BTreeSet<Uuid>,
     gone: Vec<Uuid>,
 }
@@ -662,6 +681,9 @@ impl FailureWindows {
         match completion.attempt.outcome {
             Outcome::Delivered => {
                 self.succeeded.insert(subscriber);
+                if completion.subscriber_failing {
+                    self.closing.insert(subscriber);
+                }
             }
             Outcome::Gone => {
                 self.failed.insert(subscriber);
@@ -683,7 +705,7 @@ async fn lock_subscribers(
     tables: &Tables,
     windows: &FailureWindows,
 ) -> Result<(), StoreError> {
-    let subscribers: BTreeSet<Uuid> = windows.succeeded.union(&windows.failed).copied().collect();
+    let subscribers: BTreeSet<Uuid> = windows.closing.union(&windows.failed).copied().collect();
     if !conn.is_postgres() || subscribers.is_empty() {
         return Ok(());
     }
@@ -708,13 +730,13 @@ async fn track_failures(
     window: Duration,
 ) -> Result<(), StoreError> {
     let (succeeded, failed) = (&windows.succeeded, &windows.failed);
-    if !succeeded.is_empty() {
+    if !windows.closing.is_empty() {
         let mut sql = Sql::new(
             conn,
             tables,
             r#"UPDATE {subscribers} SET "failing_since" = NULL WHERE "failing_since" IS NOT NULL AND "uuid" IN "#,
         );
-        sql.list(succeeded.iter().map(|s| Value::Uuid(*s)));
+        sql.list(windows.closing.iter().map(|s| Value::Uuid(*s)));
         sql.execute(conn).await?;
     }
     let failing: Vec<Uuid> = failed.difference(succeeded).copied().collect();

@@ -17,6 +17,7 @@ use event_runtime::schema::Tables;
 use super::sql::{Conn, MAX_PARAMS, Row, Sql, Value, database_now};
 use super::subscribers::{Scope, SubscriberKind};
 use super::{NOTIFY_CHANNEL, Store, StoreError, WriteTx};
+use crate::stream::StreamPayload;
 
 /// A write transaction of the store: record events in it (it is a [`Recorder`]), run
 /// statements of your own on [`Transaction::conn`], then commit. Dropping it rolls back.
@@ -131,7 +132,9 @@ struct NewDelivery<'e> {
 struct Target {
     event_type: String,
     subscriber: Uuid,
-    kind: SubscriberKind,
+    /// Whether it receives the telemetry payload (the analytics subscriber, and streams
+    /// of telemetry) rather than the notification.
+    telemetry: bool,
     scope: Vec<(String, String)>,
 }
 
@@ -164,7 +167,7 @@ async fn record(
             if !matches(&target.scope, &scopes) || !seen.insert(target.subscriber) {
                 continue;
             }
-            let payload = if target.kind == SubscriberKind::Analytics {
+            let payload = if target.telemetry {
                 let Some(key) = telemetry else {
                     continue;
                 };
@@ -209,8 +212,10 @@ fn matches(scope: &[(String, String)], scopes: &[(&'static str, String)]) -> boo
 
 /// Inserts the `events` rows, one multi-row insert per set of non-NULL columns (NULL
 /// columns are left out rather than bound, so that no untyped NULL meets a typed column),
-/// and looks up the subscriptions to their types: on PostgreSQL in the last insert's
-/// statement, saving a round trip.
+/// and looks up the subscriptions to their types in the same call as the last insert,
+/// saving a round trip: on PostgreSQL in its statement, on SQLite as a second statement
+/// of the same query (the per-statement hand-off to sqlx's connection thread is most of
+/// what a small transaction costs there).
 async fn insert_events(
     conn: &mut Conn<'_>,
     tables: &Tables,
@@ -247,9 +252,10 @@ async fn insert_events(
         let per_row = names.len() + 3;
         for chunk in members.chunks((MAX_PARAMS / per_row).max(1)) {
             remaining -= 1;
-            let lookup = remaining == 0 && conn.is_postgres();
+            let lookup = remaining == 0;
+            let postgres = conn.is_postgres();
             let mut sql = Sql::new(conn, tables, "");
-            if lookup {
+            if lookup && postgres {
                 sql.push(r#"WITH "recorded" AS ("#);
             }
             sql.push(r#"INSERT INTO {events} ("uuid", "type", "timestamp""#);
@@ -272,7 +278,7 @@ async fn insert_events(
                 sql.list(values);
             }
             if lookup {
-                sql.push(r#" RETURNING 1) "#);
+                sql.push(if postgres { r#" RETURNING 1) "# } else { "; " });
                 subscriptions_query(&mut sql, &types);
                 return targets(sql.fetch_all(conn).await?);
             }
@@ -306,7 +312,7 @@ fn quote(name: &str) -> String {
 /// Appends the lookup of the subscriptions of enabled subscribers to `types`.
 fn subscriptions_query<'a>(sql: &mut Sql<'a>, types: &BTreeSet<&'a str>) {
     sql.push(
-        r#"SELECT s."event_type", s."subscriber_uuid", s."scope", sub."kind"
+        r#"SELECT s."event_type", s."subscriber_uuid", s."scope", sub."kind", sub."stream_payload"
            FROM {subscriptions} s JOIN {subscribers} sub ON sub."uuid" = s."subscriber_uuid"
            WHERE sub."enabled" AND s."event_type" IN "#,
     );
@@ -318,10 +324,18 @@ fn targets(rows: Vec<Row>) -> Result<HashMap<String, Vec<Target>>, StoreError> {
     let mut targets: HashMap<String, Vec<Target>> = HashMap::new();
     for row in rows {
         let scope = row.text("scope")?;
+        let telemetry = match SubscriberKind::read(&row)? {
+            SubscriberKind::Analytics => true,
+            SubscriberKind::Stream => {
+                row.opt_text("stream_payload")?.as_deref()
+                    == Some(StreamPayload::Telemetry.as_str())
+            }
+            SubscriberKind::Webhook => false,
+        };
         let target = Target {
             event_type: row.text("event_type")?,
             subscriber: row.uuid("subscriber_uuid")?,
-            kind: SubscriberKind::read(&row)?,
+            telemetry,
             scope: Scope::parse_stored(&scope)?.into_pairs(),
         };
         targets

@@ -1,4 +1,5 @@
-//! Subscribers (webhooks and the one analytics subscriber) and their subscriptions.
+//! Subscribers (webhooks, streams and the one analytics subscriber) and their
+//! subscriptions.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -14,6 +15,7 @@ use crate::delivery::ContentType;
 use crate::redact::Redacted;
 use crate::redact_url;
 use crate::secret::{self, Secret};
+use crate::stream::{StreamPayload, StreamSettings};
 
 /// Who receives deliveries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -22,13 +24,16 @@ pub enum SubscriberKind {
     Webhook,
     /// The analytics backend: receives telemetry payloads (at most one).
     Analytics,
+    /// A NATS JetStream stream: receives notification or telemetry payloads as messages.
+    Stream,
 }
 
 impl SubscriberKind {
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             SubscriberKind::Webhook => "webhook",
             SubscriberKind::Analytics => "analytics",
+            SubscriberKind::Stream => "stream",
         }
     }
 
@@ -37,6 +42,7 @@ impl SubscriberKind {
         match row.text("kind")?.as_str() {
             "webhook" => Ok(SubscriberKind::Webhook),
             "analytics" => Ok(SubscriberKind::Analytics),
+            "stream" => Ok(SubscriberKind::Stream),
             other => Err(StoreError::corrupt("kind", other)),
         }
     }
@@ -48,12 +54,15 @@ impl SubscriberKind {
 pub struct Subscriber {
     /// Its id.
     pub uuid: Uuid,
-    /// Webhook or analytics.
+    /// Webhook, analytics or stream.
     pub kind: SubscriberKind,
     /// Its name.
     pub name: String,
-    /// Where webhooks go (`None` for the analytics subscriber).
+    /// Where webhooks go, or the NATS server of a stream (`None` for the analytics
+    /// subscriber).
     pub url: Option<String>,
+    /// A stream's subject prefix and payload (`None` unless it is a stream).
+    pub stream: Option<StreamSettings>,
     /// How webhook bodies are encoded.
     pub content_type: ContentType,
     /// Whether it receives deliveries.
@@ -77,6 +86,7 @@ impl fmt::Debug for Subscriber {
             .field("kind", &self.kind)
             .field("name", &self.name)
             .field("url", &Redacted(self.url.as_deref()))
+            .field("stream", &self.stream)
             .field("content_type", &self.content_type)
             .field("enabled", &self.enabled)
             .field("disabled_at", &self.disabled_at)
@@ -220,15 +230,18 @@ pub struct Subscription {
 }
 
 const SUBSCRIBER_COLUMNS: &str = r#""uuid", "kind", "name", "url", "content_type", "enabled",
-    "disabled_at", "disabled_reason", "failing_since", "created_at", "updated_at""#;
+    "disabled_at", "disabled_reason", "failing_since", "created_at", "updated_at",
+    "stream_subject_prefix", "stream_payload""#;
 
 fn subscriber(row: &Row) -> Result<Subscriber, StoreError> {
     let content_type = row.text("content_type")?;
+    let kind = SubscriberKind::read(row)?;
     Ok(Subscriber {
         uuid: row.uuid("uuid")?,
-        kind: SubscriberKind::read(row)?,
+        kind,
         name: row.text("name")?,
         url: row.opt_text("url")?,
+        stream: stream_settings(row, kind)?,
         content_type: ContentType::from_name(&content_type)
             .ok_or_else(|| StoreError::corrupt("content_type", content_type))?,
         enabled: row.bool("enabled")?,
@@ -238,6 +251,26 @@ fn subscriber(row: &Row) -> Result<Subscriber, StoreError> {
         created_at: row.time("created_at")?,
         updated_at: row.time("updated_at")?,
     })
+}
+
+/// A stream's settings, from a row of `subscribers` with `stream_subject_prefix` and
+/// `stream_payload`; `None` unless the subscriber is a stream.
+pub(super) fn stream_settings(
+    row: &Row,
+    kind: SubscriberKind,
+) -> Result<Option<StreamSettings>, StoreError> {
+    if kind != SubscriberKind::Stream {
+        return Ok(None);
+    }
+    let payload = match row.opt_text("stream_payload")? {
+        None => StreamPayload::Notification,
+        Some(name) => StreamPayload::from_name(&name)
+            .ok_or_else(|| StoreError::corrupt("stream_payload", name))?,
+    };
+    Ok(Some(StreamSettings::new(
+        row.opt_text("stream_subject_prefix")?,
+        payload,
+    )))
 }
 
 /// Refuses what is not an http(s) URL, and credentials in one: the messages never show
@@ -408,7 +441,13 @@ impl Store {
         update: WebhookUpdate,
     ) -> Result<Subscriber, StoreError> {
         if let Some(url) = &update.url {
-            check_url(url)?;
+            let kind = self.subscriber(uuid).await?.map(|s| s.kind);
+            if kind == Some(SubscriberKind::Stream) {
+                crate::stream::check_url(url)
+                    .map_err(|e| StoreError::invalid("stream URL", e.to_string()))?;
+            } else {
+                check_url(url)?;
+            }
         }
         let now = event_runtime::now();
         let mut tx = self.write().await?;
@@ -651,13 +690,13 @@ pub(super) async fn disable(
 impl Store {
     /// The text to store for `secret` of `subscriber`: encrypted under the first
     /// configured secret key, or the secret's text when there is none.
-    fn seal(&self, subscriber: Uuid, secret: &Secret) -> Result<String, StoreError> {
+    pub(super) fn seal(&self, subscriber: Uuid, secret: &Secret) -> Result<String, StoreError> {
         secret::seal(&self.config().secret_keys, subscriber, secret)
             .map_err(|message| StoreError::invalid("webhook secret", message))
     }
 
-    /// Encrypts, under the first configured secret key, every stored webhook secret that
-    /// is stored as text or under another key; how many subscribers it changed. Without
+    /// Encrypts, under the first configured secret key, every stored subscriber secret
+    /// (webhooks' and streams') that is stored as text or under another key; how many subscribers it changed. Without
     /// a key it changes nothing. `Store::migrate` runs it; run it yourself when you apply
     /// migrations another way. A secret that cannot be read (its key is not configured)
     /// is left as it is, and logged.
@@ -670,7 +709,7 @@ impl Store {
         let rows = Sql::new(
             &conn,
             self.tables(),
-            r#"SELECT "uuid", "secret", "previous_secret" FROM {subscribers} WHERE "kind" = 'webhook'"#,
+            r#"SELECT "uuid", "secret", "previous_secret" FROM {subscribers} WHERE "kind" <> 'analytics'"#,
         )
         .fetch_all(&mut conn)
         .await?;

@@ -15,6 +15,8 @@ mod config;
 mod http;
 #[cfg(feature = "_store")]
 mod run;
+#[cfg(feature = "_store")]
+mod streams;
 
 #[cfg(feature = "_store")]
 pub use config::{Clock, InvalidWorkerConfig, WorkerConfig};

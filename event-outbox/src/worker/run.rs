@@ -411,7 +411,8 @@ impl<D: Deliverer> Worker<D> {
         }
     }
 
-    /// Splits a claim into units: one per webhook, one per batch of analytics messages.
+    /// Splits a claim into units: one per webhook or stream message, one per batch of
+    /// analytics messages.
     /// Deliveries of subscribers disabled since they were recorded are given back: they
     /// are dead already, and get no attempt.
     async fn units(&self, claim: Claim, deadline: Instant) -> Vec<Unit> {
@@ -423,10 +424,11 @@ impl<D: Deliverer> Worker<D> {
             } else if delivery.target.kind == SubscriberKind::Analytics {
                 analytics.push(delivery);
             } else {
+                // A webhook or a stream message: one delivery per unit.
                 units.push(Unit {
                     lease: Arc::clone(&lease),
                     deadline,
-                    kind: SubscriberKind::Webhook,
+                    kind: delivery.target.kind,
                     deliveries: vec![delivery],
                 });
             }
@@ -476,7 +478,15 @@ impl<D: Deliverer> Worker<D> {
                 let mut completions = Vec::with_capacity(1);
                 for delivery in &unit.deliveries {
                     let attempt = bounded(limit, send_webhook(&*deliverer, delivery, clock)).await;
-                    completions.push(completion(delivery, &unit.lease.token, attempt));
+                    completions.push(Completion::new(delivery, &unit.lease.token, attempt));
+                }
+                completions
+            }),
+            SubscriberKind::Stream => tasks.spawn(async move {
+                let mut completions = Vec::with_capacity(1);
+                for delivery in &unit.deliveries {
+                    let attempt = bounded(limit, super::streams::send(&*deliverer, delivery)).await;
+                    completions.push(Completion::new(delivery, &unit.lease.token, attempt));
                 }
                 completions
             }),
@@ -494,7 +504,7 @@ impl<D: Deliverer> Worker<D> {
                 let attempt = bounded(limit, deliverer.analytics(&messages)).await;
                 batch
                     .iter()
-                    .map(|d| completion(d, &unit.lease.token, attempt.clone()))
+                    .map(|d| Completion::new(d, &unit.lease.token, attempt.clone()))
                     .collect()
             }),
         };
@@ -676,16 +686,6 @@ fn webhook_body(subscriber: Uuid, name: &str, payload: &str) -> String {
     // Written directly rather than through a `serde_json::Value`: this runs per delivery.
     let name = serde_json::Value::from(name);
     format!(r#"{{"delivered_for":{{"uuid":"{subscriber}","name":{name}}},"event":{payload}}}"#)
-}
-
-fn completion(delivery: &ClaimedDelivery, lease: &str, attempt: Attempt) -> Completion {
-    Completion {
-        delivery: delivery.uuid,
-        subscriber: delivery.target.uuid,
-        lease: lease.to_owned(),
-        attempts: delivery.attempts,
-        attempt,
-    }
 }
 
 /// A connection `LISTEN`ing for recorded deliveries (PostgreSQL only).

@@ -13,3 +13,5 @@ CREATE TABLE IF NOT EXISTS {events} (
 );
 
 CREATE INDEX IF NOT EXISTS "{prefix}events_type_timestamp" ON {events} ("type", "timestamp");
+-- Pruning by age.
+CREATE INDEX IF NOT EXISTS "{prefix}events_timestamp" ON {events} ("timestamp");

@@ -75,6 +75,9 @@ CREATE INDEX IF NOT EXISTS "{prefix}deliveries_due" ON {deliveries} ("next_attem
     WHERE "status" = 'pending';
 CREATE INDEX IF NOT EXISTS "{prefix}deliveries_dead" ON {deliveries} ("subscriber_uuid", "created_at")
     WHERE "status" = 'dead';
+-- Pruning dead deliveries by age.
+CREATE INDEX IF NOT EXISTS "{prefix}deliveries_dead_created" ON {deliveries} ("created_at")
+    WHERE "status" = 'dead';
 CREATE INDEX IF NOT EXISTS "{prefix}deliveries_subscriber" ON {deliveries} ("subscriber_uuid");
 CREATE INDEX IF NOT EXISTS "{prefix}deliveries_event" ON {deliveries} ("event_uuid");
 

@@ -17,3 +17,5 @@ CREATE TABLE IF NOT EXISTS "eventgen_events" (
 );
 
 CREATE INDEX IF NOT EXISTS "eventgen_events_type_timestamp" ON "eventgen_events" ("type", "timestamp");
+-- Pruning by age.
+CREATE INDEX IF NOT EXISTS "eventgen_events_timestamp" ON "eventgen_events" ("timestamp");
