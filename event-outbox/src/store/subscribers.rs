@@ -151,7 +151,8 @@ pub struct CreatedWebhook {
 pub struct WebhookUpdate {
     /// A new name.
     pub name: Option<String>,
-    /// A new URL.
+    /// A new URL. The content type stays as it is: to follow the new URL's chat app, set
+    /// `content_type` to [`ContentType::detect`] of it too.
     pub url: Option<String>,
     /// A new content type.
     pub content_type: Option<ContentType>,
