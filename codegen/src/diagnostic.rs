@@ -105,6 +105,9 @@ rules! {
     EventRemoved => "event-removed",
     /// A deprecated event past its sunset date.
     Sunset => "sunset",
+    /// An event's chat `message` that does not parse, reads what its notification payload
+    /// does not have, or belongs to an analytics-only event.
+    Message => "message",
     /// A definition without a description.
     MissingDescription => "missing-description",
 }

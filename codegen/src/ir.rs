@@ -142,6 +142,8 @@ pub struct EventDecl {
     pub version: Option<Loc<u32>>,
     /// Deprecation notice.
     pub deprecated: Option<DeprecationDecl>,
+    /// The chat message template (minijinja, over the notification payload).
+    pub message: Option<Loc<String>>,
     /// The event's own fields.
     pub fields: Vec<FieldDecl>,
 }

@@ -32,6 +32,7 @@ mod loading;
 pub mod lock;
 #[doc(hidden)]
 pub mod macro_support;
+pub mod message;
 pub mod model;
 mod naming;
 pub mod shape;

@@ -124,6 +124,9 @@ pub struct EventDef {
     pub version: u32,
     /// Deprecation notice.
     pub deprecated: Option<Deprecation>,
+    /// The chat message template as declared (`None`: the default, see
+    /// [`crate::message`]).
+    pub message: Option<String>,
     /// The event's own fields (in its layer's payload object, or at the top).
     pub fields: Vec<FieldDef>,
     /// Where it was declared.

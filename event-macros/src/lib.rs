@@ -38,7 +38,7 @@
 //! |---|---|---|
 //! | `#[catalog(...)]` | a unit struct deriving `Catalog` | `name` (default: the struct's name in kebab-case), `schema_base`, `src = "..."` (a file or directory, relative to the package, that the derives read besides `src/`) |
 //! | `#[layer(...)]` | a struct deriving `Layer` | `name`, `parent = "..."`, `abstract`, `inline`, `segment = "..."`, `key = "..."` |
-//! | `#[event(...)]` | a struct deriving `Event` | `type = "..."` (required), `stored = false`, `client`, `version = N`, `deprecated(since, note, replaced_by, sunset)` |
+//! | `#[event(...)]` | a struct deriving `Event` | `type = "..."` (required), `stored = false`, `client`, `version = N`, `message = "..."` (the chat message template), `deprecated(since, note, replaced_by, sunset)` |
 //! | `#[named_type(...)]` | a struct deriving `NamedType` | `name` |
 //! | `#[named_enum(...)]` | an enum deriving `NamedEnum` | `name` |
 //! | `#[variant(...)]` | a unit variant | `value = "..."` (default: the variant in SCREAMING_SNAKE_CASE) |
@@ -56,8 +56,8 @@
 //! Like the generated module, `Event`, `Layer` and `NamedType` emit a `Debug` that prints
 //! `<redacted>` for a sensitive field when the item has one; such an item must not derive
 //! `Debug` (the compiler reports conflicting implementations). `Catalog` emits the
-//! catalog-wide `AnalyticsEvent`, `Event` and `CLIENT_EVENTS`, which name the crate's
-//! event structs: they must be in scope where the catalog struct is declared.
+//! catalog-wide `AnalyticsEvent`, `Event`, `CLIENT_EVENTS` and `CHAT_MESSAGES`, which name
+//! the crate's event structs: they must be in scope where the catalog struct is declared.
 //!
 //! A named type derives serde's `Serialize` and `Deserialize` itself (an optional field with
 //! `#[serde(default, skip_serializing_if = "Option::is_none")]`); an enum gets serde's
@@ -80,7 +80,7 @@ fn derive(kind: ItemKind, input: TokenStream) -> TokenStream {
 }
 
 /// Declares the catalog (its name and schema base) on a unit struct: `#[catalog(...)]`;
-/// emits `AnalyticsEvent`, `Event` and `CLIENT_EVENTS` for the crate's events.
+/// emits `AnalyticsEvent`, `Event`, `CLIENT_EVENTS` and `CHAT_MESSAGES` for the crate's events.
 #[proc_macro_derive(
     Catalog,
     attributes(catalog, event, layer, field, named_type, named_enum, variant)

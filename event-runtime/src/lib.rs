@@ -41,6 +41,7 @@ mod client;
 #[doc(hidden)]
 pub mod column;
 mod event_api;
+mod message;
 pub mod notification;
 pub mod payload;
 mod record;
@@ -51,6 +52,7 @@ mod telemetry;
 pub use analytics::{InvalidEnumValue, UnknownEventType};
 pub use catalog::EventTypeSpec;
 pub use client::{ClientEventSpec, ParseFn};
+pub use message::MessageTemplate;
 pub use record::{ColumnValue, EventId, Recorder, StoredEvent, TelemetryEvent};
 #[doc(hidden)]
 pub use row::load;

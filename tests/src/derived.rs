@@ -169,7 +169,10 @@ pub struct ProjectOneOffJobStarted {
 
 /// A pipeline run of a one-off job failed.
 #[derive(Clone, PartialEq, Event)]
-#[event(type = "project:one-off-job:pipeline-run:failed")]
+#[event(
+    type = "project:one-off-job:pipeline-run:failed",
+    message = "Run {{ project.job.pipeline_run.number }} of a job of {{ project.name }} failed{% if project.job.pipeline_run.error %}: {{ project.job.pipeline_run.error.message }}{% endif %}"
+)]
 pub struct ProjectOneOffJobPipelineRunFailed {
     /// The event's id.
     pub uuid: Uuid,

@@ -45,6 +45,7 @@ pub(crate) fn check(checker: &mut Checker<'_>, layers: &[Layer]) -> Vec<EventDef
             client: decl.client.as_ref().is_some_and(|c| c.value),
             version: decl.version.as_ref().map_or(1, |v| v.value),
             deprecated: decl.deprecated.as_ref().map(deprecation),
+            message: decl.message.as_ref().map(|m| m.value.clone()),
             fields: event_fields,
             origin: event_type.origin.clone(),
         });

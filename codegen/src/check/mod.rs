@@ -11,6 +11,7 @@ pub(crate) mod evolution;
 mod examples;
 mod fields;
 mod layers;
+mod messages;
 mod objects;
 mod published_schemas;
 mod rust_names;
@@ -50,7 +51,7 @@ pub fn check_on(
         return None;
     }
     let header = header?;
-    Some(Catalog {
+    let catalog = Catalog {
         name: header.name,
         schema_base: header.schema_base,
         description: header.description,
@@ -58,7 +59,10 @@ pub fn check_on(
         types,
         layers,
         events,
-    })
+    };
+    // Templates are matched against the payload shapes, which only a catalog has.
+    messages::check(&mut checker, &catalog);
+    (!checker.diagnostics.has_errors()).then_some(catalog)
 }
 
 /// The checker names types before there is a catalog: the id of an enum or a named type

@@ -127,6 +127,9 @@ struct EventDoc {
     /// `stored · version 1 · layer ...`
     markers: String,
     deprecation: Option<String>,
+    /// Stored events: the chat message line (its template, and what it makes of the
+    /// sample notification payload).
+    message: Option<String>,
     fields: Vec<FieldRow>,
     /// The sample payloads, pretty JSON.
     samples: Vec<SampleDoc>,
@@ -532,6 +535,7 @@ impl EventDoc {
             markers: markers.join(" · "),
             deprecation: (event.deprecated.as_ref())
                 .map(|d| deprecation::text(d, deprecation::Form::Docs { link: &event_link })),
+            message: event.stored.then(|| message_line(catalog, event)),
             fields,
             samples: samples(catalog, event)
                 .into_iter()
@@ -649,4 +653,36 @@ pub(super) fn enum_anchor(name: &str) -> String {
 
 pub(super) fn type_anchor(name: &str) -> String {
     format!("type-{name}")
+}
+
+/// `Chat message (default): `template`, e.g. “text”`: the event's message, declared or
+/// default, and its rendering of the sample notification payload.
+fn message_line(catalog: &Catalog, event: &EventDef) -> String {
+    let template = crate::message::template(catalog, event);
+    let which = if event.message.is_some() {
+        "Chat message"
+    } else {
+        "Chat message (default)"
+    };
+    let sample = super::sample::sample(catalog, event, PayloadKind::Notification)
+        .and_then(|payload| crate::message::render(&template, &payload));
+    let code = code_span(&template);
+    match sample {
+        Some(text) => format!("{which}: {code}, e.g. {}", code_span(&text)),
+        None => format!("{which}: {code}"),
+    }
+}
+
+/// `text` as a Markdown code span: delimited by one more backtick than its longest run,
+/// on one line.
+fn code_span(text: &str) -> String {
+    let text = text.replace(['\n', '\r'], " ");
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
 }

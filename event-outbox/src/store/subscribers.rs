@@ -112,12 +112,15 @@ pub struct NewWebhook {
 }
 
 impl NewWebhook {
-    /// A JSON webhook with a generated secret.
+    /// A webhook with a generated secret, in the format its URL calls for
+    /// ([`ContentType::detect`]): a chat app's incoming webhook (Slack, Discord, Microsoft
+    /// Teams) gets its chat format, any other URL JSON. Set `content_type` to choose.
     pub fn new(name: impl Into<String>, url: impl Into<String>) -> Self {
+        let url = url.into();
         NewWebhook {
             name: name.into(),
-            url: url.into(),
-            content_type: ContentType::Json,
+            content_type: ContentType::detect(&url),
+            url,
             secret: None,
         }
     }
@@ -148,7 +151,8 @@ pub struct CreatedWebhook {
 pub struct WebhookUpdate {
     /// A new name.
     pub name: Option<String>,
-    /// A new URL.
+    /// A new URL. The content type stays as it is: to follow the new URL's chat app, set
+    /// `content_type` to [`ContentType::detect`] of it too.
     pub url: Option<String>,
     /// A new content type.
     pub content_type: Option<ContentType>,

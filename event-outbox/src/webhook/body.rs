@@ -1,13 +1,19 @@
 //! The bytes a webhook request carries.
 
+use super::chat::{self, ChatMessages};
 use crate::delivery::ContentType;
 
 /// The body for `payload` (JSON text) under `content_type`, and its `content-type` value.
 ///
 /// A form body is one field, `payload`, holding the JSON text, form-urlencoded (the
 /// convention of GitHub's form webhooks): receivers read the field and parse it as JSON.
-/// The signature covers these exact bytes.
-pub(crate) fn encode(payload: &str, content_type: ContentType) -> (Vec<u8>, &'static str) {
+/// The chat formats are JSON bodies of their own, built from the payload and its event
+/// type's message in `messages` (see [`chat`]). The signature covers these exact bytes.
+pub(crate) fn encode(
+    payload: &str,
+    content_type: ContentType,
+    messages: &ChatMessages,
+) -> (Vec<u8>, &'static str) {
     match content_type {
         ContentType::Json => (payload.as_bytes().to_vec(), "application/json"),
         ContentType::Form => {
@@ -15,6 +21,9 @@ pub(crate) fn encode(payload: &str, content_type: ContentType) -> (Vec<u8>, &'st
                 .append_pair("payload", payload)
                 .finish();
             (body.into_bytes(), "application/x-www-form-urlencoded")
+        }
+        ContentType::Slack | ContentType::Discord | ContentType::Teams => {
+            chat::encode(payload, content_type, messages)
         }
     }
 }
@@ -25,7 +34,8 @@ mod tests {
 
     #[test]
     fn json_is_sent_as_is() {
-        let (body, content_type) = encode(r#"{"a": "é"}"#, ContentType::Json);
+        let (body, content_type) =
+            encode(r#"{"a": "é"}"#, ContentType::Json, &ChatMessages::default());
         assert_eq!(body, r#"{"a": "é"}"#.as_bytes());
         assert_eq!(content_type, "application/json");
     }
@@ -33,7 +43,7 @@ mod tests {
     #[test]
     fn form_is_one_urlencoded_payload_field() {
         let payload = r#"{"a":"b c&d=e+é"}"#;
-        let (body, content_type) = encode(payload, ContentType::Form);
+        let (body, content_type) = encode(payload, ContentType::Form, &ChatMessages::default());
         assert_eq!(content_type, "application/x-www-form-urlencoded");
         assert_eq!(
             String::from_utf8(body.clone()).unwrap(),

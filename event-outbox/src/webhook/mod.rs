@@ -3,10 +3,12 @@
 
 mod address;
 mod body;
+mod chat;
 mod resolver;
 mod sender;
 mod signature;
 
 pub use address::{AddressPolicy, Cidr, InvalidCidr, RefusedAddress, RefusedPort, refused_range};
+pub use chat::{ChatMessages, InvalidMessageTemplate};
 pub use sender::{InvalidWebhookConfig, WebhookConfig, WebhookSender, WebhookSetupError};
 pub use signature::{HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, sign, signature_header};

@@ -10,8 +10,8 @@ use reqwest::redirect;
 
 use super::resolver::PolicyResolver;
 use super::{
-    AddressPolicy, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, RefusedAddress, body,
-    signature_header,
+    AddressPolicy, ChatMessages, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, RefusedAddress,
+    body, signature_header,
 };
 use crate::delivery::{ContentType, WebhookRequest};
 use crate::transport::{self, ClientError, Limits};
@@ -113,6 +113,7 @@ pub struct WebhookSender {
     client: reqwest::Client,
     policy: Arc<AddressPolicy>,
     limits: Limits,
+    messages: ChatMessages,
 }
 
 impl WebhookSender {
@@ -139,12 +140,22 @@ impl WebhookSender {
                 max_body: config.max_response_bytes,
                 max_retry_after: config.max_retry_after,
             },
+            messages: ChatMessages::default(),
         })
+    }
+
+    /// The sender, rendering the text of chat deliveries (Slack, Discord, Teams) with
+    /// `messages`: the catalog's generated `CHAT_MESSAGES`, compiled. Without them, a
+    /// chat delivery's text is `` Event `<type>` ``.
+    pub fn with_messages(mut self, messages: ChatMessages) -> Self {
+        self.messages = messages;
+        self
     }
 
     /// Makes one attempt to deliver `request`.
     ///
-    /// The body is the payload as is (JSON), or `payload=<form-urlencoded JSON>` (form);
+    /// The body is the payload as is (JSON), `payload=<form-urlencoded JSON>` (form), or
+    /// a chat app's body with the event's message (Slack, Discord, Teams);
     /// the `webhook-signature` header has one signature per secret (none without
     /// secrets). Never panics and never returns an error: everything that can happen is
     /// an [`Attempt`].
@@ -157,7 +168,8 @@ impl WebhookSender {
         let Ok(message_id) = HeaderValue::from_str(request.message_id) else {
             return transport::refused(started, "the message id is not a valid header value");
         };
-        let (body, content_type) = body::encode(request.payload, request.content_type);
+        let (body, content_type) =
+            body::encode(request.payload, request.content_type, &self.messages);
         let mut builder = self
             .client
             .post(url)

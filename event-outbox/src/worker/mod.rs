@@ -5,7 +5,9 @@
 //! The webhook body wraps the payload recorded with the event as the reference system
 //! does, `{"delivered_for": {"uuid": ..., "name": ...}, "event": <payload>}`: the receiver
 //! learns which of its subscriptions the delivery is for, never the URL or the secret.
-//! The wrapper is built when the delivery is sent, from the subscriber as it is then.
+//! The wrapper is built when the delivery is sent, from the subscriber as it is then. A
+//! chat subscriber (Slack, Discord, Teams) receives its app's body instead, which the
+//! sender builds from that wrapper (see `webhook::ChatMessages`).
 
 #[cfg(feature = "_store")]
 mod config;

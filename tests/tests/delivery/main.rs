@@ -10,6 +10,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod chat;
 mod faults;
 mod flow;
 mod refused;

@@ -57,6 +57,8 @@ pub(crate) const STORED: &str = "stored";
 pub(crate) const CLIENT: &str = "client";
 /// `version = N` of an event.
 pub(crate) const VERSION: &str = "version";
+/// `message = "..."` of an event: its chat message template.
+pub(crate) const MESSAGE: &str = "message";
 /// `deprecated(since, note, replaced_by, sunset)` of an event.
 pub(crate) const DEPRECATED: &str = "deprecated";
 /// `since = "..."` of a deprecation.

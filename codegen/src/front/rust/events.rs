@@ -22,6 +22,7 @@ struct Settings {
     client: Option<Loc<bool>>,
     version: Option<Loc<u32>>,
     deprecated: Option<DeprecationDecl>,
+    message: Option<Loc<String>>,
 }
 
 /// The members of an event struct, by what each holds.
@@ -69,6 +70,7 @@ pub(super) fn event(
         client: settings.client,
         version: settings.version,
         deprecated: settings.deprecated,
+        message: settings.message,
         fields: members.own,
     };
     Some(Declared::Event(decl, members.layers))
@@ -81,6 +83,7 @@ fn settings(entries: Vec<Entry>, spans: &mut dyn Spans, errors: &mut Vec<ItemErr
         attrs::CLIENT,
         attrs::VERSION,
         attrs::DEPRECATED,
+        attrs::MESSAGE,
     ];
     let mut settings = Settings::default();
     attrs::each_known(
@@ -93,6 +96,11 @@ fn settings(entries: Vec<Entry>, spans: &mut dyn Spans, errors: &mut Vec<ItemErr
             attrs::STORED => settings.stored = loc(entry.flag(errors), spans),
             attrs::CLIENT => settings.client = loc(entry.flag(errors), spans),
             attrs::VERSION => settings.version = loc(entry.int(errors), spans),
+            attrs::MESSAGE => {
+                settings.message = entry
+                    .string(errors)
+                    .map(|(text, span)| Loc::new(text, spans.origin(span)));
+            }
             _ => settings.deprecated = Some(deprecation(entry, spans, errors)),
         },
     );

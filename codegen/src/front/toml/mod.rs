@@ -196,6 +196,7 @@ impl Reader<'_> {
             client: raw.client.map(|v| self.loc(v)),
             version: raw.version.map(|v| self.loc(v)),
             deprecated,
+            message: raw.message.map(|v| self.loc(v)),
             fields,
         });
     }

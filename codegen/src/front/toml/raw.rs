@@ -148,6 +148,10 @@ pub(crate) struct RawEvent {
     pub version: Option<Sp<u32>>,
     /// Deprecation notice.
     pub deprecated: Option<Sp<RawDeprecation>>,
+    /// The text chat apps (Slack, Discord, Microsoft Teams) show for the event: a minijinja
+    /// template over the notification payload, e.g. `Job {{ job.name }} failed`. Default:
+    /// generated from the event type and its layers' names.
+    pub message: Option<Sp<String>>,
     /// The event's own fields, by name (snake_case).
     #[schemars(extend("propertyNames" = { "pattern": "^[a-z][a-z0-9_]*$" }))]
     // Read one by one by the parser, which keeps each field's span; here for the schema.

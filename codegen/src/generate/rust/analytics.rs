@@ -1,6 +1,7 @@
 //! The catalog-wide items: `AnalyticsEvent` (every event, as analytics names them),
-//! `Event` (any stored event, loaded from a row), `CLIENT_EVENTS` (for the relay check)
-//! and `STORED_EVENTS` (for the store's checks of scopes, and its erasure).
+//! `Event` (any stored event, loaded from a row), `CLIENT_EVENTS` (for the relay check),
+//! `STORED_EVENTS` (for the store's checks of scopes, and its erasure) and
+//! `CHAT_MESSAGES` (for chat deliveries).
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
@@ -258,5 +259,25 @@ pub(super) fn event_enum(catalog: &Catalog) -> TokenStream {
                 Self::from_row(row)
             }
         }
+    }
+}
+
+/// `CHAT_MESSAGES`: every stored event's chat message template, declared or default.
+pub(super) fn chat_messages(catalog: &Catalog) -> TokenStream {
+    let rt = rt();
+    let (types, templates): (Vec<&str>, Vec<String>) = catalog
+        .stored_events()
+        .map(|e| (e.event_type.as_str(), crate::message::template(catalog, e)))
+        .unzip();
+    quote! {
+        /// The chat message of every stored event (its `message`, or the default made from
+        /// its definition), for the text of Slack, Discord and Microsoft Teams deliveries:
+        /// `event_outbox::webhook::ChatMessages::new(CHAT_MESSAGES)`.
+        pub const CHAT_MESSAGES: &[#rt::MessageTemplate] = &[
+            #(#rt::MessageTemplate {
+                event_type: #types,
+                template: #templates,
+            },)*
+        ];
     }
 }

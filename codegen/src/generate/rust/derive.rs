@@ -1,7 +1,7 @@
 //! The code `event-macros` emits for one item declared with a derive: exactly what the
 //! module emits for that definition, without the declaration the user wrote, plus what
 //! the declaration carried in the module (serde for enums). The catalog's item carries
-//! the catalog-wide enums, `CLIENT_EVENTS` and `STORED_EVENTS`.
+//! the catalog-wide enums, `CLIENT_EVENTS`, `STORED_EVENTS` and `CHAT_MESSAGES`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -11,16 +11,16 @@ use super::{analytics, events, layers, named};
 use crate::model::{Catalog, EventDef};
 use crate::naming;
 
-/// The code the `Catalog` derive emits: `AnalyticsEvent`, `Event`, `CLIENT_EVENTS` and
-/// `STORED_EVENTS`,
-/// as the module has them. They name the event structs, which must be in scope where the
+/// The code the `Catalog` derive emits: `AnalyticsEvent`, `Event`, `CLIENT_EVENTS`,
+/// `STORED_EVENTS` and `CHAT_MESSAGES`, as the module has them. They name the event structs, which must be in scope where the
 /// catalog is declared.
 pub fn catalog_impls(catalog: &Catalog) -> TokenStream {
     let analytics = analytics::analytics_enum(catalog);
     let events = analytics::event_enum(catalog);
     let client = analytics::client_events(catalog);
     let stored = analytics::stored_events(catalog);
-    quote!(#analytics #events #client #stored)
+    let messages = analytics::chat_messages(catalog);
+    quote!(#analytics #events #client #stored #messages)
 }
 
 /// The code the `Layer` derive emits for the layer `name`; `None` when the catalog has no

@@ -40,6 +40,7 @@ enum Part<'c> {
     EventEnum,
     ClientEvents,
     StoredEvents,
+    ChatMessages,
     Tables,
     /// A root layer's layers and the events under them (or, with no root, the events
     /// outside the hierarchy), in a module of their own.
@@ -69,6 +70,7 @@ impl Part<'_> {
             Part::EventEnum => analytics::event_enum(catalog),
             Part::ClientEvents => analytics::client_events(catalog),
             Part::StoredEvents => analytics::stored_events(catalog),
+            Part::ChatMessages => analytics::chat_messages(catalog),
             Part::Tables => tables_const(options),
             Part::Family(..) => TokenStream::new(),
         };
@@ -83,6 +85,7 @@ impl Part<'_> {
                 | Part::AnalyticsEnum
                 | Part::ClientEvents
                 | Part::StoredEvents
+                | Part::ChatMessages
                 | Part::Tables
                 | Part::Family(..) => TokenStream::new(),
             });
@@ -145,6 +148,7 @@ fn render(catalog: &Catalog, options: &Options, split: Option<&str>) -> Vec<(Str
             Part::EventEnum,
             Part::ClientEvents,
             Part::StoredEvents,
+            Part::ChatMessages,
             Part::Tables,
         ])
         .collect();
