@@ -67,17 +67,20 @@ async fn record(store: &Store, subscriber: (event_runtime::Uuid, &str), n: usize
         .collect()
 }
 
-/// How long a run took, and the CPU time this process spent meanwhile.
+/// How long a run took, and the CPU time this process and the PostgreSQL server's
+/// processes spent meanwhile.
 #[derive(Clone, Copy)]
 struct Run {
     wall: Duration,
     cpu: Option<Duration>,
+    server_cpu: Option<Duration>,
 }
 
 impl Run {
     const NONE: Run = Run {
         wall: Duration::MAX,
         cpu: None,
+        server_cpu: None,
     };
 
     /// The faster of two runs.
@@ -104,12 +107,21 @@ impl Run {
             None => "CPU time unknown".to_owned(),
         }
     }
+
+    /// `"<µs> µs"` of the PostgreSQL server's CPU per delivery, when it is known.
+    fn server_cpu_use(self) -> String {
+        match self.server_cpu {
+            Some(cpu) => format!("{:>4.0} µs", cpu.as_secs_f64() * 1e6 / N as f64),
+            None => "unknown".to_owned(),
+        }
+    }
 }
 
 /// Times a run: its wall time and this process's CPU time.
 struct Stopwatch {
     start: Instant,
     cpu: Option<Duration>,
+    server_cpu: Option<Duration>,
 }
 
 impl Stopwatch {
@@ -117,18 +129,51 @@ impl Stopwatch {
         Stopwatch {
             start: Instant::now(),
             cpu: process_cpu(),
+            server_cpu: postgres_server_cpu(),
         }
     }
 
     fn stop(self) -> Run {
+        let spent = |before: Option<Duration>, after: Option<Duration>| {
+            before.zip(after).map(|(b, a)| a.saturating_sub(b))
+        };
         Run {
             wall: self.start.elapsed(),
-            cpu: self
-                .cpu
-                .zip(process_cpu())
-                .map(|(before, after)| after - before),
+            cpu: spent(self.cpu, process_cpu()),
+            server_cpu: spent(self.server_cpu, postgres_server_cpu()),
         }
     }
+}
+
+/// The CPU time of the local PostgreSQL server's processes (Linux: every `postgres`
+/// process in `/proc`, user and system). The pool's connections live through a run, so
+/// their backends' time is all counted.
+#[cfg(target_os = "linux")]
+fn postgres_server_cpu() -> Option<Duration> {
+    let ticks = rustix::param::clock_ticks_per_second();
+    let mut total = 0u64;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ...`: the fields after the command's closing parenthesis.
+        let Some((head, rest)) = stat.rsplit_once(") ") else {
+            continue;
+        };
+        if !head.ends_with("(postgres") {
+            continue;
+        }
+        let fields: Vec<&str> = rest.split(' ').collect();
+        // utime and stime: fields 14 and 15 of the line, 12 and 13 after the command.
+        let time = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
+        total += time(11).unwrap_or(0) + time(12).unwrap_or(0);
+    }
+    Some(Duration::from_secs_f64(total as f64 / ticks as f64))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn postgres_server_cpu() -> Option<Duration> {
+    None
 }
 
 /// The CPU time this process has used, all threads.
@@ -353,6 +398,15 @@ async fn measure(label: &str, store: Store) {
         worker.cpu_use(),
         plain.cpu_use(),
     );
+    if store.postgres_pool().is_some() {
+        println!(
+            "{:<10} the PostgreSQL server: store floor {}, worker answered at once {}, worker {} CPU per delivery",
+            "",
+            floor.server_cpu_use(),
+            store_only.server_cpu_use(),
+            worker.server_cpu_use(),
+        );
+    }
 }
 
 #[tokio::main]

@@ -1,7 +1,8 @@
 //! The main flow, runnable: record a few events of the reference catalog into an embedded
 //! SQLite file, deliver them with the worker to a local receiver that verifies their
-//! signatures with the published `standardwebhooks` crate (and to a local PostHog-like
-//! analytics endpoint), and print what happened.
+//! signatures with the published `standardwebhooks` crate (one of them a Slack-format
+//! subscriber, which receives the event's chat message), and to a local PostHog-like
+//! analytics endpoint, and print what happened.
 //!
 //! `cargo run -p workspace-tests --example demo`
 
@@ -12,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use event_outbox::analytics_sink::{AnalyticsConfig, AnalyticsSender};
 use event_outbox::store::{NewWebhook, Scope, Store, StoreConfig};
-use event_outbox::webhook::{AddressPolicy, WebhookConfig, WebhookSender};
+use event_outbox::delivery::ContentType;
+use event_outbox::webhook::{AddressPolicy, ChatMessages, WebhookConfig, WebhookSender};
 use event_outbox::worker::{HttpDeliverer, Worker, WorkerConfig};
 use event_runtime::TelemetryKey;
 use sqlx::migrate::Migrator;
@@ -30,6 +32,9 @@ pub(crate) struct Report {
     pub lines: Vec<String>,
     /// Webhook requests received: (path, event type, whether the signature verified).
     pub webhooks: Vec<(String, String, bool)>,
+    /// The texts the Slack-format subscriber received, and whether each signature
+    /// verified.
+    pub slack: Vec<(String, bool)>,
     /// Event types the analytics endpoint received.
     pub analytics: Vec<String>,
     /// Sensitive sample values found in analytics bodies (there must be none).
@@ -51,19 +56,20 @@ pub(crate) async fn run(dir: &Path) -> Result<Report, Box<dyn Error>> {
     // 1. The store: an embedded SQLite file, migrated with the generated migrations.
     let url = format!("sqlite:{}", dir.join("events.db").display());
     let key = TelemetryKey::new(b"demo telemetry key".to_vec());
-    let store = Store::connect_with(&url, StoreConfig::default().telemetry(key)).await?;
+    // The catalog: subscriptions are checked against it.
+    let config = StoreConfig::default().telemetry(key).catalog(STORED_EVENTS);
+    let store = Store::connect_with(&url, config).await?;
     let migrations = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/sqlite");
     store
         .migrate(&Migrator::new(migrations.as_path()).await?)
         .await?;
-    let stored = AnalyticsEvent::ALL.iter().filter(|e| e.is_stored());
-    store
-        .check_event_types(stored.clone().map(|e| e.as_str()))
-        .await?;
+    let stored = || STORED_EVENTS.iter().map(|spec| spec.event_type);
+    store.check_event_types(stored()).await?;
     report.say(format!("store: {url}, migrated"));
 
     // 2. Subscribers: a webhook for every failed run, one for everything about project 1,
-    //    and the analytics subscriber (telemetry payloads of every stored event).
+    //    a Slack channel for project 1's failed runs, and the analytics subscriber
+    //    (telemetry payloads of every stored event).
     let failures = [
         ProjectOneOffJobPipelineRunFailed::TYPE,
         ProjectCronJobRunPipelineRunFailed::TYPE,
@@ -85,13 +91,28 @@ pub(crate) async fn run(dir: &Path) -> Result<Report, Box<dyn Error>> {
             .subscribe(team.subscriber.uuid, event_type, project_1.clone())
             .await?;
     }
-    store
-        .ensure_analytics_subscriber("posthog", stored.map(|e| e.as_str()))
+    // A Slack URL (`https://hooks.slack.com/...`) is detected as one; this local stand-in
+    // of Slack says so explicitly.
+    let slack = store
+        .create_webhook(NewWebhook {
+            content_type: ContentType::Slack,
+            ..NewWebhook::new("alerts", receiver.url("/slack"))
+        })
         .await?;
+    for event_type in failures {
+        store
+            .subscribe(slack.subscriber.uuid, event_type, project_1.clone())
+            .await?;
+    }
+    store.ensure_analytics_subscriber("posthog", stored()).await?;
     // The receiver knows the secrets (returned once, at creation) and verifies with them.
     receiver.verify("/ops", ops.secret.as_str());
     receiver.verify("/team", team.secret.as_str());
-    report.say("subscribers: webhook `ops` (failed runs), webhook `team` (project 1), analytics");
+    receiver.verify("/slack", slack.secret.as_str());
+    report.say(
+        "subscribers: webhook `ops` (failed runs), webhook `team` (project 1), \
+         Slack `alerts` (project 1's failed runs), analytics",
+    );
 
     // 3. Record events in one transaction; the commit wakes the worker.
     let one_off = samples::one_off_run_failed();
@@ -108,10 +129,12 @@ pub(crate) async fn run(dir: &Path) -> Result<Report, Box<dyn Error>> {
     ));
 
     // 4. Deliver: webhooks (loopback allowed, as the receiver lives there) and analytics.
+    //    Chat subscribers get each event's `message`, from the definitions.
     let webhooks = WebhookSender::new(WebhookConfig {
         addresses: AddressPolicy::public_only().allow("127.0.0.1/32".parse()?),
         ..WebhookConfig::default()
-    })?;
+    })?
+    .with_messages(ChatMessages::new(CHAT_MESSAGES)?);
     let analytics = AnalyticsSender::new(AnalyticsConfig::new(
         receiver.url("/posthog"),
         "phc_demo",
@@ -149,11 +172,21 @@ pub(crate) async fn run(dir: &Path) -> Result<Report, Box<dyn Error>> {
             report.leaked.extend(leaked);
             continue;
         }
+        let verified = request.verified == Some(Ok(()));
+        if request.path == "/slack" {
+            let text = body["text"].as_str().unwrap_or_default().to_owned();
+            report.say(format!(
+                "slack      {:<6} {text}  (signature {})",
+                request.path,
+                if verified { "verified" } else { "REJECTED" },
+            ));
+            report.slack.push((text, verified));
+            continue;
+        }
         let event_type = body["event"]["type"]
             .as_str()
             .unwrap_or_default()
             .to_owned();
-        let verified = request.verified == Some(Ok(()));
         report.say(format!(
             "webhook    {:<6} {event_type:<45} webhook-id {} signature {}",
             request.path,

@@ -1,6 +1,7 @@
 //! The demo (`cargo run -p workspace-tests --example demo`) runs, and what it reports is
 //! right: every webhook delivered with a signature the published verifier accepts, scoped
-//! as subscribed, and analytics without a sensitive value.
+//! as subscribed, the Slack-format subscriber's messages, and analytics without a
+//! sensitive value.
 
 #[allow(dead_code)]
 #[path = "../examples/demo.rs"]
@@ -33,6 +34,13 @@ async fn the_demo_delivers_verified_webhooks_and_anonymized_analytics() {
             ("/team", "project:one-off-job:pipeline-run:failed"),
         ]
     );
+    let mut slack = report.slack.clone();
+    slack.sort();
+    assert_eq!(slack.len(), 2, "project 1's two failed runs: {slack:?}");
+    for (text, verified) in &slack {
+        assert!(verified, "the Slack body's signature verifies: {text}");
+        assert!(text.contains("failed"), "the event's message: {text}");
+    }
     let mut analytics = report.analytics.clone();
     analytics.sort();
     assert_eq!(
