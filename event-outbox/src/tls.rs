@@ -17,9 +17,9 @@ pub const MAX_CA_PEM_BYTES: usize = 256 * 1024;
 /// - [`WebhookTls::with_ca_pem`]: verified against the system's roots **and** the given
 ///   CA certificate(s), e.g. the internal CA of a self-hosted receiver.
 /// - [`WebhookTls::insecure_no_verify`]: **not verified at all**. Anyone on the network
-///   path can then read and change the deliveries (and their signatures are no defence:
-///   they can be replayed to the attacker's liking). A warning is logged whenever a client
-///   for it is built.
+///   path can then impersonate the receiver: read every delivery, hold it back or replay
+///   it (only the signature, when the receiver checks it, stops a changed one). A warning
+///   is logged whenever a client for it is built.
 ///
 /// The address policy against SSRF applies whatever the TLS settings. `Debug` shows the
 /// size of the CA PEM, not its text.
