@@ -62,6 +62,7 @@ impl WebhookTls {
     }
 
     /// The settings as stored: the CA PEM column and the verify column.
+    #[cfg(feature = "_store")]
     pub(crate) fn from_stored(ca_pem: Option<String>, verify: bool) -> Self {
         WebhookTls {
             ca_pem: ca_pem.filter(|pem| !pem.is_empty()).map(Arc::from),
