@@ -2,7 +2,8 @@
 //! certificate is issued by a CA made at test time (so no system root trusts it): by
 //! default the delivery fails on the certificate and is retried; with the CA's PEM, or
 //! with verification turned off, it is delivered, signed; a PEM that is not certificates
-//! is refused when saved; changed settings are used from the next delivery on.
+//! is refused when saved (and, changed by hand in the table, when sent); changed settings
+//! are used from the next delivery on; a ping uses the settings it is given.
 
 mod common;
 
@@ -12,10 +13,11 @@ use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use common::{count, eventually};
+use event_outbox::delivery::ContentType;
 use event_outbox::store::{NewWebhook, Scope, Store, StoreError, WebhookUpdate};
 use event_outbox::webhook::{AddressPolicy, HEADER_SIGNATURE, WebhookConfig, WebhookSender};
 use event_outbox::worker::{HttpDeliverer, Worker, WorkerConfig, WorkerHandle};
-use event_outbox::{Secret, WebhookTls};
+use event_outbox::{Outcome, Secret, WebhookTls};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -154,15 +156,19 @@ async fn read_request<S: AsyncReadExt + Unpin>(stream: &mut S) -> Option<Receive
     Some(Received { headers, body })
 }
 
-/// The real worker and HTTP sender, allowed to send to 127.0.0.1, polling often.
-fn worker(store: &Store) -> WorkerHandle {
-    let sender = WebhookSender::new(WebhookConfig {
+/// The real HTTP sender, allowed to send to 127.0.0.1.
+fn sender() -> WebhookSender {
+    WebhookSender::new(WebhookConfig {
         addresses: AddressPolicy::public_only().allow("127.0.0.1/32".parse().expect("a CIDR")),
         timeout: Duration::from_secs(5),
         ..WebhookConfig::default()
     })
-    .expect("a sender");
-    Worker::new(store.clone(), Arc::new(HttpDeliverer::new(sender, None)))
+    .expect("a sender")
+}
+
+/// The real worker and HTTP sender, polling often.
+fn worker(store: &Store) -> WorkerHandle {
+    Worker::new(store.clone(), Arc::new(HttpDeliverer::new(sender(), None)))
         .config(
             WorkerConfig::default()
                 .poll_interval(Duration::from_millis(50))
@@ -194,7 +200,7 @@ async fn certificate_failures(store: &Store, hook: uuid::Uuid) -> i64 {
         store,
         &format!(
             r#"SELECT COUNT(DISTINCT "delivery_uuid") FROM "eventgen_delivery_attempts" WHERE "subscriber_uuid" = '{hook}'
-               AND "outcome" = 'retry' AND "status_code" = 0 AND "detail" LIKE '%certificate%'"#
+               AND "outcome" = 'retry' AND "status_code" = 0 AND "detail" LIKE '%invalid peer certificate%'"#
         ),
     )
     .await
@@ -402,5 +408,82 @@ both!(
         .await;
         worker.shutdown().await.expect("shut down");
         assert_eq!(receiver.received().len(), delivered);
+    }
+);
+
+#[tokio::test]
+async fn a_ping_checks_the_certificate_as_the_settings_say() {
+    let elsewhere = certificates();
+    let certificates = certificates();
+    let receiver = HttpsReceiver::start(&certificates).await;
+    let sender = sender();
+    let url = receiver.url("/ping");
+    let secrets = [Secret::generate()];
+    let refused = sender.ping(&url, &secrets, ContentType::Json).await;
+    assert_eq!(
+        refused.outcome,
+        Outcome::Retry { not_before: None },
+        "{refused:?}"
+    );
+    assert_eq!(refused.status, None);
+    assert!(
+        refused.detail.contains("invalid peer certificate"),
+        "{refused:?}"
+    );
+    for tls in [
+        WebhookTls::with_ca_pem(certificates.ca_pem.clone()),
+        WebhookTls::insecure_no_verify(),
+    ] {
+        let attempt = sender
+            .ping_with_tls(&url, &secrets, ContentType::Json, &tls)
+            .await;
+        assert_eq!(attempt.outcome, Outcome::Delivered, "{tls:?}: {attempt:?}");
+    }
+    // The CA of another receiver is no help.
+    let other = WebhookTls::with_ca_pem(elsewhere.ca_pem);
+    let attempt = sender
+        .ping_with_tls(&url, &secrets, ContentType::Json, &other)
+        .await;
+    assert!(
+        attempt.detail.contains("invalid peer certificate"),
+        "{attempt:?}"
+    );
+    assert_eq!(receiver.received().len(), 2);
+}
+
+both!(
+    a_stored_pem_changed_by_hand_is_refused_when_sent,
+    |store: Store| async move {
+        let certificates = certificates();
+        let receiver = HttpsReceiver::start(&certificates).await;
+        let (hook, _) = webhook(&store, receiver.url("/in"), WebhookTls::default()).await;
+        common::execute(
+            &store,
+            &format!(
+                r#"UPDATE "eventgen_subscribers" SET "tls_ca_pem" = 'not a certificate' WHERE "uuid" = '{hook}'"#
+            ),
+        )
+        .await;
+        let listed = store.subscriber(hook).await.expect("read").expect("listed");
+        assert_eq!(listed.tls.ca_pem(), Some("not a certificate"));
+        let worker = worker(&store);
+        common::record_created(&store, 1).await;
+        eventually(Duration::from_secs(10), "a dead delivery", || {
+            let store = store.clone();
+            async move {
+                !store
+                    .dead_deliveries(None, 10)
+                    .await
+                    .expect("dead")
+                    .is_empty()
+            }
+        })
+        .await;
+        worker.shutdown().await.expect("shut down");
+        let dead = store.dead_deliveries(None, 10).await.expect("dead");
+        let reason = dead[0].last_error.clone().unwrap_or_default();
+        assert!(reason.contains("TLS settings cannot be used"), "{reason}");
+        assert!(reason.contains("holds no certificate"), "{reason}");
+        assert!(receiver.received().is_empty());
     }
 );

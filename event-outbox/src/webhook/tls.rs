@@ -74,6 +74,13 @@ impl TlsClients {
         if let Some(client) = self.lock().get(&key) {
             return Ok(client.clone());
         }
+        // Settings saved by the store were checked; a row changed by hand may not be.
+        tls.check().map_err(|invalid| {
+            format!(
+                "the webhook's TLS settings cannot be used: {}",
+                invalid.problem
+            )
+        })?;
         // Built unlocked: two sends may both build one, and one is kept.
         let client = settings.build(tls).map_err(|error| {
             format!(
@@ -151,10 +158,14 @@ mod tests {
         clients.get(&settings, &insecure).expect("a client");
         clients.get(&settings, &insecure).expect("the same client");
         assert_eq!(clients.len(), 1);
-        // Distinct settings, beyond the bound: the count stays at the bound. (A PEM that
-        // parses as no certificate builds a client that adds no root.)
+        // Distinct settings, beyond the bound: the count stays at the bound. (Text around
+        // PEM sections is ignored, so one CA makes many distinct settings.)
+        let key = rcgen::KeyPair::generate().expect("a key");
+        let mut params = rcgen::CertificateParams::new(Vec::new()).expect("parameters");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = params.self_signed(&key).expect("a CA").pem();
         for n in 0..MAX_TLS_CLIENTS + 5 {
-            let tls = WebhookTls::with_ca_pem(format!("# {n}"));
+            let tls = WebhookTls::with_ca_pem(format!("{ca}# {n}\n"));
             clients.get(&settings, &tls).expect("a client");
             assert!(clients.len() <= MAX_TLS_CLIENTS);
         }
