@@ -172,6 +172,64 @@ mod tests {
         assert_eq!(clients.len(), MAX_TLS_CLIENTS);
     }
 
+    std::thread_local! {
+        /// This crate's `warn` events on this thread.
+        static WARNINGS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// Counts this crate's `warn` events, per thread. Installed as the process's default
+    /// (once): a scoped default can miss events while other tests' threads register
+    /// callsites without one.
+    struct Warnings;
+
+    impl tracing::Subscriber for Warnings {
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            tracing::span::Id::from_u64(1)
+        }
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, event: &tracing::Event<'_>) {
+            let metadata = event.metadata();
+            if *metadata.level() == tracing::Level::WARN
+                && metadata.target().starts_with("event_outbox")
+            {
+                WARNINGS.with(|count| count.set(count.get() + 1));
+            }
+        }
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
+    #[tokio::test]
+    async fn a_client_that_does_not_verify_is_logged_each_time_one_is_built() {
+        static INSTALL: std::sync::Once = std::sync::Once::new();
+        INSTALL.call_once(|| {
+            tracing::subscriber::set_global_default(Warnings).expect("the only global one");
+        });
+        let warnings = || WARNINGS.with(std::cell::Cell::get);
+        let before = warnings();
+        let settings = settings();
+        let clients = TlsClients::default();
+        settings.build(&WebhookTls::default()).expect("a client");
+        assert_eq!(warnings(), before);
+        clients
+            .get(&settings, &WebhookTls::insecure_no_verify())
+            .expect("a client");
+        assert_eq!(warnings(), before + 1);
+        // Kept: not built again.
+        clients
+            .get(&settings, &WebhookTls::insecure_no_verify())
+            .expect("a client");
+        assert_eq!(warnings(), before + 1);
+        settings
+            .build(&WebhookTls::insecure_no_verify())
+            .expect("a client");
+        assert_eq!(warnings(), before + 2);
+    }
+
     #[tokio::test]
     async fn an_unreadable_pem_is_a_clear_error() {
         let tls =
