@@ -106,7 +106,8 @@ impl WebhookConfig {
 }
 
 /// Sends webhook requests, signed the Standard Webhooks way, to the addresses the policy
-/// allows; never follows redirects. Cheap to share: one connection pool for all sends.
+/// allows; never follows redirects. Cheap to share: clones share one connection pool for
+/// the default TLS settings, and one per other setting ([`WebhookTls`]) in use.
 #[derive(Debug, Clone)]
 pub struct WebhookSender {
     /// The client for the default TLS settings.
