@@ -7,6 +7,7 @@ use std::future::Future;
 use event_runtime::Timestamp;
 
 use crate::secret::Secret;
+use crate::tls::WebhookTls;
 use crate::{Attempt, Outcome};
 
 pub use crate::stream::StreamMessage;
@@ -164,6 +165,9 @@ pub struct WebhookRequest<'a> {
     /// The secrets to sign with: the current one first, then the previous one while a
     /// rotation is in progress.
     pub secrets: &'a [Secret],
+    /// How the server certificate is checked; `None`: the defaults (verified against the
+    /// system's roots).
+    pub tls: Option<&'a WebhookTls>,
 }
 
 impl std::fmt::Debug for WebhookRequest<'_> {
@@ -175,6 +179,7 @@ impl std::fmt::Debug for WebhookRequest<'_> {
             .field("payload", &self.payload)
             .field("content_type", &self.content_type)
             .field("secrets", &self.secrets)
+            .field("tls", &self.tls)
             .finish()
     }
 }

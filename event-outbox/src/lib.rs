@@ -51,6 +51,7 @@ mod outcome;
 mod redact;
 pub mod secret;
 pub mod stream;
+pub mod tls;
 
 #[cfg(feature = "http")]
 pub mod analytics_sink;
@@ -68,5 +69,6 @@ pub mod worker;
 pub use outcome::{Attempt, Outcome};
 pub use redact::redact_url;
 pub use secret::{InvalidSecret, Secret};
+pub use tls::WebhookTls;
 #[cfg(feature = "http")]
 pub use transport::ClientError;

@@ -117,6 +117,7 @@ both!(
                 payload: &delivery.payload,
                 content_type: ContentType::Json,
                 secrets: &delivery.target.secrets,
+                tls: Some(&delivery.target.tls),
             })
             .await;
         assert_eq!(attempt.outcome, Outcome::Delivered, "{attempt:?}");

@@ -50,6 +50,7 @@ fn request<'a>(url: &'a str, secrets: &'a [Secret]) -> WebhookRequest<'a> {
         payload: "{}",
         content_type: ContentType::Json,
         secrets,
+        tls: None,
     }
 }
 

@@ -20,11 +20,12 @@ use event_runtime::schema::Tables;
 
 use super::retry::{MAX_RETRY_DELAY, RetrySchedule};
 use super::sql::{Conn, Row, Sql, Value, database_now};
-use super::subscribers::{SubscriberKind, disable, stream_settings};
+use super::subscribers::{SubscriberKind, disable, stream_settings, webhook_tls};
 use super::{NOTIFY_CHANNEL, Store, StoreError, chrono_duration};
 use crate::delivery::ContentType;
 use crate::secret::{Secret, SecretKey};
 use crate::stream::StreamSettings;
+use crate::tls::WebhookTls;
 use crate::{Attempt, Outcome};
 
 /// The longest `detail` kept in the attempt log, in bytes.
@@ -55,6 +56,8 @@ pub struct Target {
     pub stream: Option<StreamSettings>,
     /// How webhook bodies are encoded.
     pub content_type: ContentType,
+    /// How a webhook's server certificate is checked.
+    pub tls: WebhookTls,
     /// The secrets to sign with, current first (webhooks).
     pub secrets: Vec<Secret>,
     /// Whether it is enabled; a disabled subscriber's deliveries are not sent.
@@ -574,7 +577,7 @@ async fn targets(
         tables,
         r#"SELECT "uuid", "kind", "name", "url", "content_type", "secret", "previous_secret",
            "previous_secret_expires_at", "enabled", "failing_since" IS NOT NULL AS "failing",
-           "stream_subject_prefix", "stream_payload"
+           "stream_subject_prefix", "stream_payload", "tls_ca_pem", "tls_verify"
            FROM {subscribers} WHERE "uuid" IN "#,
     );
     sql.list(subscribers.iter().map(|s| Value::Uuid(*s)));
@@ -610,6 +613,7 @@ async fn targets(
                 url: row.opt_text("url")?,
                 stream: stream_settings(&row, kind)?,
                 content_type: ContentType::from_name(&content_type).unwrap_or_default(),
+                tls: webhook_tls(&row)?,
                 secrets,
                 enabled: row.bool("enabled")?,
                 failing: row.bool("failing")?,

@@ -16,6 +16,7 @@ use crate::redact::Redacted;
 use crate::redact_url;
 use crate::secret::{self, Secret};
 use crate::stream::{StreamPayload, StreamSettings};
+use crate::tls::WebhookTls;
 
 /// Who receives deliveries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -65,6 +66,9 @@ pub struct Subscriber {
     pub stream: Option<StreamSettings>,
     /// How webhook bodies are encoded.
     pub content_type: ContentType,
+    /// How a webhook's server certificate is checked ([`WebhookTls::verifies`] is `false`
+    /// when it is not). The defaults for other kinds.
+    pub tls: WebhookTls,
     /// Whether it receives deliveries.
     pub enabled: bool,
     /// When it was disabled.
@@ -88,6 +92,7 @@ impl fmt::Debug for Subscriber {
             .field("url", &Redacted(self.url.as_deref()))
             .field("stream", &self.stream)
             .field("content_type", &self.content_type)
+            .field("tls", &self.tls)
             .field("enabled", &self.enabled)
             .field("disabled_at", &self.disabled_at)
             .field("disabled_reason", &self.disabled_reason)
@@ -109,6 +114,9 @@ pub struct NewWebhook {
     pub content_type: ContentType,
     /// Its secret; `None` generates one.
     pub secret: Option<Secret>,
+    /// How its server certificate is checked. Default: verified against the system's
+    /// roots.
+    pub tls: WebhookTls,
 }
 
 impl NewWebhook {
@@ -122,6 +130,7 @@ impl NewWebhook {
             content_type: ContentType::detect(&url),
             url,
             secret: None,
+            tls: WebhookTls::default(),
         }
     }
 }
@@ -133,6 +142,7 @@ impl fmt::Debug for NewWebhook {
             .field("url", &Redacted(Some(&self.url)))
             .field("content_type", &self.content_type)
             .field("secret", &self.secret)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -156,6 +166,8 @@ pub struct WebhookUpdate {
     pub url: Option<String>,
     /// A new content type.
     pub content_type: Option<ContentType>,
+    /// New TLS settings (webhooks only), used from the next delivery attempt on.
+    pub tls: Option<WebhookTls>,
     /// Enables (clearing the disabled state and the failure window) or disables it.
     pub enabled: Option<bool>,
 }
@@ -166,6 +178,7 @@ impl fmt::Debug for WebhookUpdate {
             .field("name", &self.name)
             .field("url", &Redacted(self.url.as_deref()))
             .field("content_type", &self.content_type)
+            .field("tls", &self.tls)
             .field("enabled", &self.enabled)
             .finish()
     }
@@ -232,7 +245,7 @@ pub struct Subscription {
 
 const SUBSCRIBER_COLUMNS: &str = r#""uuid", "kind", "name", "url", "content_type", "enabled",
     "disabled_at", "disabled_reason", "failing_since", "created_at", "updated_at",
-    "stream_subject_prefix", "stream_payload""#;
+    "stream_subject_prefix", "stream_payload", "tls_ca_pem", "tls_verify""#;
 
 fn subscriber(row: &Row) -> Result<Subscriber, StoreError> {
     let content_type = row.text("content_type")?;
@@ -245,6 +258,7 @@ fn subscriber(row: &Row) -> Result<Subscriber, StoreError> {
         stream: stream_settings(row, kind)?,
         content_type: ContentType::from_name(&content_type)
             .ok_or_else(|| StoreError::corrupt("content_type", content_type))?,
+        tls: webhook_tls(row)?,
         enabled: row.bool("enabled")?,
         disabled_at: row.opt_time("disabled_at")?,
         disabled_reason: row.opt_text("disabled_reason")?,
@@ -272,6 +286,21 @@ pub(super) fn stream_settings(
         row.opt_text("stream_subject_prefix")?,
         payload,
     )))
+}
+
+/// A webhook's TLS settings, from a row of `subscribers` with `tls_ca_pem` and
+/// `tls_verify`.
+pub(super) fn webhook_tls(row: &Row) -> Result<WebhookTls, StoreError> {
+    Ok(WebhookTls::from_stored(
+        row.opt_text("tls_ca_pem")?,
+        row.bool("tls_verify")?,
+    ))
+}
+
+/// Refuses TLS settings that cannot be used (a CA PEM that is not certificates).
+fn check_tls(tls: &WebhookTls) -> Result<(), StoreError> {
+    tls.check()
+        .map_err(|invalid| StoreError::invalid("webhook TLS settings", invalid.problem))
 }
 
 /// Refuses what is not an http(s) URL, and credentials in one: the messages never show
@@ -307,6 +336,7 @@ impl Store {
     /// the only time it is returned.
     pub async fn create_webhook(&self, webhook: NewWebhook) -> Result<CreatedWebhook, StoreError> {
         check_url(&webhook.url)?;
+        check_tls(&webhook.tls)?;
         let secret = webhook.secret.unwrap_or_else(Secret::generate);
         let uuid = Uuid::now_v7();
         let stored = self.seal(uuid, &secret)?;
@@ -317,7 +347,7 @@ impl Store {
             &conn,
             self.tables(),
             r#"INSERT INTO {subscribers} ("uuid", "kind", "name", "url", "content_type", "secret",
-               "created_at", "updated_at") VALUES "#,
+               "tls_ca_pem", "tls_verify", "created_at", "updated_at") VALUES "#,
         );
         sql.list([
             Value::Uuid(uuid),
@@ -326,6 +356,8 @@ impl Store {
             Value::Text(&webhook.url),
             Value::Text(webhook.content_type.as_str()),
             Value::Text(&stored),
+            Value::OptText(webhook.tls.ca_pem()),
+            Value::Bool(webhook.tls.verifies()),
             Value::Time(now),
             Value::Time(now),
         ]);
@@ -441,6 +473,16 @@ impl Store {
         uuid: Uuid,
         update: WebhookUpdate,
     ) -> Result<Subscriber, StoreError> {
+        if let Some(tls) = &update.tls {
+            check_tls(tls)?;
+            let kind = self.subscriber(uuid).await?.map(|s| s.kind);
+            if kind.is_some_and(|kind| kind != SubscriberKind::Webhook) {
+                return Err(StoreError::invalid(
+                    "webhook TLS settings",
+                    "only webhooks have TLS settings",
+                ));
+            }
+        }
         if let Some(url) = &update.url {
             let kind = self.subscriber(uuid).await?.map(|s| s.kind);
             if kind == Some(SubscriberKind::Stream) {
@@ -468,6 +510,12 @@ impl Store {
         if let Some(content_type) = update.content_type {
             sql.push(r#", "content_type" = "#)
                 .param(Value::Text(content_type.as_str()));
+        }
+        if let Some(tls) = &update.tls {
+            sql.push(r#", "tls_ca_pem" = "#)
+                .param(Value::OptText(tls.ca_pem()));
+            sql.push(r#", "tls_verify" = "#)
+                .param(Value::Bool(tls.verifies()));
         }
         if update.enabled == Some(true) {
             sql.push(

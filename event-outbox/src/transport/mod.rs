@@ -4,7 +4,7 @@
 mod response;
 mod retry_after;
 
-pub(crate) use response::{Limits, attempt, find_cause, refused};
+pub(crate) use response::{Limits, attempt, error_chain, find_cause, refused};
 
 /// Why a sender's HTTP client could not be built (e.g. the TLS backend failed to load).
 #[derive(Debug, thiserror::Error)]

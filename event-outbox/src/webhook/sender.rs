@@ -6,12 +6,11 @@ use std::time::{Duration, Instant};
 
 use reqwest::Url;
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
-use reqwest::redirect;
 
-use super::resolver::PolicyResolver;
+use super::tls::{ClientSettings, TlsClients};
 use super::{
     AddressPolicy, ChatMessages, HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, RefusedAddress,
-    body, signature_header,
+    WebhookTls, body, signature_header,
 };
 use crate::delivery::{ContentType, WebhookRequest};
 use crate::transport::{self, ClientError, Limits};
@@ -107,10 +106,16 @@ impl WebhookConfig {
 }
 
 /// Sends webhook requests, signed the Standard Webhooks way, to the addresses the policy
-/// allows; never follows redirects. Cheap to share: one connection pool for all sends.
+/// allows; never follows redirects. Cheap to share: clones share one connection pool for
+/// the default TLS settings, and one per other setting ([`WebhookTls`]) in use.
 #[derive(Debug, Clone)]
 pub struct WebhookSender {
+    /// The client for the default TLS settings.
     client: reqwest::Client,
+    /// How every client is built.
+    settings: Arc<ClientSettings>,
+    /// The clients for other TLS settings, built when first needed.
+    tls_clients: TlsClients,
     policy: Arc<AddressPolicy>,
     limits: Limits,
     messages: ChatMessages,
@@ -121,20 +126,19 @@ impl WebhookSender {
     pub fn new(config: WebhookConfig) -> Result<Self, WebhookSetupError> {
         config.validate()?;
         let policy = Arc::new(config.addresses);
-        let client = reqwest::Client::builder()
-            .redirect(redirect::Policy::none())
-            .timeout(config.timeout)
-            .connect_timeout(config.connect_timeout)
-            .user_agent(config.user_agent)
-            // A proxy would connect on our behalf, past the resolver's address check.
-            .no_proxy()
-            .dns_resolver(Arc::new(PolicyResolver {
-                policy: Arc::clone(&policy),
-            }))
-            .build()
+        let settings = Arc::new(ClientSettings {
+            timeout: config.timeout,
+            connect_timeout: config.connect_timeout,
+            user_agent: config.user_agent,
+            policy: Arc::clone(&policy),
+        });
+        let client = settings
+            .build(&WebhookTls::default())
             .map_err(ClientError)?;
         Ok(Self {
             client,
+            settings,
+            tls_clients: TlsClients::default(),
             policy,
             limits: Limits {
                 max_body: config.max_response_bytes,
@@ -168,10 +172,16 @@ impl WebhookSender {
         let Ok(message_id) = HeaderValue::from_str(request.message_id) else {
             return transport::refused(started, "the message id is not a valid header value");
         };
+        let client = match request.tls.filter(|tls| !tls.is_default()) {
+            None => self.client.clone(),
+            Some(tls) => match self.tls_clients.get(&self.settings, tls) {
+                Ok(client) => client,
+                Err(detail) => return transport::refused(started, detail),
+            },
+        };
         let (body, content_type) =
             body::encode(request.payload, request.content_type, &self.messages);
-        let mut builder = self
-            .client
+        let mut builder = client
             .post(url)
             .header(CONTENT_TYPE, content_type)
             .header(HEADER_ID, message_id)
@@ -202,6 +212,18 @@ impl WebhookSender {
     /// Sends a test delivery, `{"type":"ping","timestamp":"<RFC 3339>"}`, signed with
     /// `secrets`, e.g. to check a webhook before saving it.
     pub async fn ping(&self, url: &str, secrets: &[Secret], content_type: ContentType) -> Attempt {
+        self.ping_with_tls(url, secrets, content_type, &WebhookTls::default())
+            .await
+    }
+
+    /// [`WebhookSender::ping`], checking the server certificate as `tls` says.
+    pub async fn ping_with_tls(
+        &self,
+        url: &str,
+        secrets: &[Secret],
+        content_type: ContentType,
+        tls: &WebhookTls,
+    ) -> Attempt {
         let now = event_runtime::now();
         let payload = serde_json::json!({ "type": "ping", "timestamp": now }).to_string();
         let message_id = format!("msg_ping_{}", event_runtime::new_event_id().simple());
@@ -212,6 +234,7 @@ impl WebhookSender {
             payload: &payload,
             content_type,
             secrets,
+            tls: Some(tls),
         })
         .await
     }

@@ -676,6 +676,7 @@ async fn send_webhook<D: Deliverer>(
             payload: &body,
             content_type: target.content_type,
             secrets: &target.secrets,
+            tls: Some(&target.tls),
         })
         .await
 }

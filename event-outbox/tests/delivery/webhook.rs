@@ -34,6 +34,7 @@ fn request<'a>(url: &'a str, secrets: &'a [Secret]) -> WebhookRequest<'a> {
         payload: PAYLOAD,
         content_type: ContentType::Json,
         secrets,
+        tls: None,
     }
 }
 
