@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use event_outbox::analytics_sink::{AnalyticsConfig, AnalyticsSender};
-use event_outbox::store::{NewWebhook, Scope, Store, StoreConfig};
 use event_outbox::delivery::ContentType;
+use event_outbox::store::{NewWebhook, Scope, Store, StoreConfig};
 use event_outbox::webhook::{AddressPolicy, ChatMessages, WebhookConfig, WebhookSender};
 use event_outbox::worker::{HttpDeliverer, Worker, WorkerConfig};
 use event_runtime::TelemetryKey;
@@ -104,7 +104,9 @@ pub(crate) async fn run(dir: &Path) -> Result<Report, Box<dyn Error>> {
             .subscribe(slack.subscriber.uuid, event_type, project_1.clone())
             .await?;
     }
-    store.ensure_analytics_subscriber("posthog", stored()).await?;
+    store
+        .ensure_analytics_subscriber("posthog", stored())
+        .await?;
     // The receiver knows the secrets (returned once, at creation) and verifies with them.
     receiver.verify("/ops", ops.secret.as_str());
     receiver.verify("/team", team.secret.as_str());

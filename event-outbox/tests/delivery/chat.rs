@@ -41,6 +41,7 @@ async fn send(content_type: ContentType) -> Value {
         payload: BODY,
         content_type,
         secrets: &secrets,
+        tls: None,
     };
     let attempt = sender().send(&request).await;
     assert_eq!(attempt.outcome, Outcome::Delivered, "{attempt:?}");
