@@ -157,8 +157,11 @@ impl Store {
                 SqliteDurability::Normal => SqliteSynchronous::Normal,
             })
             .foreign_keys(true);
+        // A connection to a local file does not go stale: no ping before each use, which
+        // would cost a round trip to the connection's thread per transaction.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         // An in-memory database exists once per connection: read through the writer.
@@ -168,6 +171,7 @@ impl Store {
         } else {
             SqlitePoolOptions::new()
                 .max_connections(config.max_connections)
+                .test_before_acquire(false)
                 .connect_with(options)
                 .await?
         };

@@ -286,13 +286,16 @@ impl<D: Deliverer> Worker<D> {
     }
 
     /// Starts a claim, in a task of its own, when deliveries may be due, none is running,
-    /// the queue has room and the worker is not shutting down.
+    /// the queue holds less than a claim's worth and the worker is not shutting down. A
+    /// claim waits for the database's write lock (on SQLite, behind the completions), so
+    /// the next batch is claimed while a whole one is still queued: the sends do not
+    /// stall while it runs.
     fn claim_if_due(&self, state: &mut RunState) {
         if state.deadline.is_some()
             || !state.recording.load(Ordering::Acquire)
             || !state.due
             || state.claiming.is_some()
-            || state.queue.len() >= self.config.concurrency
+            || state.queue.len() >= self.config.batch_size.max(self.config.concurrency)
         {
             return;
         }
