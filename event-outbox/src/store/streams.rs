@@ -3,9 +3,7 @@
 
 use std::fmt;
 
-use uuid::Uuid;
-
-use super::sql::{Sql, Value};
+use super::sql::Value;
 use super::subscribers::{Subscriber, SubscriberKind};
 use super::{Store, StoreError};
 use crate::redact::Redacted;
@@ -72,30 +70,21 @@ impl Store {
             check_subject_prefix(prefix)
                 .map_err(|e| StoreError::invalid("stream subject prefix", e.to_string()))?;
         }
-        let uuid = Uuid::now_v7();
-        let stored = self.seal(uuid, &Secret::generate())?;
-        let now = event_runtime::now();
-        let mut tx = self.write().await?;
-        let mut conn = tx.conn();
-        let mut sql = Sql::new(
-            &conn,
-            self.tables(),
-            r#"INSERT INTO {subscribers} ("uuid", "kind", "name", "url", "stream_subject_prefix",
-               "stream_payload", "secret", "created_at", "updated_at") VALUES "#,
-        );
-        sql.list([
-            Value::Uuid(uuid),
-            Value::Text(SubscriberKind::Stream.as_str()),
-            Value::Text(&stream.name),
-            Value::Text(&stream.url),
-            Value::OptText(stream.subject_prefix.as_deref()),
-            Value::Text(stream.payload.as_str()),
-            Value::Text(&stored),
-            Value::Time(now),
-            Value::Time(now),
-        ]);
-        sql.execute(&mut conn).await?;
-        tx.commit().await?;
+        let uuid = self
+            .insert_subscriber(
+                SubscriberKind::Stream,
+                &stream.name,
+                &stream.url,
+                &Secret::generate(),
+                &[
+                    (
+                        "stream_subject_prefix",
+                        Value::OptText(stream.subject_prefix.as_deref()),
+                    ),
+                    ("stream_payload", Value::Text(stream.payload.as_str())),
+                ],
+            )
+            .await?;
         self.subscriber(uuid)
             .await?
             .ok_or(StoreError::NoSubscriber(uuid))

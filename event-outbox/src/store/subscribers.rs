@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use event_runtime::schema::Tables;
 
-use super::sql::{Conn, Row, Sql, Value};
+use super::sql::{Conn, Row, Sql, Value, quote};
 use super::{Store, StoreError, chrono_duration};
 use crate::delivery::ContentType;
 use crate::redact::Redacted;
@@ -332,37 +332,70 @@ fn check_url(url: &str) -> Result<(), StoreError> {
 }
 
 impl Store {
-    /// Creates a webhook subscriber. The result holds its secret, generated unless given:
-    /// the only time it is returned.
-    pub async fn create_webhook(&self, webhook: NewWebhook) -> Result<CreatedWebhook, StoreError> {
-        check_url(&webhook.url)?;
-        check_tls(&webhook.tls)?;
-        let secret = webhook.secret.unwrap_or_else(Secret::generate);
+    /// Inserts a subscriber with a URL and a secret (a webhook or a stream), and the
+    /// columns of its kind; returns its uuid.
+    pub(super) async fn insert_subscriber(
+        &self,
+        kind: SubscriberKind,
+        name: &str,
+        url: &str,
+        secret: &Secret,
+        columns: &[(&str, Value<'_>)],
+    ) -> Result<Uuid, StoreError> {
         let uuid = Uuid::now_v7();
-        let stored = self.seal(uuid, &secret)?;
+        let stored = self.seal(uuid, secret)?;
         let now = event_runtime::now();
         let mut tx = self.write().await?;
         let mut conn = tx.conn();
         let mut sql = Sql::new(
             &conn,
             self.tables(),
-            r#"INSERT INTO {subscribers} ("uuid", "kind", "name", "url", "content_type", "secret",
-               "tls_ca_pem", "tls_verify", "created_at", "updated_at") VALUES "#,
+            r#"INSERT INTO {subscribers} ("uuid", "kind", "name", "url", "secret", "created_at", "updated_at""#,
         );
-        sql.list([
+        for (column, _) in columns {
+            sql.push(", ").push(&quote(column));
+        }
+        sql.push(") VALUES ");
+        let values = [
             Value::Uuid(uuid),
-            Value::Text(SubscriberKind::Webhook.as_str()),
-            Value::Text(&webhook.name),
-            Value::Text(&webhook.url),
-            Value::Text(webhook.content_type.as_str()),
+            Value::Text(kind.as_str()),
+            Value::Text(name),
+            Value::Text(url),
             Value::Text(&stored),
-            Value::OptText(webhook.tls.ca_pem()),
-            Value::Bool(webhook.tls.verifies()),
             Value::Time(now),
             Value::Time(now),
-        ]);
+        ];
+        sql.list(
+            values
+                .into_iter()
+                .chain(columns.iter().map(|(_, v)| v.clone())),
+        );
         sql.execute(&mut conn).await?;
         tx.commit().await?;
+        Ok(uuid)
+    }
+}
+
+impl Store {
+    /// Creates a webhook subscriber. The result holds its secret, generated unless given:
+    /// the only time it is returned.
+    pub async fn create_webhook(&self, webhook: NewWebhook) -> Result<CreatedWebhook, StoreError> {
+        check_url(&webhook.url)?;
+        check_tls(&webhook.tls)?;
+        let secret = webhook.secret.unwrap_or_else(Secret::generate);
+        let uuid = self
+            .insert_subscriber(
+                SubscriberKind::Webhook,
+                &webhook.name,
+                &webhook.url,
+                &secret,
+                &[
+                    ("content_type", Value::Text(webhook.content_type.as_str())),
+                    ("tls_ca_pem", Value::OptText(webhook.tls.ca_pem())),
+                    ("tls_verify", Value::Bool(webhook.tls.verifies())),
+                ],
+            )
+            .await?;
         let subscriber = self
             .subscriber(uuid)
             .await?
