@@ -6,9 +6,9 @@ use std::future::Future;
 
 use event_runtime::Timestamp;
 
+use crate::Attempt;
 use crate::secret::Secret;
 use crate::tls::WebhookTls;
-use crate::{Attempt, Outcome};
 
 pub use crate::stream::StreamMessage;
 
@@ -29,14 +29,10 @@ pub trait Deliverer: Send + Sync + 'static {
     /// publish says so rather than drop it.
     fn stream(&self, message: StreamMessage<'_>) -> impl Future<Output = Attempt> + Send {
         let _ = message;
-        std::future::ready(Attempt {
-            outcome: Outcome::Refused,
-            status: None,
-            duration: std::time::Duration::ZERO,
-            detail: "this deliverer does not publish to streams (a stream publisher needs \
-                     event-outbox's `nats` feature)"
-                .to_owned(),
-        })
+        std::future::ready(Attempt::refused(
+            "this deliverer does not publish to streams (a stream publisher needs \
+             event-outbox's `nats` feature)",
+        ))
     }
 }
 

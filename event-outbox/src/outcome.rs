@@ -16,6 +16,19 @@ pub struct Attempt {
     pub detail: String,
 }
 
+impl Attempt {
+    /// An attempt that never left because the delivery cannot succeed as configured:
+    /// refused (dead at once, redrivable after the fix), with why.
+    pub fn refused(detail: impl Into<String>) -> Attempt {
+        Attempt {
+            outcome: Outcome::Refused,
+            status: None,
+            duration: Duration::ZERO,
+            detail: detail.into(),
+        }
+    }
+}
+
 /// What an attempt came to, which decides what happens to the delivery next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {

@@ -37,10 +37,8 @@ pub(crate) async fn attempt(
 /// An attempt that never left: the request cannot succeed as configured.
 pub(crate) fn refused(started: Instant, detail: impl Into<String>) -> Attempt {
     Attempt {
-        outcome: Outcome::Refused,
-        status: None,
         duration: started.elapsed(),
-        detail: detail.into(),
+        ..Attempt::refused(detail)
     }
 }
 

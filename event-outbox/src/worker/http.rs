@@ -1,8 +1,7 @@
 //! The deliverer of a deployment: webhooks over HTTP, telemetry to the analytics sink,
 //! and (with the `nats` feature) stream messages to NATS JetStream.
 
-use std::time::Duration;
-
+use crate::Attempt;
 use crate::analytics_sink::AnalyticsSender;
 #[cfg(feature = "nats")]
 use crate::delivery::StreamMessage;
@@ -10,7 +9,6 @@ use crate::delivery::{AnalyticsMessage, Deliverer, WebhookRequest};
 #[cfg(feature = "nats")]
 use crate::stream::StreamPublisher;
 use crate::webhook::WebhookSender;
-use crate::{Attempt, Outcome};
 
 /// Sends webhooks with a [`WebhookSender`] and analytics batches with an
 /// [`AnalyticsSender`], when analytics is configured; with the `nats` feature, publishes
@@ -48,12 +46,7 @@ impl HttpDeliverer {
 /// A delivery refused because its sender is not configured: dead at once, and
 /// redrivable once it is.
 fn not_configured(what: &str) -> Attempt {
-    Attempt {
-        outcome: Outcome::Refused,
-        status: None,
-        duration: Duration::ZERO,
-        detail: format!("{what} is not configured"),
-    }
+    Attempt::refused(format!("{what} is not configured"))
 }
 
 impl Deliverer for HttpDeliverer {

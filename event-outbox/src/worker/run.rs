@@ -657,17 +657,11 @@ async fn send_webhook<D: Deliverer>(
     clock: Clock,
 ) -> Attempt {
     let target = &delivery.target;
-    let refused = |detail: String| Attempt {
-        outcome: Outcome::Refused,
-        status: None,
-        duration: Duration::ZERO,
-        detail,
-    };
     if let Some(error) = &target.secret_error {
-        return refused(error.clone());
+        return Attempt::refused(error.clone());
     }
     let Some(url) = target.url.as_deref() else {
-        return refused("the webhook has no URL".to_owned());
+        return Attempt::refused("the webhook has no URL".to_owned());
     };
     let body = webhook_body(target.uuid, &target.name, &delivery.payload);
     let message_id = delivery.uuid.to_string();

@@ -2,29 +2,21 @@
 //! subscriber's prefix and the event type, the delivery's uuid as the message id, and the
 //! payload's version for the headers.
 
-use std::time::Duration;
-
+use crate::Attempt;
 use crate::delivery::{Deliverer, StreamMessage};
 use crate::store::ClaimedDelivery;
 use crate::stream::{payload_version, subject};
-use crate::{Attempt, Outcome};
 
 /// Publishes one stream delivery, or refuses it when its subscriber or its event type
 /// cannot make a message (dead at once, redrivable after the fix).
 pub(super) async fn send<D: Deliverer>(deliverer: &D, delivery: &ClaimedDelivery) -> Attempt {
     let target = &delivery.target;
-    let refused = |detail: String| Attempt {
-        outcome: Outcome::Refused,
-        status: None,
-        duration: Duration::ZERO,
-        detail,
-    };
     let (Some(url), Some(settings)) = (target.url.as_deref(), target.stream.as_ref()) else {
-        return refused("the stream subscriber has no NATS server URL".to_owned());
+        return Attempt::refused("the stream subscriber has no NATS server URL".to_owned());
     };
     let subject = match subject(settings.subject_prefix.as_deref(), &delivery.event_type) {
         Ok(subject) => subject,
-        Err(error) => return refused(error.to_string()),
+        Err(error) => return Attempt::refused(error.to_string()),
     };
     let message_id = delivery.uuid.to_string();
     deliverer
