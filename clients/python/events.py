@@ -7207,7 +7207,7 @@ ProjectCronJobUnpausedV1Telemetry: TypeAlias = ProjectCronJobUnpausedTelemetry
 class ProjectCronJobRunStarted_project_job_run(TypedDict):
     """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
 
-    index: int
+    number: int
     """Number of the run within the cron job, counting from 1."""
 
     total_pipeline_runs: int
@@ -7259,7 +7259,7 @@ class ProjectCronJobRunStarted_project(TypedDict):
 
 
 class ProjectCronJobRunStarted(TypedDict):
-    """Notification payload of `project:cron-job:run:started` (version 1). A run of a cron job started: its schedule triggered a batch of pipeline runs."""
+    """Notification payload of `project:cron-job:run:started` (version 2). A run of a cron job started: its schedule triggered a batch of pipeline runs."""
 
     uuid: str
     """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
@@ -7267,7 +7267,7 @@ class ProjectCronJobRunStarted(TypedDict):
     type: Literal["project:cron-job:run:started"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -7280,7 +7280,7 @@ class ProjectCronJobRunStarted(TypedDict):
 class ProjectCronJobRunStartedTelemetry_event_properties_project_job_run(TypedDict):
     """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
 
-    index: int
+    number: int
     """Number of the run within the cron job, counting from 1."""
 
     total_pipeline_runs: int
@@ -7331,7 +7331,7 @@ class ProjectCronJobRunStartedTelemetry_event_properties(TypedDict):
     type: Literal["project:cron-job:run:started"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -7367,7 +7367,7 @@ class ProjectCronJobRunStartedTelemetry_derived_properties(TypedDict):
 
 
 class ProjectCronJobRunStartedTelemetry(TypedDict):
-    """Telemetry payload of `project:cron-job:run:started` (version 1). A run of a cron job started: its schedule triggered a batch of pipeline runs."""
+    """Telemetry payload of `project:cron-job:run:started` (version 2). A run of a cron job started: its schedule triggered a batch of pipeline runs."""
 
     event_properties: ProjectCronJobRunStartedTelemetry_event_properties
     """The event's own properties: the values that may reach telemetry and keyed hashes."""
@@ -7376,18 +7376,206 @@ class ProjectCronJobRunStartedTelemetry(TypedDict):
     """Values derived from the event's data: the sizes of lists and maps."""
 
 
-ProjectCronJobRunStartedV1: TypeAlias = ProjectCronJobRunStarted
-"""`ProjectCronJobRunStarted`, the current version (1)."""
+ProjectCronJobRunStartedV2: TypeAlias = ProjectCronJobRunStarted
+"""`ProjectCronJobRunStarted`, the current version (2)."""
 
 
-ProjectCronJobRunStartedV1Telemetry: TypeAlias = ProjectCronJobRunStartedTelemetry
-"""`ProjectCronJobRunStartedTelemetry`, the current version (1)."""
+ProjectCronJobRunStartedV2Telemetry: TypeAlias = ProjectCronJobRunStartedTelemetry
+"""`ProjectCronJobRunStartedTelemetry`, the current version (2)."""
+
+
+ProjectCronJobRunStartedV1_CronJobRunStatus: TypeAlias = Literal["STARTED", "SUCCESS", "FAILURE"]
+"""Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far."""
+
+
+ProjectCronJobRunStartedV1_JobStatus: TypeAlias = Literal["DRAFT", "PENDING", "STARTED", "PAUSED", "SUCCESS", "ABORTED", "FAILURE"]
+"""Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED."""
+
+
+class ProjectCronJobRunStartedV1_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    index: int
+    """Number of the run within the cron job, counting from 1."""
+
+    total_pipeline_runs: int
+    """Number of pipeline runs this run starts."""
+
+    status: NotRequired[ProjectCronJobRunStartedV1_CronJobRunStatus | None]
+    """Status of the run, from the run events recorded so far."""
+
+
+class ProjectCronJobRunStartedV1_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    uuid: str
+    """UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the job."""
+
+    status: ProjectCronJobRunStartedV1_JobStatus
+    """Status of the job when the event was recorded."""
+
+    pipeline_name: str
+    """Name of the pipeline the job runs."""
+
+    url_path: str
+    """Path of the job's page in the Orchest UI."""
+
+    schedule: str
+    """Cron expression of the schedule."""
+
+    run: ProjectCronJobRunStartedV1_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    next_scheduled_time: NotRequired[str | None]
+    """When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC."""
+
+
+class ProjectCronJobRunStartedV1_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the project."""
+
+    job: ProjectCronJobRunStartedV1_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunStartedV1(TypedDict):
+    """Notification payload of `project:cron-job:run:started` (version 1). A run of a cron job started: its schedule triggered a batch of pipeline runs."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:cron-job:run:started"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectCronJobRunStartedV1_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+ProjectCronJobRunStartedV1Telemetry_CronJobRunStatus: TypeAlias = Literal["STARTED", "SUCCESS", "FAILURE"]
+"""Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far."""
+
+
+ProjectCronJobRunStartedV1Telemetry_JobStatus: TypeAlias = Literal["DRAFT", "PENDING", "STARTED", "PAUSED", "SUCCESS", "ABORTED", "FAILURE"]
+"""Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED."""
+
+
+class ProjectCronJobRunStartedV1Telemetry_event_properties_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    index: int
+    """Number of the run within the cron job, counting from 1."""
+
+    total_pipeline_runs: int
+    """Number of pipeline runs this run starts."""
+
+    status: NotRequired[ProjectCronJobRunStartedV1Telemetry_CronJobRunStatus | None]
+    """Status of the run, from the run events recorded so far."""
+
+
+class ProjectCronJobRunStartedV1Telemetry_event_properties_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    uuid: str
+    """UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    status: ProjectCronJobRunStartedV1Telemetry_JobStatus
+    """Status of the job when the event was recorded."""
+
+    url_path: str
+    """Path of the job's page in the Orchest UI."""
+
+    schedule: str
+    """Cron expression of the schedule."""
+
+    run: ProjectCronJobRunStartedV1Telemetry_event_properties_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    next_scheduled_time: NotRequired[str | None]
+    """When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC."""
+
+
+class ProjectCronJobRunStartedV1Telemetry_event_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    job: ProjectCronJobRunStartedV1Telemetry_event_properties_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunStartedV1Telemetry_event_properties(TypedDict):
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:cron-job:run:started"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectCronJobRunStartedV1Telemetry_event_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCronJobRunStartedV1Telemetry_derived_properties_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+
+class ProjectCronJobRunStartedV1Telemetry_derived_properties_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    run: ProjectCronJobRunStartedV1Telemetry_derived_properties_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+
+class ProjectCronJobRunStartedV1Telemetry_derived_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    job: ProjectCronJobRunStartedV1Telemetry_derived_properties_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunStartedV1Telemetry_derived_properties(TypedDict):
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
+
+    project: ProjectCronJobRunStartedV1Telemetry_derived_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCronJobRunStartedV1Telemetry(TypedDict):
+    """Telemetry payload of `project:cron-job:run:started` (version 1). A run of a cron job started: its schedule triggered a batch of pipeline runs."""
+
+    event_properties: ProjectCronJobRunStartedV1Telemetry_event_properties
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    derived_properties: ProjectCronJobRunStartedV1Telemetry_derived_properties
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
 
 
 class ProjectCronJobRunSucceeded_project_job_run(TypedDict):
     """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
 
-    index: int
+    number: int
     """Number of the run within the cron job, counting from 1."""
 
     total_pipeline_runs: int
@@ -7439,7 +7627,7 @@ class ProjectCronJobRunSucceeded_project(TypedDict):
 
 
 class ProjectCronJobRunSucceeded(TypedDict):
-    """Notification payload of `project:cron-job:run:succeeded` (version 1). A run of a cron job succeeded: all its pipeline runs succeeded."""
+    """Notification payload of `project:cron-job:run:succeeded` (version 2). A run of a cron job succeeded: all its pipeline runs succeeded."""
 
     uuid: str
     """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
@@ -7447,7 +7635,7 @@ class ProjectCronJobRunSucceeded(TypedDict):
     type: Literal["project:cron-job:run:succeeded"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -7460,7 +7648,7 @@ class ProjectCronJobRunSucceeded(TypedDict):
 class ProjectCronJobRunSucceededTelemetry_event_properties_project_job_run(TypedDict):
     """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
 
-    index: int
+    number: int
     """Number of the run within the cron job, counting from 1."""
 
     total_pipeline_runs: int
@@ -7511,7 +7699,7 @@ class ProjectCronJobRunSucceededTelemetry_event_properties(TypedDict):
     type: Literal["project:cron-job:run:succeeded"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -7547,7 +7735,7 @@ class ProjectCronJobRunSucceededTelemetry_derived_properties(TypedDict):
 
 
 class ProjectCronJobRunSucceededTelemetry(TypedDict):
-    """Telemetry payload of `project:cron-job:run:succeeded` (version 1). A run of a cron job succeeded: all its pipeline runs succeeded."""
+    """Telemetry payload of `project:cron-job:run:succeeded` (version 2). A run of a cron job succeeded: all its pipeline runs succeeded."""
 
     event_properties: ProjectCronJobRunSucceededTelemetry_event_properties
     """The event's own properties: the values that may reach telemetry and keyed hashes."""
@@ -7556,18 +7744,206 @@ class ProjectCronJobRunSucceededTelemetry(TypedDict):
     """Values derived from the event's data: the sizes of lists and maps."""
 
 
-ProjectCronJobRunSucceededV1: TypeAlias = ProjectCronJobRunSucceeded
-"""`ProjectCronJobRunSucceeded`, the current version (1)."""
+ProjectCronJobRunSucceededV2: TypeAlias = ProjectCronJobRunSucceeded
+"""`ProjectCronJobRunSucceeded`, the current version (2)."""
 
 
-ProjectCronJobRunSucceededV1Telemetry: TypeAlias = ProjectCronJobRunSucceededTelemetry
-"""`ProjectCronJobRunSucceededTelemetry`, the current version (1)."""
+ProjectCronJobRunSucceededV2Telemetry: TypeAlias = ProjectCronJobRunSucceededTelemetry
+"""`ProjectCronJobRunSucceededTelemetry`, the current version (2)."""
+
+
+ProjectCronJobRunSucceededV1_CronJobRunStatus: TypeAlias = Literal["STARTED", "SUCCESS", "FAILURE"]
+"""Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far."""
+
+
+ProjectCronJobRunSucceededV1_JobStatus: TypeAlias = Literal["DRAFT", "PENDING", "STARTED", "PAUSED", "SUCCESS", "ABORTED", "FAILURE"]
+"""Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED."""
+
+
+class ProjectCronJobRunSucceededV1_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    index: int
+    """Number of the run within the cron job, counting from 1."""
+
+    total_pipeline_runs: int
+    """Number of pipeline runs this run starts."""
+
+    status: NotRequired[ProjectCronJobRunSucceededV1_CronJobRunStatus | None]
+    """Status of the run, from the run events recorded so far."""
+
+
+class ProjectCronJobRunSucceededV1_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    uuid: str
+    """UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the job."""
+
+    status: ProjectCronJobRunSucceededV1_JobStatus
+    """Status of the job when the event was recorded."""
+
+    pipeline_name: str
+    """Name of the pipeline the job runs."""
+
+    url_path: str
+    """Path of the job's page in the Orchest UI."""
+
+    schedule: str
+    """Cron expression of the schedule."""
+
+    run: ProjectCronJobRunSucceededV1_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    next_scheduled_time: NotRequired[str | None]
+    """When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC."""
+
+
+class ProjectCronJobRunSucceededV1_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the project."""
+
+    job: ProjectCronJobRunSucceededV1_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunSucceededV1(TypedDict):
+    """Notification payload of `project:cron-job:run:succeeded` (version 1). A run of a cron job succeeded: all its pipeline runs succeeded."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:cron-job:run:succeeded"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectCronJobRunSucceededV1_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+ProjectCronJobRunSucceededV1Telemetry_CronJobRunStatus: TypeAlias = Literal["STARTED", "SUCCESS", "FAILURE"]
+"""Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far."""
+
+
+ProjectCronJobRunSucceededV1Telemetry_JobStatus: TypeAlias = Literal["DRAFT", "PENDING", "STARTED", "PAUSED", "SUCCESS", "ABORTED", "FAILURE"]
+"""Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED."""
+
+
+class ProjectCronJobRunSucceededV1Telemetry_event_properties_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    index: int
+    """Number of the run within the cron job, counting from 1."""
+
+    total_pipeline_runs: int
+    """Number of pipeline runs this run starts."""
+
+    status: NotRequired[ProjectCronJobRunSucceededV1Telemetry_CronJobRunStatus | None]
+    """Status of the run, from the run events recorded so far."""
+
+
+class ProjectCronJobRunSucceededV1Telemetry_event_properties_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    uuid: str
+    """UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    status: ProjectCronJobRunSucceededV1Telemetry_JobStatus
+    """Status of the job when the event was recorded."""
+
+    url_path: str
+    """Path of the job's page in the Orchest UI."""
+
+    schedule: str
+    """Cron expression of the schedule."""
+
+    run: ProjectCronJobRunSucceededV1Telemetry_event_properties_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    next_scheduled_time: NotRequired[str | None]
+    """When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC."""
+
+
+class ProjectCronJobRunSucceededV1Telemetry_event_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    job: ProjectCronJobRunSucceededV1Telemetry_event_properties_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunSucceededV1Telemetry_event_properties(TypedDict):
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:cron-job:run:succeeded"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectCronJobRunSucceededV1Telemetry_event_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCronJobRunSucceededV1Telemetry_derived_properties_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+
+class ProjectCronJobRunSucceededV1Telemetry_derived_properties_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    run: ProjectCronJobRunSucceededV1Telemetry_derived_properties_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+
+class ProjectCronJobRunSucceededV1Telemetry_derived_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    job: ProjectCronJobRunSucceededV1Telemetry_derived_properties_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunSucceededV1Telemetry_derived_properties(TypedDict):
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
+
+    project: ProjectCronJobRunSucceededV1Telemetry_derived_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCronJobRunSucceededV1Telemetry(TypedDict):
+    """Telemetry payload of `project:cron-job:run:succeeded` (version 1). A run of a cron job succeeded: all its pipeline runs succeeded."""
+
+    event_properties: ProjectCronJobRunSucceededV1Telemetry_event_properties
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    derived_properties: ProjectCronJobRunSucceededV1Telemetry_derived_properties
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
 
 
 class ProjectCronJobRunFailed_project_job_run(TypedDict):
     """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
 
-    index: int
+    number: int
     """Number of the run within the cron job, counting from 1."""
 
     total_pipeline_runs: int
@@ -7619,7 +7995,7 @@ class ProjectCronJobRunFailed_project(TypedDict):
 
 
 class ProjectCronJobRunFailed(TypedDict):
-    """Notification payload of `project:cron-job:run:failed` (version 1). A run of a cron job failed: at least one of its pipeline runs failed."""
+    """Notification payload of `project:cron-job:run:failed` (version 2). A run of a cron job failed: at least one of its pipeline runs failed."""
 
     uuid: str
     """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
@@ -7627,7 +8003,7 @@ class ProjectCronJobRunFailed(TypedDict):
     type: Literal["project:cron-job:run:failed"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -7640,7 +8016,7 @@ class ProjectCronJobRunFailed(TypedDict):
 class ProjectCronJobRunFailedTelemetry_event_properties_project_job_run(TypedDict):
     """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
 
-    index: int
+    number: int
     """Number of the run within the cron job, counting from 1."""
 
     total_pipeline_runs: int
@@ -7691,7 +8067,7 @@ class ProjectCronJobRunFailedTelemetry_event_properties(TypedDict):
     type: Literal["project:cron-job:run:failed"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -7727,7 +8103,7 @@ class ProjectCronJobRunFailedTelemetry_derived_properties(TypedDict):
 
 
 class ProjectCronJobRunFailedTelemetry(TypedDict):
-    """Telemetry payload of `project:cron-job:run:failed` (version 1). A run of a cron job failed: at least one of its pipeline runs failed."""
+    """Telemetry payload of `project:cron-job:run:failed` (version 2). A run of a cron job failed: at least one of its pipeline runs failed."""
 
     event_properties: ProjectCronJobRunFailedTelemetry_event_properties
     """The event's own properties: the values that may reach telemetry and keyed hashes."""
@@ -7736,12 +8112,200 @@ class ProjectCronJobRunFailedTelemetry(TypedDict):
     """Values derived from the event's data: the sizes of lists and maps."""
 
 
-ProjectCronJobRunFailedV1: TypeAlias = ProjectCronJobRunFailed
-"""`ProjectCronJobRunFailed`, the current version (1)."""
+ProjectCronJobRunFailedV2: TypeAlias = ProjectCronJobRunFailed
+"""`ProjectCronJobRunFailed`, the current version (2)."""
 
 
-ProjectCronJobRunFailedV1Telemetry: TypeAlias = ProjectCronJobRunFailedTelemetry
-"""`ProjectCronJobRunFailedTelemetry`, the current version (1)."""
+ProjectCronJobRunFailedV2Telemetry: TypeAlias = ProjectCronJobRunFailedTelemetry
+"""`ProjectCronJobRunFailedTelemetry`, the current version (2)."""
+
+
+ProjectCronJobRunFailedV1_CronJobRunStatus: TypeAlias = Literal["STARTED", "SUCCESS", "FAILURE"]
+"""Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far."""
+
+
+ProjectCronJobRunFailedV1_JobStatus: TypeAlias = Literal["DRAFT", "PENDING", "STARTED", "PAUSED", "SUCCESS", "ABORTED", "FAILURE"]
+"""Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED."""
+
+
+class ProjectCronJobRunFailedV1_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    index: int
+    """Number of the run within the cron job, counting from 1."""
+
+    total_pipeline_runs: int
+    """Number of pipeline runs this run starts."""
+
+    status: NotRequired[ProjectCronJobRunFailedV1_CronJobRunStatus | None]
+    """Status of the run, from the run events recorded so far."""
+
+
+class ProjectCronJobRunFailedV1_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    uuid: str
+    """UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the job."""
+
+    status: ProjectCronJobRunFailedV1_JobStatus
+    """Status of the job when the event was recorded."""
+
+    pipeline_name: str
+    """Name of the pipeline the job runs."""
+
+    url_path: str
+    """Path of the job's page in the Orchest UI."""
+
+    schedule: str
+    """Cron expression of the schedule."""
+
+    run: ProjectCronJobRunFailedV1_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    next_scheduled_time: NotRequired[str | None]
+    """When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC."""
+
+
+class ProjectCronJobRunFailedV1_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the project."""
+
+    job: ProjectCronJobRunFailedV1_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunFailedV1(TypedDict):
+    """Notification payload of `project:cron-job:run:failed` (version 1). A run of a cron job failed: at least one of its pipeline runs failed."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:cron-job:run:failed"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectCronJobRunFailedV1_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+ProjectCronJobRunFailedV1Telemetry_CronJobRunStatus: TypeAlias = Literal["STARTED", "SUCCESS", "FAILURE"]
+"""Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far."""
+
+
+ProjectCronJobRunFailedV1Telemetry_JobStatus: TypeAlias = Literal["DRAFT", "PENDING", "STARTED", "PAUSED", "SUCCESS", "ABORTED", "FAILURE"]
+"""Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED."""
+
+
+class ProjectCronJobRunFailedV1Telemetry_event_properties_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    index: int
+    """Number of the run within the cron job, counting from 1."""
+
+    total_pipeline_runs: int
+    """Number of pipeline runs this run starts."""
+
+    status: NotRequired[ProjectCronJobRunFailedV1Telemetry_CronJobRunStatus | None]
+    """Status of the run, from the run events recorded so far."""
+
+
+class ProjectCronJobRunFailedV1Telemetry_event_properties_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    uuid: str
+    """UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    status: ProjectCronJobRunFailedV1Telemetry_JobStatus
+    """Status of the job when the event was recorded."""
+
+    url_path: str
+    """Path of the job's page in the Orchest UI."""
+
+    schedule: str
+    """Cron expression of the schedule."""
+
+    run: ProjectCronJobRunFailedV1Telemetry_event_properties_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    next_scheduled_time: NotRequired[str | None]
+    """When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC."""
+
+
+class ProjectCronJobRunFailedV1Telemetry_event_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    job: ProjectCronJobRunFailedV1Telemetry_event_properties_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunFailedV1Telemetry_event_properties(TypedDict):
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:cron-job:run:failed"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectCronJobRunFailedV1Telemetry_event_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCronJobRunFailedV1Telemetry_derived_properties_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+
+class ProjectCronJobRunFailedV1Telemetry_derived_properties_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    run: ProjectCronJobRunFailedV1Telemetry_derived_properties_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+
+class ProjectCronJobRunFailedV1Telemetry_derived_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    job: ProjectCronJobRunFailedV1Telemetry_derived_properties_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunFailedV1Telemetry_derived_properties(TypedDict):
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
+
+    project: ProjectCronJobRunFailedV1Telemetry_derived_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCronJobRunFailedV1Telemetry(TypedDict):
+    """Telemetry payload of `project:cron-job:run:failed` (version 1). A run of a cron job failed: at least one of its pipeline runs failed."""
+
+    event_properties: ProjectCronJobRunFailedV1Telemetry_event_properties
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    derived_properties: ProjectCronJobRunFailedV1Telemetry_derived_properties
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
 
 
 class ProjectCronJobRunPipelineRunCreated_project_job_run_pipeline_run(TypedDict):
@@ -7769,7 +8333,7 @@ class ProjectCronJobRunPipelineRunCreated_project_job_run_pipeline_run(TypedDict
 class ProjectCronJobRunPipelineRunCreated_project_job_run(TypedDict):
     """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
 
-    index: int
+    number: int
     """Number of the run within the cron job, counting from 1."""
 
     total_pipeline_runs: int
@@ -7824,7 +8388,7 @@ class ProjectCronJobRunPipelineRunCreated_project(TypedDict):
 
 
 class ProjectCronJobRunPipelineRunCreated(TypedDict):
-    """Notification payload of `project:cron-job:run:pipeline-run:created` (version 1). A pipeline run of a cron job run was created."""
+    """Notification payload of `project:cron-job:run:pipeline-run:created` (version 2). A pipeline run of a cron job run was created."""
 
     uuid: str
     """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
@@ -7832,7 +8396,7 @@ class ProjectCronJobRunPipelineRunCreated(TypedDict):
     type: Literal["project:cron-job:run:pipeline-run:created"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -7864,7 +8428,7 @@ class ProjectCronJobRunPipelineRunCreatedTelemetry_event_properties_project_job_
 class ProjectCronJobRunPipelineRunCreatedTelemetry_event_properties_project_job_run(TypedDict):
     """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
 
-    index: int
+    number: int
     """Number of the run within the cron job, counting from 1."""
 
     total_pipeline_runs: int
@@ -7918,7 +8482,7 @@ class ProjectCronJobRunPipelineRunCreatedTelemetry_event_properties(TypedDict):
     type: Literal["project:cron-job:run:pipeline-run:created"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -7964,7 +8528,7 @@ class ProjectCronJobRunPipelineRunCreatedTelemetry_derived_properties(TypedDict)
 
 
 class ProjectCronJobRunPipelineRunCreatedTelemetry(TypedDict):
-    """Telemetry payload of `project:cron-job:run:pipeline-run:created` (version 1). A pipeline run of a cron job run was created."""
+    """Telemetry payload of `project:cron-job:run:pipeline-run:created` (version 2). A pipeline run of a cron job run was created."""
 
     event_properties: ProjectCronJobRunPipelineRunCreatedTelemetry_event_properties
     """The event's own properties: the values that may reach telemetry and keyed hashes."""
@@ -7973,12 +8537,265 @@ class ProjectCronJobRunPipelineRunCreatedTelemetry(TypedDict):
     """Values derived from the event's data: the sizes of lists and maps."""
 
 
-ProjectCronJobRunPipelineRunCreatedV1: TypeAlias = ProjectCronJobRunPipelineRunCreated
-"""`ProjectCronJobRunPipelineRunCreated`, the current version (1)."""
+ProjectCronJobRunPipelineRunCreatedV2: TypeAlias = ProjectCronJobRunPipelineRunCreated
+"""`ProjectCronJobRunPipelineRunCreated`, the current version (2)."""
 
 
-ProjectCronJobRunPipelineRunCreatedV1Telemetry: TypeAlias = ProjectCronJobRunPipelineRunCreatedTelemetry
-"""`ProjectCronJobRunPipelineRunCreatedTelemetry`, the current version (1)."""
+ProjectCronJobRunPipelineRunCreatedV2Telemetry: TypeAlias = ProjectCronJobRunPipelineRunCreatedTelemetry
+"""`ProjectCronJobRunPipelineRunCreatedTelemetry`, the current version (2)."""
+
+
+ProjectCronJobRunPipelineRunCreatedV1_CronJobRunStatus: TypeAlias = Literal["STARTED", "SUCCESS", "FAILURE"]
+"""Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far."""
+
+
+ProjectCronJobRunPipelineRunCreatedV1_JobStatus: TypeAlias = Literal["DRAFT", "PENDING", "STARTED", "PAUSED", "SUCCESS", "ABORTED", "FAILURE"]
+"""Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED."""
+
+
+ProjectCronJobRunPipelineRunCreatedV1_PipelineRunStatus: TypeAlias = Literal["PENDING", "STARTED", "SUCCESS", "FAILURE", "ABORTED"]
+"""Status of a pipeline run, interactive or part of a job."""
+
+
+class ProjectCronJobRunPipelineRunCreatedV1_project_job_run_pipeline_run(TypedDict):
+    """A pipeline run started by one run of a cron job."""
+
+    uuid: str
+    """UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    status: ProjectCronJobRunPipelineRunCreatedV1_PipelineRunStatus
+    """Status of the pipeline run when the event was recorded."""
+
+    url_path: str
+    """Path of the pipeline run's page in the Orchest UI."""
+
+    parameters: dict[str, object]
+    """Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`)."""
+
+    number: NotRequired[int | None]
+    """Number of the pipeline run across all runs of the job."""
+
+    number_in_run: NotRequired[int | None]
+    """Number of the pipeline run within its cron job run."""
+
+
+class ProjectCronJobRunPipelineRunCreatedV1_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    index: int
+    """Number of the run within the cron job, counting from 1."""
+
+    total_pipeline_runs: int
+    """Number of pipeline runs this run starts."""
+
+    pipeline_run: ProjectCronJobRunPipelineRunCreatedV1_project_job_run_pipeline_run
+    """A pipeline run started by one run of a cron job."""
+
+    status: NotRequired[ProjectCronJobRunPipelineRunCreatedV1_CronJobRunStatus | None]
+    """Status of the run, from the run events recorded so far."""
+
+
+class ProjectCronJobRunPipelineRunCreatedV1_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    uuid: str
+    """UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the job."""
+
+    status: ProjectCronJobRunPipelineRunCreatedV1_JobStatus
+    """Status of the job when the event was recorded."""
+
+    pipeline_name: str
+    """Name of the pipeline the job runs."""
+
+    url_path: str
+    """Path of the job's page in the Orchest UI."""
+
+    schedule: str
+    """Cron expression of the schedule."""
+
+    run: ProjectCronJobRunPipelineRunCreatedV1_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    next_scheduled_time: NotRequired[str | None]
+    """When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC."""
+
+
+class ProjectCronJobRunPipelineRunCreatedV1_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the project."""
+
+    job: ProjectCronJobRunPipelineRunCreatedV1_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunPipelineRunCreatedV1(TypedDict):
+    """Notification payload of `project:cron-job:run:pipeline-run:created` (version 1). A pipeline run of a cron job run was created."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:cron-job:run:pipeline-run:created"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectCronJobRunPipelineRunCreatedV1_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+ProjectCronJobRunPipelineRunCreatedV1Telemetry_CronJobRunStatus: TypeAlias = Literal["STARTED", "SUCCESS", "FAILURE"]
+"""Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far."""
+
+
+ProjectCronJobRunPipelineRunCreatedV1Telemetry_JobStatus: TypeAlias = Literal["DRAFT", "PENDING", "STARTED", "PAUSED", "SUCCESS", "ABORTED", "FAILURE"]
+"""Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED."""
+
+
+ProjectCronJobRunPipelineRunCreatedV1Telemetry_PipelineRunStatus: TypeAlias = Literal["PENDING", "STARTED", "SUCCESS", "FAILURE", "ABORTED"]
+"""Status of a pipeline run, interactive or part of a job."""
+
+
+class ProjectCronJobRunPipelineRunCreatedV1Telemetry_event_properties_project_job_run_pipeline_run(TypedDict):
+    """A pipeline run started by one run of a cron job."""
+
+    uuid: str
+    """UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    status: ProjectCronJobRunPipelineRunCreatedV1Telemetry_PipelineRunStatus
+    """Status of the pipeline run when the event was recorded."""
+
+    url_path: str
+    """Path of the pipeline run's page in the Orchest UI."""
+
+    number: NotRequired[int | None]
+    """Number of the pipeline run across all runs of the job."""
+
+    number_in_run: NotRequired[int | None]
+    """Number of the pipeline run within its cron job run."""
+
+
+class ProjectCronJobRunPipelineRunCreatedV1Telemetry_event_properties_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    index: int
+    """Number of the run within the cron job, counting from 1."""
+
+    total_pipeline_runs: int
+    """Number of pipeline runs this run starts."""
+
+    pipeline_run: ProjectCronJobRunPipelineRunCreatedV1Telemetry_event_properties_project_job_run_pipeline_run
+    """A pipeline run started by one run of a cron job."""
+
+    status: NotRequired[ProjectCronJobRunPipelineRunCreatedV1Telemetry_CronJobRunStatus | None]
+    """Status of the run, from the run events recorded so far."""
+
+
+class ProjectCronJobRunPipelineRunCreatedV1Telemetry_event_properties_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    uuid: str
+    """UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    status: ProjectCronJobRunPipelineRunCreatedV1Telemetry_JobStatus
+    """Status of the job when the event was recorded."""
+
+    url_path: str
+    """Path of the job's page in the Orchest UI."""
+
+    schedule: str
+    """Cron expression of the schedule."""
+
+    run: ProjectCronJobRunPipelineRunCreatedV1Telemetry_event_properties_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    next_scheduled_time: NotRequired[str | None]
+    """When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC."""
+
+
+class ProjectCronJobRunPipelineRunCreatedV1Telemetry_event_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    job: ProjectCronJobRunPipelineRunCreatedV1Telemetry_event_properties_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunPipelineRunCreatedV1Telemetry_event_properties(TypedDict):
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:cron-job:run:pipeline-run:created"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectCronJobRunPipelineRunCreatedV1Telemetry_event_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCronJobRunPipelineRunCreatedV1Telemetry_derived_properties_project_job_run_pipeline_run(TypedDict):
+    """A pipeline run started by one run of a cron job."""
+
+    parameters_count: int
+    """Number of elements of `parameters`: Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`). A non-negative integer."""
+
+
+class ProjectCronJobRunPipelineRunCreatedV1Telemetry_derived_properties_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    pipeline_run: ProjectCronJobRunPipelineRunCreatedV1Telemetry_derived_properties_project_job_run_pipeline_run
+    """A pipeline run started by one run of a cron job."""
+
+
+class ProjectCronJobRunPipelineRunCreatedV1Telemetry_derived_properties_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    run: ProjectCronJobRunPipelineRunCreatedV1Telemetry_derived_properties_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+
+class ProjectCronJobRunPipelineRunCreatedV1Telemetry_derived_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    job: ProjectCronJobRunPipelineRunCreatedV1Telemetry_derived_properties_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunPipelineRunCreatedV1Telemetry_derived_properties(TypedDict):
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
+
+    project: ProjectCronJobRunPipelineRunCreatedV1Telemetry_derived_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCronJobRunPipelineRunCreatedV1Telemetry(TypedDict):
+    """Telemetry payload of `project:cron-job:run:pipeline-run:created` (version 1). A pipeline run of a cron job run was created."""
+
+    event_properties: ProjectCronJobRunPipelineRunCreatedV1Telemetry_event_properties
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    derived_properties: ProjectCronJobRunPipelineRunCreatedV1Telemetry_derived_properties
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
 
 
 class ProjectCronJobRunPipelineRunStarted_project_job_run_pipeline_run(TypedDict):
@@ -8006,7 +8823,7 @@ class ProjectCronJobRunPipelineRunStarted_project_job_run_pipeline_run(TypedDict
 class ProjectCronJobRunPipelineRunStarted_project_job_run(TypedDict):
     """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
 
-    index: int
+    number: int
     """Number of the run within the cron job, counting from 1."""
 
     total_pipeline_runs: int
@@ -8061,7 +8878,7 @@ class ProjectCronJobRunPipelineRunStarted_project(TypedDict):
 
 
 class ProjectCronJobRunPipelineRunStarted(TypedDict):
-    """Notification payload of `project:cron-job:run:pipeline-run:started` (version 1). A pipeline run of a cron job run started."""
+    """Notification payload of `project:cron-job:run:pipeline-run:started` (version 2). A pipeline run of a cron job run started."""
 
     uuid: str
     """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
@@ -8069,7 +8886,7 @@ class ProjectCronJobRunPipelineRunStarted(TypedDict):
     type: Literal["project:cron-job:run:pipeline-run:started"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -8101,7 +8918,7 @@ class ProjectCronJobRunPipelineRunStartedTelemetry_event_properties_project_job_
 class ProjectCronJobRunPipelineRunStartedTelemetry_event_properties_project_job_run(TypedDict):
     """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
 
-    index: int
+    number: int
     """Number of the run within the cron job, counting from 1."""
 
     total_pipeline_runs: int
@@ -8155,7 +8972,7 @@ class ProjectCronJobRunPipelineRunStartedTelemetry_event_properties(TypedDict):
     type: Literal["project:cron-job:run:pipeline-run:started"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -8201,7 +9018,7 @@ class ProjectCronJobRunPipelineRunStartedTelemetry_derived_properties(TypedDict)
 
 
 class ProjectCronJobRunPipelineRunStartedTelemetry(TypedDict):
-    """Telemetry payload of `project:cron-job:run:pipeline-run:started` (version 1). A pipeline run of a cron job run started."""
+    """Telemetry payload of `project:cron-job:run:pipeline-run:started` (version 2). A pipeline run of a cron job run started."""
 
     event_properties: ProjectCronJobRunPipelineRunStartedTelemetry_event_properties
     """The event's own properties: the values that may reach telemetry and keyed hashes."""
@@ -8210,12 +9027,265 @@ class ProjectCronJobRunPipelineRunStartedTelemetry(TypedDict):
     """Values derived from the event's data: the sizes of lists and maps."""
 
 
-ProjectCronJobRunPipelineRunStartedV1: TypeAlias = ProjectCronJobRunPipelineRunStarted
-"""`ProjectCronJobRunPipelineRunStarted`, the current version (1)."""
+ProjectCronJobRunPipelineRunStartedV2: TypeAlias = ProjectCronJobRunPipelineRunStarted
+"""`ProjectCronJobRunPipelineRunStarted`, the current version (2)."""
 
 
-ProjectCronJobRunPipelineRunStartedV1Telemetry: TypeAlias = ProjectCronJobRunPipelineRunStartedTelemetry
-"""`ProjectCronJobRunPipelineRunStartedTelemetry`, the current version (1)."""
+ProjectCronJobRunPipelineRunStartedV2Telemetry: TypeAlias = ProjectCronJobRunPipelineRunStartedTelemetry
+"""`ProjectCronJobRunPipelineRunStartedTelemetry`, the current version (2)."""
+
+
+ProjectCronJobRunPipelineRunStartedV1_CronJobRunStatus: TypeAlias = Literal["STARTED", "SUCCESS", "FAILURE"]
+"""Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far."""
+
+
+ProjectCronJobRunPipelineRunStartedV1_JobStatus: TypeAlias = Literal["DRAFT", "PENDING", "STARTED", "PAUSED", "SUCCESS", "ABORTED", "FAILURE"]
+"""Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED."""
+
+
+ProjectCronJobRunPipelineRunStartedV1_PipelineRunStatus: TypeAlias = Literal["PENDING", "STARTED", "SUCCESS", "FAILURE", "ABORTED"]
+"""Status of a pipeline run, interactive or part of a job."""
+
+
+class ProjectCronJobRunPipelineRunStartedV1_project_job_run_pipeline_run(TypedDict):
+    """A pipeline run started by one run of a cron job."""
+
+    uuid: str
+    """UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    status: ProjectCronJobRunPipelineRunStartedV1_PipelineRunStatus
+    """Status of the pipeline run when the event was recorded."""
+
+    url_path: str
+    """Path of the pipeline run's page in the Orchest UI."""
+
+    parameters: dict[str, object]
+    """Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`)."""
+
+    number: NotRequired[int | None]
+    """Number of the pipeline run across all runs of the job."""
+
+    number_in_run: NotRequired[int | None]
+    """Number of the pipeline run within its cron job run."""
+
+
+class ProjectCronJobRunPipelineRunStartedV1_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    index: int
+    """Number of the run within the cron job, counting from 1."""
+
+    total_pipeline_runs: int
+    """Number of pipeline runs this run starts."""
+
+    pipeline_run: ProjectCronJobRunPipelineRunStartedV1_project_job_run_pipeline_run
+    """A pipeline run started by one run of a cron job."""
+
+    status: NotRequired[ProjectCronJobRunPipelineRunStartedV1_CronJobRunStatus | None]
+    """Status of the run, from the run events recorded so far."""
+
+
+class ProjectCronJobRunPipelineRunStartedV1_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    uuid: str
+    """UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the job."""
+
+    status: ProjectCronJobRunPipelineRunStartedV1_JobStatus
+    """Status of the job when the event was recorded."""
+
+    pipeline_name: str
+    """Name of the pipeline the job runs."""
+
+    url_path: str
+    """Path of the job's page in the Orchest UI."""
+
+    schedule: str
+    """Cron expression of the schedule."""
+
+    run: ProjectCronJobRunPipelineRunStartedV1_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    next_scheduled_time: NotRequired[str | None]
+    """When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC."""
+
+
+class ProjectCronJobRunPipelineRunStartedV1_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the project."""
+
+    job: ProjectCronJobRunPipelineRunStartedV1_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunPipelineRunStartedV1(TypedDict):
+    """Notification payload of `project:cron-job:run:pipeline-run:started` (version 1). A pipeline run of a cron job run started."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:cron-job:run:pipeline-run:started"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectCronJobRunPipelineRunStartedV1_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+ProjectCronJobRunPipelineRunStartedV1Telemetry_CronJobRunStatus: TypeAlias = Literal["STARTED", "SUCCESS", "FAILURE"]
+"""Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far."""
+
+
+ProjectCronJobRunPipelineRunStartedV1Telemetry_JobStatus: TypeAlias = Literal["DRAFT", "PENDING", "STARTED", "PAUSED", "SUCCESS", "ABORTED", "FAILURE"]
+"""Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED."""
+
+
+ProjectCronJobRunPipelineRunStartedV1Telemetry_PipelineRunStatus: TypeAlias = Literal["PENDING", "STARTED", "SUCCESS", "FAILURE", "ABORTED"]
+"""Status of a pipeline run, interactive or part of a job."""
+
+
+class ProjectCronJobRunPipelineRunStartedV1Telemetry_event_properties_project_job_run_pipeline_run(TypedDict):
+    """A pipeline run started by one run of a cron job."""
+
+    uuid: str
+    """UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    status: ProjectCronJobRunPipelineRunStartedV1Telemetry_PipelineRunStatus
+    """Status of the pipeline run when the event was recorded."""
+
+    url_path: str
+    """Path of the pipeline run's page in the Orchest UI."""
+
+    number: NotRequired[int | None]
+    """Number of the pipeline run across all runs of the job."""
+
+    number_in_run: NotRequired[int | None]
+    """Number of the pipeline run within its cron job run."""
+
+
+class ProjectCronJobRunPipelineRunStartedV1Telemetry_event_properties_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    index: int
+    """Number of the run within the cron job, counting from 1."""
+
+    total_pipeline_runs: int
+    """Number of pipeline runs this run starts."""
+
+    pipeline_run: ProjectCronJobRunPipelineRunStartedV1Telemetry_event_properties_project_job_run_pipeline_run
+    """A pipeline run started by one run of a cron job."""
+
+    status: NotRequired[ProjectCronJobRunPipelineRunStartedV1Telemetry_CronJobRunStatus | None]
+    """Status of the run, from the run events recorded so far."""
+
+
+class ProjectCronJobRunPipelineRunStartedV1Telemetry_event_properties_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    uuid: str
+    """UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    status: ProjectCronJobRunPipelineRunStartedV1Telemetry_JobStatus
+    """Status of the job when the event was recorded."""
+
+    url_path: str
+    """Path of the job's page in the Orchest UI."""
+
+    schedule: str
+    """Cron expression of the schedule."""
+
+    run: ProjectCronJobRunPipelineRunStartedV1Telemetry_event_properties_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    next_scheduled_time: NotRequired[str | None]
+    """When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC."""
+
+
+class ProjectCronJobRunPipelineRunStartedV1Telemetry_event_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    job: ProjectCronJobRunPipelineRunStartedV1Telemetry_event_properties_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunPipelineRunStartedV1Telemetry_event_properties(TypedDict):
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:cron-job:run:pipeline-run:started"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectCronJobRunPipelineRunStartedV1Telemetry_event_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCronJobRunPipelineRunStartedV1Telemetry_derived_properties_project_job_run_pipeline_run(TypedDict):
+    """A pipeline run started by one run of a cron job."""
+
+    parameters_count: int
+    """Number of elements of `parameters`: Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`). A non-negative integer."""
+
+
+class ProjectCronJobRunPipelineRunStartedV1Telemetry_derived_properties_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    pipeline_run: ProjectCronJobRunPipelineRunStartedV1Telemetry_derived_properties_project_job_run_pipeline_run
+    """A pipeline run started by one run of a cron job."""
+
+
+class ProjectCronJobRunPipelineRunStartedV1Telemetry_derived_properties_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    run: ProjectCronJobRunPipelineRunStartedV1Telemetry_derived_properties_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+
+class ProjectCronJobRunPipelineRunStartedV1Telemetry_derived_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    job: ProjectCronJobRunPipelineRunStartedV1Telemetry_derived_properties_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunPipelineRunStartedV1Telemetry_derived_properties(TypedDict):
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
+
+    project: ProjectCronJobRunPipelineRunStartedV1Telemetry_derived_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCronJobRunPipelineRunStartedV1Telemetry(TypedDict):
+    """Telemetry payload of `project:cron-job:run:pipeline-run:started` (version 1). A pipeline run of a cron job run started."""
+
+    event_properties: ProjectCronJobRunPipelineRunStartedV1Telemetry_event_properties
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    derived_properties: ProjectCronJobRunPipelineRunStartedV1Telemetry_derived_properties
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
 
 
 class ProjectCronJobRunPipelineRunCancelled_project_job_run_pipeline_run(TypedDict):
@@ -8243,7 +9313,7 @@ class ProjectCronJobRunPipelineRunCancelled_project_job_run_pipeline_run(TypedDi
 class ProjectCronJobRunPipelineRunCancelled_project_job_run(TypedDict):
     """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
 
-    index: int
+    number: int
     """Number of the run within the cron job, counting from 1."""
 
     total_pipeline_runs: int
@@ -8298,7 +9368,7 @@ class ProjectCronJobRunPipelineRunCancelled_project(TypedDict):
 
 
 class ProjectCronJobRunPipelineRunCancelled(TypedDict):
-    """Notification payload of `project:cron-job:run:pipeline-run:cancelled` (version 1). A pipeline run of a cron job run was cancelled."""
+    """Notification payload of `project:cron-job:run:pipeline-run:cancelled` (version 2). A pipeline run of a cron job run was cancelled."""
 
     uuid: str
     """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
@@ -8306,7 +9376,7 @@ class ProjectCronJobRunPipelineRunCancelled(TypedDict):
     type: Literal["project:cron-job:run:pipeline-run:cancelled"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -8338,7 +9408,7 @@ class ProjectCronJobRunPipelineRunCancelledTelemetry_event_properties_project_jo
 class ProjectCronJobRunPipelineRunCancelledTelemetry_event_properties_project_job_run(TypedDict):
     """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
 
-    index: int
+    number: int
     """Number of the run within the cron job, counting from 1."""
 
     total_pipeline_runs: int
@@ -8392,7 +9462,7 @@ class ProjectCronJobRunPipelineRunCancelledTelemetry_event_properties(TypedDict)
     type: Literal["project:cron-job:run:pipeline-run:cancelled"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -8438,7 +9508,7 @@ class ProjectCronJobRunPipelineRunCancelledTelemetry_derived_properties(TypedDic
 
 
 class ProjectCronJobRunPipelineRunCancelledTelemetry(TypedDict):
-    """Telemetry payload of `project:cron-job:run:pipeline-run:cancelled` (version 1). A pipeline run of a cron job run was cancelled."""
+    """Telemetry payload of `project:cron-job:run:pipeline-run:cancelled` (version 2). A pipeline run of a cron job run was cancelled."""
 
     event_properties: ProjectCronJobRunPipelineRunCancelledTelemetry_event_properties
     """The event's own properties: the values that may reach telemetry and keyed hashes."""
@@ -8447,12 +9517,265 @@ class ProjectCronJobRunPipelineRunCancelledTelemetry(TypedDict):
     """Values derived from the event's data: the sizes of lists and maps."""
 
 
-ProjectCronJobRunPipelineRunCancelledV1: TypeAlias = ProjectCronJobRunPipelineRunCancelled
-"""`ProjectCronJobRunPipelineRunCancelled`, the current version (1)."""
+ProjectCronJobRunPipelineRunCancelledV2: TypeAlias = ProjectCronJobRunPipelineRunCancelled
+"""`ProjectCronJobRunPipelineRunCancelled`, the current version (2)."""
 
 
-ProjectCronJobRunPipelineRunCancelledV1Telemetry: TypeAlias = ProjectCronJobRunPipelineRunCancelledTelemetry
-"""`ProjectCronJobRunPipelineRunCancelledTelemetry`, the current version (1)."""
+ProjectCronJobRunPipelineRunCancelledV2Telemetry: TypeAlias = ProjectCronJobRunPipelineRunCancelledTelemetry
+"""`ProjectCronJobRunPipelineRunCancelledTelemetry`, the current version (2)."""
+
+
+ProjectCronJobRunPipelineRunCancelledV1_CronJobRunStatus: TypeAlias = Literal["STARTED", "SUCCESS", "FAILURE"]
+"""Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far."""
+
+
+ProjectCronJobRunPipelineRunCancelledV1_JobStatus: TypeAlias = Literal["DRAFT", "PENDING", "STARTED", "PAUSED", "SUCCESS", "ABORTED", "FAILURE"]
+"""Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED."""
+
+
+ProjectCronJobRunPipelineRunCancelledV1_PipelineRunStatus: TypeAlias = Literal["PENDING", "STARTED", "SUCCESS", "FAILURE", "ABORTED"]
+"""Status of a pipeline run, interactive or part of a job."""
+
+
+class ProjectCronJobRunPipelineRunCancelledV1_project_job_run_pipeline_run(TypedDict):
+    """A pipeline run started by one run of a cron job."""
+
+    uuid: str
+    """UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    status: ProjectCronJobRunPipelineRunCancelledV1_PipelineRunStatus
+    """Status of the pipeline run when the event was recorded."""
+
+    url_path: str
+    """Path of the pipeline run's page in the Orchest UI."""
+
+    parameters: dict[str, object]
+    """Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`)."""
+
+    number: NotRequired[int | None]
+    """Number of the pipeline run across all runs of the job."""
+
+    number_in_run: NotRequired[int | None]
+    """Number of the pipeline run within its cron job run."""
+
+
+class ProjectCronJobRunPipelineRunCancelledV1_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    index: int
+    """Number of the run within the cron job, counting from 1."""
+
+    total_pipeline_runs: int
+    """Number of pipeline runs this run starts."""
+
+    pipeline_run: ProjectCronJobRunPipelineRunCancelledV1_project_job_run_pipeline_run
+    """A pipeline run started by one run of a cron job."""
+
+    status: NotRequired[ProjectCronJobRunPipelineRunCancelledV1_CronJobRunStatus | None]
+    """Status of the run, from the run events recorded so far."""
+
+
+class ProjectCronJobRunPipelineRunCancelledV1_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    uuid: str
+    """UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the job."""
+
+    status: ProjectCronJobRunPipelineRunCancelledV1_JobStatus
+    """Status of the job when the event was recorded."""
+
+    pipeline_name: str
+    """Name of the pipeline the job runs."""
+
+    url_path: str
+    """Path of the job's page in the Orchest UI."""
+
+    schedule: str
+    """Cron expression of the schedule."""
+
+    run: ProjectCronJobRunPipelineRunCancelledV1_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    next_scheduled_time: NotRequired[str | None]
+    """When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC."""
+
+
+class ProjectCronJobRunPipelineRunCancelledV1_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the project."""
+
+    job: ProjectCronJobRunPipelineRunCancelledV1_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunPipelineRunCancelledV1(TypedDict):
+    """Notification payload of `project:cron-job:run:pipeline-run:cancelled` (version 1). A pipeline run of a cron job run was cancelled."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:cron-job:run:pipeline-run:cancelled"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectCronJobRunPipelineRunCancelledV1_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+ProjectCronJobRunPipelineRunCancelledV1Telemetry_CronJobRunStatus: TypeAlias = Literal["STARTED", "SUCCESS", "FAILURE"]
+"""Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far."""
+
+
+ProjectCronJobRunPipelineRunCancelledV1Telemetry_JobStatus: TypeAlias = Literal["DRAFT", "PENDING", "STARTED", "PAUSED", "SUCCESS", "ABORTED", "FAILURE"]
+"""Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED."""
+
+
+ProjectCronJobRunPipelineRunCancelledV1Telemetry_PipelineRunStatus: TypeAlias = Literal["PENDING", "STARTED", "SUCCESS", "FAILURE", "ABORTED"]
+"""Status of a pipeline run, interactive or part of a job."""
+
+
+class ProjectCronJobRunPipelineRunCancelledV1Telemetry_event_properties_project_job_run_pipeline_run(TypedDict):
+    """A pipeline run started by one run of a cron job."""
+
+    uuid: str
+    """UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    status: ProjectCronJobRunPipelineRunCancelledV1Telemetry_PipelineRunStatus
+    """Status of the pipeline run when the event was recorded."""
+
+    url_path: str
+    """Path of the pipeline run's page in the Orchest UI."""
+
+    number: NotRequired[int | None]
+    """Number of the pipeline run across all runs of the job."""
+
+    number_in_run: NotRequired[int | None]
+    """Number of the pipeline run within its cron job run."""
+
+
+class ProjectCronJobRunPipelineRunCancelledV1Telemetry_event_properties_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    index: int
+    """Number of the run within the cron job, counting from 1."""
+
+    total_pipeline_runs: int
+    """Number of pipeline runs this run starts."""
+
+    pipeline_run: ProjectCronJobRunPipelineRunCancelledV1Telemetry_event_properties_project_job_run_pipeline_run
+    """A pipeline run started by one run of a cron job."""
+
+    status: NotRequired[ProjectCronJobRunPipelineRunCancelledV1Telemetry_CronJobRunStatus | None]
+    """Status of the run, from the run events recorded so far."""
+
+
+class ProjectCronJobRunPipelineRunCancelledV1Telemetry_event_properties_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    uuid: str
+    """UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    status: ProjectCronJobRunPipelineRunCancelledV1Telemetry_JobStatus
+    """Status of the job when the event was recorded."""
+
+    url_path: str
+    """Path of the job's page in the Orchest UI."""
+
+    schedule: str
+    """Cron expression of the schedule."""
+
+    run: ProjectCronJobRunPipelineRunCancelledV1Telemetry_event_properties_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    next_scheduled_time: NotRequired[str | None]
+    """When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC."""
+
+
+class ProjectCronJobRunPipelineRunCancelledV1Telemetry_event_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    job: ProjectCronJobRunPipelineRunCancelledV1Telemetry_event_properties_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunPipelineRunCancelledV1Telemetry_event_properties(TypedDict):
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:cron-job:run:pipeline-run:cancelled"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectCronJobRunPipelineRunCancelledV1Telemetry_event_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCronJobRunPipelineRunCancelledV1Telemetry_derived_properties_project_job_run_pipeline_run(TypedDict):
+    """A pipeline run started by one run of a cron job."""
+
+    parameters_count: int
+    """Number of elements of `parameters`: Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`). A non-negative integer."""
+
+
+class ProjectCronJobRunPipelineRunCancelledV1Telemetry_derived_properties_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    pipeline_run: ProjectCronJobRunPipelineRunCancelledV1Telemetry_derived_properties_project_job_run_pipeline_run
+    """A pipeline run started by one run of a cron job."""
+
+
+class ProjectCronJobRunPipelineRunCancelledV1Telemetry_derived_properties_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    run: ProjectCronJobRunPipelineRunCancelledV1Telemetry_derived_properties_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+
+class ProjectCronJobRunPipelineRunCancelledV1Telemetry_derived_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    job: ProjectCronJobRunPipelineRunCancelledV1Telemetry_derived_properties_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunPipelineRunCancelledV1Telemetry_derived_properties(TypedDict):
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
+
+    project: ProjectCronJobRunPipelineRunCancelledV1Telemetry_derived_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCronJobRunPipelineRunCancelledV1Telemetry(TypedDict):
+    """Telemetry payload of `project:cron-job:run:pipeline-run:cancelled` (version 1). A pipeline run of a cron job run was cancelled."""
+
+    event_properties: ProjectCronJobRunPipelineRunCancelledV1Telemetry_event_properties
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    derived_properties: ProjectCronJobRunPipelineRunCancelledV1Telemetry_derived_properties
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
 
 
 class ProjectCronJobRunPipelineRunFailed_project_job_run_pipeline_run(TypedDict):
@@ -8483,7 +9806,7 @@ class ProjectCronJobRunPipelineRunFailed_project_job_run_pipeline_run(TypedDict)
 class ProjectCronJobRunPipelineRunFailed_project_job_run(TypedDict):
     """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
 
-    index: int
+    number: int
     """Number of the run within the cron job, counting from 1."""
 
     total_pipeline_runs: int
@@ -8538,7 +9861,7 @@ class ProjectCronJobRunPipelineRunFailed_project(TypedDict):
 
 
 class ProjectCronJobRunPipelineRunFailed(TypedDict):
-    """Notification payload of `project:cron-job:run:pipeline-run:failed` (version 1). A pipeline run of a cron job run failed."""
+    """Notification payload of `project:cron-job:run:pipeline-run:failed` (version 2). A pipeline run of a cron job run failed."""
 
     uuid: str
     """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
@@ -8546,7 +9869,7 @@ class ProjectCronJobRunPipelineRunFailed(TypedDict):
     type: Literal["project:cron-job:run:pipeline-run:failed"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -8578,7 +9901,7 @@ class ProjectCronJobRunPipelineRunFailedTelemetry_event_properties_project_job_r
 class ProjectCronJobRunPipelineRunFailedTelemetry_event_properties_project_job_run(TypedDict):
     """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
 
-    index: int
+    number: int
     """Number of the run within the cron job, counting from 1."""
 
     total_pipeline_runs: int
@@ -8632,7 +9955,7 @@ class ProjectCronJobRunPipelineRunFailedTelemetry_event_properties(TypedDict):
     type: Literal["project:cron-job:run:pipeline-run:failed"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -8681,7 +10004,7 @@ class ProjectCronJobRunPipelineRunFailedTelemetry_derived_properties(TypedDict):
 
 
 class ProjectCronJobRunPipelineRunFailedTelemetry(TypedDict):
-    """Telemetry payload of `project:cron-job:run:pipeline-run:failed` (version 1). A pipeline run of a cron job run failed."""
+    """Telemetry payload of `project:cron-job:run:pipeline-run:failed` (version 2). A pipeline run of a cron job run failed."""
 
     event_properties: ProjectCronJobRunPipelineRunFailedTelemetry_event_properties
     """The event's own properties: the values that may reach telemetry and keyed hashes."""
@@ -8690,12 +10013,281 @@ class ProjectCronJobRunPipelineRunFailedTelemetry(TypedDict):
     """Values derived from the event's data: the sizes of lists and maps."""
 
 
-ProjectCronJobRunPipelineRunFailedV1: TypeAlias = ProjectCronJobRunPipelineRunFailed
-"""`ProjectCronJobRunPipelineRunFailed`, the current version (1)."""
+ProjectCronJobRunPipelineRunFailedV2: TypeAlias = ProjectCronJobRunPipelineRunFailed
+"""`ProjectCronJobRunPipelineRunFailed`, the current version (2)."""
 
 
-ProjectCronJobRunPipelineRunFailedV1Telemetry: TypeAlias = ProjectCronJobRunPipelineRunFailedTelemetry
-"""`ProjectCronJobRunPipelineRunFailedTelemetry`, the current version (1)."""
+ProjectCronJobRunPipelineRunFailedV2Telemetry: TypeAlias = ProjectCronJobRunPipelineRunFailedTelemetry
+"""`ProjectCronJobRunPipelineRunFailedTelemetry`, the current version (2)."""
+
+
+ProjectCronJobRunPipelineRunFailedV1_CronJobRunStatus: TypeAlias = Literal["STARTED", "SUCCESS", "FAILURE"]
+"""Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far."""
+
+
+ProjectCronJobRunPipelineRunFailedV1_JobStatus: TypeAlias = Literal["DRAFT", "PENDING", "STARTED", "PAUSED", "SUCCESS", "ABORTED", "FAILURE"]
+"""Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED."""
+
+
+ProjectCronJobRunPipelineRunFailedV1_PipelineRunStatus: TypeAlias = Literal["PENDING", "STARTED", "SUCCESS", "FAILURE", "ABORTED"]
+"""Status of a pipeline run, interactive or part of a job."""
+
+
+class ProjectCronJobRunPipelineRunFailedV1_Step(TypedDict):
+    """A step of a pipeline."""
+
+    uuid: str
+    """UUID of the step within its pipeline. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    title: str
+    """Title of the step, as shown in the pipeline editor."""
+
+
+class ProjectCronJobRunPipelineRunFailedV1_project_job_run_pipeline_run(TypedDict):
+    """A pipeline run started by one run of a cron job."""
+
+    uuid: str
+    """UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    status: ProjectCronJobRunPipelineRunFailedV1_PipelineRunStatus
+    """Status of the pipeline run when the event was recorded."""
+
+    url_path: str
+    """Path of the pipeline run's page in the Orchest UI."""
+
+    parameters: dict[str, object]
+    """Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`)."""
+
+    failed_steps: list[ProjectCronJobRunPipelineRunFailedV1_Step]
+    """The steps that failed."""
+
+    number: NotRequired[int | None]
+    """Number of the pipeline run across all runs of the job."""
+
+    number_in_run: NotRequired[int | None]
+    """Number of the pipeline run within its cron job run."""
+
+
+class ProjectCronJobRunPipelineRunFailedV1_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    index: int
+    """Number of the run within the cron job, counting from 1."""
+
+    total_pipeline_runs: int
+    """Number of pipeline runs this run starts."""
+
+    pipeline_run: ProjectCronJobRunPipelineRunFailedV1_project_job_run_pipeline_run
+    """A pipeline run started by one run of a cron job."""
+
+    status: NotRequired[ProjectCronJobRunPipelineRunFailedV1_CronJobRunStatus | None]
+    """Status of the run, from the run events recorded so far."""
+
+
+class ProjectCronJobRunPipelineRunFailedV1_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    uuid: str
+    """UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the job."""
+
+    status: ProjectCronJobRunPipelineRunFailedV1_JobStatus
+    """Status of the job when the event was recorded."""
+
+    pipeline_name: str
+    """Name of the pipeline the job runs."""
+
+    url_path: str
+    """Path of the job's page in the Orchest UI."""
+
+    schedule: str
+    """Cron expression of the schedule."""
+
+    run: ProjectCronJobRunPipelineRunFailedV1_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    next_scheduled_time: NotRequired[str | None]
+    """When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC."""
+
+
+class ProjectCronJobRunPipelineRunFailedV1_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the project."""
+
+    job: ProjectCronJobRunPipelineRunFailedV1_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunPipelineRunFailedV1(TypedDict):
+    """Notification payload of `project:cron-job:run:pipeline-run:failed` (version 1). A pipeline run of a cron job run failed."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:cron-job:run:pipeline-run:failed"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectCronJobRunPipelineRunFailedV1_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+ProjectCronJobRunPipelineRunFailedV1Telemetry_CronJobRunStatus: TypeAlias = Literal["STARTED", "SUCCESS", "FAILURE"]
+"""Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far."""
+
+
+ProjectCronJobRunPipelineRunFailedV1Telemetry_JobStatus: TypeAlias = Literal["DRAFT", "PENDING", "STARTED", "PAUSED", "SUCCESS", "ABORTED", "FAILURE"]
+"""Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED."""
+
+
+ProjectCronJobRunPipelineRunFailedV1Telemetry_PipelineRunStatus: TypeAlias = Literal["PENDING", "STARTED", "SUCCESS", "FAILURE", "ABORTED"]
+"""Status of a pipeline run, interactive or part of a job."""
+
+
+class ProjectCronJobRunPipelineRunFailedV1Telemetry_event_properties_project_job_run_pipeline_run(TypedDict):
+    """A pipeline run started by one run of a cron job."""
+
+    uuid: str
+    """UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    status: ProjectCronJobRunPipelineRunFailedV1Telemetry_PipelineRunStatus
+    """Status of the pipeline run when the event was recorded."""
+
+    url_path: str
+    """Path of the pipeline run's page in the Orchest UI."""
+
+    number: NotRequired[int | None]
+    """Number of the pipeline run across all runs of the job."""
+
+    number_in_run: NotRequired[int | None]
+    """Number of the pipeline run within its cron job run."""
+
+
+class ProjectCronJobRunPipelineRunFailedV1Telemetry_event_properties_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    index: int
+    """Number of the run within the cron job, counting from 1."""
+
+    total_pipeline_runs: int
+    """Number of pipeline runs this run starts."""
+
+    pipeline_run: ProjectCronJobRunPipelineRunFailedV1Telemetry_event_properties_project_job_run_pipeline_run
+    """A pipeline run started by one run of a cron job."""
+
+    status: NotRequired[ProjectCronJobRunPipelineRunFailedV1Telemetry_CronJobRunStatus | None]
+    """Status of the run, from the run events recorded so far."""
+
+
+class ProjectCronJobRunPipelineRunFailedV1Telemetry_event_properties_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    uuid: str
+    """UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    status: ProjectCronJobRunPipelineRunFailedV1Telemetry_JobStatus
+    """Status of the job when the event was recorded."""
+
+    url_path: str
+    """Path of the job's page in the Orchest UI."""
+
+    schedule: str
+    """Cron expression of the schedule."""
+
+    run: ProjectCronJobRunPipelineRunFailedV1Telemetry_event_properties_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    next_scheduled_time: NotRequired[str | None]
+    """When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC."""
+
+
+class ProjectCronJobRunPipelineRunFailedV1Telemetry_event_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    job: ProjectCronJobRunPipelineRunFailedV1Telemetry_event_properties_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunPipelineRunFailedV1Telemetry_event_properties(TypedDict):
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:cron-job:run:pipeline-run:failed"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectCronJobRunPipelineRunFailedV1Telemetry_event_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCronJobRunPipelineRunFailedV1Telemetry_derived_properties_project_job_run_pipeline_run(TypedDict):
+    """A pipeline run started by one run of a cron job."""
+
+    parameters_count: int
+    """Number of elements of `parameters`: Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`). A non-negative integer."""
+
+    failed_steps_count: int
+    """Number of elements of `failed_steps`: The steps that failed. A non-negative integer."""
+
+
+class ProjectCronJobRunPipelineRunFailedV1Telemetry_derived_properties_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    pipeline_run: ProjectCronJobRunPipelineRunFailedV1Telemetry_derived_properties_project_job_run_pipeline_run
+    """A pipeline run started by one run of a cron job."""
+
+
+class ProjectCronJobRunPipelineRunFailedV1Telemetry_derived_properties_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    run: ProjectCronJobRunPipelineRunFailedV1Telemetry_derived_properties_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+
+class ProjectCronJobRunPipelineRunFailedV1Telemetry_derived_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    job: ProjectCronJobRunPipelineRunFailedV1Telemetry_derived_properties_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunPipelineRunFailedV1Telemetry_derived_properties(TypedDict):
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
+
+    project: ProjectCronJobRunPipelineRunFailedV1Telemetry_derived_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCronJobRunPipelineRunFailedV1Telemetry(TypedDict):
+    """Telemetry payload of `project:cron-job:run:pipeline-run:failed` (version 1). A pipeline run of a cron job run failed."""
+
+    event_properties: ProjectCronJobRunPipelineRunFailedV1Telemetry_event_properties
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    derived_properties: ProjectCronJobRunPipelineRunFailedV1Telemetry_derived_properties
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
 
 
 class ProjectCronJobRunPipelineRunDeleted_project_job_run_pipeline_run(TypedDict):
@@ -8723,7 +10315,7 @@ class ProjectCronJobRunPipelineRunDeleted_project_job_run_pipeline_run(TypedDict
 class ProjectCronJobRunPipelineRunDeleted_project_job_run(TypedDict):
     """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
 
-    index: int
+    number: int
     """Number of the run within the cron job, counting from 1."""
 
     total_pipeline_runs: int
@@ -8778,7 +10370,7 @@ class ProjectCronJobRunPipelineRunDeleted_project(TypedDict):
 
 
 class ProjectCronJobRunPipelineRunDeleted(TypedDict):
-    """Notification payload of `project:cron-job:run:pipeline-run:deleted` (version 1). A pipeline run of a cron job run was deleted."""
+    """Notification payload of `project:cron-job:run:pipeline-run:deleted` (version 2). A pipeline run of a cron job run was deleted."""
 
     uuid: str
     """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
@@ -8786,7 +10378,7 @@ class ProjectCronJobRunPipelineRunDeleted(TypedDict):
     type: Literal["project:cron-job:run:pipeline-run:deleted"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -8818,7 +10410,7 @@ class ProjectCronJobRunPipelineRunDeletedTelemetry_event_properties_project_job_
 class ProjectCronJobRunPipelineRunDeletedTelemetry_event_properties_project_job_run(TypedDict):
     """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
 
-    index: int
+    number: int
     """Number of the run within the cron job, counting from 1."""
 
     total_pipeline_runs: int
@@ -8872,7 +10464,7 @@ class ProjectCronJobRunPipelineRunDeletedTelemetry_event_properties(TypedDict):
     type: Literal["project:cron-job:run:pipeline-run:deleted"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -8918,7 +10510,7 @@ class ProjectCronJobRunPipelineRunDeletedTelemetry_derived_properties(TypedDict)
 
 
 class ProjectCronJobRunPipelineRunDeletedTelemetry(TypedDict):
-    """Telemetry payload of `project:cron-job:run:pipeline-run:deleted` (version 1). A pipeline run of a cron job run was deleted."""
+    """Telemetry payload of `project:cron-job:run:pipeline-run:deleted` (version 2). A pipeline run of a cron job run was deleted."""
 
     event_properties: ProjectCronJobRunPipelineRunDeletedTelemetry_event_properties
     """The event's own properties: the values that may reach telemetry and keyed hashes."""
@@ -8927,12 +10519,265 @@ class ProjectCronJobRunPipelineRunDeletedTelemetry(TypedDict):
     """Values derived from the event's data: the sizes of lists and maps."""
 
 
-ProjectCronJobRunPipelineRunDeletedV1: TypeAlias = ProjectCronJobRunPipelineRunDeleted
-"""`ProjectCronJobRunPipelineRunDeleted`, the current version (1)."""
+ProjectCronJobRunPipelineRunDeletedV2: TypeAlias = ProjectCronJobRunPipelineRunDeleted
+"""`ProjectCronJobRunPipelineRunDeleted`, the current version (2)."""
 
 
-ProjectCronJobRunPipelineRunDeletedV1Telemetry: TypeAlias = ProjectCronJobRunPipelineRunDeletedTelemetry
-"""`ProjectCronJobRunPipelineRunDeletedTelemetry`, the current version (1)."""
+ProjectCronJobRunPipelineRunDeletedV2Telemetry: TypeAlias = ProjectCronJobRunPipelineRunDeletedTelemetry
+"""`ProjectCronJobRunPipelineRunDeletedTelemetry`, the current version (2)."""
+
+
+ProjectCronJobRunPipelineRunDeletedV1_CronJobRunStatus: TypeAlias = Literal["STARTED", "SUCCESS", "FAILURE"]
+"""Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far."""
+
+
+ProjectCronJobRunPipelineRunDeletedV1_JobStatus: TypeAlias = Literal["DRAFT", "PENDING", "STARTED", "PAUSED", "SUCCESS", "ABORTED", "FAILURE"]
+"""Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED."""
+
+
+ProjectCronJobRunPipelineRunDeletedV1_PipelineRunStatus: TypeAlias = Literal["PENDING", "STARTED", "SUCCESS", "FAILURE", "ABORTED"]
+"""Status of a pipeline run, interactive or part of a job."""
+
+
+class ProjectCronJobRunPipelineRunDeletedV1_project_job_run_pipeline_run(TypedDict):
+    """A pipeline run started by one run of a cron job."""
+
+    uuid: str
+    """UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    status: ProjectCronJobRunPipelineRunDeletedV1_PipelineRunStatus
+    """Status of the pipeline run when the event was recorded."""
+
+    url_path: str
+    """Path of the pipeline run's page in the Orchest UI."""
+
+    parameters: dict[str, object]
+    """Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`)."""
+
+    number: NotRequired[int | None]
+    """Number of the pipeline run across all runs of the job."""
+
+    number_in_run: NotRequired[int | None]
+    """Number of the pipeline run within its cron job run."""
+
+
+class ProjectCronJobRunPipelineRunDeletedV1_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    index: int
+    """Number of the run within the cron job, counting from 1."""
+
+    total_pipeline_runs: int
+    """Number of pipeline runs this run starts."""
+
+    pipeline_run: ProjectCronJobRunPipelineRunDeletedV1_project_job_run_pipeline_run
+    """A pipeline run started by one run of a cron job."""
+
+    status: NotRequired[ProjectCronJobRunPipelineRunDeletedV1_CronJobRunStatus | None]
+    """Status of the run, from the run events recorded so far."""
+
+
+class ProjectCronJobRunPipelineRunDeletedV1_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    uuid: str
+    """UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the job."""
+
+    status: ProjectCronJobRunPipelineRunDeletedV1_JobStatus
+    """Status of the job when the event was recorded."""
+
+    pipeline_name: str
+    """Name of the pipeline the job runs."""
+
+    url_path: str
+    """Path of the job's page in the Orchest UI."""
+
+    schedule: str
+    """Cron expression of the schedule."""
+
+    run: ProjectCronJobRunPipelineRunDeletedV1_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    next_scheduled_time: NotRequired[str | None]
+    """When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC."""
+
+
+class ProjectCronJobRunPipelineRunDeletedV1_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the project."""
+
+    job: ProjectCronJobRunPipelineRunDeletedV1_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunPipelineRunDeletedV1(TypedDict):
+    """Notification payload of `project:cron-job:run:pipeline-run:deleted` (version 1). A pipeline run of a cron job run was deleted."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:cron-job:run:pipeline-run:deleted"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectCronJobRunPipelineRunDeletedV1_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+ProjectCronJobRunPipelineRunDeletedV1Telemetry_CronJobRunStatus: TypeAlias = Literal["STARTED", "SUCCESS", "FAILURE"]
+"""Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far."""
+
+
+ProjectCronJobRunPipelineRunDeletedV1Telemetry_JobStatus: TypeAlias = Literal["DRAFT", "PENDING", "STARTED", "PAUSED", "SUCCESS", "ABORTED", "FAILURE"]
+"""Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED."""
+
+
+ProjectCronJobRunPipelineRunDeletedV1Telemetry_PipelineRunStatus: TypeAlias = Literal["PENDING", "STARTED", "SUCCESS", "FAILURE", "ABORTED"]
+"""Status of a pipeline run, interactive or part of a job."""
+
+
+class ProjectCronJobRunPipelineRunDeletedV1Telemetry_event_properties_project_job_run_pipeline_run(TypedDict):
+    """A pipeline run started by one run of a cron job."""
+
+    uuid: str
+    """UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    status: ProjectCronJobRunPipelineRunDeletedV1Telemetry_PipelineRunStatus
+    """Status of the pipeline run when the event was recorded."""
+
+    url_path: str
+    """Path of the pipeline run's page in the Orchest UI."""
+
+    number: NotRequired[int | None]
+    """Number of the pipeline run across all runs of the job."""
+
+    number_in_run: NotRequired[int | None]
+    """Number of the pipeline run within its cron job run."""
+
+
+class ProjectCronJobRunPipelineRunDeletedV1Telemetry_event_properties_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    index: int
+    """Number of the run within the cron job, counting from 1."""
+
+    total_pipeline_runs: int
+    """Number of pipeline runs this run starts."""
+
+    pipeline_run: ProjectCronJobRunPipelineRunDeletedV1Telemetry_event_properties_project_job_run_pipeline_run
+    """A pipeline run started by one run of a cron job."""
+
+    status: NotRequired[ProjectCronJobRunPipelineRunDeletedV1Telemetry_CronJobRunStatus | None]
+    """Status of the run, from the run events recorded so far."""
+
+
+class ProjectCronJobRunPipelineRunDeletedV1Telemetry_event_properties_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    uuid: str
+    """UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    status: ProjectCronJobRunPipelineRunDeletedV1Telemetry_JobStatus
+    """Status of the job when the event was recorded."""
+
+    url_path: str
+    """Path of the job's page in the Orchest UI."""
+
+    schedule: str
+    """Cron expression of the schedule."""
+
+    run: ProjectCronJobRunPipelineRunDeletedV1Telemetry_event_properties_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    next_scheduled_time: NotRequired[str | None]
+    """When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC."""
+
+
+class ProjectCronJobRunPipelineRunDeletedV1Telemetry_event_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    job: ProjectCronJobRunPipelineRunDeletedV1Telemetry_event_properties_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunPipelineRunDeletedV1Telemetry_event_properties(TypedDict):
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:cron-job:run:pipeline-run:deleted"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectCronJobRunPipelineRunDeletedV1Telemetry_event_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCronJobRunPipelineRunDeletedV1Telemetry_derived_properties_project_job_run_pipeline_run(TypedDict):
+    """A pipeline run started by one run of a cron job."""
+
+    parameters_count: int
+    """Number of elements of `parameters`: Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`). A non-negative integer."""
+
+
+class ProjectCronJobRunPipelineRunDeletedV1Telemetry_derived_properties_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    pipeline_run: ProjectCronJobRunPipelineRunDeletedV1Telemetry_derived_properties_project_job_run_pipeline_run
+    """A pipeline run started by one run of a cron job."""
+
+
+class ProjectCronJobRunPipelineRunDeletedV1Telemetry_derived_properties_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    run: ProjectCronJobRunPipelineRunDeletedV1Telemetry_derived_properties_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+
+class ProjectCronJobRunPipelineRunDeletedV1Telemetry_derived_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    job: ProjectCronJobRunPipelineRunDeletedV1Telemetry_derived_properties_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunPipelineRunDeletedV1Telemetry_derived_properties(TypedDict):
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
+
+    project: ProjectCronJobRunPipelineRunDeletedV1Telemetry_derived_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCronJobRunPipelineRunDeletedV1Telemetry(TypedDict):
+    """Telemetry payload of `project:cron-job:run:pipeline-run:deleted` (version 1). A pipeline run of a cron job run was deleted."""
+
+    event_properties: ProjectCronJobRunPipelineRunDeletedV1Telemetry_event_properties
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    derived_properties: ProjectCronJobRunPipelineRunDeletedV1Telemetry_derived_properties
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
 
 
 class ProjectCronJobRunPipelineRunSucceeded_project_job_run_pipeline_run(TypedDict):
@@ -8960,7 +10805,7 @@ class ProjectCronJobRunPipelineRunSucceeded_project_job_run_pipeline_run(TypedDi
 class ProjectCronJobRunPipelineRunSucceeded_project_job_run(TypedDict):
     """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
 
-    index: int
+    number: int
     """Number of the run within the cron job, counting from 1."""
 
     total_pipeline_runs: int
@@ -9015,7 +10860,7 @@ class ProjectCronJobRunPipelineRunSucceeded_project(TypedDict):
 
 
 class ProjectCronJobRunPipelineRunSucceeded(TypedDict):
-    """Notification payload of `project:cron-job:run:pipeline-run:succeeded` (version 1). A pipeline run of a cron job run succeeded."""
+    """Notification payload of `project:cron-job:run:pipeline-run:succeeded` (version 2). A pipeline run of a cron job run succeeded."""
 
     uuid: str
     """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
@@ -9023,7 +10868,7 @@ class ProjectCronJobRunPipelineRunSucceeded(TypedDict):
     type: Literal["project:cron-job:run:pipeline-run:succeeded"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -9055,7 +10900,7 @@ class ProjectCronJobRunPipelineRunSucceededTelemetry_event_properties_project_jo
 class ProjectCronJobRunPipelineRunSucceededTelemetry_event_properties_project_job_run(TypedDict):
     """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
 
-    index: int
+    number: int
     """Number of the run within the cron job, counting from 1."""
 
     total_pipeline_runs: int
@@ -9109,7 +10954,7 @@ class ProjectCronJobRunPipelineRunSucceededTelemetry_event_properties(TypedDict)
     type: Literal["project:cron-job:run:pipeline-run:succeeded"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -9155,7 +11000,7 @@ class ProjectCronJobRunPipelineRunSucceededTelemetry_derived_properties(TypedDic
 
 
 class ProjectCronJobRunPipelineRunSucceededTelemetry(TypedDict):
-    """Telemetry payload of `project:cron-job:run:pipeline-run:succeeded` (version 1). A pipeline run of a cron job run succeeded."""
+    """Telemetry payload of `project:cron-job:run:pipeline-run:succeeded` (version 2). A pipeline run of a cron job run succeeded."""
 
     event_properties: ProjectCronJobRunPipelineRunSucceededTelemetry_event_properties
     """The event's own properties: the values that may reach telemetry and keyed hashes."""
@@ -9164,12 +11009,265 @@ class ProjectCronJobRunPipelineRunSucceededTelemetry(TypedDict):
     """Values derived from the event's data: the sizes of lists and maps."""
 
 
-ProjectCronJobRunPipelineRunSucceededV1: TypeAlias = ProjectCronJobRunPipelineRunSucceeded
-"""`ProjectCronJobRunPipelineRunSucceeded`, the current version (1)."""
+ProjectCronJobRunPipelineRunSucceededV2: TypeAlias = ProjectCronJobRunPipelineRunSucceeded
+"""`ProjectCronJobRunPipelineRunSucceeded`, the current version (2)."""
 
 
-ProjectCronJobRunPipelineRunSucceededV1Telemetry: TypeAlias = ProjectCronJobRunPipelineRunSucceededTelemetry
-"""`ProjectCronJobRunPipelineRunSucceededTelemetry`, the current version (1)."""
+ProjectCronJobRunPipelineRunSucceededV2Telemetry: TypeAlias = ProjectCronJobRunPipelineRunSucceededTelemetry
+"""`ProjectCronJobRunPipelineRunSucceededTelemetry`, the current version (2)."""
+
+
+ProjectCronJobRunPipelineRunSucceededV1_CronJobRunStatus: TypeAlias = Literal["STARTED", "SUCCESS", "FAILURE"]
+"""Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far."""
+
+
+ProjectCronJobRunPipelineRunSucceededV1_JobStatus: TypeAlias = Literal["DRAFT", "PENDING", "STARTED", "PAUSED", "SUCCESS", "ABORTED", "FAILURE"]
+"""Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED."""
+
+
+ProjectCronJobRunPipelineRunSucceededV1_PipelineRunStatus: TypeAlias = Literal["PENDING", "STARTED", "SUCCESS", "FAILURE", "ABORTED"]
+"""Status of a pipeline run, interactive or part of a job."""
+
+
+class ProjectCronJobRunPipelineRunSucceededV1_project_job_run_pipeline_run(TypedDict):
+    """A pipeline run started by one run of a cron job."""
+
+    uuid: str
+    """UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    status: ProjectCronJobRunPipelineRunSucceededV1_PipelineRunStatus
+    """Status of the pipeline run when the event was recorded."""
+
+    url_path: str
+    """Path of the pipeline run's page in the Orchest UI."""
+
+    parameters: dict[str, object]
+    """Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`)."""
+
+    number: NotRequired[int | None]
+    """Number of the pipeline run across all runs of the job."""
+
+    number_in_run: NotRequired[int | None]
+    """Number of the pipeline run within its cron job run."""
+
+
+class ProjectCronJobRunPipelineRunSucceededV1_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    index: int
+    """Number of the run within the cron job, counting from 1."""
+
+    total_pipeline_runs: int
+    """Number of pipeline runs this run starts."""
+
+    pipeline_run: ProjectCronJobRunPipelineRunSucceededV1_project_job_run_pipeline_run
+    """A pipeline run started by one run of a cron job."""
+
+    status: NotRequired[ProjectCronJobRunPipelineRunSucceededV1_CronJobRunStatus | None]
+    """Status of the run, from the run events recorded so far."""
+
+
+class ProjectCronJobRunPipelineRunSucceededV1_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    uuid: str
+    """UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the job."""
+
+    status: ProjectCronJobRunPipelineRunSucceededV1_JobStatus
+    """Status of the job when the event was recorded."""
+
+    pipeline_name: str
+    """Name of the pipeline the job runs."""
+
+    url_path: str
+    """Path of the job's page in the Orchest UI."""
+
+    schedule: str
+    """Cron expression of the schedule."""
+
+    run: ProjectCronJobRunPipelineRunSucceededV1_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    next_scheduled_time: NotRequired[str | None]
+    """When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC."""
+
+
+class ProjectCronJobRunPipelineRunSucceededV1_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the project."""
+
+    job: ProjectCronJobRunPipelineRunSucceededV1_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunPipelineRunSucceededV1(TypedDict):
+    """Notification payload of `project:cron-job:run:pipeline-run:succeeded` (version 1). A pipeline run of a cron job run succeeded."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:cron-job:run:pipeline-run:succeeded"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectCronJobRunPipelineRunSucceededV1_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+ProjectCronJobRunPipelineRunSucceededV1Telemetry_CronJobRunStatus: TypeAlias = Literal["STARTED", "SUCCESS", "FAILURE"]
+"""Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far."""
+
+
+ProjectCronJobRunPipelineRunSucceededV1Telemetry_JobStatus: TypeAlias = Literal["DRAFT", "PENDING", "STARTED", "PAUSED", "SUCCESS", "ABORTED", "FAILURE"]
+"""Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED."""
+
+
+ProjectCronJobRunPipelineRunSucceededV1Telemetry_PipelineRunStatus: TypeAlias = Literal["PENDING", "STARTED", "SUCCESS", "FAILURE", "ABORTED"]
+"""Status of a pipeline run, interactive or part of a job."""
+
+
+class ProjectCronJobRunPipelineRunSucceededV1Telemetry_event_properties_project_job_run_pipeline_run(TypedDict):
+    """A pipeline run started by one run of a cron job."""
+
+    uuid: str
+    """UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    status: ProjectCronJobRunPipelineRunSucceededV1Telemetry_PipelineRunStatus
+    """Status of the pipeline run when the event was recorded."""
+
+    url_path: str
+    """Path of the pipeline run's page in the Orchest UI."""
+
+    number: NotRequired[int | None]
+    """Number of the pipeline run across all runs of the job."""
+
+    number_in_run: NotRequired[int | None]
+    """Number of the pipeline run within its cron job run."""
+
+
+class ProjectCronJobRunPipelineRunSucceededV1Telemetry_event_properties_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    index: int
+    """Number of the run within the cron job, counting from 1."""
+
+    total_pipeline_runs: int
+    """Number of pipeline runs this run starts."""
+
+    pipeline_run: ProjectCronJobRunPipelineRunSucceededV1Telemetry_event_properties_project_job_run_pipeline_run
+    """A pipeline run started by one run of a cron job."""
+
+    status: NotRequired[ProjectCronJobRunPipelineRunSucceededV1Telemetry_CronJobRunStatus | None]
+    """Status of the run, from the run events recorded so far."""
+
+
+class ProjectCronJobRunPipelineRunSucceededV1Telemetry_event_properties_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    uuid: str
+    """UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    status: ProjectCronJobRunPipelineRunSucceededV1Telemetry_JobStatus
+    """Status of the job when the event was recorded."""
+
+    url_path: str
+    """Path of the job's page in the Orchest UI."""
+
+    schedule: str
+    """Cron expression of the schedule."""
+
+    run: ProjectCronJobRunPipelineRunSucceededV1Telemetry_event_properties_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    next_scheduled_time: NotRequired[str | None]
+    """When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC."""
+
+
+class ProjectCronJobRunPipelineRunSucceededV1Telemetry_event_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    job: ProjectCronJobRunPipelineRunSucceededV1Telemetry_event_properties_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunPipelineRunSucceededV1Telemetry_event_properties(TypedDict):
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:cron-job:run:pipeline-run:succeeded"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectCronJobRunPipelineRunSucceededV1Telemetry_event_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCronJobRunPipelineRunSucceededV1Telemetry_derived_properties_project_job_run_pipeline_run(TypedDict):
+    """A pipeline run started by one run of a cron job."""
+
+    parameters_count: int
+    """Number of elements of `parameters`: Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`). A non-negative integer."""
+
+
+class ProjectCronJobRunPipelineRunSucceededV1Telemetry_derived_properties_project_job_run(TypedDict):
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+    pipeline_run: ProjectCronJobRunPipelineRunSucceededV1Telemetry_derived_properties_project_job_run_pipeline_run
+    """A pipeline run started by one run of a cron job."""
+
+
+class ProjectCronJobRunPipelineRunSucceededV1Telemetry_derived_properties_project_job(TypedDict):
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+    run: ProjectCronJobRunPipelineRunSucceededV1Telemetry_derived_properties_project_job_run
+    """One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs."""
+
+
+class ProjectCronJobRunPipelineRunSucceededV1Telemetry_derived_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    job: ProjectCronJobRunPipelineRunSucceededV1Telemetry_derived_properties_project_job
+    """A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule."""
+
+
+class ProjectCronJobRunPipelineRunSucceededV1Telemetry_derived_properties(TypedDict):
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
+
+    project: ProjectCronJobRunPipelineRunSucceededV1Telemetry_derived_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCronJobRunPipelineRunSucceededV1Telemetry(TypedDict):
+    """Telemetry payload of `project:cron-job:run:pipeline-run:succeeded` (version 1). A pipeline run of a cron job run succeeded."""
+
+    event_properties: ProjectCronJobRunPipelineRunSucceededV1Telemetry_event_properties
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    derived_properties: ProjectCronJobRunPipelineRunSucceededV1Telemetry_derived_properties
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
 
 
 class AlertShownTelemetry_event_properties(TypedDict):

@@ -4152,14 +4152,14 @@ export type ProjectCronJobUnpausedV1 = ProjectCronJobUnpaused;
 /** `ProjectCronJobUnpausedTelemetry`, the current version (1). */
 export type ProjectCronJobUnpausedV1Telemetry = ProjectCronJobUnpausedTelemetry;
 
-/** Notification payload of `project:cron-job:run:started` (version 1). A run of a cron job started: its schedule triggered a batch of pipeline runs. */
+/** Notification payload of `project:cron-job:run:started` (version 2). A run of a cron job started: its schedule triggered a batch of pipeline runs. */
 export interface ProjectCronJobRunStarted {
   /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
   uuid: string;
   /** The event type. */
   type: "project:cron-job:run:started";
   /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-  version: 1;
+  version: 2;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -4187,7 +4187,7 @@ export interface ProjectCronJobRunStarted {
       /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
       run: {
         /** Number of the run within the cron job, counting from 1. */
-        index: number;
+        number: number;
         /** Number of pipeline runs this run starts. */
         total_pipeline_runs: number;
         /** Status of the run, from the run events recorded so far. */
@@ -4197,7 +4197,7 @@ export interface ProjectCronJobRunStarted {
   };
 }
 
-/** Telemetry payload of `project:cron-job:run:started` (version 1). A run of a cron job started: its schedule triggered a batch of pipeline runs. */
+/** Telemetry payload of `project:cron-job:run:started` (version 2). A run of a cron job started: its schedule triggered a batch of pipeline runs. */
 export interface ProjectCronJobRunStartedTelemetry {
   /** The event's own properties: the values that may reach telemetry and keyed hashes. */
   event_properties: {
@@ -4206,7 +4206,7 @@ export interface ProjectCronJobRunStartedTelemetry {
     /** The event type. */
     type: "project:cron-job:run:started";
     /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-    version: 1;
+    version: 2;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -4228,7 +4228,7 @@ export interface ProjectCronJobRunStartedTelemetry {
         /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
         run: {
           /** Number of the run within the cron job, counting from 1. */
-          index: number;
+          number: number;
           /** Number of pipeline runs this run starts. */
           total_pipeline_runs: number;
           /** Status of the run, from the run events recorded so far. */
@@ -4250,20 +4250,130 @@ export interface ProjectCronJobRunStartedTelemetry {
   };
 }
 
-/** `ProjectCronJobRunStarted`, the current version (1). */
-export type ProjectCronJobRunStartedV1 = ProjectCronJobRunStarted;
+/** `ProjectCronJobRunStarted`, the current version (2). */
+export type ProjectCronJobRunStartedV2 = ProjectCronJobRunStarted;
 
-/** `ProjectCronJobRunStartedTelemetry`, the current version (1). */
-export type ProjectCronJobRunStartedV1Telemetry = ProjectCronJobRunStartedTelemetry;
+/** `ProjectCronJobRunStartedTelemetry`, the current version (2). */
+export type ProjectCronJobRunStartedV2Telemetry = ProjectCronJobRunStartedTelemetry;
 
-/** Notification payload of `project:cron-job:run:succeeded` (version 1). A run of a cron job succeeded: all its pipeline runs succeeded. */
+/** Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far. */
+export type ProjectCronJobRunStartedV1_CronJobRunStatus = "STARTED" | "SUCCESS" | "FAILURE";
+
+/** Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED. */
+export type ProjectCronJobRunStartedV1_JobStatus = "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
+
+/** Notification payload of `project:cron-job:run:started` (version 1). A run of a cron job started: its schedule triggered a batch of pipeline runs. */
+export interface ProjectCronJobRunStartedV1 {
+  /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+  uuid: string;
+  /** The event type. */
+  type: "project:cron-job:run:started";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
+  /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+  timestamp: string;
+  /** A project: a set of pipelines, environments and jobs. */
+  project: {
+    /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** Name of the project. */
+    name: string;
+    /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+    job: {
+      /** UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** Name of the job. */
+      name: string;
+      /** Status of the job when the event was recorded. */
+      status: ProjectCronJobRunStartedV1_JobStatus;
+      /** Name of the pipeline the job runs. */
+      pipeline_name: string;
+      /** Path of the job's page in the Orchest UI. */
+      url_path: string;
+      /** Cron expression of the schedule. */
+      schedule: string;
+      /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+      run: {
+        /** Number of the run within the cron job, counting from 1. */
+        index: number;
+        /** Number of pipeline runs this run starts. */
+        total_pipeline_runs: number;
+        /** Status of the run, from the run events recorded so far. */
+        status?: ProjectCronJobRunStartedV1_CronJobRunStatus | null;
+      };
+      /** When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC. */
+      next_scheduled_time?: string | null;
+    };
+  };
+}
+
+/** Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far. */
+export type ProjectCronJobRunStartedV1Telemetry_CronJobRunStatus = "STARTED" | "SUCCESS" | "FAILURE";
+
+/** Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED. */
+export type ProjectCronJobRunStartedV1Telemetry_JobStatus = "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
+
+/** Telemetry payload of `project:cron-job:run:started` (version 1). A run of a cron job started: its schedule triggered a batch of pipeline runs. */
+export interface ProjectCronJobRunStartedV1Telemetry {
+  /** The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload. */
+  event_properties: {
+    /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** The event type. */
+    type: "project:cron-job:run:started";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
+    /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+    timestamp: string;
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+      job: {
+        /** UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+        uuid: string;
+        /** Status of the job when the event was recorded. */
+        status: ProjectCronJobRunStartedV1Telemetry_JobStatus;
+        /** Path of the job's page in the Orchest UI. */
+        url_path: string;
+        /** Cron expression of the schedule. */
+        schedule: string;
+        /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+        run: {
+          /** Number of the run within the cron job, counting from 1. */
+          index: number;
+          /** Number of pipeline runs this run starts. */
+          total_pipeline_runs: number;
+          /** Status of the run, from the run events recorded so far. */
+          status?: ProjectCronJobRunStartedV1Telemetry_CronJobRunStatus | null;
+        };
+        /** When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC. */
+        next_scheduled_time?: string | null;
+      };
+    };
+  };
+  /** Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload. */
+  derived_properties: {
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+      job: {
+        /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+        run: Record<string, never>;
+      };
+    };
+  };
+}
+
+/** Notification payload of `project:cron-job:run:succeeded` (version 2). A run of a cron job succeeded: all its pipeline runs succeeded. */
 export interface ProjectCronJobRunSucceeded {
   /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
   uuid: string;
   /** The event type. */
   type: "project:cron-job:run:succeeded";
   /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-  version: 1;
+  version: 2;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -4291,7 +4401,7 @@ export interface ProjectCronJobRunSucceeded {
       /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
       run: {
         /** Number of the run within the cron job, counting from 1. */
-        index: number;
+        number: number;
         /** Number of pipeline runs this run starts. */
         total_pipeline_runs: number;
         /** Status of the run, from the run events recorded so far. */
@@ -4301,7 +4411,7 @@ export interface ProjectCronJobRunSucceeded {
   };
 }
 
-/** Telemetry payload of `project:cron-job:run:succeeded` (version 1). A run of a cron job succeeded: all its pipeline runs succeeded. */
+/** Telemetry payload of `project:cron-job:run:succeeded` (version 2). A run of a cron job succeeded: all its pipeline runs succeeded. */
 export interface ProjectCronJobRunSucceededTelemetry {
   /** The event's own properties: the values that may reach telemetry and keyed hashes. */
   event_properties: {
@@ -4310,7 +4420,7 @@ export interface ProjectCronJobRunSucceededTelemetry {
     /** The event type. */
     type: "project:cron-job:run:succeeded";
     /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-    version: 1;
+    version: 2;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -4332,7 +4442,7 @@ export interface ProjectCronJobRunSucceededTelemetry {
         /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
         run: {
           /** Number of the run within the cron job, counting from 1. */
-          index: number;
+          number: number;
           /** Number of pipeline runs this run starts. */
           total_pipeline_runs: number;
           /** Status of the run, from the run events recorded so far. */
@@ -4354,20 +4464,130 @@ export interface ProjectCronJobRunSucceededTelemetry {
   };
 }
 
-/** `ProjectCronJobRunSucceeded`, the current version (1). */
-export type ProjectCronJobRunSucceededV1 = ProjectCronJobRunSucceeded;
+/** `ProjectCronJobRunSucceeded`, the current version (2). */
+export type ProjectCronJobRunSucceededV2 = ProjectCronJobRunSucceeded;
 
-/** `ProjectCronJobRunSucceededTelemetry`, the current version (1). */
-export type ProjectCronJobRunSucceededV1Telemetry = ProjectCronJobRunSucceededTelemetry;
+/** `ProjectCronJobRunSucceededTelemetry`, the current version (2). */
+export type ProjectCronJobRunSucceededV2Telemetry = ProjectCronJobRunSucceededTelemetry;
 
-/** Notification payload of `project:cron-job:run:failed` (version 1). A run of a cron job failed: at least one of its pipeline runs failed. */
+/** Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far. */
+export type ProjectCronJobRunSucceededV1_CronJobRunStatus = "STARTED" | "SUCCESS" | "FAILURE";
+
+/** Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED. */
+export type ProjectCronJobRunSucceededV1_JobStatus = "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
+
+/** Notification payload of `project:cron-job:run:succeeded` (version 1). A run of a cron job succeeded: all its pipeline runs succeeded. */
+export interface ProjectCronJobRunSucceededV1 {
+  /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+  uuid: string;
+  /** The event type. */
+  type: "project:cron-job:run:succeeded";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
+  /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+  timestamp: string;
+  /** A project: a set of pipelines, environments and jobs. */
+  project: {
+    /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** Name of the project. */
+    name: string;
+    /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+    job: {
+      /** UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** Name of the job. */
+      name: string;
+      /** Status of the job when the event was recorded. */
+      status: ProjectCronJobRunSucceededV1_JobStatus;
+      /** Name of the pipeline the job runs. */
+      pipeline_name: string;
+      /** Path of the job's page in the Orchest UI. */
+      url_path: string;
+      /** Cron expression of the schedule. */
+      schedule: string;
+      /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+      run: {
+        /** Number of the run within the cron job, counting from 1. */
+        index: number;
+        /** Number of pipeline runs this run starts. */
+        total_pipeline_runs: number;
+        /** Status of the run, from the run events recorded so far. */
+        status?: ProjectCronJobRunSucceededV1_CronJobRunStatus | null;
+      };
+      /** When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC. */
+      next_scheduled_time?: string | null;
+    };
+  };
+}
+
+/** Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far. */
+export type ProjectCronJobRunSucceededV1Telemetry_CronJobRunStatus = "STARTED" | "SUCCESS" | "FAILURE";
+
+/** Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED. */
+export type ProjectCronJobRunSucceededV1Telemetry_JobStatus = "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
+
+/** Telemetry payload of `project:cron-job:run:succeeded` (version 1). A run of a cron job succeeded: all its pipeline runs succeeded. */
+export interface ProjectCronJobRunSucceededV1Telemetry {
+  /** The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload. */
+  event_properties: {
+    /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** The event type. */
+    type: "project:cron-job:run:succeeded";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
+    /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+    timestamp: string;
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+      job: {
+        /** UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+        uuid: string;
+        /** Status of the job when the event was recorded. */
+        status: ProjectCronJobRunSucceededV1Telemetry_JobStatus;
+        /** Path of the job's page in the Orchest UI. */
+        url_path: string;
+        /** Cron expression of the schedule. */
+        schedule: string;
+        /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+        run: {
+          /** Number of the run within the cron job, counting from 1. */
+          index: number;
+          /** Number of pipeline runs this run starts. */
+          total_pipeline_runs: number;
+          /** Status of the run, from the run events recorded so far. */
+          status?: ProjectCronJobRunSucceededV1Telemetry_CronJobRunStatus | null;
+        };
+        /** When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC. */
+        next_scheduled_time?: string | null;
+      };
+    };
+  };
+  /** Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload. */
+  derived_properties: {
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+      job: {
+        /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+        run: Record<string, never>;
+      };
+    };
+  };
+}
+
+/** Notification payload of `project:cron-job:run:failed` (version 2). A run of a cron job failed: at least one of its pipeline runs failed. */
 export interface ProjectCronJobRunFailed {
   /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
   uuid: string;
   /** The event type. */
   type: "project:cron-job:run:failed";
   /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-  version: 1;
+  version: 2;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -4395,7 +4615,7 @@ export interface ProjectCronJobRunFailed {
       /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
       run: {
         /** Number of the run within the cron job, counting from 1. */
-        index: number;
+        number: number;
         /** Number of pipeline runs this run starts. */
         total_pipeline_runs: number;
         /** Status of the run, from the run events recorded so far. */
@@ -4405,7 +4625,7 @@ export interface ProjectCronJobRunFailed {
   };
 }
 
-/** Telemetry payload of `project:cron-job:run:failed` (version 1). A run of a cron job failed: at least one of its pipeline runs failed. */
+/** Telemetry payload of `project:cron-job:run:failed` (version 2). A run of a cron job failed: at least one of its pipeline runs failed. */
 export interface ProjectCronJobRunFailedTelemetry {
   /** The event's own properties: the values that may reach telemetry and keyed hashes. */
   event_properties: {
@@ -4414,7 +4634,7 @@ export interface ProjectCronJobRunFailedTelemetry {
     /** The event type. */
     type: "project:cron-job:run:failed";
     /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-    version: 1;
+    version: 2;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -4436,7 +4656,7 @@ export interface ProjectCronJobRunFailedTelemetry {
         /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
         run: {
           /** Number of the run within the cron job, counting from 1. */
-          index: number;
+          number: number;
           /** Number of pipeline runs this run starts. */
           total_pipeline_runs: number;
           /** Status of the run, from the run events recorded so far. */
@@ -4458,20 +4678,130 @@ export interface ProjectCronJobRunFailedTelemetry {
   };
 }
 
-/** `ProjectCronJobRunFailed`, the current version (1). */
-export type ProjectCronJobRunFailedV1 = ProjectCronJobRunFailed;
+/** `ProjectCronJobRunFailed`, the current version (2). */
+export type ProjectCronJobRunFailedV2 = ProjectCronJobRunFailed;
 
-/** `ProjectCronJobRunFailedTelemetry`, the current version (1). */
-export type ProjectCronJobRunFailedV1Telemetry = ProjectCronJobRunFailedTelemetry;
+/** `ProjectCronJobRunFailedTelemetry`, the current version (2). */
+export type ProjectCronJobRunFailedV2Telemetry = ProjectCronJobRunFailedTelemetry;
 
-/** Notification payload of `project:cron-job:run:pipeline-run:created` (version 1). A pipeline run of a cron job run was created. */
+/** Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far. */
+export type ProjectCronJobRunFailedV1_CronJobRunStatus = "STARTED" | "SUCCESS" | "FAILURE";
+
+/** Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED. */
+export type ProjectCronJobRunFailedV1_JobStatus = "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
+
+/** Notification payload of `project:cron-job:run:failed` (version 1). A run of a cron job failed: at least one of its pipeline runs failed. */
+export interface ProjectCronJobRunFailedV1 {
+  /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+  uuid: string;
+  /** The event type. */
+  type: "project:cron-job:run:failed";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
+  /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+  timestamp: string;
+  /** A project: a set of pipelines, environments and jobs. */
+  project: {
+    /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** Name of the project. */
+    name: string;
+    /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+    job: {
+      /** UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** Name of the job. */
+      name: string;
+      /** Status of the job when the event was recorded. */
+      status: ProjectCronJobRunFailedV1_JobStatus;
+      /** Name of the pipeline the job runs. */
+      pipeline_name: string;
+      /** Path of the job's page in the Orchest UI. */
+      url_path: string;
+      /** Cron expression of the schedule. */
+      schedule: string;
+      /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+      run: {
+        /** Number of the run within the cron job, counting from 1. */
+        index: number;
+        /** Number of pipeline runs this run starts. */
+        total_pipeline_runs: number;
+        /** Status of the run, from the run events recorded so far. */
+        status?: ProjectCronJobRunFailedV1_CronJobRunStatus | null;
+      };
+      /** When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC. */
+      next_scheduled_time?: string | null;
+    };
+  };
+}
+
+/** Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far. */
+export type ProjectCronJobRunFailedV1Telemetry_CronJobRunStatus = "STARTED" | "SUCCESS" | "FAILURE";
+
+/** Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED. */
+export type ProjectCronJobRunFailedV1Telemetry_JobStatus = "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
+
+/** Telemetry payload of `project:cron-job:run:failed` (version 1). A run of a cron job failed: at least one of its pipeline runs failed. */
+export interface ProjectCronJobRunFailedV1Telemetry {
+  /** The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload. */
+  event_properties: {
+    /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** The event type. */
+    type: "project:cron-job:run:failed";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
+    /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+    timestamp: string;
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+      job: {
+        /** UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+        uuid: string;
+        /** Status of the job when the event was recorded. */
+        status: ProjectCronJobRunFailedV1Telemetry_JobStatus;
+        /** Path of the job's page in the Orchest UI. */
+        url_path: string;
+        /** Cron expression of the schedule. */
+        schedule: string;
+        /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+        run: {
+          /** Number of the run within the cron job, counting from 1. */
+          index: number;
+          /** Number of pipeline runs this run starts. */
+          total_pipeline_runs: number;
+          /** Status of the run, from the run events recorded so far. */
+          status?: ProjectCronJobRunFailedV1Telemetry_CronJobRunStatus | null;
+        };
+        /** When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC. */
+        next_scheduled_time?: string | null;
+      };
+    };
+  };
+  /** Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload. */
+  derived_properties: {
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+      job: {
+        /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+        run: Record<string, never>;
+      };
+    };
+  };
+}
+
+/** Notification payload of `project:cron-job:run:pipeline-run:created` (version 2). A pipeline run of a cron job run was created. */
 export interface ProjectCronJobRunPipelineRunCreated {
   /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
   uuid: string;
   /** The event type. */
   type: "project:cron-job:run:pipeline-run:created";
   /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-  version: 1;
+  version: 2;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -4499,7 +4829,7 @@ export interface ProjectCronJobRunPipelineRunCreated {
       /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
       run: {
         /** Number of the run within the cron job, counting from 1. */
-        index: number;
+        number: number;
         /** Number of pipeline runs this run starts. */
         total_pipeline_runs: number;
         /** Status of the run, from the run events recorded so far. */
@@ -4524,7 +4854,7 @@ export interface ProjectCronJobRunPipelineRunCreated {
   };
 }
 
-/** Telemetry payload of `project:cron-job:run:pipeline-run:created` (version 1). A pipeline run of a cron job run was created. */
+/** Telemetry payload of `project:cron-job:run:pipeline-run:created` (version 2). A pipeline run of a cron job run was created. */
 export interface ProjectCronJobRunPipelineRunCreatedTelemetry {
   /** The event's own properties: the values that may reach telemetry and keyed hashes. */
   event_properties: {
@@ -4533,7 +4863,7 @@ export interface ProjectCronJobRunPipelineRunCreatedTelemetry {
     /** The event type. */
     type: "project:cron-job:run:pipeline-run:created";
     /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-    version: 1;
+    version: 2;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -4555,7 +4885,7 @@ export interface ProjectCronJobRunPipelineRunCreatedTelemetry {
         /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
         run: {
           /** Number of the run within the cron job, counting from 1. */
-          index: number;
+          number: number;
           /** Number of pipeline runs this run starts. */
           total_pipeline_runs: number;
           /** Status of the run, from the run events recorded so far. */
@@ -4596,20 +4926,170 @@ export interface ProjectCronJobRunPipelineRunCreatedTelemetry {
   };
 }
 
-/** `ProjectCronJobRunPipelineRunCreated`, the current version (1). */
-export type ProjectCronJobRunPipelineRunCreatedV1 = ProjectCronJobRunPipelineRunCreated;
+/** `ProjectCronJobRunPipelineRunCreated`, the current version (2). */
+export type ProjectCronJobRunPipelineRunCreatedV2 = ProjectCronJobRunPipelineRunCreated;
 
-/** `ProjectCronJobRunPipelineRunCreatedTelemetry`, the current version (1). */
-export type ProjectCronJobRunPipelineRunCreatedV1Telemetry = ProjectCronJobRunPipelineRunCreatedTelemetry;
+/** `ProjectCronJobRunPipelineRunCreatedTelemetry`, the current version (2). */
+export type ProjectCronJobRunPipelineRunCreatedV2Telemetry = ProjectCronJobRunPipelineRunCreatedTelemetry;
 
-/** Notification payload of `project:cron-job:run:pipeline-run:started` (version 1). A pipeline run of a cron job run started. */
+/** Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far. */
+export type ProjectCronJobRunPipelineRunCreatedV1_CronJobRunStatus = "STARTED" | "SUCCESS" | "FAILURE";
+
+/** Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED. */
+export type ProjectCronJobRunPipelineRunCreatedV1_JobStatus = "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
+
+/** Status of a pipeline run, interactive or part of a job. */
+export type ProjectCronJobRunPipelineRunCreatedV1_PipelineRunStatus = "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
+
+/** Notification payload of `project:cron-job:run:pipeline-run:created` (version 1). A pipeline run of a cron job run was created. */
+export interface ProjectCronJobRunPipelineRunCreatedV1 {
+  /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+  uuid: string;
+  /** The event type. */
+  type: "project:cron-job:run:pipeline-run:created";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
+  /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+  timestamp: string;
+  /** A project: a set of pipelines, environments and jobs. */
+  project: {
+    /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** Name of the project. */
+    name: string;
+    /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+    job: {
+      /** UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** Name of the job. */
+      name: string;
+      /** Status of the job when the event was recorded. */
+      status: ProjectCronJobRunPipelineRunCreatedV1_JobStatus;
+      /** Name of the pipeline the job runs. */
+      pipeline_name: string;
+      /** Path of the job's page in the Orchest UI. */
+      url_path: string;
+      /** Cron expression of the schedule. */
+      schedule: string;
+      /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+      run: {
+        /** Number of the run within the cron job, counting from 1. */
+        index: number;
+        /** Number of pipeline runs this run starts. */
+        total_pipeline_runs: number;
+        /** A pipeline run started by one run of a cron job. */
+        pipeline_run: {
+          /** UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+          uuid: string;
+          /** Status of the pipeline run when the event was recorded. */
+          status: ProjectCronJobRunPipelineRunCreatedV1_PipelineRunStatus;
+          /** Path of the pipeline run's page in the Orchest UI. */
+          url_path: string;
+          /** Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`). */
+          parameters: Record<string, unknown>;
+          /** Number of the pipeline run across all runs of the job. */
+          number?: number | null;
+          /** Number of the pipeline run within its cron job run. */
+          number_in_run?: number | null;
+        };
+        /** Status of the run, from the run events recorded so far. */
+        status?: ProjectCronJobRunPipelineRunCreatedV1_CronJobRunStatus | null;
+      };
+      /** When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC. */
+      next_scheduled_time?: string | null;
+    };
+  };
+}
+
+/** Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far. */
+export type ProjectCronJobRunPipelineRunCreatedV1Telemetry_CronJobRunStatus = "STARTED" | "SUCCESS" | "FAILURE";
+
+/** Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED. */
+export type ProjectCronJobRunPipelineRunCreatedV1Telemetry_JobStatus = "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
+
+/** Status of a pipeline run, interactive or part of a job. */
+export type ProjectCronJobRunPipelineRunCreatedV1Telemetry_PipelineRunStatus = "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
+
+/** Telemetry payload of `project:cron-job:run:pipeline-run:created` (version 1). A pipeline run of a cron job run was created. */
+export interface ProjectCronJobRunPipelineRunCreatedV1Telemetry {
+  /** The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload. */
+  event_properties: {
+    /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** The event type. */
+    type: "project:cron-job:run:pipeline-run:created";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
+    /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+    timestamp: string;
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+      job: {
+        /** UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+        uuid: string;
+        /** Status of the job when the event was recorded. */
+        status: ProjectCronJobRunPipelineRunCreatedV1Telemetry_JobStatus;
+        /** Path of the job's page in the Orchest UI. */
+        url_path: string;
+        /** Cron expression of the schedule. */
+        schedule: string;
+        /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+        run: {
+          /** Number of the run within the cron job, counting from 1. */
+          index: number;
+          /** Number of pipeline runs this run starts. */
+          total_pipeline_runs: number;
+          /** A pipeline run started by one run of a cron job. */
+          pipeline_run: {
+            /** UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+            uuid: string;
+            /** Status of the pipeline run when the event was recorded. */
+            status: ProjectCronJobRunPipelineRunCreatedV1Telemetry_PipelineRunStatus;
+            /** Path of the pipeline run's page in the Orchest UI. */
+            url_path: string;
+            /** Number of the pipeline run across all runs of the job. */
+            number?: number | null;
+            /** Number of the pipeline run within its cron job run. */
+            number_in_run?: number | null;
+          };
+          /** Status of the run, from the run events recorded so far. */
+          status?: ProjectCronJobRunPipelineRunCreatedV1Telemetry_CronJobRunStatus | null;
+        };
+        /** When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC. */
+        next_scheduled_time?: string | null;
+      };
+    };
+  };
+  /** Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload. */
+  derived_properties: {
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+      job: {
+        /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+        run: {
+          /** A pipeline run started by one run of a cron job. */
+          pipeline_run: {
+            /** Number of elements of `parameters`: Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`). A non-negative integer. */
+            parameters_count: number;
+          };
+        };
+      };
+    };
+  };
+}
+
+/** Notification payload of `project:cron-job:run:pipeline-run:started` (version 2). A pipeline run of a cron job run started. */
 export interface ProjectCronJobRunPipelineRunStarted {
   /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
   uuid: string;
   /** The event type. */
   type: "project:cron-job:run:pipeline-run:started";
   /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-  version: 1;
+  version: 2;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -4637,7 +5117,7 @@ export interface ProjectCronJobRunPipelineRunStarted {
       /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
       run: {
         /** Number of the run within the cron job, counting from 1. */
-        index: number;
+        number: number;
         /** Number of pipeline runs this run starts. */
         total_pipeline_runs: number;
         /** Status of the run, from the run events recorded so far. */
@@ -4662,7 +5142,7 @@ export interface ProjectCronJobRunPipelineRunStarted {
   };
 }
 
-/** Telemetry payload of `project:cron-job:run:pipeline-run:started` (version 1). A pipeline run of a cron job run started. */
+/** Telemetry payload of `project:cron-job:run:pipeline-run:started` (version 2). A pipeline run of a cron job run started. */
 export interface ProjectCronJobRunPipelineRunStartedTelemetry {
   /** The event's own properties: the values that may reach telemetry and keyed hashes. */
   event_properties: {
@@ -4671,7 +5151,7 @@ export interface ProjectCronJobRunPipelineRunStartedTelemetry {
     /** The event type. */
     type: "project:cron-job:run:pipeline-run:started";
     /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-    version: 1;
+    version: 2;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -4693,7 +5173,7 @@ export interface ProjectCronJobRunPipelineRunStartedTelemetry {
         /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
         run: {
           /** Number of the run within the cron job, counting from 1. */
-          index: number;
+          number: number;
           /** Number of pipeline runs this run starts. */
           total_pipeline_runs: number;
           /** Status of the run, from the run events recorded so far. */
@@ -4734,20 +5214,170 @@ export interface ProjectCronJobRunPipelineRunStartedTelemetry {
   };
 }
 
-/** `ProjectCronJobRunPipelineRunStarted`, the current version (1). */
-export type ProjectCronJobRunPipelineRunStartedV1 = ProjectCronJobRunPipelineRunStarted;
+/** `ProjectCronJobRunPipelineRunStarted`, the current version (2). */
+export type ProjectCronJobRunPipelineRunStartedV2 = ProjectCronJobRunPipelineRunStarted;
 
-/** `ProjectCronJobRunPipelineRunStartedTelemetry`, the current version (1). */
-export type ProjectCronJobRunPipelineRunStartedV1Telemetry = ProjectCronJobRunPipelineRunStartedTelemetry;
+/** `ProjectCronJobRunPipelineRunStartedTelemetry`, the current version (2). */
+export type ProjectCronJobRunPipelineRunStartedV2Telemetry = ProjectCronJobRunPipelineRunStartedTelemetry;
 
-/** Notification payload of `project:cron-job:run:pipeline-run:cancelled` (version 1). A pipeline run of a cron job run was cancelled. */
+/** Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far. */
+export type ProjectCronJobRunPipelineRunStartedV1_CronJobRunStatus = "STARTED" | "SUCCESS" | "FAILURE";
+
+/** Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED. */
+export type ProjectCronJobRunPipelineRunStartedV1_JobStatus = "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
+
+/** Status of a pipeline run, interactive or part of a job. */
+export type ProjectCronJobRunPipelineRunStartedV1_PipelineRunStatus = "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
+
+/** Notification payload of `project:cron-job:run:pipeline-run:started` (version 1). A pipeline run of a cron job run started. */
+export interface ProjectCronJobRunPipelineRunStartedV1 {
+  /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+  uuid: string;
+  /** The event type. */
+  type: "project:cron-job:run:pipeline-run:started";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
+  /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+  timestamp: string;
+  /** A project: a set of pipelines, environments and jobs. */
+  project: {
+    /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** Name of the project. */
+    name: string;
+    /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+    job: {
+      /** UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** Name of the job. */
+      name: string;
+      /** Status of the job when the event was recorded. */
+      status: ProjectCronJobRunPipelineRunStartedV1_JobStatus;
+      /** Name of the pipeline the job runs. */
+      pipeline_name: string;
+      /** Path of the job's page in the Orchest UI. */
+      url_path: string;
+      /** Cron expression of the schedule. */
+      schedule: string;
+      /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+      run: {
+        /** Number of the run within the cron job, counting from 1. */
+        index: number;
+        /** Number of pipeline runs this run starts. */
+        total_pipeline_runs: number;
+        /** A pipeline run started by one run of a cron job. */
+        pipeline_run: {
+          /** UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+          uuid: string;
+          /** Status of the pipeline run when the event was recorded. */
+          status: ProjectCronJobRunPipelineRunStartedV1_PipelineRunStatus;
+          /** Path of the pipeline run's page in the Orchest UI. */
+          url_path: string;
+          /** Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`). */
+          parameters: Record<string, unknown>;
+          /** Number of the pipeline run across all runs of the job. */
+          number?: number | null;
+          /** Number of the pipeline run within its cron job run. */
+          number_in_run?: number | null;
+        };
+        /** Status of the run, from the run events recorded so far. */
+        status?: ProjectCronJobRunPipelineRunStartedV1_CronJobRunStatus | null;
+      };
+      /** When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC. */
+      next_scheduled_time?: string | null;
+    };
+  };
+}
+
+/** Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far. */
+export type ProjectCronJobRunPipelineRunStartedV1Telemetry_CronJobRunStatus = "STARTED" | "SUCCESS" | "FAILURE";
+
+/** Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED. */
+export type ProjectCronJobRunPipelineRunStartedV1Telemetry_JobStatus = "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
+
+/** Status of a pipeline run, interactive or part of a job. */
+export type ProjectCronJobRunPipelineRunStartedV1Telemetry_PipelineRunStatus = "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
+
+/** Telemetry payload of `project:cron-job:run:pipeline-run:started` (version 1). A pipeline run of a cron job run started. */
+export interface ProjectCronJobRunPipelineRunStartedV1Telemetry {
+  /** The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload. */
+  event_properties: {
+    /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** The event type. */
+    type: "project:cron-job:run:pipeline-run:started";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
+    /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+    timestamp: string;
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+      job: {
+        /** UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+        uuid: string;
+        /** Status of the job when the event was recorded. */
+        status: ProjectCronJobRunPipelineRunStartedV1Telemetry_JobStatus;
+        /** Path of the job's page in the Orchest UI. */
+        url_path: string;
+        /** Cron expression of the schedule. */
+        schedule: string;
+        /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+        run: {
+          /** Number of the run within the cron job, counting from 1. */
+          index: number;
+          /** Number of pipeline runs this run starts. */
+          total_pipeline_runs: number;
+          /** A pipeline run started by one run of a cron job. */
+          pipeline_run: {
+            /** UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+            uuid: string;
+            /** Status of the pipeline run when the event was recorded. */
+            status: ProjectCronJobRunPipelineRunStartedV1Telemetry_PipelineRunStatus;
+            /** Path of the pipeline run's page in the Orchest UI. */
+            url_path: string;
+            /** Number of the pipeline run across all runs of the job. */
+            number?: number | null;
+            /** Number of the pipeline run within its cron job run. */
+            number_in_run?: number | null;
+          };
+          /** Status of the run, from the run events recorded so far. */
+          status?: ProjectCronJobRunPipelineRunStartedV1Telemetry_CronJobRunStatus | null;
+        };
+        /** When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC. */
+        next_scheduled_time?: string | null;
+      };
+    };
+  };
+  /** Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload. */
+  derived_properties: {
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+      job: {
+        /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+        run: {
+          /** A pipeline run started by one run of a cron job. */
+          pipeline_run: {
+            /** Number of elements of `parameters`: Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`). A non-negative integer. */
+            parameters_count: number;
+          };
+        };
+      };
+    };
+  };
+}
+
+/** Notification payload of `project:cron-job:run:pipeline-run:cancelled` (version 2). A pipeline run of a cron job run was cancelled. */
 export interface ProjectCronJobRunPipelineRunCancelled {
   /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
   uuid: string;
   /** The event type. */
   type: "project:cron-job:run:pipeline-run:cancelled";
   /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-  version: 1;
+  version: 2;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -4775,7 +5405,7 @@ export interface ProjectCronJobRunPipelineRunCancelled {
       /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
       run: {
         /** Number of the run within the cron job, counting from 1. */
-        index: number;
+        number: number;
         /** Number of pipeline runs this run starts. */
         total_pipeline_runs: number;
         /** Status of the run, from the run events recorded so far. */
@@ -4800,7 +5430,7 @@ export interface ProjectCronJobRunPipelineRunCancelled {
   };
 }
 
-/** Telemetry payload of `project:cron-job:run:pipeline-run:cancelled` (version 1). A pipeline run of a cron job run was cancelled. */
+/** Telemetry payload of `project:cron-job:run:pipeline-run:cancelled` (version 2). A pipeline run of a cron job run was cancelled. */
 export interface ProjectCronJobRunPipelineRunCancelledTelemetry {
   /** The event's own properties: the values that may reach telemetry and keyed hashes. */
   event_properties: {
@@ -4809,7 +5439,7 @@ export interface ProjectCronJobRunPipelineRunCancelledTelemetry {
     /** The event type. */
     type: "project:cron-job:run:pipeline-run:cancelled";
     /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-    version: 1;
+    version: 2;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -4831,7 +5461,7 @@ export interface ProjectCronJobRunPipelineRunCancelledTelemetry {
         /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
         run: {
           /** Number of the run within the cron job, counting from 1. */
-          index: number;
+          number: number;
           /** Number of pipeline runs this run starts. */
           total_pipeline_runs: number;
           /** Status of the run, from the run events recorded so far. */
@@ -4872,20 +5502,170 @@ export interface ProjectCronJobRunPipelineRunCancelledTelemetry {
   };
 }
 
-/** `ProjectCronJobRunPipelineRunCancelled`, the current version (1). */
-export type ProjectCronJobRunPipelineRunCancelledV1 = ProjectCronJobRunPipelineRunCancelled;
+/** `ProjectCronJobRunPipelineRunCancelled`, the current version (2). */
+export type ProjectCronJobRunPipelineRunCancelledV2 = ProjectCronJobRunPipelineRunCancelled;
 
-/** `ProjectCronJobRunPipelineRunCancelledTelemetry`, the current version (1). */
-export type ProjectCronJobRunPipelineRunCancelledV1Telemetry = ProjectCronJobRunPipelineRunCancelledTelemetry;
+/** `ProjectCronJobRunPipelineRunCancelledTelemetry`, the current version (2). */
+export type ProjectCronJobRunPipelineRunCancelledV2Telemetry = ProjectCronJobRunPipelineRunCancelledTelemetry;
 
-/** Notification payload of `project:cron-job:run:pipeline-run:failed` (version 1). A pipeline run of a cron job run failed. */
+/** Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far. */
+export type ProjectCronJobRunPipelineRunCancelledV1_CronJobRunStatus = "STARTED" | "SUCCESS" | "FAILURE";
+
+/** Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED. */
+export type ProjectCronJobRunPipelineRunCancelledV1_JobStatus = "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
+
+/** Status of a pipeline run, interactive or part of a job. */
+export type ProjectCronJobRunPipelineRunCancelledV1_PipelineRunStatus = "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
+
+/** Notification payload of `project:cron-job:run:pipeline-run:cancelled` (version 1). A pipeline run of a cron job run was cancelled. */
+export interface ProjectCronJobRunPipelineRunCancelledV1 {
+  /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+  uuid: string;
+  /** The event type. */
+  type: "project:cron-job:run:pipeline-run:cancelled";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
+  /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+  timestamp: string;
+  /** A project: a set of pipelines, environments and jobs. */
+  project: {
+    /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** Name of the project. */
+    name: string;
+    /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+    job: {
+      /** UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** Name of the job. */
+      name: string;
+      /** Status of the job when the event was recorded. */
+      status: ProjectCronJobRunPipelineRunCancelledV1_JobStatus;
+      /** Name of the pipeline the job runs. */
+      pipeline_name: string;
+      /** Path of the job's page in the Orchest UI. */
+      url_path: string;
+      /** Cron expression of the schedule. */
+      schedule: string;
+      /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+      run: {
+        /** Number of the run within the cron job, counting from 1. */
+        index: number;
+        /** Number of pipeline runs this run starts. */
+        total_pipeline_runs: number;
+        /** A pipeline run started by one run of a cron job. */
+        pipeline_run: {
+          /** UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+          uuid: string;
+          /** Status of the pipeline run when the event was recorded. */
+          status: ProjectCronJobRunPipelineRunCancelledV1_PipelineRunStatus;
+          /** Path of the pipeline run's page in the Orchest UI. */
+          url_path: string;
+          /** Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`). */
+          parameters: Record<string, unknown>;
+          /** Number of the pipeline run across all runs of the job. */
+          number?: number | null;
+          /** Number of the pipeline run within its cron job run. */
+          number_in_run?: number | null;
+        };
+        /** Status of the run, from the run events recorded so far. */
+        status?: ProjectCronJobRunPipelineRunCancelledV1_CronJobRunStatus | null;
+      };
+      /** When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC. */
+      next_scheduled_time?: string | null;
+    };
+  };
+}
+
+/** Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far. */
+export type ProjectCronJobRunPipelineRunCancelledV1Telemetry_CronJobRunStatus = "STARTED" | "SUCCESS" | "FAILURE";
+
+/** Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED. */
+export type ProjectCronJobRunPipelineRunCancelledV1Telemetry_JobStatus = "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
+
+/** Status of a pipeline run, interactive or part of a job. */
+export type ProjectCronJobRunPipelineRunCancelledV1Telemetry_PipelineRunStatus = "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
+
+/** Telemetry payload of `project:cron-job:run:pipeline-run:cancelled` (version 1). A pipeline run of a cron job run was cancelled. */
+export interface ProjectCronJobRunPipelineRunCancelledV1Telemetry {
+  /** The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload. */
+  event_properties: {
+    /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** The event type. */
+    type: "project:cron-job:run:pipeline-run:cancelled";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
+    /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+    timestamp: string;
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+      job: {
+        /** UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+        uuid: string;
+        /** Status of the job when the event was recorded. */
+        status: ProjectCronJobRunPipelineRunCancelledV1Telemetry_JobStatus;
+        /** Path of the job's page in the Orchest UI. */
+        url_path: string;
+        /** Cron expression of the schedule. */
+        schedule: string;
+        /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+        run: {
+          /** Number of the run within the cron job, counting from 1. */
+          index: number;
+          /** Number of pipeline runs this run starts. */
+          total_pipeline_runs: number;
+          /** A pipeline run started by one run of a cron job. */
+          pipeline_run: {
+            /** UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+            uuid: string;
+            /** Status of the pipeline run when the event was recorded. */
+            status: ProjectCronJobRunPipelineRunCancelledV1Telemetry_PipelineRunStatus;
+            /** Path of the pipeline run's page in the Orchest UI. */
+            url_path: string;
+            /** Number of the pipeline run across all runs of the job. */
+            number?: number | null;
+            /** Number of the pipeline run within its cron job run. */
+            number_in_run?: number | null;
+          };
+          /** Status of the run, from the run events recorded so far. */
+          status?: ProjectCronJobRunPipelineRunCancelledV1Telemetry_CronJobRunStatus | null;
+        };
+        /** When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC. */
+        next_scheduled_time?: string | null;
+      };
+    };
+  };
+  /** Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload. */
+  derived_properties: {
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+      job: {
+        /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+        run: {
+          /** A pipeline run started by one run of a cron job. */
+          pipeline_run: {
+            /** Number of elements of `parameters`: Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`). A non-negative integer. */
+            parameters_count: number;
+          };
+        };
+      };
+    };
+  };
+}
+
+/** Notification payload of `project:cron-job:run:pipeline-run:failed` (version 2). A pipeline run of a cron job run failed. */
 export interface ProjectCronJobRunPipelineRunFailed {
   /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
   uuid: string;
   /** The event type. */
   type: "project:cron-job:run:pipeline-run:failed";
   /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-  version: 1;
+  version: 2;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -4913,7 +5693,7 @@ export interface ProjectCronJobRunPipelineRunFailed {
       /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
       run: {
         /** Number of the run within the cron job, counting from 1. */
-        index: number;
+        number: number;
         /** Number of pipeline runs this run starts. */
         total_pipeline_runs: number;
         /** Status of the run, from the run events recorded so far. */
@@ -4940,7 +5720,7 @@ export interface ProjectCronJobRunPipelineRunFailed {
   };
 }
 
-/** Telemetry payload of `project:cron-job:run:pipeline-run:failed` (version 1). A pipeline run of a cron job run failed. */
+/** Telemetry payload of `project:cron-job:run:pipeline-run:failed` (version 2). A pipeline run of a cron job run failed. */
 export interface ProjectCronJobRunPipelineRunFailedTelemetry {
   /** The event's own properties: the values that may reach telemetry and keyed hashes. */
   event_properties: {
@@ -4949,7 +5729,7 @@ export interface ProjectCronJobRunPipelineRunFailedTelemetry {
     /** The event type. */
     type: "project:cron-job:run:pipeline-run:failed";
     /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-    version: 1;
+    version: 2;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -4971,7 +5751,7 @@ export interface ProjectCronJobRunPipelineRunFailedTelemetry {
         /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
         run: {
           /** Number of the run within the cron job, counting from 1. */
-          index: number;
+          number: number;
           /** Number of pipeline runs this run starts. */
           total_pipeline_runs: number;
           /** Status of the run, from the run events recorded so far. */
@@ -5014,20 +5794,182 @@ export interface ProjectCronJobRunPipelineRunFailedTelemetry {
   };
 }
 
-/** `ProjectCronJobRunPipelineRunFailed`, the current version (1). */
-export type ProjectCronJobRunPipelineRunFailedV1 = ProjectCronJobRunPipelineRunFailed;
+/** `ProjectCronJobRunPipelineRunFailed`, the current version (2). */
+export type ProjectCronJobRunPipelineRunFailedV2 = ProjectCronJobRunPipelineRunFailed;
 
-/** `ProjectCronJobRunPipelineRunFailedTelemetry`, the current version (1). */
-export type ProjectCronJobRunPipelineRunFailedV1Telemetry = ProjectCronJobRunPipelineRunFailedTelemetry;
+/** `ProjectCronJobRunPipelineRunFailedTelemetry`, the current version (2). */
+export type ProjectCronJobRunPipelineRunFailedV2Telemetry = ProjectCronJobRunPipelineRunFailedTelemetry;
 
-/** Notification payload of `project:cron-job:run:pipeline-run:deleted` (version 1). A pipeline run of a cron job run was deleted. */
+/** Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far. */
+export type ProjectCronJobRunPipelineRunFailedV1_CronJobRunStatus = "STARTED" | "SUCCESS" | "FAILURE";
+
+/** Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED. */
+export type ProjectCronJobRunPipelineRunFailedV1_JobStatus = "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
+
+/** Status of a pipeline run, interactive or part of a job. */
+export type ProjectCronJobRunPipelineRunFailedV1_PipelineRunStatus = "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
+
+/** A step of a pipeline. */
+export interface ProjectCronJobRunPipelineRunFailedV1_Step {
+  /** UUID of the step within its pipeline. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+  uuid: string;
+  /** Title of the step, as shown in the pipeline editor. */
+  title: string;
+}
+
+/** Notification payload of `project:cron-job:run:pipeline-run:failed` (version 1). A pipeline run of a cron job run failed. */
+export interface ProjectCronJobRunPipelineRunFailedV1 {
+  /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+  uuid: string;
+  /** The event type. */
+  type: "project:cron-job:run:pipeline-run:failed";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
+  /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+  timestamp: string;
+  /** A project: a set of pipelines, environments and jobs. */
+  project: {
+    /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** Name of the project. */
+    name: string;
+    /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+    job: {
+      /** UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** Name of the job. */
+      name: string;
+      /** Status of the job when the event was recorded. */
+      status: ProjectCronJobRunPipelineRunFailedV1_JobStatus;
+      /** Name of the pipeline the job runs. */
+      pipeline_name: string;
+      /** Path of the job's page in the Orchest UI. */
+      url_path: string;
+      /** Cron expression of the schedule. */
+      schedule: string;
+      /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+      run: {
+        /** Number of the run within the cron job, counting from 1. */
+        index: number;
+        /** Number of pipeline runs this run starts. */
+        total_pipeline_runs: number;
+        /** A pipeline run started by one run of a cron job. */
+        pipeline_run: {
+          /** UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+          uuid: string;
+          /** Status of the pipeline run when the event was recorded. */
+          status: ProjectCronJobRunPipelineRunFailedV1_PipelineRunStatus;
+          /** Path of the pipeline run's page in the Orchest UI. */
+          url_path: string;
+          /** Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`). */
+          parameters: Record<string, unknown>;
+          /** The steps that failed. */
+          failed_steps: ProjectCronJobRunPipelineRunFailedV1_Step[];
+          /** Number of the pipeline run across all runs of the job. */
+          number?: number | null;
+          /** Number of the pipeline run within its cron job run. */
+          number_in_run?: number | null;
+        };
+        /** Status of the run, from the run events recorded so far. */
+        status?: ProjectCronJobRunPipelineRunFailedV1_CronJobRunStatus | null;
+      };
+      /** When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC. */
+      next_scheduled_time?: string | null;
+    };
+  };
+}
+
+/** Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far. */
+export type ProjectCronJobRunPipelineRunFailedV1Telemetry_CronJobRunStatus = "STARTED" | "SUCCESS" | "FAILURE";
+
+/** Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED. */
+export type ProjectCronJobRunPipelineRunFailedV1Telemetry_JobStatus = "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
+
+/** Status of a pipeline run, interactive or part of a job. */
+export type ProjectCronJobRunPipelineRunFailedV1Telemetry_PipelineRunStatus = "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
+
+/** Telemetry payload of `project:cron-job:run:pipeline-run:failed` (version 1). A pipeline run of a cron job run failed. */
+export interface ProjectCronJobRunPipelineRunFailedV1Telemetry {
+  /** The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload. */
+  event_properties: {
+    /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** The event type. */
+    type: "project:cron-job:run:pipeline-run:failed";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
+    /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+    timestamp: string;
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+      job: {
+        /** UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+        uuid: string;
+        /** Status of the job when the event was recorded. */
+        status: ProjectCronJobRunPipelineRunFailedV1Telemetry_JobStatus;
+        /** Path of the job's page in the Orchest UI. */
+        url_path: string;
+        /** Cron expression of the schedule. */
+        schedule: string;
+        /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+        run: {
+          /** Number of the run within the cron job, counting from 1. */
+          index: number;
+          /** Number of pipeline runs this run starts. */
+          total_pipeline_runs: number;
+          /** A pipeline run started by one run of a cron job. */
+          pipeline_run: {
+            /** UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+            uuid: string;
+            /** Status of the pipeline run when the event was recorded. */
+            status: ProjectCronJobRunPipelineRunFailedV1Telemetry_PipelineRunStatus;
+            /** Path of the pipeline run's page in the Orchest UI. */
+            url_path: string;
+            /** Number of the pipeline run across all runs of the job. */
+            number?: number | null;
+            /** Number of the pipeline run within its cron job run. */
+            number_in_run?: number | null;
+          };
+          /** Status of the run, from the run events recorded so far. */
+          status?: ProjectCronJobRunPipelineRunFailedV1Telemetry_CronJobRunStatus | null;
+        };
+        /** When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC. */
+        next_scheduled_time?: string | null;
+      };
+    };
+  };
+  /** Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload. */
+  derived_properties: {
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+      job: {
+        /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+        run: {
+          /** A pipeline run started by one run of a cron job. */
+          pipeline_run: {
+            /** Number of elements of `parameters`: Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`). A non-negative integer. */
+            parameters_count: number;
+            /** Number of elements of `failed_steps`: The steps that failed. A non-negative integer. */
+            failed_steps_count: number;
+          };
+        };
+      };
+    };
+  };
+}
+
+/** Notification payload of `project:cron-job:run:pipeline-run:deleted` (version 2). A pipeline run of a cron job run was deleted. */
 export interface ProjectCronJobRunPipelineRunDeleted {
   /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
   uuid: string;
   /** The event type. */
   type: "project:cron-job:run:pipeline-run:deleted";
   /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-  version: 1;
+  version: 2;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -5055,7 +5997,7 @@ export interface ProjectCronJobRunPipelineRunDeleted {
       /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
       run: {
         /** Number of the run within the cron job, counting from 1. */
-        index: number;
+        number: number;
         /** Number of pipeline runs this run starts. */
         total_pipeline_runs: number;
         /** Status of the run, from the run events recorded so far. */
@@ -5080,7 +6022,7 @@ export interface ProjectCronJobRunPipelineRunDeleted {
   };
 }
 
-/** Telemetry payload of `project:cron-job:run:pipeline-run:deleted` (version 1). A pipeline run of a cron job run was deleted. */
+/** Telemetry payload of `project:cron-job:run:pipeline-run:deleted` (version 2). A pipeline run of a cron job run was deleted. */
 export interface ProjectCronJobRunPipelineRunDeletedTelemetry {
   /** The event's own properties: the values that may reach telemetry and keyed hashes. */
   event_properties: {
@@ -5089,7 +6031,7 @@ export interface ProjectCronJobRunPipelineRunDeletedTelemetry {
     /** The event type. */
     type: "project:cron-job:run:pipeline-run:deleted";
     /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-    version: 1;
+    version: 2;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -5111,7 +6053,7 @@ export interface ProjectCronJobRunPipelineRunDeletedTelemetry {
         /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
         run: {
           /** Number of the run within the cron job, counting from 1. */
-          index: number;
+          number: number;
           /** Number of pipeline runs this run starts. */
           total_pipeline_runs: number;
           /** Status of the run, from the run events recorded so far. */
@@ -5152,20 +6094,170 @@ export interface ProjectCronJobRunPipelineRunDeletedTelemetry {
   };
 }
 
-/** `ProjectCronJobRunPipelineRunDeleted`, the current version (1). */
-export type ProjectCronJobRunPipelineRunDeletedV1 = ProjectCronJobRunPipelineRunDeleted;
+/** `ProjectCronJobRunPipelineRunDeleted`, the current version (2). */
+export type ProjectCronJobRunPipelineRunDeletedV2 = ProjectCronJobRunPipelineRunDeleted;
 
-/** `ProjectCronJobRunPipelineRunDeletedTelemetry`, the current version (1). */
-export type ProjectCronJobRunPipelineRunDeletedV1Telemetry = ProjectCronJobRunPipelineRunDeletedTelemetry;
+/** `ProjectCronJobRunPipelineRunDeletedTelemetry`, the current version (2). */
+export type ProjectCronJobRunPipelineRunDeletedV2Telemetry = ProjectCronJobRunPipelineRunDeletedTelemetry;
 
-/** Notification payload of `project:cron-job:run:pipeline-run:succeeded` (version 1). A pipeline run of a cron job run succeeded. */
+/** Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far. */
+export type ProjectCronJobRunPipelineRunDeletedV1_CronJobRunStatus = "STARTED" | "SUCCESS" | "FAILURE";
+
+/** Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED. */
+export type ProjectCronJobRunPipelineRunDeletedV1_JobStatus = "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
+
+/** Status of a pipeline run, interactive or part of a job. */
+export type ProjectCronJobRunPipelineRunDeletedV1_PipelineRunStatus = "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
+
+/** Notification payload of `project:cron-job:run:pipeline-run:deleted` (version 1). A pipeline run of a cron job run was deleted. */
+export interface ProjectCronJobRunPipelineRunDeletedV1 {
+  /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+  uuid: string;
+  /** The event type. */
+  type: "project:cron-job:run:pipeline-run:deleted";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
+  /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+  timestamp: string;
+  /** A project: a set of pipelines, environments and jobs. */
+  project: {
+    /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** Name of the project. */
+    name: string;
+    /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+    job: {
+      /** UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** Name of the job. */
+      name: string;
+      /** Status of the job when the event was recorded. */
+      status: ProjectCronJobRunPipelineRunDeletedV1_JobStatus;
+      /** Name of the pipeline the job runs. */
+      pipeline_name: string;
+      /** Path of the job's page in the Orchest UI. */
+      url_path: string;
+      /** Cron expression of the schedule. */
+      schedule: string;
+      /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+      run: {
+        /** Number of the run within the cron job, counting from 1. */
+        index: number;
+        /** Number of pipeline runs this run starts. */
+        total_pipeline_runs: number;
+        /** A pipeline run started by one run of a cron job. */
+        pipeline_run: {
+          /** UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+          uuid: string;
+          /** Status of the pipeline run when the event was recorded. */
+          status: ProjectCronJobRunPipelineRunDeletedV1_PipelineRunStatus;
+          /** Path of the pipeline run's page in the Orchest UI. */
+          url_path: string;
+          /** Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`). */
+          parameters: Record<string, unknown>;
+          /** Number of the pipeline run across all runs of the job. */
+          number?: number | null;
+          /** Number of the pipeline run within its cron job run. */
+          number_in_run?: number | null;
+        };
+        /** Status of the run, from the run events recorded so far. */
+        status?: ProjectCronJobRunPipelineRunDeletedV1_CronJobRunStatus | null;
+      };
+      /** When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC. */
+      next_scheduled_time?: string | null;
+    };
+  };
+}
+
+/** Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far. */
+export type ProjectCronJobRunPipelineRunDeletedV1Telemetry_CronJobRunStatus = "STARTED" | "SUCCESS" | "FAILURE";
+
+/** Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED. */
+export type ProjectCronJobRunPipelineRunDeletedV1Telemetry_JobStatus = "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
+
+/** Status of a pipeline run, interactive or part of a job. */
+export type ProjectCronJobRunPipelineRunDeletedV1Telemetry_PipelineRunStatus = "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
+
+/** Telemetry payload of `project:cron-job:run:pipeline-run:deleted` (version 1). A pipeline run of a cron job run was deleted. */
+export interface ProjectCronJobRunPipelineRunDeletedV1Telemetry {
+  /** The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload. */
+  event_properties: {
+    /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** The event type. */
+    type: "project:cron-job:run:pipeline-run:deleted";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
+    /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+    timestamp: string;
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+      job: {
+        /** UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+        uuid: string;
+        /** Status of the job when the event was recorded. */
+        status: ProjectCronJobRunPipelineRunDeletedV1Telemetry_JobStatus;
+        /** Path of the job's page in the Orchest UI. */
+        url_path: string;
+        /** Cron expression of the schedule. */
+        schedule: string;
+        /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+        run: {
+          /** Number of the run within the cron job, counting from 1. */
+          index: number;
+          /** Number of pipeline runs this run starts. */
+          total_pipeline_runs: number;
+          /** A pipeline run started by one run of a cron job. */
+          pipeline_run: {
+            /** UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+            uuid: string;
+            /** Status of the pipeline run when the event was recorded. */
+            status: ProjectCronJobRunPipelineRunDeletedV1Telemetry_PipelineRunStatus;
+            /** Path of the pipeline run's page in the Orchest UI. */
+            url_path: string;
+            /** Number of the pipeline run across all runs of the job. */
+            number?: number | null;
+            /** Number of the pipeline run within its cron job run. */
+            number_in_run?: number | null;
+          };
+          /** Status of the run, from the run events recorded so far. */
+          status?: ProjectCronJobRunPipelineRunDeletedV1Telemetry_CronJobRunStatus | null;
+        };
+        /** When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC. */
+        next_scheduled_time?: string | null;
+      };
+    };
+  };
+  /** Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload. */
+  derived_properties: {
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+      job: {
+        /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+        run: {
+          /** A pipeline run started by one run of a cron job. */
+          pipeline_run: {
+            /** Number of elements of `parameters`: Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`). A non-negative integer. */
+            parameters_count: number;
+          };
+        };
+      };
+    };
+  };
+}
+
+/** Notification payload of `project:cron-job:run:pipeline-run:succeeded` (version 2). A pipeline run of a cron job run succeeded. */
 export interface ProjectCronJobRunPipelineRunSucceeded {
   /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
   uuid: string;
   /** The event type. */
   type: "project:cron-job:run:pipeline-run:succeeded";
   /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-  version: 1;
+  version: 2;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -5193,7 +6285,7 @@ export interface ProjectCronJobRunPipelineRunSucceeded {
       /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
       run: {
         /** Number of the run within the cron job, counting from 1. */
-        index: number;
+        number: number;
         /** Number of pipeline runs this run starts. */
         total_pipeline_runs: number;
         /** Status of the run, from the run events recorded so far. */
@@ -5218,7 +6310,7 @@ export interface ProjectCronJobRunPipelineRunSucceeded {
   };
 }
 
-/** Telemetry payload of `project:cron-job:run:pipeline-run:succeeded` (version 1). A pipeline run of a cron job run succeeded. */
+/** Telemetry payload of `project:cron-job:run:pipeline-run:succeeded` (version 2). A pipeline run of a cron job run succeeded. */
 export interface ProjectCronJobRunPipelineRunSucceededTelemetry {
   /** The event's own properties: the values that may reach telemetry and keyed hashes. */
   event_properties: {
@@ -5227,7 +6319,7 @@ export interface ProjectCronJobRunPipelineRunSucceededTelemetry {
     /** The event type. */
     type: "project:cron-job:run:pipeline-run:succeeded";
     /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-    version: 1;
+    version: 2;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
@@ -5249,7 +6341,7 @@ export interface ProjectCronJobRunPipelineRunSucceededTelemetry {
         /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
         run: {
           /** Number of the run within the cron job, counting from 1. */
-          index: number;
+          number: number;
           /** Number of pipeline runs this run starts. */
           total_pipeline_runs: number;
           /** Status of the run, from the run events recorded so far. */
@@ -5290,11 +6382,161 @@ export interface ProjectCronJobRunPipelineRunSucceededTelemetry {
   };
 }
 
-/** `ProjectCronJobRunPipelineRunSucceeded`, the current version (1). */
-export type ProjectCronJobRunPipelineRunSucceededV1 = ProjectCronJobRunPipelineRunSucceeded;
+/** `ProjectCronJobRunPipelineRunSucceeded`, the current version (2). */
+export type ProjectCronJobRunPipelineRunSucceededV2 = ProjectCronJobRunPipelineRunSucceeded;
 
-/** `ProjectCronJobRunPipelineRunSucceededTelemetry`, the current version (1). */
-export type ProjectCronJobRunPipelineRunSucceededV1Telemetry = ProjectCronJobRunPipelineRunSucceededTelemetry;
+/** `ProjectCronJobRunPipelineRunSucceededTelemetry`, the current version (2). */
+export type ProjectCronJobRunPipelineRunSucceededV2Telemetry = ProjectCronJobRunPipelineRunSucceededTelemetry;
+
+/** Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far. */
+export type ProjectCronJobRunPipelineRunSucceededV1_CronJobRunStatus = "STARTED" | "SUCCESS" | "FAILURE";
+
+/** Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED. */
+export type ProjectCronJobRunPipelineRunSucceededV1_JobStatus = "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
+
+/** Status of a pipeline run, interactive or part of a job. */
+export type ProjectCronJobRunPipelineRunSucceededV1_PipelineRunStatus = "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
+
+/** Notification payload of `project:cron-job:run:pipeline-run:succeeded` (version 1). A pipeline run of a cron job run succeeded. */
+export interface ProjectCronJobRunPipelineRunSucceededV1 {
+  /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+  uuid: string;
+  /** The event type. */
+  type: "project:cron-job:run:pipeline-run:succeeded";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
+  /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+  timestamp: string;
+  /** A project: a set of pipelines, environments and jobs. */
+  project: {
+    /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** Name of the project. */
+    name: string;
+    /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+    job: {
+      /** UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** Name of the job. */
+      name: string;
+      /** Status of the job when the event was recorded. */
+      status: ProjectCronJobRunPipelineRunSucceededV1_JobStatus;
+      /** Name of the pipeline the job runs. */
+      pipeline_name: string;
+      /** Path of the job's page in the Orchest UI. */
+      url_path: string;
+      /** Cron expression of the schedule. */
+      schedule: string;
+      /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+      run: {
+        /** Number of the run within the cron job, counting from 1. */
+        index: number;
+        /** Number of pipeline runs this run starts. */
+        total_pipeline_runs: number;
+        /** A pipeline run started by one run of a cron job. */
+        pipeline_run: {
+          /** UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+          uuid: string;
+          /** Status of the pipeline run when the event was recorded. */
+          status: ProjectCronJobRunPipelineRunSucceededV1_PipelineRunStatus;
+          /** Path of the pipeline run's page in the Orchest UI. */
+          url_path: string;
+          /** Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`). */
+          parameters: Record<string, unknown>;
+          /** Number of the pipeline run across all runs of the job. */
+          number?: number | null;
+          /** Number of the pipeline run within its cron job run. */
+          number_in_run?: number | null;
+        };
+        /** Status of the run, from the run events recorded so far. */
+        status?: ProjectCronJobRunPipelineRunSucceededV1_CronJobRunStatus | null;
+      };
+      /** When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC. */
+      next_scheduled_time?: string | null;
+    };
+  };
+}
+
+/** Status of one run of a cron job (one trigger of its schedule), derived from the run events recorded so far. */
+export type ProjectCronJobRunPipelineRunSucceededV1Telemetry_CronJobRunStatus = "STARTED" | "SUCCESS" | "FAILURE";
+
+/** Status of a job: jobs start as DRAFT; one-off jobs move through PENDING and STARTED to SUCCESS, FAILURE or ABORTED; cron jobs stay STARTED until ABORTED and can be PAUSED. */
+export type ProjectCronJobRunPipelineRunSucceededV1Telemetry_JobStatus = "DRAFT" | "PENDING" | "STARTED" | "PAUSED" | "SUCCESS" | "ABORTED" | "FAILURE";
+
+/** Status of a pipeline run, interactive or part of a job. */
+export type ProjectCronJobRunPipelineRunSucceededV1Telemetry_PipelineRunStatus = "PENDING" | "STARTED" | "SUCCESS" | "FAILURE" | "ABORTED";
+
+/** Telemetry payload of `project:cron-job:run:pipeline-run:succeeded` (version 1). A pipeline run of a cron job run succeeded. */
+export interface ProjectCronJobRunPipelineRunSucceededV1Telemetry {
+  /** The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload. */
+  event_properties: {
+    /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** The event type. */
+    type: "project:cron-job:run:pipeline-run:succeeded";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
+    /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+    timestamp: string;
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+      job: {
+        /** UUID of the job. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+        uuid: string;
+        /** Status of the job when the event was recorded. */
+        status: ProjectCronJobRunPipelineRunSucceededV1Telemetry_JobStatus;
+        /** Path of the job's page in the Orchest UI. */
+        url_path: string;
+        /** Cron expression of the schedule. */
+        schedule: string;
+        /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+        run: {
+          /** Number of the run within the cron job, counting from 1. */
+          index: number;
+          /** Number of pipeline runs this run starts. */
+          total_pipeline_runs: number;
+          /** A pipeline run started by one run of a cron job. */
+          pipeline_run: {
+            /** UUID of the pipeline run. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+            uuid: string;
+            /** Status of the pipeline run when the event was recorded. */
+            status: ProjectCronJobRunPipelineRunSucceededV1Telemetry_PipelineRunStatus;
+            /** Path of the pipeline run's page in the Orchest UI. */
+            url_path: string;
+            /** Number of the pipeline run across all runs of the job. */
+            number?: number | null;
+            /** Number of the pipeline run within its cron job run. */
+            number_in_run?: number | null;
+          };
+          /** Status of the run, from the run events recorded so far. */
+          status?: ProjectCronJobRunPipelineRunSucceededV1Telemetry_CronJobRunStatus | null;
+        };
+        /** When the job runs next; absent when it is not scheduled (paused, cancelled or draft). An RFC 3339 date-time string in UTC. */
+        next_scheduled_time?: string | null;
+      };
+    };
+  };
+  /** Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload. */
+  derived_properties: {
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** A job of a project: a pipeline run once or on a schedule, possibly with several parameterizations. A job that runs its pipeline repeatedly on a cron schedule. */
+      job: {
+        /** One run of a cron job: a trigger of its schedule, which starts a batch of pipeline runs. */
+        run: {
+          /** A pipeline run started by one run of a cron job. */
+          pipeline_run: {
+            /** Number of elements of `parameters`: Parameters of the run: one entry per step uuid (`{ step, parameters }`) plus `pipeline_parameters` (`{ parameters }`). A non-negative integer. */
+            parameters_count: number;
+          };
+        };
+      };
+    };
+  };
+}
 
 /** Telemetry payload of `alert:shown` (version 1). An alert dialog was shown to the user. */
 export interface AlertShownTelemetry {

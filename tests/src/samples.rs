@@ -97,7 +97,7 @@ pub fn cron_run_failed() -> ProjectCronJobRunPipelineRunFailed {
             next_scheduled_time: None,
         },
         cron_job_run: CronJobRun {
-            index: 7,
+            number: 7,
             total_pipeline_runs: 2,
             status: Some(CronJobRunStatus::Started),
         },

@@ -100,7 +100,7 @@ fn cron_jobs_carry_their_schedule_and_run() {
             next_scheduled_time: None,
         },
         cron_job_run: CronJobRun {
-            index: 7,
+            number: 7,
             total_pipeline_runs: 2,
             status: Some(CronJobRunStatus::Started),
         },
@@ -121,7 +121,7 @@ fn cron_jobs_carry_their_schedule_and_run() {
         job.get("next_scheduled_time").is_none(),
         "absent optional values are left out"
     );
-    assert_eq!(job["run"]["index"], 7);
+    assert_eq!(job["run"]["number"], 7, "the reference's key");
     assert_eq!(job["run"]["total_pipeline_runs"], 2);
     assert_eq!(job["run"]["pipeline_run"]["number_in_run"], 1);
     let telemetry = to_json(event.to_telemetry_payload(&key()));
