@@ -93,7 +93,7 @@ class ProjectCreated_project(TypedDict):
 
 
 class ProjectCreated(TypedDict):
-    """Notification payload of `project:created` (version 1). A project was created."""
+    """Notification payload of `project:created` (version 2). A project was created."""
 
     uuid: str
     """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
@@ -101,7 +101,7 @@ class ProjectCreated(TypedDict):
     type: Literal["project:created"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -117,9 +117,6 @@ class ProjectCreatedTelemetry_event_properties_project(TypedDict):
     uuid: str
     """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
 
-    projects_count: int
-    """Number of projects after the creation."""
-
 
 class ProjectCreatedTelemetry_event_properties(TypedDict):
     """The event's own properties: the values that may reach telemetry and keyed hashes."""
@@ -130,7 +127,7 @@ class ProjectCreatedTelemetry_event_properties(TypedDict):
     type: Literal["project:created"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -143,6 +140,9 @@ class ProjectCreatedTelemetry_event_properties(TypedDict):
 class ProjectCreatedTelemetry_derived_properties_project(TypedDict):
     """A project: a set of pipelines, environments and jobs."""
 
+    projects_count: int
+    """Number of projects after the creation."""
+
 
 class ProjectCreatedTelemetry_derived_properties(TypedDict):
     """Values derived from the event's data: the sizes of lists and maps."""
@@ -152,7 +152,7 @@ class ProjectCreatedTelemetry_derived_properties(TypedDict):
 
 
 class ProjectCreatedTelemetry(TypedDict):
-    """Telemetry payload of `project:created` (version 1). A project was created."""
+    """Telemetry payload of `project:created` (version 2). A project was created."""
 
     event_properties: ProjectCreatedTelemetry_event_properties
     """The event's own properties: the values that may reach telemetry and keyed hashes."""
@@ -161,12 +161,91 @@ class ProjectCreatedTelemetry(TypedDict):
     """Values derived from the event's data: the sizes of lists and maps."""
 
 
-ProjectCreatedV1: TypeAlias = ProjectCreated
-"""`ProjectCreated`, the current version (1)."""
+ProjectCreatedV2: TypeAlias = ProjectCreated
+"""`ProjectCreated`, the current version (2)."""
 
 
-ProjectCreatedV1Telemetry: TypeAlias = ProjectCreatedTelemetry
-"""`ProjectCreatedTelemetry`, the current version (1)."""
+ProjectCreatedV2Telemetry: TypeAlias = ProjectCreatedTelemetry
+"""`ProjectCreatedTelemetry`, the current version (2)."""
+
+
+class ProjectCreatedV1_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the project."""
+
+
+class ProjectCreatedV1(TypedDict):
+    """Notification payload of `project:created` (version 1). A project was created."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:created"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectCreatedV1_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCreatedV1Telemetry_event_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    projects_count: int
+    """Number of projects after the creation."""
+
+
+class ProjectCreatedV1Telemetry_event_properties(TypedDict):
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:created"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectCreatedV1Telemetry_event_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCreatedV1Telemetry_derived_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCreatedV1Telemetry_derived_properties(TypedDict):
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
+
+    project: ProjectCreatedV1Telemetry_derived_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectCreatedV1Telemetry(TypedDict):
+    """Telemetry payload of `project:created` (version 1). A project was created."""
+
+    event_properties: ProjectCreatedV1Telemetry_event_properties
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    derived_properties: ProjectCreatedV1Telemetry_derived_properties
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
 
 
 class ProjectUpdated_project(TypedDict):
@@ -270,7 +349,7 @@ class ProjectDeleted_project(TypedDict):
 
 
 class ProjectDeleted(TypedDict):
-    """Notification payload of `project:deleted` (version 1). A project was deleted."""
+    """Notification payload of `project:deleted` (version 2). A project was deleted."""
 
     uuid: str
     """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
@@ -278,7 +357,7 @@ class ProjectDeleted(TypedDict):
     type: Literal["project:deleted"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -294,9 +373,6 @@ class ProjectDeletedTelemetry_event_properties_project(TypedDict):
     uuid: str
     """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
 
-    projects_count: int
-    """Number of projects after the deletion."""
-
 
 class ProjectDeletedTelemetry_event_properties(TypedDict):
     """The event's own properties: the values that may reach telemetry and keyed hashes."""
@@ -307,7 +383,7 @@ class ProjectDeletedTelemetry_event_properties(TypedDict):
     type: Literal["project:deleted"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -320,6 +396,9 @@ class ProjectDeletedTelemetry_event_properties(TypedDict):
 class ProjectDeletedTelemetry_derived_properties_project(TypedDict):
     """A project: a set of pipelines, environments and jobs."""
 
+    projects_count: int
+    """Number of projects after the deletion."""
+
 
 class ProjectDeletedTelemetry_derived_properties(TypedDict):
     """Values derived from the event's data: the sizes of lists and maps."""
@@ -329,7 +408,7 @@ class ProjectDeletedTelemetry_derived_properties(TypedDict):
 
 
 class ProjectDeletedTelemetry(TypedDict):
-    """Telemetry payload of `project:deleted` (version 1). A project was deleted."""
+    """Telemetry payload of `project:deleted` (version 2). A project was deleted."""
 
     event_properties: ProjectDeletedTelemetry_event_properties
     """The event's own properties: the values that may reach telemetry and keyed hashes."""
@@ -338,12 +417,91 @@ class ProjectDeletedTelemetry(TypedDict):
     """Values derived from the event's data: the sizes of lists and maps."""
 
 
-ProjectDeletedV1: TypeAlias = ProjectDeleted
-"""`ProjectDeleted`, the current version (1)."""
+ProjectDeletedV2: TypeAlias = ProjectDeleted
+"""`ProjectDeleted`, the current version (2)."""
 
 
-ProjectDeletedV1Telemetry: TypeAlias = ProjectDeletedTelemetry
-"""`ProjectDeletedTelemetry`, the current version (1)."""
+ProjectDeletedV2Telemetry: TypeAlias = ProjectDeletedTelemetry
+"""`ProjectDeletedTelemetry`, the current version (2)."""
+
+
+class ProjectDeletedV1_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the project."""
+
+
+class ProjectDeletedV1(TypedDict):
+    """Notification payload of `project:deleted` (version 1). A project was deleted."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:deleted"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectDeletedV1_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectDeletedV1Telemetry_event_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    projects_count: int
+    """Number of projects after the deletion."""
+
+
+class ProjectDeletedV1Telemetry_event_properties(TypedDict):
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:deleted"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectDeletedV1Telemetry_event_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectDeletedV1Telemetry_derived_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectDeletedV1Telemetry_derived_properties(TypedDict):
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
+
+    project: ProjectDeletedV1Telemetry_derived_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectDeletedV1Telemetry(TypedDict):
+    """Telemetry payload of `project:deleted` (version 1). A project was deleted."""
+
+    event_properties: ProjectDeletedV1Telemetry_event_properties
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    derived_properties: ProjectDeletedV1Telemetry_derived_properties
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
 
 
 class ProjectPipelineCreated_project_pipeline(TypedDict):

@@ -61,14 +61,14 @@ export interface ChangeListTelemetry {
   changes: ChangeTelemetry[];
 }
 
-/** Notification payload of `project:created` (version 1). A project was created. */
+/** Notification payload of `project:created` (version 2). A project was created. */
 export interface ProjectCreated {
   /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
   uuid: string;
   /** The event type. */
   type: "project:created";
   /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-  version: 1;
+  version: 2;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -80,7 +80,7 @@ export interface ProjectCreated {
   };
 }
 
-/** Telemetry payload of `project:created` (version 1). A project was created. */
+/** Telemetry payload of `project:created` (version 2). A project was created. */
 export interface ProjectCreatedTelemetry {
   /** The event's own properties: the values that may reach telemetry and keyed hashes. */
   event_properties: {
@@ -89,8 +89,61 @@ export interface ProjectCreatedTelemetry {
     /** The event type. */
     type: "project:created";
     /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-    version: 1;
+    version: 2;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
+    timestamp: string;
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+    };
+  };
+  /** Values derived from the event's data: the sizes of lists and maps. */
+  derived_properties: {
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** Number of projects after the creation. */
+      projects_count: number;
+    };
+  };
+}
+
+/** `ProjectCreated`, the current version (2). */
+export type ProjectCreatedV2 = ProjectCreated;
+
+/** `ProjectCreatedTelemetry`, the current version (2). */
+export type ProjectCreatedV2Telemetry = ProjectCreatedTelemetry;
+
+/** Notification payload of `project:created` (version 1). A project was created. */
+export interface ProjectCreatedV1 {
+  /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+  uuid: string;
+  /** The event type. */
+  type: "project:created";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
+  /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+  timestamp: string;
+  /** A project: a set of pipelines, environments and jobs. */
+  project: {
+    /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** Name of the project. */
+    name: string;
+  };
+}
+
+/** Telemetry payload of `project:created` (version 1). A project was created. */
+export interface ProjectCreatedV1Telemetry {
+  /** The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload. */
+  event_properties: {
+    /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** The event type. */
+    type: "project:created";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
+    /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
     project: {
@@ -100,18 +153,12 @@ export interface ProjectCreatedTelemetry {
       projects_count: number;
     };
   };
-  /** Values derived from the event's data: the sizes of lists and maps. */
+  /** Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload. */
   derived_properties: {
     /** A project: a set of pipelines, environments and jobs. */
     project: Record<string, never>;
   };
 }
-
-/** `ProjectCreated`, the current version (1). */
-export type ProjectCreatedV1 = ProjectCreated;
-
-/** `ProjectCreatedTelemetry`, the current version (1). */
-export type ProjectCreatedV1Telemetry = ProjectCreatedTelemetry;
 
 /** Notification payload of `project:updated` (version 1). A project was updated. */
 export interface ProjectUpdated {
@@ -167,14 +214,14 @@ export type ProjectUpdatedV1 = ProjectUpdated;
 /** `ProjectUpdatedTelemetry`, the current version (1). */
 export type ProjectUpdatedV1Telemetry = ProjectUpdatedTelemetry;
 
-/** Notification payload of `project:deleted` (version 1). A project was deleted. */
+/** Notification payload of `project:deleted` (version 2). A project was deleted. */
 export interface ProjectDeleted {
   /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
   uuid: string;
   /** The event type. */
   type: "project:deleted";
   /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-  version: 1;
+  version: 2;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -186,7 +233,7 @@ export interface ProjectDeleted {
   };
 }
 
-/** Telemetry payload of `project:deleted` (version 1). A project was deleted. */
+/** Telemetry payload of `project:deleted` (version 2). A project was deleted. */
 export interface ProjectDeletedTelemetry {
   /** The event's own properties: the values that may reach telemetry and keyed hashes. */
   event_properties: {
@@ -195,8 +242,61 @@ export interface ProjectDeletedTelemetry {
     /** The event type. */
     type: "project:deleted";
     /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-    version: 1;
+    version: 2;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
+    timestamp: string;
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+    };
+  };
+  /** Values derived from the event's data: the sizes of lists and maps. */
+  derived_properties: {
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** Number of projects after the deletion. */
+      projects_count: number;
+    };
+  };
+}
+
+/** `ProjectDeleted`, the current version (2). */
+export type ProjectDeletedV2 = ProjectDeleted;
+
+/** `ProjectDeletedTelemetry`, the current version (2). */
+export type ProjectDeletedV2Telemetry = ProjectDeletedTelemetry;
+
+/** Notification payload of `project:deleted` (version 1). A project was deleted. */
+export interface ProjectDeletedV1 {
+  /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+  uuid: string;
+  /** The event type. */
+  type: "project:deleted";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
+  /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+  timestamp: string;
+  /** A project: a set of pipelines, environments and jobs. */
+  project: {
+    /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** Name of the project. */
+    name: string;
+  };
+}
+
+/** Telemetry payload of `project:deleted` (version 1). A project was deleted. */
+export interface ProjectDeletedV1Telemetry {
+  /** The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload. */
+  event_properties: {
+    /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** The event type. */
+    type: "project:deleted";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
+    /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
     project: {
@@ -206,18 +306,12 @@ export interface ProjectDeletedTelemetry {
       projects_count: number;
     };
   };
-  /** Values derived from the event's data: the sizes of lists and maps. */
+  /** Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload. */
   derived_properties: {
     /** A project: a set of pipelines, environments and jobs. */
     project: Record<string, never>;
   };
 }
-
-/** `ProjectDeleted`, the current version (1). */
-export type ProjectDeletedV1 = ProjectDeleted;
-
-/** `ProjectDeletedTelemetry`, the current version (1). */
-export type ProjectDeletedV1Telemetry = ProjectDeletedTelemetry;
 
 /** Notification payload of `project:pipeline:created` (version 1). A pipeline was created. */
 export interface ProjectPipelineCreated {

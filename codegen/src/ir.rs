@@ -21,9 +21,28 @@ pub enum TelemetryPolicy {
     Count,
     /// A keyed HMAC-SHA256 of the value, hex encoded (strings and uuids only).
     Hash,
+    /// The value itself, under `derived_properties` rather than `event_properties`: for
+    /// values computed for analytics (`projects_count`), as the reference placed them.
+    Derived,
 }
 
 impl TelemetryPolicy {
+    /// Every policy, in the order definitions list them.
+    pub const ALL: [TelemetryPolicy; 5] = [
+        TelemetryPolicy::Keep,
+        TelemetryPolicy::Drop,
+        TelemetryPolicy::Count,
+        TelemetryPolicy::Hash,
+        TelemetryPolicy::Derived,
+    ];
+
+    /// The policy named `name` in definition files.
+    pub fn named(name: &str) -> Option<TelemetryPolicy> {
+        TelemetryPolicy::ALL
+            .into_iter()
+            .find(|p| p.as_str() == name)
+    }
+
     /// The name used in definition files.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -31,6 +50,7 @@ impl TelemetryPolicy {
             TelemetryPolicy::Drop => "drop",
             TelemetryPolicy::Count => "count",
             TelemetryPolicy::Hash => "hash",
+            TelemetryPolicy::Derived => "derived",
         }
     }
 }

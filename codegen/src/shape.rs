@@ -68,6 +68,8 @@ pub enum TelemetrySlot {
     Hash,
     /// `<field>_count`, under `derived_properties`.
     Count,
+    /// The value, under `derived_properties`.
+    Derived,
 }
 
 impl FieldDef {
@@ -82,6 +84,7 @@ impl FieldDef {
             TelemetryPolicy::Keep => Some(TelemetrySlot::Value),
             TelemetryPolicy::Hash => Some(TelemetrySlot::Hash),
             TelemetryPolicy::Count => Some(TelemetrySlot::Count),
+            TelemetryPolicy::Derived => Some(TelemetrySlot::Derived),
             TelemetryPolicy::Drop => None,
         }
     }
@@ -101,14 +104,17 @@ impl FieldDef {
             Tree::EventProperties => match self.telemetry_slot()? {
                 TelemetrySlot::Value => Form::Value,
                 TelemetrySlot::Hash => Form::Hash,
-                TelemetrySlot::Count => return None,
+                TelemetrySlot::Count | TelemetrySlot::Derived => return None,
             },
             Tree::DerivedProperties => match self.telemetry_slot()? {
                 TelemetrySlot::Count => Form::Count,
+                TelemetrySlot::Derived => Form::Value,
                 TelemetrySlot::Value | TelemetrySlot::Hash => return None,
             },
+            // A named type's object has no `derived_properties`: a derived value sits
+            // beside the others.
             Tree::TypeTelemetry => match self.telemetry_slot()? {
-                TelemetrySlot::Value => Form::Value,
+                TelemetrySlot::Value | TelemetrySlot::Derived => Form::Value,
                 TelemetrySlot::Hash => Form::Hash,
                 TelemetrySlot::Count => Form::Count,
             },
@@ -128,7 +134,7 @@ pub enum Tree {
     Notification,
     /// Telemetry's `event_properties`: kept values and keyed hashes.
     EventProperties,
-    /// Telemetry's `derived_properties`: counts.
+    /// Telemetry's `derived_properties`: counts and derived values.
     DerivedProperties,
     /// A named type's telemetry form: values, hashes and counts side by side (a named
     /// type's object has no `derived_properties` of its own).

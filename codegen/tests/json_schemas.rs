@@ -454,7 +454,12 @@ impl<'c> Samples<'c> {
             Some(TelemetrySlot::Count) if counts => {
                 self.put(object, field, field.count_key(), 2.into());
             }
-            Some(TelemetrySlot::Count) | None => {}
+            // Inside a named type, a derived value sits beside the others.
+            Some(TelemetrySlot::Derived) if counts => {
+                let value = self.value(&field.ty, Form::Telemetry);
+                self.put(object, field, field.name.clone(), value);
+            }
+            Some(TelemetrySlot::Count | TelemetrySlot::Derived) | None => {}
         }
     }
 
@@ -514,10 +519,13 @@ impl<'c> Samples<'c> {
         event_properties.extend(self.nested(shape, |object, field| {
             self.telemetry_member(object, field, false);
         }));
-        let derived_properties = self.nested(shape, |object, field| {
-            if field.telemetry_slot() == Some(TelemetrySlot::Count) {
-                self.put(object, field, field.count_key(), 3.into());
+        let derived_properties = self.nested(shape, |object, field| match field.telemetry_slot() {
+            Some(TelemetrySlot::Count) => self.put(object, field, field.count_key(), 3.into()),
+            Some(TelemetrySlot::Derived) => {
+                let value = self.value(&field.ty, Form::Telemetry);
+                self.put(object, field, field.name.clone(), value);
             }
+            _ => {}
         });
         json!({
             "event_properties": event_properties,
@@ -807,6 +815,21 @@ fn bad_telemetry(
                 with(format!("`{key}` under event_properties"), &|p| {
                     object_at(p, &event_path).insert(key.clone(), 3.into());
                 });
+            }
+            Some(TelemetrySlot::Derived) => {
+                if !field.optional {
+                    with(format!("without `{name}` in {derived_path:?}"), &|p| {
+                        object_at(p, &derived_path).remove(name);
+                    });
+                }
+                let value = object_at(&mut good.clone(), &derived_path)
+                    .get(name)
+                    .cloned();
+                if let Some(value) = value {
+                    with(format!("`{name}` under event_properties"), &|p| {
+                        object_at(p, &event_path).insert(name.clone(), value.clone());
+                    });
+                }
             }
             None => {}
         }

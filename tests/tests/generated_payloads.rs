@@ -242,6 +242,27 @@ fn jupyter_builds_nest_under_jupyter() {
 }
 
 #[test]
+fn derived_values_go_to_derived_properties_as_the_reference_put_them() {
+    let event = project_created(project(), 3);
+    let telemetry = to_json(event.to_telemetry_payload(&key()));
+    assert_eq!(
+        telemetry["derived_properties"]["project"]["projects_count"],
+        3
+    );
+    assert!(
+        telemetry["event_properties"]["project"]
+            .get("projects_count")
+            .is_none(),
+        "{telemetry}"
+    );
+    assert!(
+        to_json(event.to_notification_payload())["project"]
+            .get("projects_count")
+            .is_none()
+    );
+}
+
+#[test]
 fn analytics_only_events_have_telemetry_at_the_top() {
     let event = ViewLoaded {
         uuid: id(700),

@@ -282,7 +282,10 @@ fn sibling_layers_share_the_reference_columns() {
         field(&catalog, "jupyter-image-build", "uuid").column,
         "build_uuid"
     );
-    assert_eq!(field(&catalog, "cron-job-run", "number").column, "run_index");
+    assert_eq!(
+        field(&catalog, "cron-job-run", "number").column,
+        "run_index"
+    );
     assert_eq!(
         field(&catalog, "cron-job-run", "total_pipeline_runs").column,
         "total_pipeline_runs"

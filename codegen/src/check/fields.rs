@@ -221,14 +221,14 @@ fn check_policy(
         return;
     };
     match telemetry {
-        TelemetryPolicy::Keep if sensitive => {
+        TelemetryPolicy::Keep | TelemetryPolicy::Derived if sensitive => {
             let sensitive_origin = decl
                 .sensitive
                 .as_ref()
                 .map_or(&decl.name.origin, |s| &s.origin);
             checker.error(
                 Diagnostic::error(Rule::TelemetryPolicy, format!("sensitive field `{name}` would be sent to telemetry as is"))
-                    .label(&policy.origin, "`keep` sends the value")
+                    .label(&policy.origin, format!("`{}` sends the value", telemetry.as_str()))
                     .label(sensitive_origin, "marked sensitive here")
                     .help("use `telemetry = \"drop\"` (the default), `\"count\"` for lists and maps, or `\"hash\"` for strings and uuids"),
             );

@@ -174,14 +174,7 @@ impl FromStr for FieldRecord {
 }
 
 fn policy_named(name: &str) -> Option<TelemetryPolicy> {
-    [
-        TelemetryPolicy::Keep,
-        TelemetryPolicy::Drop,
-        TelemetryPolicy::Count,
-        TelemetryPolicy::Hash,
-    ]
-    .into_iter()
-    .find(|p| p.as_str() == name)
+    TelemetryPolicy::named(name)
 }
 
 impl EventSnapshot {

@@ -95,6 +95,14 @@ pub enum ChangeKind {
         /// After.
         to: TelemetryPolicy,
     },
+    /// As much of a field reaches telemetry, elsewhere: between `event_properties`
+    /// (`keep`) and `derived_properties` (`derived`).
+    TelemetryMoved {
+        /// Before.
+        from: TelemetryPolicy,
+        /// After.
+        to: TelemetryPolicy,
+    },
     /// Less of a field reaches telemetry.
     TelemetryTightened {
         /// Before.
@@ -143,7 +151,8 @@ impl Change {
             | ChangeKind::FieldRetyped { .. }
             | ChangeKind::ValuesRemoved { .. }
             | ChangeKind::MadeRequired
-            | ChangeKind::LeftNotification => Class::Breaking,
+            | ChangeKind::LeftNotification
+            | ChangeKind::TelemetryMoved { .. } => Class::Breaking,
             ChangeKind::TelemetryLoosened { .. } | ChangeKind::SensitiveRemoved => {
                 Class::PrivacyRelevant
             }
@@ -173,6 +182,7 @@ impl Change {
             ChangeKind::LeftNotification => "left-notification",
             ChangeKind::JoinedNotification => "joined-notification",
             ChangeKind::TelemetryLoosened { .. } => "telemetry-loosened",
+            ChangeKind::TelemetryMoved { .. } => "telemetry-moved",
             ChangeKind::TelemetryTightened { .. } => "telemetry-tightened",
             ChangeKind::SensitiveRemoved => "sensitive-removed",
             ChangeKind::SensitiveAdded => "sensitive-added",
@@ -222,6 +232,12 @@ impl Change {
             }
             ChangeKind::TelemetryLoosened { from, to } => format!(
                 "field `{field}` reaches telemetry more: `{}` -> `{}`",
+                from.as_str(),
+                to.as_str()
+            ),
+            ChangeKind::TelemetryMoved { from, to } => format!(
+                "field `{field}` moves in telemetry (between event_properties and \
+                 derived_properties): `{}` -> `{}`",
                 from.as_str(),
                 to.as_str()
             ),
@@ -408,7 +424,10 @@ fn compare(a: &FieldRecord, b: &FieldRecord, out: &mut Vec<(String, ChangeKind)>
     }
     if a.telemetry != b.telemetry {
         let (from, to) = (a.telemetry, b.telemetry);
-        if reach(to) >= reach(from) {
+        let value = [TelemetryPolicy::Keep, TelemetryPolicy::Derived];
+        if value.contains(&from) && value.contains(&to) {
+            push(ChangeKind::TelemetryMoved { from, to });
+        } else if reach(to) >= reach(from) {
             push(ChangeKind::TelemetryLoosened { from, to });
         } else {
             push(ChangeKind::TelemetryTightened { from, to });
@@ -432,7 +451,7 @@ fn reach(policy: TelemetryPolicy) -> u8 {
     match policy {
         TelemetryPolicy::Drop => 0,
         TelemetryPolicy::Hash | TelemetryPolicy::Count => 1,
-        TelemetryPolicy::Keep => 2,
+        TelemetryPolicy::Keep | TelemetryPolicy::Derived => 2,
     }
 }
 

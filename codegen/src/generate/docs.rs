@@ -570,6 +570,7 @@ impl FieldRow {
             None => "dropped".to_owned(),
             Some(TelemetrySlot::Count) => format!("`{}`", field.count_key()),
             Some(TelemetrySlot::Hash) => "hashed".to_owned(),
+            Some(TelemetrySlot::Derived) => format!("`derived_properties.{}`", field.name),
             Some(TelemetrySlot::Value) => match named_type(&field.ty) {
                 Some(&FieldType::Object(id)) => {
                     let named = &catalog.type_def(id).name;

@@ -479,6 +479,7 @@ impl FieldView {
             None => ("dropped".to_owned(), "dropped"),
             Some(TelemetrySlot::Count) => (format!("counted as {}", field.count_key()), "counted"),
             Some(TelemetrySlot::Hash) => ("hashed".to_owned(), "hashed"),
+            Some(TelemetrySlot::Derived) => ("kept, in derived_properties".to_owned(), "kept"),
             Some(TelemetrySlot::Value) => ("kept".to_owned(), "kept"),
         };
         if has_notification && !field.in_notification() {

@@ -73,7 +73,7 @@ pub(crate) const SUNSET: &str = "sunset";
 pub(crate) const VALUE: &str = "value";
 /// `sensitive` field.
 pub(crate) const SENSITIVE: &str = "sensitive";
-/// `telemetry = "keep" | "drop" | "count" | "hash"` of a field.
+/// `telemetry = "keep" | "drop" | "count" | "hash" | "derived"` of a field.
 pub(crate) const TELEMETRY: &str = "telemetry";
 /// `notification = false`: a telemetry-only field.
 pub(crate) const NOTIFICATION: &str = "notification";

@@ -104,13 +104,7 @@ impl FieldSettings {
 
 fn policy(entry: &Entry, errors: &mut Vec<ItemError>) -> Option<(TelemetryPolicy, Span)> {
     let (value, span) = entry.string(errors)?;
-    let all = [
-        TelemetryPolicy::Keep,
-        TelemetryPolicy::Drop,
-        TelemetryPolicy::Count,
-        TelemetryPolicy::Hash,
-    ];
-    match all.into_iter().find(|p| p.as_str() == value) {
+    match TelemetryPolicy::named(&value) {
         Some(policy) => Some((policy, span)),
         None => {
             errors.push(ItemError::new(

@@ -107,6 +107,9 @@ fn telemetry(
                 let key = field.count_key();
                 derived.push(write_entry(&key, &format_ident!("{key}"), field.optional));
             }
+            TelemetrySlot::Derived => {
+                derived.push(write_entry(&field.name, &member, field.optional));
+            }
             TelemetrySlot::Value | TelemetrySlot::Hash => {
                 properties.push(write_entry(&field.name, &member, field.optional));
             }

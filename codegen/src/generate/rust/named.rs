@@ -193,7 +193,7 @@ pub(super) fn telemetry_member(
     let skip = (serde && field.optional)
         .then(|| quote!(#[serde(skip_serializing_if = "Option::is_none")]));
     let (name, ty, value, what) = match slot {
-        TelemetrySlot::Value => (
+        TelemetrySlot::Value | TelemetrySlot::Derived => (
             ident(&field.name),
             types::telemetry_field_ty(catalog, field),
             types::telemetry_field(catalog, field, access),
