@@ -487,6 +487,25 @@ impl Store {
             .collect()
     }
 
+    /// A subscriber as the senders need it, with its secrets (current first), e.g. to
+    /// send it a test delivery; `None` when it does not exist.
+    #[cfg_attr(not(feature = "router"), allow(dead_code))]
+    pub(crate) async fn target(&self, subscriber: Uuid) -> Result<Option<Arc<Target>>, StoreError> {
+        let mut read = self.read().await?;
+        let mut conn = read.conn();
+        let now = database_now(&mut conn).await?;
+        let wanted = BTreeSet::from([subscriber]);
+        let mut found = targets(
+            &mut conn,
+            self.tables(),
+            &wanted,
+            now,
+            &self.config().secret_keys,
+        )
+        .await?;
+        Ok(found.remove(&subscriber))
+    }
+
     /// How many deliveries are pending and dead.
     pub async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
         let mut read = self.read().await?;
