@@ -740,6 +740,23 @@ both!(
             .await,
             3
         );
+        // A disabled webhook's stay dead.
+        api.patch(&format!("/webhooks/{other}"), json!({ "enabled": false }))
+            .await;
+        let disabled = api
+            .post(&format!("/webhooks/{other}/redrive"), json!({}))
+            .await;
+        assert_eq!(disabled.body, json!({ "redriven": 0 }));
+        api.patch(&format!("/webhooks/{other}"), json!({ "enabled": true }))
+            .await;
+        let too_many: Vec<String> = (0..1001).map(|_| Uuid::new_v4().to_string()).collect();
+        let refused = api
+            .post(
+                &format!("/webhooks/{other}/redrive"),
+                json!({ "deliveries": too_many }),
+            )
+            .await;
+        assert_eq!((refused.status, refused.code()), (400, "invalid_body"));
         let all = api
             .post(&format!("/webhooks/{other}/redrive"), json!({}))
             .await;

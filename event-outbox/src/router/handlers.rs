@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::error::{ApiError, json};
-use super::{DEFAULT_DEAD_LIMIT, MAX_BODY_BYTES, MAX_DEAD_LIMIT, Shared};
+use super::{DEFAULT_DEAD_LIMIT, MAX_BODY_BYTES, MAX_DEAD_LIMIT, MAX_REDRIVE_IDS, Shared};
 use crate::delivery::ContentType;
 use crate::store::{
     DeadDelivery, NewWebhook, Scope, Subscriber, SubscriberKind, Subscription, WebhookUpdate,
@@ -266,28 +266,15 @@ pub(super) async fn redrive(
     let body: Option<RedriveBody> = read_json(&headers, body)?;
     webhook_by_id(&api, id).await?;
     let wanted = body.and_then(|b| b.deliveries);
-    let mut redriven = 0;
-    // Its own dead deliveries only, a page at a time.
-    loop {
-        let dead = api.store.dead_deliveries(Some(id), MAX_DEAD_LIMIT).await?;
-        let ids: Vec<Uuid> = dead
-            .iter()
-            .map(|d| d.uuid)
-            .filter(|d| wanted.as_ref().is_none_or(|w| w.contains(d)))
-            .collect();
-        let full_page = dead.len() == MAX_DEAD_LIMIT as usize;
-        let done = if ids.is_empty() {
-            0
-        } else {
-            api.store.redrive(Some(&ids)).await?
-        };
-        redriven += done;
-        // Stop when the page was the last, or nothing on it could be redriven (a
-        // disabled webhook's deliveries stay dead).
-        if !full_page || done == 0 {
-            break;
-        }
+    if let Some(wanted) = &wanted
+        && wanted.len() > MAX_REDRIVE_IDS
+    {
+        return Err(ApiError::new(
+            "invalid_body",
+            format!("at most {MAX_REDRIVE_IDS} deliveries at a time (no list: all of them)"),
+        ));
     }
+    let redriven = api.store.redrive_subscriber(id, wanted.as_deref()).await?;
     Ok(ok(json!({ "redriven": redriven })))
 }
 

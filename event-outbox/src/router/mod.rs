@@ -34,6 +34,9 @@ pub const DEFAULT_DEAD_LIMIT: u32 = 100;
 /// The most it lists (`?limit=`).
 pub const MAX_DEAD_LIMIT: u32 = 1000;
 
+/// The most delivery ids `POST /webhooks/{id}/redrive` takes in one request.
+pub const MAX_REDRIVE_IDS: usize = 1000;
+
 /// The subscriber management API over a store: build it, then [`SubscriberApi::router`].
 ///
 /// ```no_run
@@ -293,7 +296,7 @@ pub(crate) const ROUTES: &[Route] = &[
         method: Method::Post,
         path: "/webhooks/{id}/redrive",
         operation_id: "redriveWebhook",
-        summary: "Makes a webhook's dead deliveries pending again, due now (all of them, or those listed); ids of other deliveries are ignored",
+        summary: "Makes a webhook's dead deliveries pending again, due now: all of them, or those listed (at most 1000; ids of other deliveries are ignored); a disabled webhook's stay dead",
         query: &[],
         request: Some(("Redrive", false)),
         success: (200, Some("Redriven")),

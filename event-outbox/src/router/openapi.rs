@@ -301,7 +301,7 @@ fn schemas() -> Value {
             &["dead_deliveries"],
         ),
         "Redrive": object(
-            json!({ "deliveries": { "type": "array", "items": uuid(), "description": "The dead deliveries to redrive; absent (or no body): all of the webhook's" } }),
+            json!({ "deliveries": { "type": "array", "items": uuid(), "maxItems": super::MAX_REDRIVE_IDS, "description": "The dead deliveries to redrive; absent (or no body): all of the webhook's" } }),
             &[],
         ),
         "Redriven": object(

@@ -438,6 +438,25 @@ impl Store {
     /// subscriber is enabled; `None` redrives every dead delivery of such subscribers.
     /// Returns how many.
     pub async fn redrive(&self, deliveries: Option<&[Uuid]>) -> Result<u64, StoreError> {
+        self.redrive_where(None, deliveries).await
+    }
+
+    /// [`Store::redrive`] of one subscriber's dead deliveries only: all of them, or those
+    /// of `deliveries` that are its own (the others are left as they are). Nothing when
+    /// the subscriber is disabled. Returns how many.
+    pub async fn redrive_subscriber(
+        &self,
+        subscriber: Uuid,
+        deliveries: Option<&[Uuid]>,
+    ) -> Result<u64, StoreError> {
+        self.redrive_where(Some(subscriber), deliveries).await
+    }
+
+    async fn redrive_where(
+        &self,
+        subscriber: Option<Uuid>,
+        deliveries: Option<&[Uuid]>,
+    ) -> Result<u64, StoreError> {
         let mut tx = self.write().await?;
         let mut conn = tx.conn();
         let now = database_now(&mut conn).await?;
@@ -450,6 +469,10 @@ impl Store {
                AND "subscriber_uuid" IN (SELECT "uuid" FROM {subscribers} WHERE "enabled")"#,
         )
         .bind(Value::Time(now));
+        if let Some(subscriber) = subscriber {
+            sql.push(r#" AND "subscriber_uuid" = "#)
+                .param(Value::Uuid(subscriber));
+        }
         if let Some(deliveries) = deliveries {
             if deliveries.is_empty() {
                 return Ok(0);
