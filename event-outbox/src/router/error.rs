@@ -119,6 +119,14 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NoSubscriber(uuid) => ApiError::not_found(format!("webhook {uuid}")),
+            // The store's own configuration, not the request: the operator's to fix.
+            StoreError::Invalid {
+                what: what @ ("webhook secret" | "store configuration"),
+                message,
+            } => {
+                tracing::error!(what, %message, "subscriber API: the store refused its own configuration");
+                ApiError::new("internal", "the store failed: see the server's log")
+            }
             StoreError::Invalid { what, message } => {
                 let code = match what {
                     "webhook URL" => "invalid_url",
