@@ -514,6 +514,7 @@ both!(
             ("POST", "/webhooks".into(), Some(json!({ "name": "n", "url": url, "subscriptions": [{ "event_type": "project:created", "scope": { "project_uuid": 1 } }] }).to_string()), Some("application/json"), 400, "invalid_body"),
             ("POST", "/webhooks".into(), Some(format!(r#"{{"name": "{}", "url": "{url}"}}"#, "n".repeat(300 * 1024))), Some("application/json"), 413, "body_too_large"),
             ("GET", "/webhooks/not-a-uuid".into(), None, None, 400, "invalid_id"),
+            ("GET", "/webhooks/%FF".into(), None, None, 400, "invalid_id"),
             ("GET", format!("/webhooks/{}", Uuid::new_v4()), None, None, 404, "not_found"),
             ("PATCH", "/webhooks/123".into(), Some("{}".into()), Some("application/json"), 400, "invalid_id"),
             ("PATCH", format!("/webhooks/{}", Uuid::new_v4()), Some("{}".into()), Some("application/json"), 404, "not_found"),

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -117,8 +118,8 @@ pub(super) async fn list_webhooks(State(api): State<Shared>) -> Answer {
 }
 
 /// `GET /webhooks/{id}`.
-pub(super) async fn get_webhook(State(api): State<Shared>, Path(id): Path<String>) -> Answer {
-    let webhook = webhook(&api, &id).await?;
+pub(super) async fn get_webhook(State(api): State<Shared>, WebhookId(id): WebhookId) -> Answer {
+    let webhook = webhook_by_id(&api, id).await?;
     let subscriptions = api.store.subscriptions(webhook.uuid).await?;
     Ok(ok(webhook_json(&webhook, &subscriptions)))
 }
@@ -141,11 +142,10 @@ pub(super) struct UpdateBody {
 /// `PATCH /webhooks/{id}`.
 pub(super) async fn update_webhook(
     State(api): State<Shared>,
-    Path(id): Path<String>,
+    WebhookId(id): WebhookId,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let id = parse_id(&id)?;
     let body: UpdateBody = read_json(&headers, body)?.ok_or_else(missing_body)?;
     // Everything checked before anything is written.
     if let Some(name) = &body.name {
@@ -165,8 +165,8 @@ pub(super) async fn update_webhook(
 }
 
 /// `DELETE /webhooks/{id}`.
-pub(super) async fn delete_webhook(State(api): State<Shared>, Path(id): Path<String>) -> Answer {
-    let webhook = webhook(&api, &id).await?;
+pub(super) async fn delete_webhook(State(api): State<Shared>, WebhookId(id): WebhookId) -> Answer {
+    let webhook = webhook_by_id(&api, id).await?;
     if !api.store.delete_subscriber(webhook.uuid).await? {
         return Err(ApiError::not_found(format!("webhook {}", webhook.uuid)));
     }
@@ -174,15 +174,15 @@ pub(super) async fn delete_webhook(State(api): State<Shared>, Path(id): Path<Str
 }
 
 /// `POST /webhooks/{id}/rotate-secret`.
-pub(super) async fn rotate_secret(State(api): State<Shared>, Path(id): Path<String>) -> Answer {
-    let webhook = webhook(&api, &id).await?;
+pub(super) async fn rotate_secret(State(api): State<Shared>, WebhookId(id): WebhookId) -> Answer {
+    let webhook = webhook_by_id(&api, id).await?;
     let secret = api.store.rotate_secret(webhook.uuid, None).await?;
     Ok(ok(json!({ "secret": secret.as_str() })))
 }
 
 /// `POST /webhooks/{id}/ping`.
-pub(super) async fn ping(State(api): State<Shared>, Path(id): Path<String>) -> Answer {
-    let webhook = webhook(&api, &id).await?;
+pub(super) async fn ping(State(api): State<Shared>, WebhookId(id): WebhookId) -> Answer {
+    let webhook = webhook_by_id(&api, id).await?;
     let Some(sender) = &api.sender else {
         return Err(ApiError::new(
             "ping_unavailable",
@@ -216,10 +216,10 @@ pub(super) async fn ping(State(api): State<Shared>, Path(id): Path<String>) -> A
 /// `GET /webhooks/{id}/dead-deliveries`.
 pub(super) async fn dead_deliveries(
     State(api): State<Shared>,
-    Path(id): Path<String>,
+    WebhookId(id): WebhookId,
     RawQuery(query): RawQuery,
 ) -> Answer {
-    let webhook = webhook(&api, &id).await?;
+    let webhook = webhook_by_id(&api, id).await?;
     let mut limit = DEFAULT_DEAD_LIMIT;
     for (key, value) in query_pairs(query.as_deref())? {
         match key.as_str() {
@@ -258,11 +258,10 @@ pub(super) struct RedriveBody {
 /// `POST /webhooks/{id}/redrive`.
 pub(super) async fn redrive(
     State(api): State<Shared>,
-    Path(id): Path<String>,
+    WebhookId(id): WebhookId,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let id = parse_id(&id)?;
     let body: Option<RedriveBody> = read_json(&headers, body)?;
     webhook_by_id(&api, id).await?;
     let wanted = body.and_then(|b| b.deliveries);
@@ -363,15 +362,23 @@ fn read_json<T: DeserializeOwned>(
         .map_err(|error| ApiError::new("invalid_body", error.to_string()))
 }
 
-fn parse_id(id: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(id).map_err(|_| ApiError::new("invalid_id", "the id is not a UUID"))
+/// The path's `{id}`: `400 invalid_id` unless it is a UUID (also when the path cannot be
+/// decoded).
+pub(super) struct WebhookId(Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for WebhookId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let invalid = || ApiError::new("invalid_id", "the id is not a UUID");
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| invalid())?;
+        Uuid::parse_str(&id).map(WebhookId).map_err(|_| invalid())
+    }
 }
 
-/// The webhook of the path's id: 404 unless it is a webhook.
-async fn webhook(api: &Shared, id: &str) -> Result<Subscriber, ApiError> {
-    webhook_by_id(api, parse_id(id)?).await
-}
-
+/// The webhook of `id`: 404 unless it is a webhook.
 async fn webhook_by_id(api: &Shared, id: Uuid) -> Result<Subscriber, ApiError> {
     api.store
         .subscriber(id)
