@@ -36,6 +36,7 @@
 //! | `nats` | stream subscribers' deliveries published to NATS JetStream: `stream::StreamPublisher` (with `async-nats`), which `worker::HttpDeliverer::with_streams` publishes through ([`stream`] explains subjects, headers and de-duplication) |
 //! | `relay` | `relay::Relay`, the JSON Schema check of events posted by front ends |
 //! | `relay-http` | `relay::router`, `POST /analytics` as an axum router (turns on `relay` and `http`) |
+//! | `router` | `router::SubscriberApi`, the subscriber management API as an axum router, with its OpenAPI 3.1 document (with a backend feature; turns on `http`) |
 //!
 //! Only `http` is on by default: what the worker delivers goes over HTTP in every
 //! deployment this crate is written for, while the database is the user's choice (each
@@ -57,6 +58,8 @@ pub mod tls;
 pub mod analytics_sink;
 #[cfg(feature = "relay")]
 pub mod relay;
+#[cfg(all(feature = "router", feature = "_store"))]
+pub mod router;
 #[cfg(feature = "_store")]
 pub mod store;
 #[cfg(feature = "http")]

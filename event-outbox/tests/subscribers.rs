@@ -215,3 +215,146 @@ async fn unsupported_urls_are_refused_without_their_password() {
         "{message}"
     );
 }
+
+both!(
+    a_webhook_is_created_with_its_subscriptions_all_or_nothing,
+    |store: Store| async move {
+        let project = Uuid::new_v4();
+        let scoped = Scope::global().with("project_uuid", project);
+        let (created, subscriptions) = store
+            .create_webhook_with_subscriptions(
+                NewWebhook::new("hook", "https://hook.example/"),
+                vec![
+                    ("job:failed".into(), scoped.clone()),
+                    ("project:created".into(), Scope::global()),
+                    // The same one twice is created once.
+                    ("job:failed".into(), scoped.clone()),
+                ],
+            )
+            .await
+            .expect("create");
+        assert_eq!(subscriptions.len(), 2);
+        assert_eq!(subscriptions[0].event_type, "job:failed");
+        assert_eq!(subscriptions[0].scope, scoped);
+        assert_eq!(subscriptions[1].subscriber, created.subscriber.uuid);
+
+        // A type `event_types` does not hold, after a valid one: nothing is written.
+        let refused = store
+            .create_webhook_with_subscriptions(
+                NewWebhook::new("other", "https://other.example/"),
+                vec![
+                    ("job:failed".into(), Scope::global()),
+                    ("job:exploded".into(), Scope::global()),
+                ],
+            )
+            .await;
+        assert!(
+            matches!(
+                refused,
+                Err(StoreError::Invalid {
+                    what: "event type",
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
+        assert_eq!(store.subscribers().await.expect("list").len(), 1);
+        let all = common::count(
+            &store,
+            &store
+                .tables()
+                .render("SELECT COUNT(*) FROM {subscriptions}"),
+        )
+        .await;
+        assert_eq!(all, 2);
+    }
+);
+
+both!(
+    who_is_subscribed_matches_as_recording_does,
+    |store: Store| async move {
+        let (p1, p2, job) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let analytics = store
+            .ensure_analytics_subscriber("analytics", ["job:failed"])
+            .await
+            .expect("analytics");
+        let hook = |name: &'static str, scope: Scope| {
+            let store = store.clone();
+            async move {
+                store
+                    .create_webhook_with_subscriptions(
+                        NewWebhook::new(name, format!("https://{name}.example/")),
+                        vec![("job:failed".into(), scope)],
+                    )
+                    .await
+                    .expect("create")
+                    .0
+                    .subscriber
+                    .uuid
+            }
+        };
+        let project = hook("project", Scope::global().with("project_uuid", p1)).await;
+        let both_keys = hook(
+            "job",
+            Scope::global()
+                .with("project_uuid", p1)
+                .with("job_uuid", job),
+        )
+        .await;
+        let disabled = hook("disabled", Scope::global()).await;
+        store
+            .update_subscriber(
+                disabled,
+                WebhookUpdate {
+                    enabled: Some(false),
+                    ..WebhookUpdate::default()
+                },
+            )
+            .await
+            .expect("disable");
+
+        let who = |values: Scope| {
+            let store = store.clone();
+            async move {
+                store
+                    .subscribers_of("job:failed", &values)
+                    .await
+                    .expect("query")
+                    .into_iter()
+                    .map(|s| s.uuid)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(who(Scope::global()).await, [analytics.uuid]);
+        assert_eq!(
+            who(Scope::global().with("project_uuid", p1)).await,
+            [analytics.uuid, project]
+        );
+        assert_eq!(
+            who(Scope::global()
+                .with("project_uuid", p1)
+                .with("job_uuid", job))
+            .await,
+            [analytics.uuid, project, both_keys]
+        );
+        assert_eq!(
+            who(Scope::global()
+                .with("project_uuid", p2)
+                .with("job_uuid", job))
+            .await,
+            [analytics.uuid]
+        );
+        // Without a catalog, keys are not checked: an unknown one matches no scope.
+        assert_eq!(
+            who(Scope::global().with("nothing", "x")).await,
+            [analytics.uuid]
+        );
+        assert!(
+            store
+                .subscribers_of("project:created", &Scope::global())
+                .await
+                .expect("query")
+                .is_empty()
+        );
+    }
+);

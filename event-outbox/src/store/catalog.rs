@@ -12,7 +12,8 @@ use super::{Store, StoreError};
 
 /// Checks a subscription to `event_type` within `scope` against `catalog`: the type is a
 /// stored type of it, and every key of the scope is one that type's events carry. The
-/// error names the closest valid type or key.
+/// error (`StoreError::Invalid` of `what` `"event type"` or `"scope key"`) names the
+/// closest valid type or key.
 pub fn check_subscription(
     catalog: &'static [EventTypeSpec],
     event_type: &str,
@@ -21,7 +22,7 @@ pub fn check_subscription(
     let Some(spec) = EventTypeSpec::find(catalog, event_type) else {
         let types = catalog.iter().map(|spec| spec.event_type);
         return Err(StoreError::invalid(
-            "subscription",
+            "event type",
             format!(
                 "`{event_type}` is not a stored event type of the catalog{}",
                 did_you_mean(event_type, types)
@@ -38,7 +39,7 @@ pub fn check_subscription(
             format!("its keys: {}", spec.scope_keys.join(", "))
         };
         return Err(StoreError::invalid(
-            "subscription",
+            "scope key",
             format!(
                 "`{key}` is not a scope key of `{event_type}`{} ({valid})",
                 did_you_mean(key, spec.scope_keys.iter().copied())

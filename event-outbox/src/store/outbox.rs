@@ -438,6 +438,25 @@ impl Store {
     /// subscriber is enabled; `None` redrives every dead delivery of such subscribers.
     /// Returns how many.
     pub async fn redrive(&self, deliveries: Option<&[Uuid]>) -> Result<u64, StoreError> {
+        self.redrive_where(None, deliveries).await
+    }
+
+    /// [`Store::redrive`] of one subscriber's dead deliveries only: all of them, or those
+    /// of `deliveries` that are its own (the others are left as they are). Nothing when
+    /// the subscriber is disabled. Returns how many.
+    pub async fn redrive_subscriber(
+        &self,
+        subscriber: Uuid,
+        deliveries: Option<&[Uuid]>,
+    ) -> Result<u64, StoreError> {
+        self.redrive_where(Some(subscriber), deliveries).await
+    }
+
+    async fn redrive_where(
+        &self,
+        subscriber: Option<Uuid>,
+        deliveries: Option<&[Uuid]>,
+    ) -> Result<u64, StoreError> {
         let mut tx = self.write().await?;
         let mut conn = tx.conn();
         let now = database_now(&mut conn).await?;
@@ -450,6 +469,10 @@ impl Store {
                AND "subscriber_uuid" IN (SELECT "uuid" FROM {subscribers} WHERE "enabled")"#,
         )
         .bind(Value::Time(now));
+        if let Some(subscriber) = subscriber {
+            sql.push(r#" AND "subscriber_uuid" = "#)
+                .param(Value::Uuid(subscriber));
+        }
         if let Some(deliveries) = deliveries {
             if deliveries.is_empty() {
                 return Ok(0);
@@ -485,6 +508,25 @@ impl Store {
             .iter()
             .map(attempt_record)
             .collect()
+    }
+
+    /// A subscriber as the senders need it, with its secrets (current first), e.g. to
+    /// send it a test delivery; `None` when it does not exist.
+    #[cfg_attr(not(feature = "router"), allow(dead_code))]
+    pub(crate) async fn target(&self, subscriber: Uuid) -> Result<Option<Arc<Target>>, StoreError> {
+        let mut read = self.read().await?;
+        let mut conn = read.conn();
+        let now = database_now(&mut conn).await?;
+        let wanted = BTreeSet::from([subscriber]);
+        let mut found = targets(
+            &mut conn,
+            self.tables(),
+            &wanted,
+            now,
+            &self.config().secret_keys,
+        )
+        .await?;
+        Ok(found.remove(&subscriber))
     }
 
     /// How many deliveries are pending and dead.

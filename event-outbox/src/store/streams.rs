@@ -83,6 +83,7 @@ impl Store {
                     ),
                     ("stream_payload", Value::Text(stream.payload.as_str())),
                 ],
+                &[],
             )
             .await?;
         self.subscriber(uuid)

@@ -332,8 +332,9 @@ fn check_url(url: &str) -> Result<(), StoreError> {
 }
 
 impl Store {
-    /// Inserts a subscriber with a URL and a secret (a webhook or a stream), and the
-    /// columns of its kind; returns its uuid.
+    /// Inserts a subscriber with a URL and a secret (a webhook or a stream), the columns
+    /// of its kind, and its subscriptions (their types checked against `event_types`), in
+    /// one transaction; returns its uuid.
     pub(super) async fn insert_subscriber(
         &self,
         kind: SubscriberKind,
@@ -341,12 +342,16 @@ impl Store {
         url: &str,
         secret: &Secret,
         columns: &[(&str, Value<'_>)],
+        subscriptions: &[(String, Scope)],
     ) -> Result<Uuid, StoreError> {
         let uuid = Uuid::now_v7();
         let stored = self.seal(uuid, secret)?;
         let now = event_runtime::now();
         let mut tx = self.write().await?;
         let mut conn = tx.conn();
+        for (event_type, _) in subscriptions {
+            check_stored_type(&mut conn, self.tables(), event_type).await?;
+        }
         let mut sql = Sql::new(
             &conn,
             self.tables(),
@@ -371,17 +376,46 @@ impl Store {
                 .chain(columns.iter().map(|(_, v)| v.clone())),
         );
         sql.execute(&mut conn).await?;
+        for (event_type, scope) in subscriptions {
+            insert_subscription(
+                &mut conn,
+                self.tables(),
+                uuid,
+                event_type,
+                &scope.to_stored(),
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(uuid)
     }
-}
 
-impl Store {
     /// Creates a webhook subscriber. The result holds its secret, generated unless given:
     /// the only time it is returned.
     pub async fn create_webhook(&self, webhook: NewWebhook) -> Result<CreatedWebhook, StoreError> {
+        self.create_webhook_with_subscriptions(webhook, Vec::new())
+            .await
+            .map(|(created, _)| created)
+    }
+
+    /// Creates a webhook subscriber and its subscriptions (event type and scope), all in
+    /// one transaction: when one is refused, nothing is written. Every subscription is
+    /// checked first, against the catalog when the store has one
+    /// ([`check_subscription`](super::check_subscription)) and against `event_types`; the
+    /// same subscription given twice is created once. Returns the webhook with its
+    /// secret (the only time it is returned) and its subscriptions, by event type.
+    pub async fn create_webhook_with_subscriptions(
+        &self,
+        webhook: NewWebhook,
+        subscriptions: Vec<(String, Scope)>,
+    ) -> Result<(CreatedWebhook, Vec<Subscription>), StoreError> {
         check_url(&webhook.url)?;
         check_tls(&webhook.tls)?;
+        if let Some(catalog) = self.catalog() {
+            for (event_type, scope) in &subscriptions {
+                super::check_subscription(catalog, event_type, scope)?;
+            }
+        }
         let secret = webhook.secret.unwrap_or_else(Secret::generate);
         let uuid = self
             .insert_subscriber(
@@ -394,13 +428,65 @@ impl Store {
                     ("tls_ca_pem", Value::OptText(webhook.tls.ca_pem())),
                     ("tls_verify", Value::Bool(webhook.tls.verifies())),
                 ],
+                &subscriptions,
             )
             .await?;
         let subscriber = self
             .subscriber(uuid)
             .await?
             .ok_or(StoreError::NoSubscriber(uuid))?;
-        Ok(CreatedWebhook { subscriber, secret })
+        let subscriptions = self.subscriptions(uuid).await?;
+        Ok((CreatedWebhook { subscriber, secret }, subscriptions))
+    }
+
+    /// The subscribers an event of `event_type` carrying the scope values `values` would
+    /// be delivered to, oldest first: the enabled ones with a subscription to the type
+    /// whose scope `values` holds (a global subscription always matches; one scoped to
+    /// `project_uuid = p` matches when `values` holds `project_uuid = p`), as recording
+    /// matches them. With a catalog, the type and the keys of `values` are checked
+    /// against it ([`check_subscription`](super::check_subscription)).
+    pub async fn subscribers_of(
+        &self,
+        event_type: &str,
+        values: &Scope,
+    ) -> Result<Vec<Subscriber>, StoreError> {
+        if let Some(catalog) = self.catalog() {
+            super::check_subscription(catalog, event_type, values)?;
+        }
+        let mut read = self.read().await?;
+        let mut conn = read.conn();
+        let columns = SUBSCRIBER_COLUMNS
+            .split(',')
+            .map(|column| format!("sub.{}", column.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = Sql::new(
+            &conn,
+            self.tables(),
+            &format!(
+                r#"SELECT {columns}, s."scope" FROM {{subscriptions}} s
+                   JOIN {{subscribers}} sub ON sub."uuid" = s."subscriber_uuid"
+                   WHERE sub."enabled" AND s."event_type" = $1
+                   ORDER BY sub."created_at", sub."uuid""#
+            ),
+        )
+        .bind(Value::Text(event_type));
+        let mut found: Vec<Subscriber> = Vec::new();
+        for row in sql.fetch_all(&mut conn).await? {
+            let scope = Scope::parse_stored(&row.text("scope")?)?;
+            let matched = scope
+                .values()
+                .iter()
+                .all(|(key, value)| values.values().get(key) == Some(value));
+            if !matched {
+                continue;
+            }
+            let subscriber = subscriber(&row)?;
+            if found.last().is_none_or(|last| last.uuid != subscriber.uuid) {
+                found.push(subscriber);
+            }
+        }
+        Ok(found)
     }
 
     /// The analytics subscriber, created when there is none, subscribed globally to each
@@ -639,20 +725,7 @@ impl Store {
         let stored = scope.to_stored();
         let mut tx = self.write().await?;
         let mut conn = tx.conn();
-        let known = Sql::new(
-            &conn,
-            self.tables(),
-            r#"SELECT 1 AS "one" FROM {event_types} WHERE "name" = $1"#,
-        )
-        .bind(Value::Text(event_type))
-        .fetch_optional(&mut conn)
-        .await?;
-        if known.is_none() {
-            return Err(StoreError::invalid(
-                "subscription",
-                format!("`{event_type}` is not a stored event type"),
-            ));
-        }
+        check_stored_type(&mut conn, self.tables(), event_type).await?;
         let exists = Sql::new(
             &conn,
             self.tables(),
@@ -664,20 +737,7 @@ impl Store {
         if exists.is_none() {
             return Err(StoreError::NoSubscriber(subscriber));
         }
-        let mut sql = Sql::new(
-            &conn,
-            self.tables(),
-            r#"INSERT INTO {subscriptions} ("uuid", "subscriber_uuid", "event_type", "scope", "created_at") VALUES "#,
-        );
-        sql.list([
-            Value::Uuid(Uuid::now_v7()),
-            Value::Uuid(subscriber),
-            Value::Text(event_type),
-            Value::Text(&stored),
-            Value::Time(event_runtime::now()),
-        ]);
-        sql.push(" ON CONFLICT DO NOTHING");
-        sql.execute(&mut conn).await?;
+        insert_subscription(&mut conn, self.tables(), subscriber, event_type, &stored).await?;
         let row = Sql::new(
             &conn,
             self.tables(),
@@ -728,6 +788,54 @@ impl Store {
             .map(subscription)
             .collect()
     }
+}
+
+/// Refuses an event type that `event_types` does not hold.
+async fn check_stored_type(
+    conn: &mut Conn<'_>,
+    tables: &Tables,
+    event_type: &str,
+) -> Result<(), StoreError> {
+    let known = Sql::new(
+        conn,
+        tables,
+        r#"SELECT 1 AS "one" FROM {event_types} WHERE "name" = $1"#,
+    )
+    .bind(Value::Text(event_type))
+    .fetch_optional(conn)
+    .await?;
+    if known.is_none() {
+        return Err(StoreError::invalid(
+            "event type",
+            format!("`{event_type}` is not a stored event type"),
+        ));
+    }
+    Ok(())
+}
+
+/// Inserts a subscription unless the same one exists.
+async fn insert_subscription(
+    conn: &mut Conn<'_>,
+    tables: &Tables,
+    subscriber: Uuid,
+    event_type: &str,
+    stored_scope: &str,
+) -> Result<(), StoreError> {
+    let mut sql = Sql::new(
+        conn,
+        tables,
+        r#"INSERT INTO {subscriptions} ("uuid", "subscriber_uuid", "event_type", "scope", "created_at") VALUES "#,
+    );
+    sql.list([
+        Value::Uuid(Uuid::now_v7()),
+        Value::Uuid(subscriber),
+        Value::Text(event_type),
+        Value::Text(stored_scope),
+        Value::Time(event_runtime::now()),
+    ]);
+    sql.push(" ON CONFLICT DO NOTHING");
+    sql.execute(conn).await?;
+    Ok(())
 }
 
 fn subscription(row: &Row) -> Result<Subscription, StoreError> {
