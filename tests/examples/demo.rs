@@ -1,8 +1,8 @@
 //! The main flow, runnable: record a few events of the reference catalog into an embedded
 //! SQLite file, deliver them with the worker to a local receiver that verifies their
 //! signatures with the published `standardwebhooks` crate (one of them a Slack-format
-//! subscriber, which receives the event's chat message), and to a local PostHog-like
-//! analytics endpoint, and print what happened.
+//! subscriber, created through the subscriber API, which receives the event's chat
+//! message), and to a local PostHog-like analytics endpoint, and print what happened.
 //!
 //! `cargo run -p workspace-tests --example demo`
 
@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use event_outbox::analytics_sink::{AnalyticsConfig, AnalyticsSender};
-use event_outbox::delivery::ContentType;
+use event_outbox::router::SubscriberApi;
 use event_outbox::store::{NewWebhook, Scope, Store, StoreConfig};
 use event_outbox::webhook::{AddressPolicy, ChatMessages, WebhookConfig, WebhookSender};
 use event_outbox::worker::{HttpDeliverer, Worker, WorkerConfig};
@@ -37,6 +37,8 @@ pub(crate) struct Report {
     pub slack: Vec<(String, bool)>,
     /// Event types the analytics endpoint received.
     pub analytics: Vec<String>,
+    /// Who the subscriber API said a failed one-off run of project 1 notifies.
+    pub notified: Vec<String>,
     /// Sensitive sample values found in analytics bodies (there must be none).
     pub leaked: Vec<&'static str>,
 }
@@ -91,30 +93,73 @@ pub(crate) async fn run(dir: &Path) -> Result<Report, Box<dyn Error>> {
             .subscribe(team.subscriber.uuid, event_type, project_1.clone())
             .await?;
     }
-    // A Slack URL (`https://hooks.slack.com/...`) is detected as one; this local stand-in
-    // of Slack says so explicitly.
-    let slack = store
-        .create_webhook(NewWebhook {
-            content_type: ContentType::Slack,
-            ..NewWebhook::new("alerts", receiver.url("/slack"))
-        })
+    // The Slack channel is created through the subscriber API, as an admin UI would (an
+    // application mounts it behind its own authentication). A Slack URL
+    // (`https://hooks.slack.com/...`) is detected as one; this local stand-in of Slack
+    // says so explicitly.
+    let api = serve(SubscriberApi::new(store.clone()).router()).await?;
+    let http = reqwest::Client::new();
+    let project_1_uuid = samples::id(1).to_string();
+    let subscriptions: Vec<_> = failures
+        .iter()
+        .map(
+            |t| serde_json::json!({ "event_type": t, "scope": { "project_uuid": project_1_uuid } }),
+        )
+        .collect();
+    let created = http
+        .post(format!("{api}/webhooks"))
+        .header("content-type", "application/json")
+        .body(
+            serde_json::json!({
+                "name": "alerts",
+                "url": receiver.url("/slack"),
+                "content_type": "slack",
+                "subscriptions": subscriptions,
+            })
+            .to_string(),
+        )
+        .send()
+        .await?
+        .error_for_status()?
+        .bytes()
         .await?;
-    for event_type in failures {
-        store
-            .subscribe(slack.subscriber.uuid, event_type, project_1.clone())
-            .await?;
-    }
+    let created: serde_json::Value = serde_json::from_slice(&created)?;
+    let slack_secret = created["secret"].as_str().ok_or("a secret")?.to_owned();
+    report.say("subscriber API: POST /webhooks created Slack `alerts` with its subscriptions");
     store
         .ensure_analytics_subscriber("posthog", stored())
         .await?;
     // The receiver knows the secrets (returned once, at creation) and verifies with them.
     receiver.verify("/ops", ops.secret.as_str());
     receiver.verify("/team", team.secret.as_str());
-    receiver.verify("/slack", slack.secret.as_str());
+    receiver.verify("/slack", &slack_secret);
     report.say(
         "subscribers: webhook `ops` (failed runs), webhook `team` (project 1), \
          Slack `alerts` (project 1's failed runs), analytics",
     );
+
+    let who = http
+        .get(format!(
+            "{api}/subscribers?event_type={}&project_uuid={project_1_uuid}",
+            ProjectOneOffJobPipelineRunFailed::TYPE
+        ))
+        .send()
+        .await?
+        .error_for_status()?
+        .bytes()
+        .await?;
+    let who: serde_json::Value = serde_json::from_slice(&who)?;
+    let names: Vec<&str> = who["subscribers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    report.say(format!(
+        "subscriber API: GET /subscribers for a failed one-off run in project 1: {}",
+        names.join(", ")
+    ));
+    report.notified = names.iter().map(|n| (*n).to_owned()).collect();
 
     // 3. Record events in one transaction; the commit wakes the worker.
     let one_off = samples::one_off_run_failed();
@@ -206,6 +251,14 @@ pub(crate) async fn run(dir: &Path) -> Result<Report, Box<dyn Error>> {
     ));
     store.close().await;
     Ok(report)
+}
+
+/// Serves `router` on a local port; its base URL.
+async fn serve(router: axum::Router) -> Result<String, Box<dyn Error>> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Ok(format!("http://{address}"))
 }
 
 #[tokio::main]

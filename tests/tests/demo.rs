@@ -34,6 +34,13 @@ async fn the_demo_delivers_verified_webhooks_and_anonymized_analytics() {
             ("/team", "project:one-off-job:pipeline-run:failed"),
         ]
     );
+    let mut notified = report.notified.clone();
+    notified.sort();
+    assert_eq!(
+        notified,
+        ["alerts", "ops", "posthog", "team"],
+        "the subscriber API's answer"
+    );
     let mut slack = report.slack.clone();
     slack.sort();
     assert_eq!(slack.len(), 2, "project 1's two failed runs: {slack:?}");
