@@ -2,7 +2,7 @@
 
 import json
 
-from events import NotificationPayload, ProjectCreated, ProjectCreatedV1, WebhookDelivery
+from events import NotificationPayload, ProjectCreated, ProjectCreatedV1, ProjectCreatedV2, WebhookDelivery
 
 
 def failed_run_number(body: str) -> int | None:
@@ -17,10 +17,19 @@ def failed_run_number(body: str) -> int | None:
 created: ProjectCreated = {
     "uuid": "0b8f2f1e-7c4a-4a7e-9d2b-2f1e0b8f7c4a",
     "type": "project:created",
-    "version": 1,
+    "version": 2,
     "timestamp": "2026-01-01T00:00:00Z",
     "project": {"uuid": "5d0c1f6a-3b2e-4c8d-9a7f-6e5d4c3b2a1f", "name": "demo"},
 }
 
 # The current version is also reachable by its versioned name.
-created_v1: ProjectCreatedV1 = created
+created_v2: ProjectCreatedV2 = created
+
+# An older version keeps its type, read from its published schema.
+created_v1: ProjectCreatedV1 = {
+    "uuid": "0b8f2f1e-7c4a-4a7e-9d2b-2f1e0b8f7c4a",
+    "type": "project:created",
+    "version": 1,
+    "timestamp": "2026-01-01T00:00:00Z",
+    "project": {"uuid": "5d0c1f6a-3b2e-4c8d-9a7f-6e5d4c3b2a1f", "name": "demo"},
+}

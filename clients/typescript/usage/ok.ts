@@ -1,6 +1,12 @@
 // Compiles: how a front end and a webhook receiver use events.ts.
 import { track } from "../events";
-import type { NotificationPayload, ProjectCreatedV1, TelemetryPayload, WebhookDelivery } from "../events";
+import type {
+  NotificationPayload,
+  ProjectCreatedTelemetry,
+  ProjectCreatedV1,
+  TelemetryPayload,
+  WebhookDelivery,
+} from "../events";
 
 export function trackView(relayUrl: string): Promise<Response> {
   return track(relayUrl, "view:loaded", { name: "/pipeline" });
@@ -26,11 +32,15 @@ export function failedRunNumber(body: string): number | null {
   }
 }
 
-/** What a telemetry payload says, narrowing its event properties on `type`. */
+/** Whether a telemetry payload is `project:created`'s (its type is in `event_properties`). */
+function isProjectCreated(payload: TelemetryPayload): payload is ProjectCreatedTelemetry {
+  return payload.event_properties.type === "project:created";
+}
+
+/** What a telemetry payload says: a value computed for analytics, in `derived_properties`. */
 export function projectsCount(payload: TelemetryPayload): number | null {
-  const properties = payload.event_properties;
-  if (properties.type === "project:created") {
-    return properties.project.projects_count;
+  if (isProjectCreated(payload)) {
+    return payload.derived_properties.project.projects_count;
   }
   return null;
 }
