@@ -261,7 +261,7 @@ impl Store {
     /// lost are ignored; returns how many applied.
     ///
     /// What a response put in an attempt's detail is made storable on both backends
-    /// first (no NUL, at most [`MAX_DETAIL`] bytes). When the database still refuses the
+    /// first (no NUL, at most 2,048 bytes). When the database still refuses the
     /// batch, it is written again in halves, down to single completions, so that one bad
     /// row does not send the others again after their lease; a completion that cannot be
     /// written even alone ends its delivery dead, with the database's reason. An error
