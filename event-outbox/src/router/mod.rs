@@ -145,11 +145,28 @@ pub(crate) struct Route {
     pub(crate) request: Option<(&'static str, bool)>,
     /// The success status and its body's schema (a component; `None`: no body).
     pub(crate) success: (u16, Option<&'static str>),
-    /// The error codes it may answer with (besides `internal`).
+    /// The error codes of its own it may answer with (besides those of every route with a
+    /// body, and `internal`: see [`Route::error_codes`]).
     pub(crate) errors: &'static [&'static str],
     handler: fn(MethodFilter) -> MethodRouter<Shared>,
 }
 
+impl Route {
+    /// Every error code it may answer with: its own, those of a route that reads a body,
+    /// and `internal`.
+    pub(crate) fn error_codes(&self) -> impl Iterator<Item = &'static str> {
+        let body: &[&str] = if self.request.is_some() {
+            &BODY_ERRORS
+        } else {
+            &[]
+        };
+        (self.errors.iter().chain(body))
+            .copied()
+            .chain(["internal"])
+    }
+}
+
+/// What any route that reads a JSON body may answer.
 const BODY_ERRORS: [&str; 4] = [
     "invalid_json",
     "invalid_body",
@@ -179,10 +196,6 @@ pub(crate) const ROUTES: &[Route] = &[
         request: Some(("NewWebhook", true)),
         success: (201, Some("CreatedWebhook")),
         errors: &[
-            BODY_ERRORS[0],
-            BODY_ERRORS[1],
-            BODY_ERRORS[2],
-            BODY_ERRORS[3],
             "invalid_name",
             "invalid_url",
             "invalid_content_type",
@@ -226,10 +239,6 @@ pub(crate) const ROUTES: &[Route] = &[
         errors: &[
             "invalid_id",
             "not_found",
-            BODY_ERRORS[0],
-            BODY_ERRORS[1],
-            BODY_ERRORS[2],
-            BODY_ERRORS[3],
             "invalid_name",
             "invalid_url",
             "invalid_content_type",
@@ -300,14 +309,7 @@ pub(crate) const ROUTES: &[Route] = &[
         query: &[],
         request: Some(("Redrive", false)),
         success: (200, Some("Redriven")),
-        errors: &[
-            "invalid_id",
-            "not_found",
-            BODY_ERRORS[0],
-            BODY_ERRORS[1],
-            BODY_ERRORS[2],
-            BODY_ERRORS[3],
-        ],
+        errors: &["invalid_id", "not_found"],
         handler: |m| on(m, handlers::redrive),
     },
     Route {

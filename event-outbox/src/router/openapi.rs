@@ -66,20 +66,15 @@ fn operation(route: &super::Route) -> Value {
         },
     );
     let mut statuses: Vec<u16> = route
-        .errors
-        .iter()
-        .chain(["internal"].iter())
-        .filter_map(|code| ERROR_CODES.iter().find(|(c, _, _)| c == code))
+        .error_codes()
+        .filter_map(|code| ERROR_CODES.iter().find(|(c, _, _)| *c == code))
         .map(|(_, status, _)| *status)
         .collect();
     statuses.sort_unstable();
     statuses.dedup();
     for status in statuses {
         let codes: Vec<&str> = route
-            .errors
-            .iter()
-            .chain(["internal"].iter())
-            .copied()
+            .error_codes()
             .filter(|code| {
                 ERROR_CODES
                     .iter()
