@@ -11847,6 +11847,405 @@ DebugPingV1Telemetry: TypeAlias = DebugPingTelemetry
 """`DebugPingTelemetry`, the current version (1)."""
 
 
+class OperationalSubscriberDisabled_operational_subscriber(TypedDict):
+    """A subscriber of the outbox: a webhook, a stream or the analytics backend."""
+
+    uuid: str
+    """UUID of the subscriber. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the subscriber."""
+
+    kind: str
+    """What the subscriber is: `webhook`, `stream` or `analytics`."""
+
+    reason: str
+    """Why it was disabled."""
+
+    dead_deliveries: int
+    """Pending deliveries that ended dead with it."""
+
+
+class OperationalSubscriberDisabled_operational(TypedDict):
+    """The event system itself: its subscribers and their deliveries."""
+
+    subscriber: OperationalSubscriberDisabled_operational_subscriber
+    """A subscriber of the outbox: a webhook, a stream or the analytics backend."""
+
+
+class OperationalSubscriberDisabled(TypedDict):
+    """Notification payload of `operational:subscriber:disabled` (version 1). A subscriber was disabled: by a user, because its endpoint answered 410 Gone, or because its deliveries failed for longer than the store allows. Its pending deliveries ended dead; nothing is sent to it until it is enabled again."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["operational:subscriber:disabled"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened. An RFC 3339 date-time string in UTC."""
+
+    operational: OperationalSubscriberDisabled_operational
+    """The event system itself: its subscribers and their deliveries."""
+
+
+class OperationalSubscriberDisabledTelemetry_event_properties_operational_subscriber(TypedDict):
+    """A subscriber of the outbox: a webhook, a stream or the analytics backend."""
+
+    uuid: str
+    """UUID of the subscriber. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    kind: str
+    """What the subscriber is: `webhook`, `stream` or `analytics`."""
+
+    reason: str
+    """Why it was disabled."""
+
+    dead_deliveries: int
+    """Pending deliveries that ended dead with it."""
+
+
+class OperationalSubscriberDisabledTelemetry_event_properties_operational(TypedDict):
+    """The event system itself: its subscribers and their deliveries."""
+
+    subscriber: OperationalSubscriberDisabledTelemetry_event_properties_operational_subscriber
+    """A subscriber of the outbox: a webhook, a stream or the analytics backend."""
+
+
+class OperationalSubscriberDisabledTelemetry_event_properties(TypedDict):
+    """The event's own properties: the values that may reach telemetry and keyed hashes."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["operational:subscriber:disabled"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened. An RFC 3339 date-time string in UTC."""
+
+    operational: OperationalSubscriberDisabledTelemetry_event_properties_operational
+    """The event system itself: its subscribers and their deliveries."""
+
+
+class OperationalSubscriberDisabledTelemetry_derived_properties_operational_subscriber(TypedDict):
+    """A subscriber of the outbox: a webhook, a stream or the analytics backend."""
+
+
+class OperationalSubscriberDisabledTelemetry_derived_properties_operational(TypedDict):
+    """The event system itself: its subscribers and their deliveries."""
+
+    subscriber: OperationalSubscriberDisabledTelemetry_derived_properties_operational_subscriber
+    """A subscriber of the outbox: a webhook, a stream or the analytics backend."""
+
+
+class OperationalSubscriberDisabledTelemetry_derived_properties(TypedDict):
+    """Values derived from the event's data: the sizes of lists and maps."""
+
+    operational: OperationalSubscriberDisabledTelemetry_derived_properties_operational
+    """The event system itself: its subscribers and their deliveries."""
+
+
+class OperationalSubscriberDisabledTelemetry(TypedDict):
+    """Telemetry payload of `operational:subscriber:disabled` (version 1). A subscriber was disabled: by a user, because its endpoint answered 410 Gone, or because its deliveries failed for longer than the store allows. Its pending deliveries ended dead; nothing is sent to it until it is enabled again."""
+
+    event_properties: OperationalSubscriberDisabledTelemetry_event_properties
+    """The event's own properties: the values that may reach telemetry and keyed hashes."""
+
+    derived_properties: OperationalSubscriberDisabledTelemetry_derived_properties
+    """Values derived from the event's data: the sizes of lists and maps."""
+
+
+OperationalSubscriberDisabledV1: TypeAlias = OperationalSubscriberDisabled
+"""`OperationalSubscriberDisabled`, the current version (1)."""
+
+
+OperationalSubscriberDisabledV1Telemetry: TypeAlias = OperationalSubscriberDisabledTelemetry
+"""`OperationalSubscriberDisabledTelemetry`, the current version (1)."""
+
+
+class OperationalSubscriberSecretRotated_operational_subscriber(TypedDict):
+    """A subscriber of the outbox: a webhook, a stream or the analytics backend."""
+
+    uuid: str
+    """UUID of the subscriber. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the subscriber."""
+
+    kind: str
+    """What the subscriber is: `webhook`, `stream` or `analytics`."""
+
+    previous_secret_expires_at: str
+    """When the previous secret stops signing. An RFC 3339 date-time string in UTC."""
+
+
+class OperationalSubscriberSecretRotated_operational(TypedDict):
+    """The event system itself: its subscribers and their deliveries."""
+
+    subscriber: OperationalSubscriberSecretRotated_operational_subscriber
+    """A subscriber of the outbox: a webhook, a stream or the analytics backend."""
+
+
+class OperationalSubscriberSecretRotated(TypedDict):
+    """Notification payload of `operational:subscriber:secret-rotated` (version 1). A webhook's signing secret was replaced. The previous secret still signs, beside the new one, until `previous_secret_expires_at`."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["operational:subscriber:secret-rotated"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened. An RFC 3339 date-time string in UTC."""
+
+    operational: OperationalSubscriberSecretRotated_operational
+    """The event system itself: its subscribers and their deliveries."""
+
+
+class OperationalSubscriberSecretRotatedTelemetry_event_properties_operational_subscriber(TypedDict):
+    """A subscriber of the outbox: a webhook, a stream or the analytics backend."""
+
+    uuid: str
+    """UUID of the subscriber. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    kind: str
+    """What the subscriber is: `webhook`, `stream` or `analytics`."""
+
+    previous_secret_expires_at: str
+    """When the previous secret stops signing. An RFC 3339 date-time string in UTC."""
+
+
+class OperationalSubscriberSecretRotatedTelemetry_event_properties_operational(TypedDict):
+    """The event system itself: its subscribers and their deliveries."""
+
+    subscriber: OperationalSubscriberSecretRotatedTelemetry_event_properties_operational_subscriber
+    """A subscriber of the outbox: a webhook, a stream or the analytics backend."""
+
+
+class OperationalSubscriberSecretRotatedTelemetry_event_properties(TypedDict):
+    """The event's own properties: the values that may reach telemetry and keyed hashes."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["operational:subscriber:secret-rotated"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened. An RFC 3339 date-time string in UTC."""
+
+    operational: OperationalSubscriberSecretRotatedTelemetry_event_properties_operational
+    """The event system itself: its subscribers and their deliveries."""
+
+
+class OperationalSubscriberSecretRotatedTelemetry_derived_properties_operational_subscriber(TypedDict):
+    """A subscriber of the outbox: a webhook, a stream or the analytics backend."""
+
+
+class OperationalSubscriberSecretRotatedTelemetry_derived_properties_operational(TypedDict):
+    """The event system itself: its subscribers and their deliveries."""
+
+    subscriber: OperationalSubscriberSecretRotatedTelemetry_derived_properties_operational_subscriber
+    """A subscriber of the outbox: a webhook, a stream or the analytics backend."""
+
+
+class OperationalSubscriberSecretRotatedTelemetry_derived_properties(TypedDict):
+    """Values derived from the event's data: the sizes of lists and maps."""
+
+    operational: OperationalSubscriberSecretRotatedTelemetry_derived_properties_operational
+    """The event system itself: its subscribers and their deliveries."""
+
+
+class OperationalSubscriberSecretRotatedTelemetry(TypedDict):
+    """Telemetry payload of `operational:subscriber:secret-rotated` (version 1). A webhook's signing secret was replaced. The previous secret still signs, beside the new one, until `previous_secret_expires_at`."""
+
+    event_properties: OperationalSubscriberSecretRotatedTelemetry_event_properties
+    """The event's own properties: the values that may reach telemetry and keyed hashes."""
+
+    derived_properties: OperationalSubscriberSecretRotatedTelemetry_derived_properties
+    """Values derived from the event's data: the sizes of lists and maps."""
+
+
+OperationalSubscriberSecretRotatedV1: TypeAlias = OperationalSubscriberSecretRotated
+"""`OperationalSubscriberSecretRotated`, the current version (1)."""
+
+
+OperationalSubscriberSecretRotatedV1Telemetry: TypeAlias = OperationalSubscriberSecretRotatedTelemetry
+"""`OperationalSubscriberSecretRotatedTelemetry`, the current version (1)."""
+
+
+class OperationalSubscriberDeliveryDead_operational_subscriber_delivery(TypedDict):
+    """One delivery of an event to the subscriber."""
+
+    uuid: str
+    """UUID of the delivery. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    event_uuid: NotRequired[str | None]
+    """UUID of the event it delivered; absent when the event was pruned before the delivery ended. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    event_type: str
+    """Type of the event it delivered."""
+
+    attempts: int
+    """Attempts made."""
+
+    last_error: NotRequired[str | None]
+    """What the last attempt came to: the response's status and the start of its body, or the error."""
+
+
+class OperationalSubscriberDeliveryDead_operational_subscriber(TypedDict):
+    """A subscriber of the outbox: a webhook, a stream or the analytics backend."""
+
+    uuid: str
+    """UUID of the subscriber. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the subscriber."""
+
+    kind: str
+    """What the subscriber is: `webhook`, `stream` or `analytics`."""
+
+    delivery: OperationalSubscriberDeliveryDead_operational_subscriber_delivery
+    """One delivery of an event to the subscriber."""
+
+
+class OperationalSubscriberDeliveryDead_operational(TypedDict):
+    """The event system itself: its subscribers and their deliveries."""
+
+    subscriber: OperationalSubscriberDeliveryDead_operational_subscriber
+    """A subscriber of the outbox: a webhook, a stream or the analytics backend."""
+
+
+class OperationalSubscriberDeliveryDead(TypedDict):
+    """Notification payload of `operational:subscriber:delivery:dead` (version 1). A delivery gave up: it was refused, its endpoint answered 410 Gone, or its last attempt failed. It stays dead until redriven or pruned. Deliveries of operational events record none (so a failing receiver of them cannot cause more), nor do those ended by their subscriber's disabling (`operational:subscriber:disabled` counts them)."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["operational:subscriber:delivery:dead"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened. An RFC 3339 date-time string in UTC."""
+
+    operational: OperationalSubscriberDeliveryDead_operational
+    """The event system itself: its subscribers and their deliveries."""
+
+
+class OperationalSubscriberDeliveryDeadTelemetry_event_properties_operational_subscriber_delivery(TypedDict):
+    """One delivery of an event to the subscriber."""
+
+    uuid: str
+    """UUID of the delivery. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    event_uuid: NotRequired[str | None]
+    """UUID of the event it delivered; absent when the event was pruned before the delivery ended. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    event_type: str
+    """Type of the event it delivered."""
+
+    attempts: int
+    """Attempts made."""
+
+
+class OperationalSubscriberDeliveryDeadTelemetry_event_properties_operational_subscriber(TypedDict):
+    """A subscriber of the outbox: a webhook, a stream or the analytics backend."""
+
+    uuid: str
+    """UUID of the subscriber. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    kind: str
+    """What the subscriber is: `webhook`, `stream` or `analytics`."""
+
+    delivery: OperationalSubscriberDeliveryDeadTelemetry_event_properties_operational_subscriber_delivery
+    """One delivery of an event to the subscriber."""
+
+
+class OperationalSubscriberDeliveryDeadTelemetry_event_properties_operational(TypedDict):
+    """The event system itself: its subscribers and their deliveries."""
+
+    subscriber: OperationalSubscriberDeliveryDeadTelemetry_event_properties_operational_subscriber
+    """A subscriber of the outbox: a webhook, a stream or the analytics backend."""
+
+
+class OperationalSubscriberDeliveryDeadTelemetry_event_properties(TypedDict):
+    """The event's own properties: the values that may reach telemetry and keyed hashes."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["operational:subscriber:delivery:dead"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened. An RFC 3339 date-time string in UTC."""
+
+    operational: OperationalSubscriberDeliveryDeadTelemetry_event_properties_operational
+    """The event system itself: its subscribers and their deliveries."""
+
+
+class OperationalSubscriberDeliveryDeadTelemetry_derived_properties_operational_subscriber_delivery(TypedDict):
+    """One delivery of an event to the subscriber."""
+
+
+class OperationalSubscriberDeliveryDeadTelemetry_derived_properties_operational_subscriber(TypedDict):
+    """A subscriber of the outbox: a webhook, a stream or the analytics backend."""
+
+    delivery: OperationalSubscriberDeliveryDeadTelemetry_derived_properties_operational_subscriber_delivery
+    """One delivery of an event to the subscriber."""
+
+
+class OperationalSubscriberDeliveryDeadTelemetry_derived_properties_operational(TypedDict):
+    """The event system itself: its subscribers and their deliveries."""
+
+    subscriber: OperationalSubscriberDeliveryDeadTelemetry_derived_properties_operational_subscriber
+    """A subscriber of the outbox: a webhook, a stream or the analytics backend."""
+
+
+class OperationalSubscriberDeliveryDeadTelemetry_derived_properties(TypedDict):
+    """Values derived from the event's data: the sizes of lists and maps."""
+
+    operational: OperationalSubscriberDeliveryDeadTelemetry_derived_properties_operational
+    """The event system itself: its subscribers and their deliveries."""
+
+
+class OperationalSubscriberDeliveryDeadTelemetry(TypedDict):
+    """Telemetry payload of `operational:subscriber:delivery:dead` (version 1). A delivery gave up: it was refused, its endpoint answered 410 Gone, or its last attempt failed. It stays dead until redriven or pruned. Deliveries of operational events record none (so a failing receiver of them cannot cause more), nor do those ended by their subscriber's disabling (`operational:subscriber:disabled` counts them)."""
+
+    event_properties: OperationalSubscriberDeliveryDeadTelemetry_event_properties
+    """The event's own properties: the values that may reach telemetry and keyed hashes."""
+
+    derived_properties: OperationalSubscriberDeliveryDeadTelemetry_derived_properties
+    """Values derived from the event's data: the sizes of lists and maps."""
+
+
+OperationalSubscriberDeliveryDeadV1: TypeAlias = OperationalSubscriberDeliveryDead
+"""`OperationalSubscriberDeliveryDead`, the current version (1)."""
+
+
+OperationalSubscriberDeliveryDeadV1Telemetry: TypeAlias = OperationalSubscriberDeliveryDeadTelemetry
+"""`OperationalSubscriberDeliveryDeadTelemetry`, the current version (1)."""
+
+
 NotificationPayload: TypeAlias = Union[
     ProjectCreated,
     ProjectUpdated,
@@ -11906,6 +12305,9 @@ NotificationPayload: TypeAlias = Union[
     ProjectCronJobRunPipelineRunFailed,
     ProjectCronJobRunPipelineRunDeleted,
     ProjectCronJobRunPipelineRunSucceeded,
+    OperationalSubscriberDisabled,
+    OperationalSubscriberSecretRotated,
+    OperationalSubscriberDeliveryDead,
 ]
 """A notification payload of any event of the catalog, told apart by `type`."""
 
@@ -11977,6 +12379,9 @@ TelemetryPayload: TypeAlias = Union[
     ProjectCronJobDuplicatedTelemetry,
     ProjectPipelineSavedTelemetry,
     DebugPingTelemetry,
+    OperationalSubscriberDisabledTelemetry,
+    OperationalSubscriberSecretRotatedTelemetry,
+    OperationalSubscriberDeliveryDeadTelemetry,
 ]
 """A telemetry payload of any event of the catalog, told apart by `event_properties.type`."""
 

@@ -105,6 +105,13 @@ pub struct Layer {
     pub origin: Origin,
 }
 
+impl Layer {
+    /// Whether it is a layer of the operational events every catalog has.
+    pub fn is_operational(&self) -> bool {
+        self.origin.file == crate::source::FileId::BUILT_IN
+    }
+}
+
 /// One event type.
 #[derive(Debug, Clone)]
 pub struct EventDef {
@@ -134,6 +141,12 @@ pub struct EventDef {
 }
 
 impl EventDef {
+    /// Whether it is one of the operational events every catalog has (the outbox records
+    /// them): their types, and theirs only, start with `operational:`.
+    pub fn is_operational(&self) -> bool {
+        self.origin.file == crate::source::FileId::BUILT_IN
+    }
+
     /// The generated function that records it (`register_project_created_event`).
     pub fn register_fn_name(&self) -> String {
         crate::naming::register_fn_name(&self.event_type)

@@ -8,6 +8,18 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub(crate) u32);
 
+impl FileId {
+    /// The definitions every catalog has (the operational events, [`BUILT_IN_TEXT`]): in
+    /// every map, though [`SourceMap::files`] does not list it.
+    pub const BUILT_IN: FileId = FileId(u32::MAX);
+}
+
+/// The text of the built-in definitions file ([`FileId::BUILT_IN`]).
+pub(crate) const BUILT_IN_TEXT: &str = include_str!("operational.toml");
+
+/// The path diagnostics show for the built-in definitions file.
+pub(crate) const BUILT_IN_PATH: &str = "<built-in>/operational.toml";
+
 /// Where a definition came from: a byte range in one source file.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Origin {
@@ -121,6 +133,12 @@ impl SourceMap {
 
     /// The file with this id.
     pub fn file(&self, id: FileId) -> &SourceFile {
+        if id == FileId::BUILT_IN {
+            static BUILT_IN: std::sync::LazyLock<SourceFile> = std::sync::LazyLock::new(|| {
+                SourceFile::new(BUILT_IN_PATH.into(), BUILT_IN_TEXT.into())
+            });
+            return &BUILT_IN;
+        }
         &self.files[id.0 as usize]
     }
 

@@ -178,13 +178,14 @@ impl Usage<'_> {
     }
 }
 
-/// Which stored events of `catalog` the scanned sources register.
+/// Which stored events of `catalog` the scanned sources register. The operational events
+/// are left out: the outbox records them, not the service.
 pub fn usage<'c>(catalog: &'c Catalog, scan: &Scan) -> Usage<'c> {
     let mut usage = Usage {
         registered: Vec::new(),
         unused: Vec::new(),
     };
-    for event in catalog.stored_events() {
+    for event in catalog.stored_events().filter(|e| !e.is_operational()) {
         match scan
             .registered
             .get(&naming::register_fn_name(&event.event_type))

@@ -262,6 +262,7 @@ fn columns_are_those_of_stored_events() {
         .columns
         .iter()
         .map(|(name, c)| (name.as_str(), c.ty.as_str()))
+        .filter(|(name, _)| !name.starts_with("operational_"))
         .collect();
     assert_eq!(
         columns,
@@ -284,6 +285,9 @@ fn columns_are_those_of_stored_events() {
     assert_eq!(
         events,
         [
+            "operational:subscriber:delivery:dead",
+            "operational:subscriber:disabled",
+            "operational:subscriber:secret-rotated",
             "shop:created",
             "shop:order:cancelled",
             "shop:order:created",
@@ -317,7 +321,11 @@ fn event_types_follow_declaration_order() {
             r#"INSERT INTO "eventgen_event_types" ("name") VALUES ('shop:updated') ON CONFLICT DO NOTHING;"#,
             r#"INSERT INTO "eventgen_event_types" ("name") VALUES ('shop:order:created') ON CONFLICT DO NOTHING;"#,
             r#"INSERT INTO "eventgen_event_types" ("name") VALUES ('shop:order:cancelled') ON CONFLICT DO NOTHING;"#,
-        ]
+            r#"INSERT INTO "eventgen_event_types" ("name") VALUES ('operational:subscriber:disabled') ON CONFLICT DO NOTHING;"#,
+            r#"INSERT INTO "eventgen_event_types" ("name") VALUES ('operational:subscriber:secret-rotated') ON CONFLICT DO NOTHING;"#,
+            r#"INSERT INTO "eventgen_event_types" ("name") VALUES ('operational:subscriber:delivery:dead') ON CONFLICT DO NOTHING;"#,
+        ],
+        "the operational events after the catalog's own"
     );
 }
 
@@ -539,7 +547,7 @@ fn editing_the_reference_catalog_adds_exactly_one_migration() {
     assert_eq!(lock.events["project:pipeline:renamed"].migration, 4);
     assert_eq!(lock.events["project:created"].migration, 3);
     assert_eq!(lock.columns["previous_name"].migration, 4);
-    assert_eq!(lock.events.len(), 59);
+    assert_eq!(lock.events.len(), 59 + 3, "with the 3 operational events");
     let _ = std::fs::remove_dir_all(&evolution.root);
 }
 
@@ -558,7 +566,7 @@ async fn the_evolving_reference_applies_to_sqlite() {
         .fetch_one(&mut conn)
         .await
         .expect("count the event types");
-    assert_eq!(event_types, 58);
+    assert_eq!(event_types, 58 + 3, "with the 3 operational events");
 
     migrator(&evolution.root, sql::Backend::Sqlite)
         .await
@@ -611,7 +619,7 @@ async fn the_evolving_reference_applies_to_postgres() {
             .fetch_one(&pool)
             .await
             .expect("count the event types");
-        assert_eq!(event_types, 59);
+        assert_eq!(event_types, 59 + 3, "with the 3 operational events");
         sqlx::query(
             r#"INSERT INTO "eventgen_events" ("uuid", "type", "timestamp", "project_uuid", "pipeline_uuid", "previous_name", "update")
                VALUES ('0190f6a4-0000-7000-8000-000000000001', 'project:pipeline:renamed', now(),

@@ -36,7 +36,7 @@ fn check_passes_on_the_repository_definitions() {
     let output = eventgen(&["check"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("ok: 66 events"),
+        stderr(&output).contains("ok: 69 events"),
         "{}",
         stderr(&output)
     );
@@ -47,10 +47,11 @@ fn catalog_json_counts_stored_and_analytics_only_events() {
     let output = eventgen(&["catalog", "--format", "json", "definitions/"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
-    assert_eq!(json["counts"]["stored"], 58);
+    // The reference's 58 stored events and the 3 operational ones.
+    assert_eq!(json["counts"]["stored"], 58 + 3);
     assert_eq!(json["counts"]["analytics_only"], 8);
     assert_eq!(json["counts"]["client"], 3);
-    assert_eq!(json["counts"]["total"], 66);
+    assert_eq!(json["counts"]["total"], 66 + 3);
     assert_eq!(json["layers"][0]["name"], "project");
 }
 
@@ -60,7 +61,7 @@ fn catalog_tree_shows_layers_events_and_markers() {
     assert_eq!(output.status.code(), Some(0));
     let tree = String::from_utf8(output.stdout).expect("UTF-8");
     assert!(
-        tree.starts_with("orchest: 66 events (58 stored, 8 analytics-only of which 3 client;"),
+        tree.starts_with("orchest: 69 events (61 stored, 8 analytics-only of which 3 client;"),
         "{tree}"
     );
     assert!(tree.contains("├── project  [key project]"), "{tree}");

@@ -6,6 +6,7 @@ use crate::ir::LayerDecl;
 use crate::model::{Layer, LayerId, layer_chain};
 use crate::naming;
 use crate::shape::BASE_FIELDS;
+use crate::source::FileId;
 
 /// Checks every layer. The result is parallel to `definitions.layers` (a layer's
 /// [`LayerId`] is its index there); parents that are unknown or on a cycle are cut off.
@@ -81,11 +82,15 @@ fn resolve_parent(checker: &mut Checker<'_>, decl: &LayerDecl) -> Option<LayerId
         return Some(LayerId(index));
     }
     if !checker.unreadable.contains(parent.value.as_str()) {
+        // The operational layers are not offered: their names are reserved.
         let mut names: Vec<&str> = checker
             .layer_index
-            .keys()
-            .copied()
-            .filter(|name| *name != decl.name.value)
+            .iter()
+            .filter(|(name, index)| {
+                **name != decl.name.value
+                    && checker.definitions.layers[**index].name.origin.file != FileId::BUILT_IN
+            })
+            .map(|(name, _)| *name)
             .collect();
         names.sort_unstable();
         let suggestion = naming::did_you_mean(&parent.value, names.iter().copied());

@@ -13,6 +13,7 @@ mod fields;
 mod layers;
 mod messages;
 mod objects;
+mod operational;
 mod published_schemas;
 mod rust_names;
 
@@ -37,7 +38,8 @@ pub fn check_on(
     diagnostics: &mut Diagnostics,
     today: Date,
 ) -> Option<Catalog> {
-    let mut checker = Checker::new(definitions, diagnostics, today);
+    let definitions = operational::with_operational(definitions, diagnostics);
+    let mut checker = Checker::new(&definitions, diagnostics, today);
     let header = catalog::check(&mut checker);
     let enums = enums::check(&mut checker);
     let types = fields::check_types(&mut checker);

@@ -34,11 +34,9 @@
 //! let loaded = event_codegen::load_str("synthetic.toml", text);
 //! assert!(loaded.diagnostics.is_empty());
 //! let catalog = loaded.catalog.expect("a valid catalog");
-//! assert_eq!(catalog.stored_events().count(), 100);
-//! assert_eq!(
-//!     catalog.events.len(),
-//!     synthetic_catalog::total_events(100)
-//! );
+//! let own = catalog.events.iter().filter(|e| !e.is_operational());
+//! assert_eq!(own.count(), synthetic_catalog::total_events(100));
+//! assert_eq!(catalog.stored_events().count(), 100 + 3, "and the operational events");
 //! ```
 
 use std::fmt::Write as _;
@@ -91,7 +89,8 @@ pub fn analytics_events(events: usize) -> usize {
     events / 20
 }
 
-/// Total number of events in `catalog(events)`: `events` stored plus the analytics-only ones.
+/// Total number of events `catalog(events)` declares: `events` stored plus the
+/// analytics-only ones (the checked catalog has the 3 operational events besides).
 pub fn total_events(events: usize) -> usize {
     events + analytics_events(events)
 }
@@ -394,20 +393,28 @@ mod tests {
             loaded.render(event_codegen::diagnostic::Style::Plain)
         );
         let catalog = loaded.catalog.as_ref().expect("a catalog");
-        assert_eq!(catalog.events.len(), total_events(500));
-        assert_eq!(catalog.events.len(), 525);
-        assert_eq!(catalog.stored_events().count(), 500);
+        assert_eq!(catalog.events.len(), total_events(500) + OPERATIONAL);
+        assert_eq!(catalog.events.len(), 525 + OPERATIONAL);
+        assert_eq!(catalog.stored_events().count(), 500 + OPERATIONAL);
         assert_eq!(catalog.analytics_only_events().count(), 25);
-        assert_eq!(catalog.layers.len(), layers(500));
-        assert_eq!(catalog.layers.len(), 8 * 8);
+        assert_eq!(catalog.layers.len(), layers(500) + OPERATIONAL_LAYERS);
+        assert_eq!(catalog.layers.len(), 8 * 8 + OPERATIONAL_LAYERS);
         assert!(catalog.events.iter().any(|e| e.deprecated.is_some()));
         assert!(catalog.events.iter().any(|e| e.client));
         assert!(catalog.events.iter().any(|e| e.version == 2));
         // Events spread over every concrete layer of the full families.
         let with_events: std::collections::HashSet<_> =
             catalog.events.iter().filter_map(|e| e.layer).collect();
-        assert_eq!(with_events.len(), 500 / EVENTS_PER_LAYER);
+        assert_eq!(
+            with_events.len(),
+            500 / EVENTS_PER_LAYER + 2,
+            "and 2 operational layers"
+        );
     }
+
+    /// The operational events and layers every catalog has besides its own.
+    const OPERATIONAL: usize = 3;
+    const OPERATIONAL_LAYERS: usize = 3;
 
     #[test]
     fn small_and_odd_sizes_check_clean() {
@@ -419,8 +426,8 @@ mod tests {
                 loaded.render(event_codegen::diagnostic::Style::Plain)
             );
             let catalog = loaded.catalog.expect("a catalog");
-            assert_eq!(catalog.stored_events().count(), events);
-            assert_eq!(catalog.events.len(), total_events(events));
+            assert_eq!(catalog.stored_events().count(), events + OPERATIONAL);
+            assert_eq!(catalog.events.len(), total_events(events) + OPERATIONAL);
         }
     }
 

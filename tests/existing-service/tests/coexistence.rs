@@ -82,7 +82,11 @@ async fn coexist(backend: Backend, order: Order) {
     assert_eq!(service, [20240101000000, 20240215093000, 20240301120000]);
     assert_eq!(versions(&store, "_sqlx_migrations").await, service);
     let generated: Vec<i64> = EVENTGEN_SQLITE.iter().map(|m| m.version).collect();
-    assert_eq!(generated.len(), 3, "the runtime's two and the catalog's");
+    assert_eq!(
+        generated.len(),
+        4,
+        "the runtime's two, the catalog's, and the operational events'"
+    );
     assert_eq!(versions(&store, "_eventgen_migrations").await, generated);
 
     // The service's tables are as its migrations made them.

@@ -7,20 +7,30 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::types::type_ident;
-use super::{analytics, events, layers, named};
+use super::{Options, analytics, events, layers, named};
 use crate::model::{Catalog, EventDef};
 use crate::naming;
 
 /// The code the `Catalog` derive emits: `AnalyticsEvent`, `Event`, `CLIENT_EVENTS`,
-/// `STORED_EVENTS` and `CHAT_MESSAGES`, as the module has them. They name the event structs, which must be in scope where the
-/// catalog is declared.
+/// `STORED_EVENTS` and `CHAT_MESSAGES`, as the module has them. They name the event
+/// structs, which must be in scope where the catalog is declared. The operational
+/// events, which no crate declares, come whole (declarations and impls) as the module
+/// has them.
 pub fn catalog_impls(catalog: &Catalog) -> TokenStream {
+    let options = Options::default();
+    let operational_layers = (catalog.layers.iter())
+        .filter(|layer| layer.is_operational())
+        .map(|layer| layers::layer(catalog, layer, &options));
+    let operational_events = (catalog.events.iter())
+        .filter(|event| event.is_operational())
+        .map(|event| events::event(catalog, event, &options));
+    let operational = quote!(#(#operational_layers)* #(#operational_events)*);
     let analytics = analytics::analytics_enum(catalog);
     let events = analytics::event_enum(catalog);
     let client = analytics::client_events(catalog);
     let stored = analytics::stored_events(catalog);
     let messages = analytics::chat_messages(catalog);
-    quote!(#analytics #events #client #stored #messages)
+    quote!(#operational #analytics #events #client #stored #messages)
 }
 
 /// The code the `Layer` derive emits for the layer `name`; `None` when the catalog has no

@@ -111,15 +111,249 @@ export type AccountPlanChangedV1 = AccountPlanChanged;
 /** `AccountPlanChangedTelemetry`, the current version (1). */
 export type AccountPlanChangedV1Telemetry = AccountPlanChangedTelemetry;
 
+/** Notification payload of `operational:subscriber:disabled` (version 1). A subscriber was disabled: by a user, because its endpoint answered 410 Gone, or because its deliveries failed for longer than the store allows. Its pending deliveries ended dead; nothing is sent to it until it is enabled again. */
+export interface OperationalSubscriberDisabled {
+  /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+  uuid: string;
+  /** The event type. */
+  type: "operational:subscriber:disabled";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
+  /** When the event happened. An RFC 3339 date-time string in UTC. */
+  timestamp: string;
+  /** The event system itself: its subscribers and their deliveries. */
+  operational: {
+    /** A subscriber of the outbox: a webhook, a stream or the analytics backend. */
+    subscriber: {
+      /** UUID of the subscriber. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** Name of the subscriber. */
+      name: string;
+      /** What the subscriber is: `webhook`, `stream` or `analytics`. */
+      kind: string;
+      /** Why it was disabled. */
+      reason: string;
+      /** Pending deliveries that ended dead with it. */
+      dead_deliveries: number;
+    };
+  };
+}
+
+/** Telemetry payload of `operational:subscriber:disabled` (version 1). A subscriber was disabled: by a user, because its endpoint answered 410 Gone, or because its deliveries failed for longer than the store allows. Its pending deliveries ended dead; nothing is sent to it until it is enabled again. */
+export interface OperationalSubscriberDisabledTelemetry {
+  /** The event's own properties: the values that may reach telemetry and keyed hashes. */
+  event_properties: {
+    /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** The event type. */
+    type: "operational:subscriber:disabled";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
+    /** When the event happened. An RFC 3339 date-time string in UTC. */
+    timestamp: string;
+    /** The event system itself: its subscribers and their deliveries. */
+    operational: {
+      /** A subscriber of the outbox: a webhook, a stream or the analytics backend. */
+      subscriber: {
+        /** UUID of the subscriber. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+        uuid: string;
+        /** What the subscriber is: `webhook`, `stream` or `analytics`. */
+        kind: string;
+        /** Why it was disabled. */
+        reason: string;
+        /** Pending deliveries that ended dead with it. */
+        dead_deliveries: number;
+      };
+    };
+  };
+  /** Values derived from the event's data: the sizes of lists and maps. */
+  derived_properties: {
+    /** The event system itself: its subscribers and their deliveries. */
+    operational: {
+      /** A subscriber of the outbox: a webhook, a stream or the analytics backend. */
+      subscriber: Record<string, never>;
+    };
+  };
+}
+
+/** `OperationalSubscriberDisabled`, the current version (1). */
+export type OperationalSubscriberDisabledV1 = OperationalSubscriberDisabled;
+
+/** `OperationalSubscriberDisabledTelemetry`, the current version (1). */
+export type OperationalSubscriberDisabledV1Telemetry = OperationalSubscriberDisabledTelemetry;
+
+/** Notification payload of `operational:subscriber:secret-rotated` (version 1). A webhook's signing secret was replaced. The previous secret still signs, beside the new one, until `previous_secret_expires_at`. */
+export interface OperationalSubscriberSecretRotated {
+  /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+  uuid: string;
+  /** The event type. */
+  type: "operational:subscriber:secret-rotated";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
+  /** When the event happened. An RFC 3339 date-time string in UTC. */
+  timestamp: string;
+  /** The event system itself: its subscribers and their deliveries. */
+  operational: {
+    /** A subscriber of the outbox: a webhook, a stream or the analytics backend. */
+    subscriber: {
+      /** UUID of the subscriber. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** Name of the subscriber. */
+      name: string;
+      /** What the subscriber is: `webhook`, `stream` or `analytics`. */
+      kind: string;
+      /** When the previous secret stops signing. An RFC 3339 date-time string in UTC. */
+      previous_secret_expires_at: string;
+    };
+  };
+}
+
+/** Telemetry payload of `operational:subscriber:secret-rotated` (version 1). A webhook's signing secret was replaced. The previous secret still signs, beside the new one, until `previous_secret_expires_at`. */
+export interface OperationalSubscriberSecretRotatedTelemetry {
+  /** The event's own properties: the values that may reach telemetry and keyed hashes. */
+  event_properties: {
+    /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** The event type. */
+    type: "operational:subscriber:secret-rotated";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
+    /** When the event happened. An RFC 3339 date-time string in UTC. */
+    timestamp: string;
+    /** The event system itself: its subscribers and their deliveries. */
+    operational: {
+      /** A subscriber of the outbox: a webhook, a stream or the analytics backend. */
+      subscriber: {
+        /** UUID of the subscriber. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+        uuid: string;
+        /** What the subscriber is: `webhook`, `stream` or `analytics`. */
+        kind: string;
+        /** When the previous secret stops signing. An RFC 3339 date-time string in UTC. */
+        previous_secret_expires_at: string;
+      };
+    };
+  };
+  /** Values derived from the event's data: the sizes of lists and maps. */
+  derived_properties: {
+    /** The event system itself: its subscribers and their deliveries. */
+    operational: {
+      /** A subscriber of the outbox: a webhook, a stream or the analytics backend. */
+      subscriber: Record<string, never>;
+    };
+  };
+}
+
+/** `OperationalSubscriberSecretRotated`, the current version (1). */
+export type OperationalSubscriberSecretRotatedV1 = OperationalSubscriberSecretRotated;
+
+/** `OperationalSubscriberSecretRotatedTelemetry`, the current version (1). */
+export type OperationalSubscriberSecretRotatedV1Telemetry = OperationalSubscriberSecretRotatedTelemetry;
+
+/** Notification payload of `operational:subscriber:delivery:dead` (version 1). A delivery gave up: it was refused, its endpoint answered 410 Gone, or its last attempt failed. It stays dead until redriven or pruned. Deliveries of operational events record none (so a failing receiver of them cannot cause more), nor do those ended by their subscriber's disabling (`operational:subscriber:disabled` counts them). */
+export interface OperationalSubscriberDeliveryDead {
+  /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+  uuid: string;
+  /** The event type. */
+  type: "operational:subscriber:delivery:dead";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
+  /** When the event happened. An RFC 3339 date-time string in UTC. */
+  timestamp: string;
+  /** The event system itself: its subscribers and their deliveries. */
+  operational: {
+    /** A subscriber of the outbox: a webhook, a stream or the analytics backend. */
+    subscriber: {
+      /** UUID of the subscriber. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** Name of the subscriber. */
+      name: string;
+      /** What the subscriber is: `webhook`, `stream` or `analytics`. */
+      kind: string;
+      /** One delivery of an event to the subscriber. */
+      delivery: {
+        /** UUID of the delivery. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+        uuid: string;
+        /** UUID of the event it delivered; absent when the event was pruned before the delivery ended. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+        event_uuid?: string | null;
+        /** Type of the event it delivered. */
+        event_type: string;
+        /** Attempts made. */
+        attempts: number;
+        /** What the last attempt came to: the response's status and the start of its body, or the error. */
+        last_error?: string | null;
+      };
+    };
+  };
+}
+
+/** Telemetry payload of `operational:subscriber:delivery:dead` (version 1). A delivery gave up: it was refused, its endpoint answered 410 Gone, or its last attempt failed. It stays dead until redriven or pruned. Deliveries of operational events record none (so a failing receiver of them cannot cause more), nor do those ended by their subscriber's disabling (`operational:subscriber:disabled` counts them). */
+export interface OperationalSubscriberDeliveryDeadTelemetry {
+  /** The event's own properties: the values that may reach telemetry and keyed hashes. */
+  event_properties: {
+    /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** The event type. */
+    type: "operational:subscriber:delivery:dead";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
+    /** When the event happened. An RFC 3339 date-time string in UTC. */
+    timestamp: string;
+    /** The event system itself: its subscribers and their deliveries. */
+    operational: {
+      /** A subscriber of the outbox: a webhook, a stream or the analytics backend. */
+      subscriber: {
+        /** UUID of the subscriber. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+        uuid: string;
+        /** What the subscriber is: `webhook`, `stream` or `analytics`. */
+        kind: string;
+        /** One delivery of an event to the subscriber. */
+        delivery: {
+          /** UUID of the delivery. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+          uuid: string;
+          /** UUID of the event it delivered; absent when the event was pruned before the delivery ended. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+          event_uuid?: string | null;
+          /** Type of the event it delivered. */
+          event_type: string;
+          /** Attempts made. */
+          attempts: number;
+        };
+      };
+    };
+  };
+  /** Values derived from the event's data: the sizes of lists and maps. */
+  derived_properties: {
+    /** The event system itself: its subscribers and their deliveries. */
+    operational: {
+      /** A subscriber of the outbox: a webhook, a stream or the analytics backend. */
+      subscriber: {
+        /** One delivery of an event to the subscriber. */
+        delivery: Record<string, never>;
+      };
+    };
+  };
+}
+
+/** `OperationalSubscriberDeliveryDead`, the current version (1). */
+export type OperationalSubscriberDeliveryDeadV1 = OperationalSubscriberDeliveryDead;
+
+/** `OperationalSubscriberDeliveryDeadTelemetry`, the current version (1). */
+export type OperationalSubscriberDeliveryDeadV1Telemetry = OperationalSubscriberDeliveryDeadTelemetry;
+
 /** A notification payload of any event of the catalog, told apart by `type`. */
 export type NotificationPayload =
   | AccountSignedUp
-  | AccountPlanChanged;
+  | AccountPlanChanged
+  | OperationalSubscriberDisabled
+  | OperationalSubscriberSecretRotated
+  | OperationalSubscriberDeliveryDead;
 
 /** A telemetry payload of any event of the catalog, told apart by `event_properties.type`. */
 export type TelemetryPayload =
   | AccountSignedUpTelemetry
-  | AccountPlanChangedTelemetry;
+  | AccountPlanChangedTelemetry
+  | OperationalSubscriberDisabledTelemetry
+  | OperationalSubscriberSecretRotatedTelemetry
+  | OperationalSubscriberDeliveryDeadTelemetry;
 
 /** The body of a webhook delivery: the subscriber it was delivered for, and the event. */
 export interface WebhookDelivery<E extends NotificationPayload = NotificationPayload> {
