@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use event_runtime::EventTypeSpec;
 
 use super::sql::{Sql, Value, quote};
-use super::subscribers::{Scope, SubscriberKind};
+use super::subscription::{Scope, SubscriberKind};
 use super::{Store, StoreError};
 
 /// Checks a subscription to `event_type` within `scope` against `catalog`: the type is a

@@ -23,6 +23,7 @@ mod config;
 mod drift;
 mod error;
 mod events;
+mod operational;
 mod outbox;
 mod record;
 mod retention;
@@ -30,6 +31,7 @@ mod retry;
 mod sql;
 mod streams;
 mod subscribers;
+mod subscription;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -63,9 +65,8 @@ pub use retention::{Pruned, Retention};
 pub use retry::{InvalidRetrySchedule, MAX_RETRIES, MAX_RETRY_DELAY, RetrySchedule};
 pub use sql::Conn;
 pub use streams::NewStream;
-pub use subscribers::{
-    CreatedWebhook, NewWebhook, Scope, Subscriber, SubscriberKind, Subscription, WebhookUpdate,
-};
+pub use subscribers::{CreatedWebhook, NewWebhook, Subscriber, Subscription, WebhookUpdate};
+pub use subscription::{Scope, SubscriberKind};
 
 /// The PostgreSQL channel the store notifies when deliveries are recorded or redriven.
 pub const NOTIFY_CHANNEL: &str = "eventgen_deliveries";

@@ -18,9 +18,11 @@ use uuid::Uuid;
 
 use event_runtime::schema::Tables;
 
+use super::operational;
 use super::retry::{MAX_RETRY_DELAY, RetrySchedule};
 use super::sql::{Conn, Row, Sql, Value, database_now};
-use super::subscribers::{SubscriberKind, disable, stream_settings, webhook_tls};
+use super::subscribers::{disable, stream_settings, webhook_tls};
+use super::subscription::SubscriberKind;
 use super::{NOTIFY_CHANNEL, Store, StoreError, chrono_duration};
 use crate::delivery::ContentType;
 use crate::secret::{Secret, SecretKey};
@@ -316,7 +318,13 @@ impl Store {
         let ended = dead(&conn, self.tables(), completion, &reason)
             .execute(&mut conn)
             .await?;
+        let now = database_now(&mut conn).await?;
+        let recorded = ended > 0
+            && operational::deliveries_dead(self, &mut conn, &[completion.delivery], now).await?;
         tx.commit().await?;
+        if recorded {
+            self.wake();
+        }
         Ok(usize::from(ended > 0))
     }
 
@@ -351,25 +359,23 @@ impl Store {
         }
         log_attempts(&mut conn, self.tables(), &applied, now).await?;
         lock_subscribers(&mut conn, self.tables(), &windows).await?;
+        let dead: Vec<Uuid> = applied
+            .iter()
+            .filter(|(completion, next, _)| {
+                next.is_none() && completion.attempt.outcome != Outcome::Delivered
+            })
+            .map(|(completion, ..)| completion.delivery)
+            .collect();
+        let mut recorded = operational::deliveries_dead(self, &mut conn, &dead, now).await?;
         for subscriber in &windows.gone {
-            disable(
-                &mut conn,
-                self.tables(),
-                *subscriber,
-                "the endpoint answered 410 Gone",
-                now,
-            )
-            .await?;
+            let reason = "the endpoint answered 410 Gone";
+            recorded |= disable(self, &mut conn, *subscriber, reason, now).await?;
         }
-        track_failures(
-            &mut conn,
-            self.tables(),
-            &windows,
-            now,
-            self.config().disable_after,
-        )
-        .await?;
+        recorded |= track_failures(self, &mut conn, &windows, now).await?;
         tx.commit().await?;
+        if recorded {
+            self.wake();
+        }
         Ok(applied.len())
     }
 
@@ -767,14 +773,15 @@ async fn lock_subscribers(
 }
 
 /// Success resets a subscriber's failure window; failure starts it, and disables the
-/// subscriber once it is older than `window`.
+/// subscriber once it is older than the configured `disable_after`. Returns whether the
+/// disabling recorded deliveries.
 async fn track_failures(
+    store: &Store,
     conn: &mut Conn<'_>,
-    tables: &Tables,
     windows: &FailureWindows,
     now: Timestamp,
-    window: Duration,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
+    let (tables, window) = (store.tables(), store.config().disable_after);
     let (succeeded, failed) = (&windows.succeeded, &windows.failed);
     if !windows.closing.is_empty() {
         let mut sql = Sql::new(
@@ -787,7 +794,7 @@ async fn track_failures(
     }
     let failing: Vec<Uuid> = failed.difference(succeeded).copied().collect();
     if failing.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let mut sql = Sql::new(
         conn,
@@ -808,15 +815,16 @@ async fn track_failures(
     )
     .bind(Value::Time(cutoff));
     sql.list(failing.iter().map(|s| Value::Uuid(*s)));
+    let mut recorded = false;
     for row in sql.fetch_all(conn).await? {
         let since = row.time("failing_since")?;
         let reason = format!(
             "deliveries failed continuously since {}",
             since.to_rfc3339()
         );
-        disable(conn, tables, row.uuid("uuid")?, &reason, now).await?;
+        recorded |= disable(store, conn, row.uuid("uuid")?, &reason, now).await?;
     }
-    Ok(())
+    Ok(recorded)
 }
 
 /// Notifies [`NOTIFY_CHANNEL`] (PostgreSQL; delivered at commit).

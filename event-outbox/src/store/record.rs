@@ -15,7 +15,7 @@ use uuid::Uuid;
 use event_runtime::schema::Tables;
 
 use super::sql::{Conn, MAX_PARAMS, Row, Sql, Value, database_now, quote};
-use super::subscribers::{Scope, SubscriberKind};
+use super::subscription::{Scope, SubscriberKind};
 use super::{NOTIFY_CHANNEL, Store, StoreError, WriteTx};
 use crate::stream::StreamPayload;
 
@@ -142,7 +142,7 @@ struct Target {
 /// subscription; on PostgreSQL the first delivery insert of a transaction also notifies
 /// [`NOTIFY_CHANNEL`] (delivered at commit). `notified` says whether deliveries were
 /// recorded in this transaction before.
-async fn record(
+pub(super) async fn record(
     store: &Store,
     conn: &mut Conn<'_>,
     events: &[&dyn StoredEvent],

@@ -4,7 +4,8 @@
 use std::fmt;
 
 use super::sql::Value;
-use super::subscribers::{Subscriber, SubscriberKind};
+use super::subscribers::Subscriber;
+use super::subscription::SubscriberKind;
 use super::{Store, StoreError};
 use crate::redact::Redacted;
 use crate::secret::Secret;

@@ -1,7 +1,6 @@
 //! Subscribers (webhooks, streams and the one analytics subscriber) and their
 //! subscriptions.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use event_runtime::Timestamp;
@@ -10,44 +9,14 @@ use uuid::Uuid;
 use event_runtime::schema::Tables;
 
 use super::sql::{Conn, Row, Sql, Value, quote};
-use super::{Store, StoreError, chrono_duration};
+use super::subscription::{Scope, SubscriberKind};
+use super::{Store, StoreError, chrono_duration, operational};
 use crate::delivery::ContentType;
 use crate::redact::Redacted;
 use crate::redact_url;
 use crate::secret::{self, Secret};
 use crate::stream::{StreamPayload, StreamSettings};
 use crate::tls::WebhookTls;
-
-/// Who receives deliveries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SubscriberKind {
-    /// A webhook endpoint: receives notification payloads, signed.
-    Webhook,
-    /// The analytics backend: receives telemetry payloads (at most one).
-    Analytics,
-    /// A NATS JetStream stream: receives notification or telemetry payloads as messages.
-    Stream,
-}
-
-impl SubscriberKind {
-    pub(super) fn as_str(self) -> &'static str {
-        match self {
-            SubscriberKind::Webhook => "webhook",
-            SubscriberKind::Analytics => "analytics",
-            SubscriberKind::Stream => "stream",
-        }
-    }
-
-    /// The `kind` column of a row of `subscribers` (the one place it is parsed).
-    pub(super) fn read(row: &Row) -> Result<Self, StoreError> {
-        match row.text("kind")?.as_str() {
-            "webhook" => Ok(SubscriberKind::Webhook),
-            "analytics" => Ok(SubscriberKind::Analytics),
-            "stream" => Ok(SubscriberKind::Stream),
-            other => Err(StoreError::corrupt("kind", other)),
-        }
-    }
-}
 
 /// A subscriber as listed: everything but its secrets. `Debug` shows the URL redacted.
 #[derive(Clone, PartialEq, Eq)]
@@ -181,49 +150,6 @@ impl fmt::Debug for WebhookUpdate {
             .field("tls", &self.tls)
             .field("enabled", &self.enabled)
             .finish()
-    }
-}
-
-/// The scope of a subscription: scope columns (`project_uuid`, `job_uuid`, ...) and the
-/// values an event must carry in them. Empty: every event of the type.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Scope(BTreeMap<String, String>);
-
-impl Scope {
-    /// Every event of the type.
-    pub fn global() -> Self {
-        Scope::default()
-    }
-
-    /// Adds a required value: events must carry `value` in scope column `column`.
-    pub fn with(mut self, column: impl Into<String>, value: impl ToString) -> Self {
-        self.0.insert(column.into(), value.to_string());
-        self
-    }
-
-    /// Whether it is global.
-    pub fn is_global(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The required values, by column.
-    pub fn values(&self) -> &BTreeMap<String, String> {
-        &self.0
-    }
-
-    /// As stored: a JSON object with sorted keys.
-    fn to_stored(&self) -> String {
-        serde_json::to_string(&self.0).unwrap_or_else(|_| "{}".to_owned())
-    }
-
-    pub(crate) fn parse_stored(text: &str) -> Result<Self, StoreError> {
-        serde_json::from_str(text)
-            .map(Scope)
-            .map_err(|e| StoreError::corrupt("scope", e))
-    }
-
-    pub(crate) fn into_pairs(self) -> Vec<(String, String)> {
-        self.0.into_iter().collect()
     }
 }
 
@@ -645,10 +571,14 @@ impl Store {
         if sql.execute(&mut conn).await? == 0 {
             return Err(StoreError::NoSubscriber(uuid));
         }
-        if update.enabled == Some(false) {
-            disable(&mut conn, self.tables(), uuid, "disabled by a user", now).await?;
-        }
+        let recorded = match update.enabled {
+            Some(false) => disable(self, &mut conn, uuid, "disabled by a user", now).await?,
+            _ => false,
+        };
         tx.commit().await?;
+        if recorded {
+            self.wake();
+        }
         self.subscriber(uuid)
             .await?
             .ok_or(StoreError::NoSubscriber(uuid))
@@ -674,21 +604,26 @@ impl Store {
             })?;
         let mut tx = self.write().await?;
         let mut conn = tx.conn();
-        let sql = Sql::new(
+        let row = Sql::new(
             &conn,
             self.tables(),
             r#"UPDATE {subscribers} SET "previous_secret" = "secret", "secret" = $1,
                "previous_secret_expires_at" = $2, "updated_at" = $3
-               WHERE "uuid" = $4 AND "kind" = 'webhook'"#,
+               WHERE "uuid" = $4 AND "kind" = 'webhook' RETURNING "uuid", "name", "kind""#,
         )
         .bind(Value::Text(&stored))
         .bind(Value::Time(expires))
         .bind(Value::Time(now))
-        .bind(Value::Uuid(uuid));
-        if sql.execute(&mut conn).await? == 0 {
-            return Err(StoreError::NoSubscriber(uuid));
-        }
+        .bind(Value::Uuid(uuid))
+        .fetch_optional(&mut conn)
+        .await?
+        .ok_or(StoreError::NoSubscriber(uuid))?;
+        let subject = operational::Subject::read(&row, "")?;
+        let recorded = operational::secret_rotated(self, &mut conn, &subject, expires, now).await?;
         tx.commit().await?;
+        if recorded {
+            self.wake();
+        }
         Ok(secret)
     }
 
@@ -848,28 +783,31 @@ fn subscription(row: &Row) -> Result<Subscription, StoreError> {
     })
 }
 
-/// Disables a subscriber and marks its pending deliveries dead (a lease holder may still
-/// complete its own, fenced by its token).
+/// Disables `subscriber` (when enabled), ends its pending deliveries dead (a lease holder
+/// may still complete its own, fenced by its token), and records
+/// `operational:subscriber:disabled` when it was enabled. Returns whether deliveries were
+/// recorded: the caller wakes the workers after its commit.
 pub(super) async fn disable(
+    store: &Store,
     conn: &mut Conn<'_>,
-    tables: &Tables,
     subscriber: Uuid,
     reason: &str,
     now: Timestamp,
-) -> Result<(), StoreError> {
-    Sql::new(
+) -> Result<bool, StoreError> {
+    let tables = store.tables();
+    let disabled = Sql::new(
         conn,
         tables,
         r#"UPDATE {subscribers} SET "enabled" = FALSE, "disabled_at" = $2, "disabled_reason" = $3, "updated_at" = $2
-           WHERE "uuid" = $1 AND "enabled""#,
+           WHERE "uuid" = $1 AND "enabled" RETURNING "uuid", "name", "kind""#,
     )
     .bind(Value::Uuid(subscriber))
     .bind(Value::Time(now))
     .bind(Value::Text(reason))
-    .execute(conn)
+    .fetch_optional(conn)
     .await?;
     let error = format!("subscriber disabled: {reason}");
-    Sql::new(
+    let dead = Sql::new(
         conn,
         tables,
         r#"UPDATE {deliveries} SET "status" = 'dead', "last_error" = $2
@@ -879,7 +817,13 @@ pub(super) async fn disable(
     .bind(Value::Text(&error))
     .execute(conn)
     .await?;
-    Ok(())
+    match disabled {
+        Some(row) => {
+            let subject = operational::Subject::read(&row, "")?;
+            operational::disabled(store, conn, &subject, reason, dead, now).await
+        }
+        None => Ok(false),
+    }
 }
 
 impl Store {

@@ -38,7 +38,7 @@ where
 }
 
 /// The runtime's migrations, then the test catalog's columns and event types.
-async fn install(store: &Store) {
+pub(crate) async fn install(store: &Store) {
     for migration in event_runtime::schema::MIGRATIONS {
         let tables = store.tables();
         let sql = pick(
