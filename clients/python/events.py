@@ -531,7 +531,7 @@ class ProjectPipelineCreated_project(TypedDict):
 
 
 class ProjectPipelineCreated(TypedDict):
-    """Notification payload of `project:pipeline:created` (version 1). A pipeline was created."""
+    """Notification payload of `project:pipeline:created` (version 2). A pipeline was created."""
 
     uuid: str
     """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
@@ -539,7 +539,7 @@ class ProjectPipelineCreated(TypedDict):
     type: Literal["project:pipeline:created"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -557,9 +557,6 @@ class ProjectPipelineCreatedTelemetry_event_properties_project_pipeline(TypedDic
 
     url_path: str
     """Path of the pipeline editor page in the Orchest UI."""
-
-    project_pipelines_count: int
-    """Number of pipelines of the project after the creation."""
 
 
 class ProjectPipelineCreatedTelemetry_event_properties_project(TypedDict):
@@ -581,7 +578,7 @@ class ProjectPipelineCreatedTelemetry_event_properties(TypedDict):
     type: Literal["project:pipeline:created"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -593,6 +590,9 @@ class ProjectPipelineCreatedTelemetry_event_properties(TypedDict):
 
 class ProjectPipelineCreatedTelemetry_derived_properties_project_pipeline(TypedDict):
     """A pipeline of a project."""
+
+    project_pipelines_count: int
+    """Number of pipelines of the project after the creation."""
 
 
 class ProjectPipelineCreatedTelemetry_derived_properties_project(TypedDict):
@@ -610,7 +610,7 @@ class ProjectPipelineCreatedTelemetry_derived_properties(TypedDict):
 
 
 class ProjectPipelineCreatedTelemetry(TypedDict):
-    """Telemetry payload of `project:pipeline:created` (version 1). A pipeline was created."""
+    """Telemetry payload of `project:pipeline:created` (version 2). A pipeline was created."""
 
     event_properties: ProjectPipelineCreatedTelemetry_event_properties
     """The event's own properties: the values that may reach telemetry and keyed hashes."""
@@ -619,12 +619,127 @@ class ProjectPipelineCreatedTelemetry(TypedDict):
     """Values derived from the event's data: the sizes of lists and maps."""
 
 
-ProjectPipelineCreatedV1: TypeAlias = ProjectPipelineCreated
-"""`ProjectPipelineCreated`, the current version (1)."""
+ProjectPipelineCreatedV2: TypeAlias = ProjectPipelineCreated
+"""`ProjectPipelineCreated`, the current version (2)."""
 
 
-ProjectPipelineCreatedV1Telemetry: TypeAlias = ProjectPipelineCreatedTelemetry
-"""`ProjectPipelineCreatedTelemetry`, the current version (1)."""
+ProjectPipelineCreatedV2Telemetry: TypeAlias = ProjectPipelineCreatedTelemetry
+"""`ProjectPipelineCreatedTelemetry`, the current version (2)."""
+
+
+class ProjectPipelineCreatedV1_project_pipeline(TypedDict):
+    """A pipeline of a project."""
+
+    uuid: str
+    """UUID of the pipeline itself (not of the event). A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the pipeline."""
+
+    url_path: str
+    """Path of the pipeline editor page in the Orchest UI."""
+
+
+class ProjectPipelineCreatedV1_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the project."""
+
+    pipeline: ProjectPipelineCreatedV1_project_pipeline
+    """A pipeline of a project."""
+
+
+class ProjectPipelineCreatedV1(TypedDict):
+    """Notification payload of `project:pipeline:created` (version 1). A pipeline was created."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:pipeline:created"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectPipelineCreatedV1_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectPipelineCreatedV1Telemetry_event_properties_project_pipeline(TypedDict):
+    """A pipeline of a project."""
+
+    uuid: str
+    """UUID of the pipeline itself (not of the event). A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    url_path: str
+    """Path of the pipeline editor page in the Orchest UI."""
+
+    project_pipelines_count: int
+    """Number of pipelines of the project after the creation."""
+
+
+class ProjectPipelineCreatedV1Telemetry_event_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    pipeline: ProjectPipelineCreatedV1Telemetry_event_properties_project_pipeline
+    """A pipeline of a project."""
+
+
+class ProjectPipelineCreatedV1Telemetry_event_properties(TypedDict):
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:pipeline:created"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectPipelineCreatedV1Telemetry_event_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectPipelineCreatedV1Telemetry_derived_properties_project_pipeline(TypedDict):
+    """A pipeline of a project."""
+
+
+class ProjectPipelineCreatedV1Telemetry_derived_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    pipeline: ProjectPipelineCreatedV1Telemetry_derived_properties_project_pipeline
+    """A pipeline of a project."""
+
+
+class ProjectPipelineCreatedV1Telemetry_derived_properties(TypedDict):
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
+
+    project: ProjectPipelineCreatedV1Telemetry_derived_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectPipelineCreatedV1Telemetry(TypedDict):
+    """Telemetry payload of `project:pipeline:created` (version 1). A pipeline was created."""
+
+    event_properties: ProjectPipelineCreatedV1Telemetry_event_properties
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    derived_properties: ProjectPipelineCreatedV1Telemetry_derived_properties
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
 
 
 class ProjectPipelineUpdated_project_pipeline(TypedDict):
@@ -780,7 +895,7 @@ class ProjectPipelineDeleted_project(TypedDict):
 
 
 class ProjectPipelineDeleted(TypedDict):
-    """Notification payload of `project:pipeline:deleted` (version 1). A pipeline was deleted."""
+    """Notification payload of `project:pipeline:deleted` (version 2). A pipeline was deleted."""
 
     uuid: str
     """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
@@ -788,7 +903,7 @@ class ProjectPipelineDeleted(TypedDict):
     type: Literal["project:pipeline:deleted"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -806,9 +921,6 @@ class ProjectPipelineDeletedTelemetry_event_properties_project_pipeline(TypedDic
 
     url_path: str
     """Path of the pipeline editor page in the Orchest UI."""
-
-    project_pipelines_count: int
-    """Number of pipelines of the project after the deletion."""
 
 
 class ProjectPipelineDeletedTelemetry_event_properties_project(TypedDict):
@@ -830,7 +942,7 @@ class ProjectPipelineDeletedTelemetry_event_properties(TypedDict):
     type: Literal["project:pipeline:deleted"]
     """The event type."""
 
-    version: Literal[1]
+    version: Literal[2]
     """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
 
     timestamp: str
@@ -842,6 +954,9 @@ class ProjectPipelineDeletedTelemetry_event_properties(TypedDict):
 
 class ProjectPipelineDeletedTelemetry_derived_properties_project_pipeline(TypedDict):
     """A pipeline of a project."""
+
+    project_pipelines_count: int
+    """Number of pipelines of the project after the deletion."""
 
 
 class ProjectPipelineDeletedTelemetry_derived_properties_project(TypedDict):
@@ -859,7 +974,7 @@ class ProjectPipelineDeletedTelemetry_derived_properties(TypedDict):
 
 
 class ProjectPipelineDeletedTelemetry(TypedDict):
-    """Telemetry payload of `project:pipeline:deleted` (version 1). A pipeline was deleted."""
+    """Telemetry payload of `project:pipeline:deleted` (version 2). A pipeline was deleted."""
 
     event_properties: ProjectPipelineDeletedTelemetry_event_properties
     """The event's own properties: the values that may reach telemetry and keyed hashes."""
@@ -868,12 +983,127 @@ class ProjectPipelineDeletedTelemetry(TypedDict):
     """Values derived from the event's data: the sizes of lists and maps."""
 
 
-ProjectPipelineDeletedV1: TypeAlias = ProjectPipelineDeleted
-"""`ProjectPipelineDeleted`, the current version (1)."""
+ProjectPipelineDeletedV2: TypeAlias = ProjectPipelineDeleted
+"""`ProjectPipelineDeleted`, the current version (2)."""
 
 
-ProjectPipelineDeletedV1Telemetry: TypeAlias = ProjectPipelineDeletedTelemetry
-"""`ProjectPipelineDeletedTelemetry`, the current version (1)."""
+ProjectPipelineDeletedV2Telemetry: TypeAlias = ProjectPipelineDeletedTelemetry
+"""`ProjectPipelineDeletedTelemetry`, the current version (2)."""
+
+
+class ProjectPipelineDeletedV1_project_pipeline(TypedDict):
+    """A pipeline of a project."""
+
+    uuid: str
+    """UUID of the pipeline itself (not of the event). A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the pipeline."""
+
+    url_path: str
+    """Path of the pipeline editor page in the Orchest UI."""
+
+
+class ProjectPipelineDeletedV1_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    name: str
+    """Name of the project."""
+
+    pipeline: ProjectPipelineDeletedV1_project_pipeline
+    """A pipeline of a project."""
+
+
+class ProjectPipelineDeletedV1(TypedDict):
+    """Notification payload of `project:pipeline:deleted` (version 1). A pipeline was deleted."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:pipeline:deleted"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectPipelineDeletedV1_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectPipelineDeletedV1Telemetry_event_properties_project_pipeline(TypedDict):
+    """A pipeline of a project."""
+
+    uuid: str
+    """UUID of the pipeline itself (not of the event). A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    url_path: str
+    """Path of the pipeline editor page in the Orchest UI."""
+
+    project_pipelines_count: int
+    """Number of pipelines of the project after the deletion."""
+
+
+class ProjectPipelineDeletedV1Telemetry_event_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    uuid: str
+    """UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    pipeline: ProjectPipelineDeletedV1Telemetry_event_properties_project_pipeline
+    """A pipeline of a project."""
+
+
+class ProjectPipelineDeletedV1Telemetry_event_properties(TypedDict):
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    uuid: str
+    """UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`)."""
+
+    type: Literal["project:pipeline:deleted"]
+    """The event type."""
+
+    version: Literal[1]
+    """The version of the event's payload schemas: with `type`, it names the one published schema this payload follows."""
+
+    timestamp: str
+    """When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC."""
+
+    project: ProjectPipelineDeletedV1Telemetry_event_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectPipelineDeletedV1Telemetry_derived_properties_project_pipeline(TypedDict):
+    """A pipeline of a project."""
+
+
+class ProjectPipelineDeletedV1Telemetry_derived_properties_project(TypedDict):
+    """A project: a set of pipelines, environments and jobs."""
+
+    pipeline: ProjectPipelineDeletedV1Telemetry_derived_properties_project_pipeline
+    """A pipeline of a project."""
+
+
+class ProjectPipelineDeletedV1Telemetry_derived_properties(TypedDict):
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
+
+    project: ProjectPipelineDeletedV1Telemetry_derived_properties_project
+    """A project: a set of pipelines, environments and jobs."""
+
+
+class ProjectPipelineDeletedV1Telemetry(TypedDict):
+    """Telemetry payload of `project:pipeline:deleted` (version 1). A pipeline was deleted."""
+
+    event_properties: ProjectPipelineDeletedV1Telemetry_event_properties
+    """The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload."""
+
+    derived_properties: ProjectPipelineDeletedV1Telemetry_derived_properties
+    """Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload."""
 
 
 class ProjectPipelineInteractiveSessionStarted_project_pipeline_session(TypedDict):

@@ -313,14 +313,14 @@ export interface ProjectDeletedV1Telemetry {
   };
 }
 
-/** Notification payload of `project:pipeline:created` (version 1). A pipeline was created. */
+/** Notification payload of `project:pipeline:created` (version 2). A pipeline was created. */
 export interface ProjectPipelineCreated {
   /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
   uuid: string;
   /** The event type. */
   type: "project:pipeline:created";
   /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-  version: 1;
+  version: 2;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -341,7 +341,7 @@ export interface ProjectPipelineCreated {
   };
 }
 
-/** Telemetry payload of `project:pipeline:created` (version 1). A pipeline was created. */
+/** Telemetry payload of `project:pipeline:created` (version 2). A pipeline was created. */
 export interface ProjectPipelineCreatedTelemetry {
   /** The event's own properties: the values that may reach telemetry and keyed hashes. */
   event_properties: {
@@ -350,8 +350,80 @@ export interface ProjectPipelineCreatedTelemetry {
     /** The event type. */
     type: "project:pipeline:created";
     /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-    version: 1;
+    version: 2;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
+    timestamp: string;
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** A pipeline of a project. */
+      pipeline: {
+        /** UUID of the pipeline itself (not of the event). A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+        uuid: string;
+        /** Path of the pipeline editor page in the Orchest UI. */
+        url_path: string;
+      };
+    };
+  };
+  /** Values derived from the event's data: the sizes of lists and maps. */
+  derived_properties: {
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** A pipeline of a project. */
+      pipeline: {
+        /** Number of pipelines of the project after the creation. */
+        project_pipelines_count: number;
+      };
+    };
+  };
+}
+
+/** `ProjectPipelineCreated`, the current version (2). */
+export type ProjectPipelineCreatedV2 = ProjectPipelineCreated;
+
+/** `ProjectPipelineCreatedTelemetry`, the current version (2). */
+export type ProjectPipelineCreatedV2Telemetry = ProjectPipelineCreatedTelemetry;
+
+/** Notification payload of `project:pipeline:created` (version 1). A pipeline was created. */
+export interface ProjectPipelineCreatedV1 {
+  /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+  uuid: string;
+  /** The event type. */
+  type: "project:pipeline:created";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
+  /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+  timestamp: string;
+  /** A project: a set of pipelines, environments and jobs. */
+  project: {
+    /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** Name of the project. */
+    name: string;
+    /** A pipeline of a project. */
+    pipeline: {
+      /** UUID of the pipeline itself (not of the event). A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** Name of the pipeline. */
+      name: string;
+      /** Path of the pipeline editor page in the Orchest UI. */
+      url_path: string;
+    };
+  };
+}
+
+/** Telemetry payload of `project:pipeline:created` (version 1). A pipeline was created. */
+export interface ProjectPipelineCreatedV1Telemetry {
+  /** The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload. */
+  event_properties: {
+    /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** The event type. */
+    type: "project:pipeline:created";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
+    /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
     project: {
@@ -368,7 +440,7 @@ export interface ProjectPipelineCreatedTelemetry {
       };
     };
   };
-  /** Values derived from the event's data: the sizes of lists and maps. */
+  /** Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload. */
   derived_properties: {
     /** A project: a set of pipelines, environments and jobs. */
     project: {
@@ -377,12 +449,6 @@ export interface ProjectPipelineCreatedTelemetry {
     };
   };
 }
-
-/** `ProjectPipelineCreated`, the current version (1). */
-export type ProjectPipelineCreatedV1 = ProjectPipelineCreated;
-
-/** `ProjectPipelineCreatedTelemetry`, the current version (1). */
-export type ProjectPipelineCreatedV1Telemetry = ProjectPipelineCreatedTelemetry;
 
 /** Notification payload of `project:pipeline:updated` (version 1). A pipeline was updated. */
 export interface ProjectPipelineUpdated {
@@ -457,14 +523,14 @@ export type ProjectPipelineUpdatedV1 = ProjectPipelineUpdated;
 /** `ProjectPipelineUpdatedTelemetry`, the current version (1). */
 export type ProjectPipelineUpdatedV1Telemetry = ProjectPipelineUpdatedTelemetry;
 
-/** Notification payload of `project:pipeline:deleted` (version 1). A pipeline was deleted. */
+/** Notification payload of `project:pipeline:deleted` (version 2). A pipeline was deleted. */
 export interface ProjectPipelineDeleted {
   /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
   uuid: string;
   /** The event type. */
   type: "project:pipeline:deleted";
   /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-  version: 1;
+  version: 2;
   /** When the event happened. An RFC 3339 date-time string in UTC. */
   timestamp: string;
   /** A project: a set of pipelines, environments and jobs. */
@@ -485,7 +551,7 @@ export interface ProjectPipelineDeleted {
   };
 }
 
-/** Telemetry payload of `project:pipeline:deleted` (version 1). A pipeline was deleted. */
+/** Telemetry payload of `project:pipeline:deleted` (version 2). A pipeline was deleted. */
 export interface ProjectPipelineDeletedTelemetry {
   /** The event's own properties: the values that may reach telemetry and keyed hashes. */
   event_properties: {
@@ -494,8 +560,80 @@ export interface ProjectPipelineDeletedTelemetry {
     /** The event type. */
     type: "project:pipeline:deleted";
     /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
-    version: 1;
+    version: 2;
     /** When the event happened. An RFC 3339 date-time string in UTC. */
+    timestamp: string;
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** A pipeline of a project. */
+      pipeline: {
+        /** UUID of the pipeline itself (not of the event). A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+        uuid: string;
+        /** Path of the pipeline editor page in the Orchest UI. */
+        url_path: string;
+      };
+    };
+  };
+  /** Values derived from the event's data: the sizes of lists and maps. */
+  derived_properties: {
+    /** A project: a set of pipelines, environments and jobs. */
+    project: {
+      /** A pipeline of a project. */
+      pipeline: {
+        /** Number of pipelines of the project after the deletion. */
+        project_pipelines_count: number;
+      };
+    };
+  };
+}
+
+/** `ProjectPipelineDeleted`, the current version (2). */
+export type ProjectPipelineDeletedV2 = ProjectPipelineDeleted;
+
+/** `ProjectPipelineDeletedTelemetry`, the current version (2). */
+export type ProjectPipelineDeletedV2Telemetry = ProjectPipelineDeletedTelemetry;
+
+/** Notification payload of `project:pipeline:deleted` (version 1). A pipeline was deleted. */
+export interface ProjectPipelineDeletedV1 {
+  /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+  uuid: string;
+  /** The event type. */
+  type: "project:pipeline:deleted";
+  /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+  version: 1;
+  /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
+  timestamp: string;
+  /** A project: a set of pipelines, environments and jobs. */
+  project: {
+    /** UUID of the project. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** Name of the project. */
+    name: string;
+    /** A pipeline of a project. */
+    pipeline: {
+      /** UUID of the pipeline itself (not of the event). A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+      uuid: string;
+      /** Name of the pipeline. */
+      name: string;
+      /** Path of the pipeline editor page in the Orchest UI. */
+      url_path: string;
+    };
+  };
+}
+
+/** Telemetry payload of `project:pipeline:deleted` (version 1). A pipeline was deleted. */
+export interface ProjectPipelineDeletedV1Telemetry {
+  /** The event's own properties: the values that may reach telemetry and keyed hashes, in the nesting of the notification payload. */
+  event_properties: {
+    /** UUID of the event. A UUID as a string (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`). */
+    uuid: string;
+    /** The event type. */
+    type: "project:pipeline:deleted";
+    /** The version of the event's payload schemas: with `type`, it names the one published schema this payload follows. */
+    version: 1;
+    /** When the event happened (RFC 3339, UTC). An RFC 3339 date-time string in UTC. */
     timestamp: string;
     /** A project: a set of pipelines, environments and jobs. */
     project: {
@@ -512,7 +650,7 @@ export interface ProjectPipelineDeletedTelemetry {
       };
     };
   };
-  /** Values derived from the event's data: the sizes of lists and maps. */
+  /** Values derived from the event's data (the sizes of lists and maps), in the nesting of the notification payload. */
   derived_properties: {
     /** A project: a set of pipelines, environments and jobs. */
     project: {
@@ -521,12 +659,6 @@ export interface ProjectPipelineDeletedTelemetry {
     };
   };
 }
-
-/** `ProjectPipelineDeleted`, the current version (1). */
-export type ProjectPipelineDeletedV1 = ProjectPipelineDeleted;
-
-/** `ProjectPipelineDeletedTelemetry`, the current version (1). */
-export type ProjectPipelineDeletedV1Telemetry = ProjectPipelineDeletedTelemetry;
 
 /** Notification payload of `project:pipeline:interactive-session:started` (version 1). An interactive session was requested to start for a pipeline. */
 export interface ProjectPipelineInteractiveSessionStarted {
