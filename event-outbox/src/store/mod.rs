@@ -302,6 +302,15 @@ impl Store {
         self.inner.wake.notify_waiters();
     }
 
+    /// Commits `tx`, then wakes the workers of this process when it recorded deliveries.
+    async fn commit_waking(&self, tx: WriteTx, recorded: bool) -> Result<(), StoreError> {
+        tx.commit().await?;
+        if recorded {
+            self.wake();
+        }
+        Ok(())
+    }
+
     /// The configuration.
     pub fn config(&self) -> &StoreConfig {
         &self.inner.config

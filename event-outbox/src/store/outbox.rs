@@ -321,10 +321,7 @@ impl Store {
         let now = database_now(&mut conn).await?;
         let recorded = ended > 0
             && operational::deliveries_dead(self, &mut conn, &[completion.delivery], now).await?;
-        tx.commit().await?;
-        if recorded {
-            self.wake();
-        }
+        self.commit_waking(tx, recorded).await?;
         Ok(usize::from(ended > 0))
     }
 
@@ -372,10 +369,7 @@ impl Store {
             recorded |= disable(self, &mut conn, *subscriber, reason, now).await?;
         }
         recorded |= track_failures(self, &mut conn, &windows, now).await?;
-        tx.commit().await?;
-        if recorded {
-            self.wake();
-        }
+        self.commit_waking(tx, recorded).await?;
         Ok(applied.len())
     }
 

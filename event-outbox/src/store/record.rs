@@ -53,11 +53,7 @@ impl Transaction {
 
     /// Commits, then wakes the workers of this process when deliveries were recorded.
     pub async fn commit(self) -> Result<(), StoreError> {
-        self.tx.commit().await?;
-        if self.notified {
-            self.store.wake();
-        }
-        Ok(())
+        self.store.commit_waking(self.tx, self.notified).await
     }
 
     /// Rolls back: nothing recorded in it remains.

@@ -575,10 +575,7 @@ impl Store {
             Some(false) => disable(self, &mut conn, uuid, "disabled by a user", now).await?,
             _ => false,
         };
-        tx.commit().await?;
-        if recorded {
-            self.wake();
-        }
+        self.commit_waking(tx, recorded).await?;
         self.subscriber(uuid)
             .await?
             .ok_or(StoreError::NoSubscriber(uuid))
@@ -620,10 +617,7 @@ impl Store {
         .ok_or(StoreError::NoSubscriber(uuid))?;
         let subject = operational::Subject::read(&row, "")?;
         let recorded = operational::secret_rotated(self, &mut conn, &subject, expires, now).await?;
-        tx.commit().await?;
-        if recorded {
-            self.wake();
-        }
+        self.commit_waking(tx, recorded).await?;
         Ok(secret)
     }
 

@@ -147,7 +147,7 @@ async fn record(
     let Some(first) = events.first() else {
         return Ok(false);
     };
-    // They are of one type, or of types of one migration.
+    // Their types came with one migration: one tells for all.
     let known = Sql::new(
         conn,
         store.tables(),
