@@ -46,8 +46,8 @@ async fn raw_secrets(store: &Store, hook: Uuid) -> (String, Option<String>) {
 /// Another store over the same database, configured by `config`.
 fn same_database(store: &Store, config: StoreConfig) -> Store {
     match (store.sqlite_pool(), store.postgres_pool()) {
-        (Some(pool), _) => Store::from_sqlite_pool(pool.clone(), config),
-        (_, Some(pool)) => Store::from_postgres_pool(pool.clone(), config),
+        (Some(pool), _) => Store::from_sqlite_pool(pool.clone(), config).expect("valid"),
+        (_, Some(pool)) => Store::from_postgres_pool(pool.clone(), config).expect("valid"),
         _ => unreachable!("a store has a pool"),
     }
 }

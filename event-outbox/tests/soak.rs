@@ -139,7 +139,7 @@ async fn own_pool(store: &Store) -> Store {
         .connect_with((*shared.connect_options()).clone())
         .await
         .expect("a pool of the worker's own");
-    Store::from_postgres_pool(pool, store.config().clone())
+    Store::from_postgres_pool(pool, store.config().clone()).expect("a valid configuration")
 }
 
 /// Sends to 127.0.0.1; the client's own timeout is above the worker's send bound, so

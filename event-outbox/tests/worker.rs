@@ -200,7 +200,8 @@ async fn four_workers_on_postgres_deliver_10000_exactly_once() {
             let pool = store.postgres_pool().expect("PostgreSQL").clone();
             let handles: Vec<_> = (0..4)
                 .map(|i| {
-                    let own = Store::from_postgres_pool(pool.clone(), common::config());
+                    let own = Store::from_postgres_pool(pool.clone(), common::config())
+                        .expect("a valid configuration");
                     Worker::new(own, Arc::clone(&deliverer))
                         .config(config(&format!("w{i}")).poll_interval(Duration::from_millis(100)))
                         .expect("a valid worker configuration")
@@ -295,7 +296,8 @@ async fn a_worker_of_another_process_wakes_on_postgres_notify() {
             let deliverer = common::deliverer();
             // Its own store: the in-process signal of `store` does not reach it, only NOTIFY.
             let pool = store.postgres_pool().expect("PostgreSQL").clone();
-            let elsewhere = Store::from_postgres_pool(pool, common::config());
+            let elsewhere =
+                Store::from_postgres_pool(pool, common::config()).expect("a valid configuration");
             let handle = Worker::new(elsewhere, Arc::clone(&deliverer))
                 .config(config("elsewhere"))
                 .expect("a valid worker configuration")

@@ -129,7 +129,7 @@ impl TestDatabase {
                     .postgres_pool(config.max_connections)
                     .await
                     .expect("a PostgreSQL database");
-                Store::from_postgres_pool(pool, config)
+                Store::from_postgres_pool(pool, config).expect("a valid store configuration")
             }
         }
     }

@@ -134,9 +134,7 @@ impl Store {
 
     /// Connects with `config`.
     pub async fn connect_with(url: &str, config: StoreConfig) -> Result<Store, StoreError> {
-        config
-            .validate()
-            .map_err(|e| StoreError::invalid("store configuration", e.to_string()))?;
+        validate(&config)?;
         let pools = if url.starts_with("sqlite:") {
             Store::connect_sqlite(url, &config).await?
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -206,22 +204,26 @@ impl Store {
     }
 
     /// A store over an existing SQLite pool, for reads and writes alike. Give it one
-    /// connection (`max_connections(1)`) so that writers queue in the pool.
+    /// connection (`max_connections(1)`) so that writers queue in the pool. Fails on an
+    /// invalid configuration, as [`Store::connect_with`] does.
     #[cfg(feature = "_sqlite")]
-    pub fn from_sqlite_pool(pool: SqlitePool, config: StoreConfig) -> Store {
-        Store::from_pools(
+    pub fn from_sqlite_pool(pool: SqlitePool, config: StoreConfig) -> Result<Store, StoreError> {
+        validate(&config)?;
+        Ok(Store::from_pools(
             Pools::Sqlite {
                 writer: pool.clone(),
                 reader: pool,
             },
             config,
-        )
+        ))
     }
 
-    /// A store over an existing PostgreSQL pool.
+    /// A store over an existing PostgreSQL pool. Fails on an invalid configuration, as
+    /// [`Store::connect_with`] does.
     #[cfg(feature = "postgres")]
-    pub fn from_postgres_pool(pool: PgPool, config: StoreConfig) -> Store {
-        Store::from_pools(Pools::Postgres(pool), config)
+    pub fn from_postgres_pool(pool: PgPool, config: StoreConfig) -> Result<Store, StoreError> {
+        validate(&config)?;
+        Ok(Store::from_pools(Pools::Postgres(pool), config))
     }
 
     fn from_pools(pools: Pools, config: StoreConfig) -> Store {
@@ -392,6 +394,13 @@ enum WriteTx {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     #[cfg(feature = "postgres")]
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Checks a configuration before a store is made with it.
+fn validate(config: &StoreConfig) -> Result<(), StoreError> {
+    config
+        .validate()
+        .map_err(|e| StoreError::invalid("store configuration", e.to_string()))
 }
 
 impl WriteTx {
