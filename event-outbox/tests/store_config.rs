@@ -11,7 +11,9 @@ fn invalid() -> StoreConfig {
 }
 
 fn assert_refused(result: Result<Store, StoreError>) {
-    let error = result.err().expect("an invalid configuration is refused");
+    let Err(error) = result else {
+        panic!("an invalid configuration is refused");
+    };
     assert!(error.to_string().contains("disable_after"), "{error}");
 }
 
