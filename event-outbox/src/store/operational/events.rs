@@ -695,7 +695,7 @@ pub const STORED_EVENTS: &[::event_runtime::EventTypeSpec] = &[
 pub const CHAT_MESSAGES: &[::event_runtime::MessageTemplate] = &[
     ::event_runtime::MessageTemplate {
         event_type: "operational:subscriber:disabled",
-        template: "Subscriber {{ operational.subscriber.kind }} {{ operational.subscriber.name }} was disabled: {{ operational.subscriber.reason }}",
+        template: "The {{ operational.subscriber.kind }} subscriber {{ operational.subscriber.name }} was disabled: {{ operational.subscriber.reason }}",
     },
     ::event_runtime::MessageTemplate {
         event_type: "operational:subscriber:secret-rotated",
