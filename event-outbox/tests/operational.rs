@@ -146,28 +146,17 @@ async fn events_of(store: &Store, event_type: &str) -> i64 {
     .await
 }
 
-macro_rules! both {
+/// `both!` on the store of [`with_store`].
+macro_rules! both_operational {
     ($name:ident, $scenario:expr) => {
-        both!($name, $scenario, common::config());
+        both!($name, $scenario, common::config(), with_store);
     };
     ($name:ident, $scenario:expr, $config:expr) => {
-        mod $name {
-            use super::*;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                with_store(common::Backend::Sqlite, $config, $scenario).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                with_store(common::Backend::Postgres, $config, $scenario).await;
-            }
-        }
+        both!($name, $scenario, $config, with_store);
     };
 }
 
-both!(
+both_operational!(
     a_dead_delivery_is_an_event_delivered_to_its_subscribers,
     |store: Store| async move {
         let (hook, ops) = hook_and_ops(&store, "operational:subscriber:delivery:dead").await;
@@ -198,7 +187,7 @@ both!(
     }
 );
 
-both!(
+both_operational!(
     a_dead_delivery_of_an_operational_event_records_none,
     |store: Store| async move {
         let (_, ops) = hook_and_ops(&store, "operational:subscriber:delivery:dead").await;
@@ -225,7 +214,7 @@ both!(
     }
 );
 
-both!(
+both_operational!(
     a_gone_endpoint_disables_its_subscriber_with_an_event,
     |store: Store| async move {
         let (hook, ops) = hook_and_ops(&store, "operational:subscriber:disabled").await;
@@ -279,7 +268,7 @@ both!(
     }
 );
 
-both!(
+both_operational!(
     a_failure_window_past_its_limit_disables_with_an_event,
     |store: Store| async move {
         let (hook, _) = hook_and_ops(&store, "operational:subscriber:disabled").await;
@@ -310,7 +299,7 @@ both!(
     common::config().disable_after(Duration::from_millis(1))
 );
 
-both!(
+both_operational!(
     a_rotated_secret_is_an_event_in_the_rotations_transaction,
     |store: Store| async move {
         let (hook, ops) = hook_and_ops(&store, "operational:subscriber:secret-rotated").await;

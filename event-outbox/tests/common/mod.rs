@@ -290,17 +290,21 @@ macro_rules! both {
         both!($name, $scenario, common::config());
     };
     ($name:ident, $scenario:expr, $config:expr) => {
+        both!($name, $scenario, $config, common::with_store);
+    };
+    // `$with(backend, config, scenario)` makes the store (the database set up its own way).
+    ($name:ident, $scenario:expr, $config:expr, $with:path) => {
         mod $name {
             use super::*;
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                common::with_store(common::Backend::Sqlite, $config, $scenario).await;
+                $with(common::Backend::Sqlite, $config, $scenario).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                common::with_store(common::Backend::Postgres, $config, $scenario).await;
+                $with(common::Backend::Postgres, $config, $scenario).await;
             }
         }
     };
