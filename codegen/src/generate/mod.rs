@@ -66,28 +66,45 @@ pub fn outputs_in(
     rust_out: Option<&Path>,
 ) -> Result<Outputs, Vec<Diagnostic>> {
     let previous = lock.cloned().unwrap_or_default();
-    let schemas = json_schema::schemas(catalog, &previous.schemas);
-    let older = older::read(
-        &root.join(&layout.schemas),
-        &previous.schemas,
-        &schemas.published,
-    );
-    // The docs and the client types are written on threads of their own while the
-    // migrations and the lock, which keep one core busy, are; the schemas and the Rust
-    // module use every core.
-    let (migrations, docs, clients) = std::thread::scope(|scope| {
+    // Every output is made on a thread of its own, side by side: the schemas and the Rust
+    // module also split their work over every core, and the outputs that need the schemas
+    // (the client types, the HTML page) start as soon as those are done. The files are put
+    // in order below, so the result does not depend on which thread finishes first.
+    let (migrations, schemas, docs, html, clients, rust) = std::thread::scope(|scope| {
+        let rust = rust_out.map(|_| {
+            scope.spawn(|| {
+                let mut options = rust::Options::default();
+                options.set_tables(layout.tables.clone());
+                rust::module_with(catalog, &options)
+            })
+        });
         let docs = scope.spawn(|| docs::markdown(catalog));
-        let clients = scope.spawn(|| {
-            [
-                GeneratedFile::new(typescript::PATH, typescript::module_with(catalog, &older)),
-                GeneratedFile::new(python::PATH, python::module_with(catalog, &older)),
-            ]
+        let migrations = scope.spawn(|| {
+            sql::migrations(catalog, lock, &layout.tables).map(|mut migrations| {
+                migrations.lock.record(catalog);
+                migrations
+            })
         });
-        let migrations = sql::migrations(catalog, lock, &layout.tables).map(|mut migrations| {
-            migrations.lock.record(catalog);
-            migrations
-        });
-        (migrations, joined(docs), joined(clients))
+        let schemas = json_schema::schemas(catalog, &previous.schemas);
+        let older_versions = json_schema::Older::new(&previous.schemas, &schemas.published);
+        let html = scope.spawn(move || html::page_with(catalog, &older_versions));
+        let older = older::read(
+            &root.join(&layout.schemas),
+            &previous.schemas,
+            &schemas.published,
+        );
+        let clients = [
+            GeneratedFile::new(typescript::PATH, typescript::module_with(catalog, &older)),
+            GeneratedFile::new(python::PATH, python::module_with(catalog, &older)),
+        ];
+        (
+            joined(migrations),
+            schemas,
+            joined(docs),
+            joined(html),
+            clients,
+            rust.map(joined),
+        )
     });
     let mut migrations = migrations?;
     layout.name_migrations(&mut migrations.files, &previous, &mut migrations.lock);
@@ -106,21 +123,12 @@ pub fn outputs_in(
     ));
     outputs.add_schemas(schemas.files, &previous);
     outputs.push(GeneratedFile::new(DOCS_PATH, docs));
-    let older_versions = json_schema::Older::new(&previous.schemas, &schemas.published);
-    outputs.push(GeneratedFile::new(
-        html::PATH,
-        html::page_with(catalog, &older_versions),
-    ));
+    outputs.push(GeneratedFile::new(html::PATH, html));
     outputs.files.extend(clients);
     layout.relocate(&mut outputs);
     // After the move: the Rust module is exactly where it is asked for.
-    if let Some(path) = rust_out {
-        let mut options = rust::Options::default();
-        options.set_tables(layout.tables.clone());
-        outputs.push(GeneratedFile::new(
-            path,
-            rust::module_with(catalog, &options),
-        ));
+    if let (Some(path), Some(module)) = (rust_out, rust) {
+        outputs.push(GeneratedFile::new(path, module));
     }
     Ok(outputs)
 }
