@@ -15,6 +15,7 @@ pub mod sample;
 pub mod sql;
 pub mod typescript;
 
+use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -257,9 +258,12 @@ impl Outputs {
             .schemas
             .iter()
             .filter(|(path, _)| check::is_schema_path(path));
+        // Looked up, not scanned: a scan per published file grows with the square of the
+        // catalog.
+        let written: HashSet<&Path> = files.iter().map(|f| f.path.as_path()).collect();
         for (path, schema) in published {
             let path = root.join(path);
-            if !files.iter().any(|f| f.path == path) {
+            if !written.contains(path.as_path()) {
                 self.kept.push(KeptFile {
                     path,
                     sha256: schema.sha256.clone(),
@@ -325,6 +329,11 @@ impl Outputs {
     }
 
     fn obsolete(&self, root: &Path) -> io::Result<Vec<PathBuf>> {
+        // Looked up, not scanned: a scan per file on disk grows with the square of the
+        // catalog.
+        let known: HashSet<&Path> = (self.files.iter().map(|f| f.path.as_path()))
+            .chain(self.kept.iter().map(|k| k.path.as_path()))
+            .collect();
         let mut obsolete = Vec::new();
         for dir in &self.owned_dirs {
             let entries = match std::fs::read_dir(root.join(dir)) {
@@ -338,8 +347,7 @@ impl Outputs {
                     continue;
                 }
                 let path = dir.join(entry.file_name());
-                let kept = self.kept.iter().any(|k| k.path == path);
-                if !kept && !self.files.iter().any(|f| f.path == path) {
+                if !known.contains(path.as_path()) {
                     obsolete.push(path);
                 }
             }
