@@ -66,63 +66,70 @@ pub fn outputs_in(
     lock: Option<&Lock>,
     rust_out: Option<&Path>,
 ) -> Result<Outputs, Vec<Diagnostic>> {
-    let previous = lock.cloned().unwrap_or_default();
+    let previous = &lock.cloned().unwrap_or_default();
     // Every output is made on a thread of its own, side by side: the schemas and the Rust
     // module also split their work over every core, and the outputs that need the schemas
-    // (the client types, the HTML page) start as soon as those are done. The files are put
-    // in order below, so the result does not depend on which thread finishes first.
-    let (migrations, schemas, docs, html, clients, rust) = std::thread::scope(|scope| {
-        let rust = rust_out.map(|_| {
-            scope.spawn(|| {
-                let mut options = rust::Options::default();
-                options.set_tables(layout.tables.clone());
-                rust::module_with(catalog, &options)
-            })
+    // (the lock, the client types, the HTML page) start as soon as those are done. The
+    // files are put in order below, so the result does not depend on which thread finishes
+    // first.
+    let (migrations_and_lock, schema_files, docs, html, clients, rust) =
+        std::thread::scope(|scope| {
+            let rust = rust_out.map(|_| {
+                scope.spawn(|| {
+                    let mut options = rust::Options::default();
+                    options.set_tables(layout.tables.clone());
+                    rust::module_with(catalog, &options)
+                })
+            });
+            let docs = scope.spawn(|| docs::markdown(catalog));
+            let migrations = scope.spawn(|| {
+                sql::migrations(catalog, lock, &layout.tables).map(|mut migrations| {
+                    migrations.lock.record(catalog);
+                    migrations
+                })
+            });
+            let schemas = json_schema::schemas(catalog, &previous.schemas);
+            let older_versions = json_schema::Older::new(&previous.schemas, &schemas.published);
+            let html = scope.spawn(move || html::page_with(catalog, &older_versions));
+            let older = older::read(
+                &root.join(&layout.schemas),
+                &previous.schemas,
+                &schemas.published,
+            );
+            // The lock records the schemas published: it is finished beside the client types.
+            let published = schemas.published;
+            let migrations_and_lock = scope.spawn(move || {
+                let mut migrations = joined(migrations)?;
+                layout.name_migrations(&mut migrations.files, previous, &mut migrations.lock);
+                let errors = check::published_schemas(catalog, previous, &published);
+                if !errors.is_empty() {
+                    return Err(errors);
+                }
+                migrations.lock.record_schemas(&published);
+                Ok((migrations.files, migrations.lock.to_toml()))
+            });
+            let clients = [
+                GeneratedFile::new(typescript::PATH, typescript::module_with(catalog, &older)),
+                GeneratedFile::new(python::PATH, python::module_with(catalog, &older)),
+            ];
+            (
+                joined(migrations_and_lock),
+                schemas.files,
+                joined(docs),
+                joined(html),
+                clients,
+                rust.map(joined),
+            )
         });
-        let docs = scope.spawn(|| docs::markdown(catalog));
-        let migrations = scope.spawn(|| {
-            sql::migrations(catalog, lock, &layout.tables).map(|mut migrations| {
-                migrations.lock.record(catalog);
-                migrations
-            })
-        });
-        let schemas = json_schema::schemas(catalog, &previous.schemas);
-        let older_versions = json_schema::Older::new(&previous.schemas, &schemas.published);
-        let html = scope.spawn(move || html::page_with(catalog, &older_versions));
-        let older = older::read(
-            &root.join(&layout.schemas),
-            &previous.schemas,
-            &schemas.published,
-        );
-        let clients = [
-            GeneratedFile::new(typescript::PATH, typescript::module_with(catalog, &older)),
-            GeneratedFile::new(python::PATH, python::module_with(catalog, &older)),
-        ];
-        (
-            joined(migrations),
-            schemas,
-            joined(docs),
-            joined(html),
-            clients,
-            rust.map(joined),
-        )
-    });
-    let mut migrations = migrations?;
-    layout.name_migrations(&mut migrations.files, &previous, &mut migrations.lock);
-    let mut next_lock = migrations.lock;
-    let errors = check::published_schemas(catalog, &previous, &schemas.published);
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    next_lock.record_schemas(&schemas.published);
+    let (migrations, next_lock) = migrations_and_lock?;
     let mut outputs = Outputs::default();
-    outputs.files.extend(migrations.files);
-    outputs.push(GeneratedFile::new(&layout.lock, next_lock.to_toml()));
+    outputs.files.extend(migrations);
+    outputs.push(GeneratedFile::new(&layout.lock, next_lock));
     outputs.push(GeneratedFile::new(
         &layout.definitions_schema,
         format_schema::definitions_schema(),
     ));
-    outputs.add_schemas(schemas.files, &previous);
+    outputs.add_schemas(schema_files, previous);
     outputs.push(GeneratedFile::new(DOCS_PATH, docs));
     outputs.push(GeneratedFile::new(html::PATH, html));
     outputs.files.extend(clients);
