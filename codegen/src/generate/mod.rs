@@ -237,11 +237,18 @@ impl Outputs {
 
     /// The files on disk under `root` that differ from these outputs, sorted by path.
     pub fn stale(&self, root: &Path) -> io::Result<Vec<(PathBuf, Staleness)>> {
-        let compared = self.each_file(|file| match std::fs::read(root.join(&file.path)) {
-            Ok(bytes) if bytes == file.contents.as_bytes() => Ok(None),
-            Ok(_) => Ok(Some(Staleness::Changed)),
-            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(Some(Staleness::Missing)),
-            Err(error) => Err(error),
+        // Read and compared over every core: a big catalog has thousands of files.
+        let compared = in_parallel(&self.files, |files| {
+            (files.iter())
+                .map(|file| match std::fs::read(root.join(&file.path)) {
+                    Ok(bytes) if bytes == file.contents.as_bytes() => Ok(None),
+                    Ok(_) => Ok(Some(Staleness::Changed)),
+                    Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                        Ok(Some(Staleness::Missing))
+                    }
+                    Err(error) => Err(error),
+                })
+                .collect()
         });
         let mut stale = Vec::new();
         for (file, staleness) in self.files.iter().zip(compared) {
@@ -323,11 +330,9 @@ impl Outputs {
                 path.display()
             )));
         }
-        let written =
-            self.each_file(|file| write_if_changed(&root.join(&file.path), &file.contents));
         let mut touched = Vec::new();
-        for (file, written) in self.files.iter().zip(written) {
-            if written? {
+        for file in &self.files {
+            if write_if_changed(&root.join(&file.path), &file.contents)? {
                 touched.push(file.path.clone());
             }
         }
@@ -336,12 +341,6 @@ impl Outputs {
             touched.push(path);
         }
         Ok(touched)
-    }
-
-    /// `f` of each file, over every core (a big catalog has thousands of files), in the
-    /// order of the files.
-    fn each_file<R: Send>(&self, f: impl Fn(&GeneratedFile) -> R + Sync) -> Vec<R> {
-        in_parallel(&self.files, |files| files.iter().map(&f).collect())
     }
 
     fn obsolete(&self, root: &Path) -> io::Result<Vec<PathBuf>> {
