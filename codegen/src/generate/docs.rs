@@ -12,7 +12,7 @@ use minijinja::value::Serde;
 use serde::Serialize;
 
 use super::json_schema::PayloadKind;
-use super::{GENERATED_NOTICE, deprecation};
+use super::{GENERATED_NOTICE, deprecation, in_parallel};
 use crate::model::{Catalog, EnumDef, EventDef, FieldDef, FieldType, LayerId, TypeDef};
 use crate::shape::TelemetrySlot;
 use crate::text::plural;
@@ -249,11 +249,15 @@ fn sections(catalog: &Catalog, hierarchy: &Hierarchy<'_>) -> Vec<Section> {
         .collect();
     let mut sections = Vec::new();
     for kind in &SECTIONS {
-        let events: Vec<EventDoc> = ordered_events
+        let events: Vec<&EventDef> = ordered_events
             .iter()
+            .copied()
             .filter(|e| e.stored == kind.stored)
-            .map(|e| EventDoc::new(catalog, e))
             .collect();
+        // Over every core: the events are most of the work, and each is made on its own.
+        let events = in_parallel(&events, |events| {
+            events.iter().map(|e| EventDoc::new(catalog, e)).collect()
+        });
         if !events.is_empty() {
             sections.push(Section {
                 anchor: kind.anchor,

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::docs::{enum_anchor, event_anchor, layer_anchor, named_type, summary, type_anchor};
 use super::json_schema::{self, Older, PayloadKind};
-use super::{GENERATED_NOTICE, deprecation};
+use super::{GENERATED_NOTICE, deprecation, in_parallel};
 use crate::model::{Catalog, EnumDef, EventDef, FieldDef, FieldType, LayerId, TypeDef};
 use crate::shape::TelemetrySlot;
 
@@ -217,10 +217,13 @@ impl Page {
                 .into_iter()
                 .map(|id| LayerView::new(catalog, id))
                 .collect(),
-            events: ordered
-                .iter()
-                .map(|e| EventView::new(catalog, e, older))
-                .collect(),
+            // Over every core: the events are most of the work, and each is made on its own.
+            events: in_parallel(&ordered, |events| {
+                events
+                    .iter()
+                    .map(|e| EventView::new(catalog, e, older))
+                    .collect()
+            }),
             enums: catalog.enums.iter().map(EnumView::new).collect(),
             types: catalog
                 .types

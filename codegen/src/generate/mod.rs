@@ -15,6 +15,7 @@ pub mod sample;
 pub mod sql;
 pub mod typescript;
 
+use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -65,62 +66,77 @@ pub fn outputs_in(
     lock: Option<&Lock>,
     rust_out: Option<&Path>,
 ) -> Result<Outputs, Vec<Diagnostic>> {
-    let previous = lock.cloned().unwrap_or_default();
-    let schemas = json_schema::schemas(catalog, &previous.schemas);
-    let older = older::read(
-        &root.join(&layout.schemas),
-        &previous.schemas,
-        &schemas.published,
-    );
-    // The docs and the client types are written on threads of their own while the
-    // migrations and the lock, which keep one core busy, are; the schemas and the Rust
-    // module use every core.
-    let (migrations, docs, clients) = std::thread::scope(|scope| {
-        let docs = scope.spawn(|| docs::markdown(catalog));
-        let clients = scope.spawn(|| {
-            [
+    let previous = &lock.cloned().unwrap_or_default();
+    // Every output is made on a thread of its own, side by side: the schemas and the Rust
+    // module also split their work over every core, and the outputs that need the schemas
+    // (the lock, the client types, the HTML page) start as soon as those are done. The
+    // files are put in order below, so the result does not depend on which thread finishes
+    // first.
+    let (migrations_and_lock, schema_files, docs, html, clients, rust) =
+        std::thread::scope(|scope| {
+            let rust = rust_out.map(|_| {
+                scope.spawn(|| {
+                    let mut options = rust::Options::default();
+                    options.set_tables(layout.tables.clone());
+                    rust::module_with(catalog, &options)
+                })
+            });
+            let docs = scope.spawn(|| docs::markdown(catalog));
+            let migrations = scope.spawn(|| {
+                sql::migrations(catalog, lock, &layout.tables).map(|mut migrations| {
+                    migrations.lock.record(catalog);
+                    migrations
+                })
+            });
+            let schemas = json_schema::schemas(catalog, &previous.schemas);
+            let older_versions = json_schema::Older::new(&previous.schemas, &schemas.published);
+            let html = scope.spawn(move || html::page_with(catalog, &older_versions));
+            let older = older::read(
+                &root.join(&layout.schemas),
+                &previous.schemas,
+                &schemas.published,
+            );
+            // The lock records the schemas published: it is finished beside the client types.
+            let published = schemas.published;
+            let migrations_and_lock = scope.spawn(move || {
+                let mut migrations = joined(migrations)?;
+                layout.name_migrations(&mut migrations.files, previous, &mut migrations.lock);
+                let errors = check::published_schemas(catalog, previous, &published);
+                if !errors.is_empty() {
+                    return Err(errors);
+                }
+                migrations.lock.record_schemas(&published);
+                Ok((migrations.files, migrations.lock.to_toml()))
+            });
+            let clients = [
                 GeneratedFile::new(typescript::PATH, typescript::module_with(catalog, &older)),
                 GeneratedFile::new(python::PATH, python::module_with(catalog, &older)),
-            ]
+            ];
+            (
+                joined(migrations_and_lock),
+                schemas.files,
+                joined(docs),
+                joined(html),
+                clients,
+                rust.map(joined),
+            )
         });
-        let migrations = sql::migrations(catalog, lock, &layout.tables).map(|mut migrations| {
-            migrations.lock.record(catalog);
-            migrations
-        });
-        (migrations, joined(docs), joined(clients))
-    });
-    let mut migrations = migrations?;
-    layout.name_migrations(&mut migrations.files, &previous, &mut migrations.lock);
-    let mut next_lock = migrations.lock;
-    let errors = check::published_schemas(catalog, &previous, &schemas.published);
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    next_lock.record_schemas(&schemas.published);
+    let (migrations, next_lock) = migrations_and_lock?;
     let mut outputs = Outputs::default();
-    outputs.files.extend(migrations.files);
-    outputs.push(GeneratedFile::new(&layout.lock, next_lock.to_toml()));
+    outputs.files.extend(migrations);
+    outputs.push(GeneratedFile::new(&layout.lock, next_lock));
     outputs.push(GeneratedFile::new(
         &layout.definitions_schema,
         format_schema::definitions_schema(),
     ));
-    outputs.add_schemas(schemas.files, &previous);
+    outputs.add_schemas(schema_files, previous);
     outputs.push(GeneratedFile::new(DOCS_PATH, docs));
-    let older_versions = json_schema::Older::new(&previous.schemas, &schemas.published);
-    outputs.push(GeneratedFile::new(
-        html::PATH,
-        html::page_with(catalog, &older_versions),
-    ));
+    outputs.push(GeneratedFile::new(html::PATH, html));
     outputs.files.extend(clients);
     layout.relocate(&mut outputs);
     // After the move: the Rust module is exactly where it is asked for.
-    if let Some(path) = rust_out {
-        let mut options = rust::Options::default();
-        options.set_tables(layout.tables.clone());
-        outputs.push(GeneratedFile::new(
-            path,
-            rust::module_with(catalog, &options),
-        ));
+    if let (Some(path), Some(module)) = (rust_out, rust) {
+        outputs.push(GeneratedFile::new(path, module));
     }
     Ok(outputs)
 }
@@ -221,15 +237,23 @@ impl Outputs {
 
     /// The files on disk under `root` that differ from these outputs, sorted by path.
     pub fn stale(&self, root: &Path) -> io::Result<Vec<(PathBuf, Staleness)>> {
+        // Read and compared over every core: a big catalog has thousands of files.
+        let compared = in_parallel(&self.files, |files| {
+            (files.iter())
+                .map(|file| match std::fs::read(root.join(&file.path)) {
+                    Ok(bytes) if bytes == file.contents.as_bytes() => Ok(None),
+                    Ok(_) => Ok(Some(Staleness::Changed)),
+                    Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                        Ok(Some(Staleness::Missing))
+                    }
+                    Err(error) => Err(error),
+                })
+                .collect()
+        });
         let mut stale = Vec::new();
-        for file in &self.files {
-            match std::fs::read(root.join(&file.path)) {
-                Ok(bytes) if bytes == file.contents.as_bytes() => {}
-                Ok(_) => stale.push((file.path.clone(), Staleness::Changed)),
-                Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                    stale.push((file.path.clone(), Staleness::Missing));
-                }
-                Err(error) => return Err(error),
+        for (file, staleness) in self.files.iter().zip(compared) {
+            if let Some(why) = staleness? {
+                stale.push((file.path.clone(), why));
             }
         }
         for path in self.obsolete(root)? {
@@ -249,9 +273,12 @@ impl Outputs {
             .schemas
             .iter()
             .filter(|(path, _)| check::is_schema_path(path));
+        // Looked up, not scanned: a scan per published file grows with the square of the
+        // catalog.
+        let written: HashSet<&Path> = files.iter().map(|f| f.path.as_path()).collect();
         for (path, schema) in published {
             let path = root.join(path);
-            if !files.iter().any(|f| f.path == path) {
+            if !written.contains(path.as_path()) {
                 self.kept.push(KeptFile {
                     path,
                     sha256: schema.sha256.clone(),
@@ -317,6 +344,11 @@ impl Outputs {
     }
 
     fn obsolete(&self, root: &Path) -> io::Result<Vec<PathBuf>> {
+        // Looked up, not scanned: a scan per file on disk grows with the square of the
+        // catalog.
+        let known: HashSet<&Path> = (self.files.iter().map(|f| f.path.as_path()))
+            .chain(self.kept.iter().map(|k| k.path.as_path()))
+            .collect();
         let mut obsolete = Vec::new();
         for dir in &self.owned_dirs {
             let entries = match std::fs::read_dir(root.join(dir)) {
@@ -330,8 +362,7 @@ impl Outputs {
                     continue;
                 }
                 let path = dir.join(entry.file_name());
-                let kept = self.kept.iter().any(|k| k.path == path);
-                if !kept && !self.files.iter().any(|f| f.path == path) {
+                if !known.contains(path.as_path()) {
                     obsolete.push(path);
                 }
             }

@@ -152,29 +152,17 @@ fn render(catalog: &Catalog, options: &Options, split: Option<&str>) -> Vec<(Str
             Part::Tables,
         ])
         .collect();
-    let texts = in_parallel(&parts, |parts| {
-        parts
-            .iter()
-            .map(|part| match (part, split) {
-                (Part::Family(module, items), Some(dir)) => {
-                    let path = format!("{dir}/{module}.rs");
-                    let ident = quote::format_ident!("{module}");
-                    let main = format(quote::quote! {
-                        #[allow(unused_imports)]
-                        mod #ident {
-                            use super::*;
-                            include!(#path);
-                        }
-                        pub use #ident::*;
-                    });
-                    let mut text = format!("// {GENERATED_NOTICE}\n\n");
-                    for item in items {
-                        text.push_str(&format(item.tokens(catalog, options)));
-                    }
-                    (main, Some((path, text)))
-                }
-                _ => (format(part.tokens(catalog, options)), None),
-            })
+    // A family's items are formatted one by one like the other parts, so that its file is
+    // made over every core too (a catalog may have a single root layer).
+    let items: Vec<&Part<'_>> = (parts.iter())
+        .flat_map(|part| match (part, split) {
+            (Part::Family(_, items), Some(_)) => items.iter().collect(),
+            _ => vec![part],
+        })
+        .collect();
+    let texts = in_parallel(&items, |items| {
+        (items.iter())
+            .map(|item| format(item.tokens(catalog, options)))
             .collect()
     });
     let mut module = format!(
@@ -182,11 +170,28 @@ fn render(catalog: &Catalog, options: &Options, split: Option<&str>) -> Vec<(Str
          `mod events {{ include!(concat!(env!(\"OUT_DIR\"), \"/events.rs\")); }}`\n\n",
         catalog.name
     );
-    module.reserve(texts.iter().map(|(text, _)| text.len()).sum());
+    module.reserve(texts.iter().map(String::len).sum());
     let mut files = vec![(String::new(), String::new())];
-    for (text, file) in texts {
-        module.push_str(&text);
-        files.extend(file);
+    let mut texts = texts.into_iter();
+    for part in &parts {
+        match (part, split) {
+            (Part::Family(name, items), Some(dir)) => {
+                let path = format!("{dir}/{name}.rs");
+                let ident = quote::format_ident!("{name}");
+                module.push_str(&format(quote::quote! {
+                    #[allow(unused_imports)]
+                    mod #ident {
+                        use super::*;
+                        include!(#path);
+                    }
+                    pub use #ident::*;
+                }));
+                let mut text = format!("// {GENERATED_NOTICE}\n\n");
+                text.extend(texts.by_ref().take(items.len()));
+                files.push((path, text));
+            }
+            _ => module.push_str(&texts.next().expect("a text for every item")),
+        }
     }
     files[0].1 = module;
     files

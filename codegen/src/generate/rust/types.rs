@@ -2,7 +2,7 @@
 //! store and load values.
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{ToTokens, format_ident, quote};
 
 use crate::model::{Catalog, FieldDef, FieldType};
 use crate::naming;
@@ -24,8 +24,11 @@ pub(super) fn serde_crate_attr() -> TokenStream {
 
 /// A field or module name as an identifier (`type` becomes `r#type`).
 pub(super) fn ident(name: &str) -> Ident {
-    if syn::parse_str::<Ident>(name).is_ok() {
-        Ident::new(name, Span::call_site())
+    let ident = Ident::new(name, Span::call_site());
+    // syn parses any identifier but a keyword as an `Ident`. Parsing the token, not the
+    // text, skips lexing, which with span locations also records the text for good.
+    if syn::parse2::<Ident>(ident.to_token_stream()).is_ok() {
+        ident
     } else {
         Ident::new_raw(name, Span::call_site())
     }
