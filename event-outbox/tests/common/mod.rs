@@ -21,6 +21,8 @@ use event_runtime::{
 };
 use uuid::Uuid;
 
+// Not every test file uses each of them.
+#[allow(unused_imports)]
 pub(crate) use test_support::{Backend, count, execute};
 
 /// The event types of the test catalog.
