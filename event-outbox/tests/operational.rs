@@ -2,10 +2,22 @@
 //! change (a subscriber disabled, a delivery dead, a secret rotated), and delivers them
 //! like any other event. Their code in the outbox is the generator's.
 
+mod common;
+
 use std::path::Path;
+use std::time::Duration;
+
+use event_outbox::Outcome;
+use event_outbox::store::{Completion, NewWebhook, Scope, Store, StoreConfig, WebhookUpdate};
+use serde_json::Value;
+use uuid::Uuid;
+
+use common::{count, execute};
 
 /// The catalog holding the operational events alone (every catalog has them).
 const CATALOG: &str = "[catalog]\nname = \"operational\"\ndescription = \"The operational events every catalog has.\"\n";
+
+const LEASE: Duration = Duration::from_secs(60);
 
 const MODULE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -32,19 +44,6 @@ fn the_outbox_module_is_the_generators() {
          `UPDATE_OPERATIONAL=1 cargo test -p event-outbox --test operational the_outbox_module_is_the_generators`"
     );
 }
-
-mod common;
-
-use std::time::Duration;
-
-use event_outbox::Outcome;
-use event_outbox::store::{Completion, NewWebhook, Scope, Store, StoreConfig, WebhookUpdate};
-use serde_json::Value;
-use uuid::Uuid;
-
-use common::{count, execute};
-
-const LEASE: Duration = Duration::from_secs(60);
 
 /// Runs `body` on a store whose database holds the runtime's tables, the test catalog of
 /// `common`, and the operational events' migration as the generator writes it.
