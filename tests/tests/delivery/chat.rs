@@ -16,8 +16,8 @@ use workspace_tests::samples::{self, id};
 
 use test_support::count;
 
+use crate::support::loopback_only;
 use crate::support::receiver::{Received, Receiver};
-use crate::support::{eventually, loopback_only};
 
 /// What the failed run's message says, from `definitions/orchest.toml`.
 const FAILED_TEXT: &str =
@@ -225,11 +225,7 @@ async fn scenario(store: Store) {
         )
         .expect("a valid worker configuration")
         .spawn();
-    eventually(Duration::from_secs(30), "every delivery delivered", || {
-        let store = store.clone();
-        async move { count(&store, r#"SELECT COUNT(*) FROM "eventgen_deliveries""#).await == 0 }
-    })
-    .await;
+    crate::outbox_empty(&store).await;
     handle.shutdown().await.expect("shut down");
 
     for (hook, check) in [

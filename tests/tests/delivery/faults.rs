@@ -50,14 +50,6 @@ fn worker(name: &str) -> WorkerConfig {
         .shutdown_grace(Duration::from_secs(1))
 }
 
-async fn outbox_empty(store: &Store) {
-    eventually(Duration::from_secs(30), "an empty outbox", || {
-        let store = store.clone();
-        async move { count(&store, r#"SELECT COUNT(*) FROM "eventgen_deliveries""#).await == 0 }
-    })
-    .await;
-}
-
 /// The attempt log of the one delivery `receiver` was sent (by its `webhook-id`).
 async fn attempts(store: &Store, receiver: &Receiver) -> Vec<AttemptRecord> {
     let ids: std::collections::BTreeSet<_> = receiver
@@ -109,7 +101,7 @@ both!(
         .config(worker("w"))
         .expect("a valid worker configuration")
         .spawn();
-        outbox_empty(&store).await;
+        crate::outbox_empty(&store).await;
         handle.shutdown().await.expect("shut down");
 
         let received = receiver.received();
@@ -167,7 +159,7 @@ both!(
             r#"UPDATE "eventgen_deliveries" SET "next_attempt_at" = "created_at""#,
         )
         .await;
-        outbox_empty(&store).await;
+        crate::outbox_empty(&store).await;
         handle.shutdown().await.expect("shut down");
         assert_eq!(
             summary(&attempts(&store, &receiver).await),
@@ -236,7 +228,7 @@ both!(
         .config(worker("next"))
         .expect("a valid worker configuration")
         .spawn();
-        outbox_empty(&store).await;
+        crate::outbox_empty(&store).await;
         handle.shutdown().await.expect("shut down");
 
         let received = receiver.received();
@@ -301,7 +293,7 @@ both!(
         .config(worker("w"))
         .expect("a valid worker configuration")
         .spawn();
-        outbox_empty(&store).await;
+        crate::outbox_empty(&store).await;
         handle.shutdown().await.expect("shut down");
         let received = receiver.received();
         assert_eq!(received.len(), 1);

@@ -16,7 +16,7 @@ use test_support::count;
 
 use crate::support::database::key;
 use crate::support::receiver::{Received, Receiver};
-use crate::support::{eventually, http_deliverer, loopback_only};
+use crate::support::{http_deliverer, loopback_only};
 
 /// The types every webhook of the flow subscribes to.
 const TYPES: [&str; 3] = [
@@ -157,11 +157,7 @@ async fn scenario(store: Store) {
         )
         .expect("a valid worker configuration")
         .spawn();
-    eventually(Duration::from_secs(30), "every delivery delivered", || {
-        let store = store.clone();
-        async move { count(&store, r#"SELECT COUNT(*) FROM "eventgen_deliveries""#).await == 0 }
-    })
-    .await;
+    crate::outbox_empty(&store).await;
     handle.shutdown().await.expect("shut down");
 
     // Webhooks: each got exactly the events of its scope, as `{delivered_for, event}`.

@@ -14,3 +14,18 @@ mod chat;
 mod faults;
 mod flow;
 mod refused;
+
+use std::time::Duration;
+
+use event_outbox::store::Store;
+
+/// Waits until the outbox holds no delivery (every one delivered), failing after 30 s.
+async fn outbox_empty(store: &Store) {
+    support::eventually(Duration::from_secs(30), "an empty outbox", || {
+        let store = store.clone();
+        async move {
+            test_support::count(&store, r#"SELECT COUNT(*) FROM "eventgen_deliveries""#).await == 0
+        }
+    })
+    .await;
+}
