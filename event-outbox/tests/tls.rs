@@ -468,17 +468,7 @@ both!(
         assert_eq!(listed.tls.ca_pem(), Some("not a certificate"));
         let worker = worker(&store);
         common::record_created(&store, 1).await;
-        eventually(Duration::from_secs(10), "a dead delivery", || {
-            let store = store.clone();
-            async move {
-                !store
-                    .dead_deliveries(None, 10)
-                    .await
-                    .expect("dead")
-                    .is_empty()
-            }
-        })
-        .await;
+        common::a_dead_delivery(&store).await;
         worker.shutdown().await.expect("shut down");
         let dead = store.dead_deliveries(None, 10).await.expect("dead");
         let reason = dead[0].last_error.clone().unwrap_or_default();

@@ -283,6 +283,21 @@ where
     }
 }
 
+/// Waits until a delivery is dead, failing after 10 s.
+pub(crate) async fn a_dead_delivery(store: &Store) {
+    eventually(Duration::from_secs(10), "a dead delivery", || {
+        let store = store.clone();
+        async move {
+            !store
+                .dead_deliveries(None, 10)
+                .await
+                .expect("dead")
+                .is_empty()
+        }
+    })
+    .await;
+}
+
 /// A test for each backend: `both!(name, scenario)` runs `scenario(store)` on SQLite as
 /// `name::sqlite` and on PostgreSQL as `name::postgres`, with the default configuration
 /// plus telemetry.
