@@ -10,6 +10,9 @@
 /// - (stored events) `register_<type>_event`, with the attributes written before its
 ///   name (`#[deprecated]` for a deprecated event).
 ///
+/// Its functions are `#[inline]`, like those written beside it, so that machine code is
+/// generated only in a crate that calls them.
+///
 /// What differs per event (its levels, columns and loading) is written out beside it. The
 /// event-specific parts of the generated module call this macro; it is not meant to be
 /// called by hand.
@@ -28,6 +31,7 @@ macro_rules! event_api {
             pub const VERSION: u32 = $version;
 
             /// The anonymized telemetry payload (for analytics); hashed fields use `key`.
+            #[inline]
             pub fn to_telemetry_payload(
                 &self,
                 key: &$crate::TelemetryKey,
@@ -40,10 +44,12 @@ macro_rules! event_api {
             const TYPE: &'static str = $type;
             const VERSION: u32 = $version;
 
+            #[inline]
             fn uuid(&self) -> $crate::Uuid {
                 self.uuid
             }
 
+            #[inline]
             fn timestamp(&self) -> $crate::Timestamp {
                 self.timestamp
             }
@@ -54,6 +60,7 @@ macro_rules! event_api {
 
         impl $event {
             /// The notification payload (for users and webhooks), to serialize.
+            #[inline]
             pub fn to_notification_payload(&self) -> impl $crate::reexport::serde::Serialize + '_ {
                 $crate::payload::notification(self)
             }

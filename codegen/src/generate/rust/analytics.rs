@@ -73,16 +73,19 @@ fn analytics_methods(catalog: &Catalog, variants: &[Ident], types: &[&str]) -> T
             pub const TYPES: &'static [&'static str] = &[#(#types),*];
 
             /// The event type string.
+            #[inline]
             pub const fn as_str(self) -> &'static str {
                 match self { #(AnalyticsEvent::#variants => #types,)* }
             }
 
             /// Whether the event is stored in `events` and delivered (otherwise analytics-only).
+            #[inline]
             pub const fn is_stored(self) -> bool {
                 #stored_pattern
             }
 
             /// Whether front-end clients may relay it.
+            #[inline]
             pub const fn is_client(self) -> bool {
                 #client_pattern
             }
@@ -110,6 +113,7 @@ fn analytics_string_impls(variants: &[Ident], types: &[&str]) -> TokenStream {
     let rt = rt();
     quote! {
         impl ::std::fmt::Display for AnalyticsEvent {
+            #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
@@ -120,6 +124,7 @@ fn analytics_string_impls(variants: &[Ident], types: &[&str]) -> TokenStream {
             type Err = #rt::UnknownEventType;
 
             /// Parses an event type; an unknown one is an error naming the closest event type.
+            #[inline]
             fn from_str(name: &str) -> Result<Self, Self::Err> {
                 match name {
                     #(#types => Ok(AnalyticsEvent::#variants),)*
@@ -249,6 +254,7 @@ pub(super) fn event_enum(catalog: &Catalog) -> TokenStream {
             }
 
             /// The event, as the store records it.
+            #[inline]
             pub fn as_stored(&self) -> &dyn #rt::StoredEvent {
                 match self { #(Event::#variants(event) => event,)* }
             }

@@ -72,6 +72,7 @@ fn written(name: &Ident, members: &[(Ident, bool)]) -> TokenStream {
     quote! {
         #[allow(deprecated)]
         impl ::std::fmt::Debug for #name {
+            #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.debug_struct(#name_str) #(#fields)* .finish()
             }

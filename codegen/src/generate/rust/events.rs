@@ -170,6 +170,7 @@ pub(super) fn impls(catalog: &Catalog, event: &EventDef) -> TokenStream {
         #rt::event_api!(#name, #event_type, #version #register);
 
         impl #rt::payload::Payloads for #name {
+            #[inline]
             fn levels(&self) -> impl #rt::payload::Levels<'_> {
                 #levels
             }

@@ -43,6 +43,7 @@ pub(super) fn level(
         .collect();
     let push_scopes = (!scopes.is_empty()).then(|| {
         quote! {
+            #[inline]
             fn push_scopes(&self, scopes: &mut #rt::payload::Scopes) {
                 #(#scopes)*
             }
@@ -51,6 +52,7 @@ pub(super) fn level(
     let push_columns = (stored && !fields.is_empty()).then(|| {
         let columns = columns(fields);
         quote! {
+            #[inline]
             fn push_columns<'a>(&'a self, event_type: &'static str, columns: &mut #rt::payload::Columns<'a>) -> #rt::Result<()> {
                 #columns
                 Ok(())
@@ -68,6 +70,7 @@ pub(super) fn level(
                 Ok(())
             }
 
+            #[inline]
             fn telemetry(&self, key: &#rt::TelemetryKey) -> Self::Telemetry {
                 #telemetry_value
             }

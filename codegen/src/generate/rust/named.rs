@@ -55,18 +55,21 @@ pub(super) fn enum_impls(def: &EnumDef) -> TokenStream {
             pub const ALL: &'static [#name] = &[#(#name::#variants),*];
 
             /// The value as serialized.
+            #[inline]
             pub const fn as_str(self) -> &'static str {
                 match self { #(#name::#variants => #values,)* }
             }
         }
 
         impl ::std::fmt::Display for #name {
+            #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
         impl #rt::column::ToColumn for #name {
+            #[inline]
             fn to_column(&self) -> #rt::ColumnValue<'_> {
                 #rt::ColumnValue::Text(self.as_str())
             }
@@ -75,6 +78,7 @@ pub(super) fn enum_impls(def: &EnumDef) -> TokenStream {
         impl ::std::str::FromStr for #name {
             type Err = #rt::InvalidEnumValue;
 
+            #[inline]
             fn from_str(value: &str) -> Result<Self, Self::Err> {
                 match value {
                     #(#values => Ok(#name::#variants),)*
@@ -153,6 +157,7 @@ pub(super) fn type_impls(catalog: &Catalog, def: &TypeDef) -> TokenStream {
         impl #telemetry_name {
             /// The telemetry form of `value`; hashed fields use `key`.
             #[allow(unused_variables, deprecated)]
+            #[inline]
             pub fn new(value: &#name, key: &#rt::TelemetryKey) -> Self {
                 Self { #(#telemetry_values)* }
             }

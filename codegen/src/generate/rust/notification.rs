@@ -88,6 +88,7 @@ pub(super) fn layer(layer: &Layer) -> TokenStream {
 
         #[allow(deprecated)]
         impl #rt::notification::ReadLevel for #name {
+            #[inline]
             fn read_level(fields: &mut #rt::notification::Fields) -> Result<Self, #rt::notification::ReadError> {
                 Ok(Self { #(#reads)* })
             }
@@ -119,6 +120,7 @@ pub(super) fn event(catalog: &Catalog, event: &EventDef) -> TokenStream {
 
         #[allow(deprecated, unused_mut, unused_variables)]
         impl #rt::notification::FromNotification for #name {
+            #[inline]
             fn from_fields(payload: &mut #rt::notification::Fields) -> Result<Self, #rt::notification::ReadError> {
                 #from_fields
             }

@@ -16,6 +16,7 @@ pub struct OperationalSubscriber {
 }
 #[allow(deprecated)]
 impl ::std::fmt::Debug for OperationalSubscriber {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_struct("OperationalSubscriber")
             .field("uuid", &self.uuid)
@@ -61,15 +62,18 @@ impl ::event_runtime::payload::Level for OperationalSubscriber {
         map.serialize_entry("kind", &self.kind)?;
         Ok(())
     }
+    #[inline]
     fn telemetry(&self, key: &::event_runtime::TelemetryKey) -> Self::Telemetry {
         OperationalSubscriberTelemetry {
             uuid: self.uuid,
             kind: self.kind.clone(),
         }
     }
+    #[inline]
     fn push_scopes(&self, scopes: &mut ::event_runtime::payload::Scopes) {
         scopes.push(("operational_subscriber_uuid", self.uuid.to_string()));
     }
+    #[inline]
     fn push_columns<'a>(
         &'a self,
         event_type: &'static str,
@@ -127,6 +131,7 @@ pub struct OperationalDelivery {
 }
 #[allow(deprecated)]
 impl ::std::fmt::Debug for OperationalDelivery {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.debug_struct("OperationalDelivery")
             .field("uuid", &self.uuid)
@@ -188,6 +193,7 @@ impl ::event_runtime::payload::Level for OperationalDelivery {
         }
         Ok(())
     }
+    #[inline]
     fn telemetry(&self, key: &::event_runtime::TelemetryKey) -> Self::Telemetry {
         OperationalDeliveryTelemetry {
             uuid: self.uuid,
@@ -196,6 +202,7 @@ impl ::event_runtime::payload::Level for OperationalDelivery {
             attempts: self.attempts,
         }
     }
+    #[inline]
     fn push_columns<'a>(
         &'a self,
         event_type: &'static str,
@@ -272,6 +279,7 @@ pub struct OperationalSubscriberDisabled {
     register_operational_subscriber_disabled_event
 );
 impl ::event_runtime::payload::Payloads for OperationalSubscriberDisabled {
+    #[inline]
     fn levels(&self) -> impl ::event_runtime::payload::Levels<'_> {
         ::event_runtime::payload::Object::new(
                 "subscriber",
@@ -291,12 +299,14 @@ impl ::event_runtime::payload::Level for OperationalSubscriberDisabled {
         map.serialize_entry("dead_deliveries", &self.dead_deliveries)?;
         Ok(())
     }
+    #[inline]
     fn telemetry(&self, key: &::event_runtime::TelemetryKey) -> Self::Telemetry {
         OperationalSubscriberDisabledTelemetry {
             reason: self.reason.clone(),
             dead_deliveries: self.dead_deliveries,
         }
     }
+    #[inline]
     fn push_columns<'a>(
         &'a self,
         event_type: &'static str,
@@ -376,6 +386,7 @@ pub struct OperationalSubscriberSecretRotated {
     register_operational_subscriber_secret_rotated_event
 );
 impl ::event_runtime::payload::Payloads for OperationalSubscriberSecretRotated {
+    #[inline]
     fn levels(&self) -> impl ::event_runtime::payload::Levels<'_> {
         ::event_runtime::payload::Object::new(
                 "subscriber",
@@ -397,11 +408,13 @@ impl ::event_runtime::payload::Level for OperationalSubscriberSecretRotated {
         )?;
         Ok(())
     }
+    #[inline]
     fn telemetry(&self, key: &::event_runtime::TelemetryKey) -> Self::Telemetry {
         OperationalSubscriberSecretRotatedTelemetry {
             previous_secret_expires_at: self.previous_secret_expires_at,
         }
     }
+    #[inline]
     fn push_columns<'a>(
         &'a self,
         event_type: &'static str,
@@ -475,6 +488,7 @@ pub struct OperationalSubscriberDeliveryDead {
     register_operational_subscriber_delivery_dead_event
 );
 impl ::event_runtime::payload::Payloads for OperationalSubscriberDeliveryDead {
+    #[inline]
     fn levels(&self) -> impl ::event_runtime::payload::Levels<'_> {
         ::event_runtime::payload::Object::new("delivery", &self.operational_delivery)
             .within("subscriber", &self.operational_subscriber)
@@ -531,6 +545,7 @@ impl AnalyticsEvent {
         "operational:subscriber:delivery:dead",
     ];
     /// The event type string.
+    #[inline]
     pub const fn as_str(self) -> &'static str {
         match self {
             AnalyticsEvent::OperationalSubscriberDisabled => {
@@ -545,6 +560,7 @@ impl AnalyticsEvent {
         }
     }
     /// Whether the event is stored in `events` and delivered (otherwise analytics-only).
+    #[inline]
     pub const fn is_stored(self) -> bool {
         matches!(
             self, AnalyticsEvent::OperationalSubscriberDisabled |
@@ -553,11 +569,13 @@ impl AnalyticsEvent {
         )
     }
     /// Whether front-end clients may relay it.
+    #[inline]
     pub const fn is_client(self) -> bool {
         false
     }
 }
 impl ::std::fmt::Display for AnalyticsEvent {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -566,6 +584,7 @@ impl ::std::fmt::Display for AnalyticsEvent {
 impl ::std::str::FromStr for AnalyticsEvent {
     type Err = ::event_runtime::UnknownEventType;
     /// Parses an event type; an unknown one is an error naming the closest event type.
+    #[inline]
     fn from_str(name: &str) -> Result<Self, Self::Err> {
         match name {
             "operational:subscriber:disabled" => {
@@ -642,6 +661,7 @@ impl Event {
         }
     }
     /// The event, as the store records it.
+    #[inline]
     pub fn as_stored(&self) -> &dyn ::event_runtime::StoredEvent {
         match self {
             Event::OperationalSubscriberDisabled(event) => event,
