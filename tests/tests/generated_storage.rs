@@ -227,6 +227,28 @@ async fn a_recorded_row_loads_back_into_the_same_event() {
         loaded,
         Event::ProjectOneOffJobPipelineRunFailed(event.clone())
     );
+    // Equal only to the same variant holding an equal event.
+    let mut other_run = event.clone();
+    other_run.failed_steps.clear();
+    assert_ne!(loaded, Event::ProjectOneOffJobPipelineRunFailed(other_run));
+    let ProjectOneOffJobPipelineRunFailed {
+        uuid,
+        timestamp,
+        project,
+        job,
+        one_off_job,
+        one_off_job_pipeline_run,
+        ..
+    } = event.clone();
+    let started = ProjectOneOffJobPipelineRunStarted {
+        uuid,
+        timestamp,
+        project,
+        job,
+        one_off_job,
+        one_off_job_pipeline_run,
+    };
+    assert_ne!(loaded, Event::ProjectOneOffJobPipelineRunStarted(started));
     assert_eq!(
         loaded.as_stored().event_type(),
         "project:one-off-job:pipeline-run:failed"

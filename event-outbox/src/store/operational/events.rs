@@ -629,7 +629,7 @@ impl<'de> ::event_runtime::reexport::serde::Deserialize<'de> for AnalyticsEvent 
 }
 /// Any stored event of the catalog: what a row of `events` holds.
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Event {
     /// `operational:subscriber:disabled`.
     OperationalSubscriberDisabled(OperationalSubscriberDisabled),
@@ -637,6 +637,30 @@ pub enum Event {
     OperationalSubscriberSecretRotated(OperationalSubscriberSecretRotated),
     /// `operational:subscriber:delivery:dead`.
     OperationalSubscriberDeliveryDead(OperationalSubscriberDeliveryDead),
+}
+impl ::std::cmp::PartialEq for Event {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        match self {
+            Event::OperationalSubscriberDisabled(event) => {
+                ::std::matches!(
+                    other, Event::OperationalSubscriberDisabled(other) if event == other
+                )
+            }
+            Event::OperationalSubscriberSecretRotated(event) => {
+                ::std::matches!(
+                    other, Event::OperationalSubscriberSecretRotated(other) if event ==
+                    other
+                )
+            }
+            Event::OperationalSubscriberDeliveryDead(event) => {
+                ::std::matches!(
+                    other, Event::OperationalSubscriberDeliveryDead(other) if event ==
+                    other
+                )
+            }
+        }
+    }
 }
 impl Event {
     /// Reads an event from a row of `events`, dispatching on its exact `type`.
