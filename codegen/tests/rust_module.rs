@@ -161,3 +161,82 @@ fn builder_refuses_an_attribute_that_is_not_rust() {
     assert!(!dir.join("out").exists(), "nothing written");
     std::fs::remove_dir_all(dir).expect("clean up");
 }
+
+/// The functions of the module whose machine code a crate compiles whether it calls them
+/// or not: those that are neither generic nor `#[inline]` (by name and where).
+fn compiled_uncalled(module: &str) -> Vec<String> {
+    use syn::visit::Visit;
+
+    #[derive(Default)]
+    struct Finder(Vec<String>);
+
+    fn impl_trait(ty: &syn::Type) -> bool {
+        match ty {
+            syn::Type::ImplTrait(_) => true,
+            syn::Type::Reference(reference) => impl_trait(&reference.elem),
+            _ => false,
+        }
+    }
+
+    fn generic(signature: &syn::Signature) -> bool {
+        let impl_trait_argument = signature.inputs.iter().any(|input| match input {
+            syn::FnArg::Typed(argument) => impl_trait(&argument.ty),
+            syn::FnArg::Receiver(_) => false,
+        });
+        let type_parameter = (signature.generics.params.iter())
+            .any(|param| !matches!(param, syn::GenericParam::Lifetime(_)));
+        type_parameter || impl_trait_argument
+    }
+
+    fn inline(attrs: &[syn::Attribute]) -> bool {
+        attrs.iter().any(|attr| attr.path().is_ident("inline"))
+    }
+
+    impl Finder {
+        fn check(&mut self, attrs: &[syn::Attribute], signature: &syn::Signature) {
+            if !generic(signature) && !inline(attrs) {
+                self.0.push(signature.ident.to_string());
+            }
+        }
+    }
+
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+            self.check(&item.attrs, &item.sig);
+            syn::visit::visit_impl_item_fn(self, item);
+        }
+
+        fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+            self.check(&item.attrs, &item.sig);
+            syn::visit::visit_item_fn(self, item);
+        }
+    }
+
+    let file: syn::File = syn::parse_str(module).expect("the module parses");
+    let mut finder = Finder::default();
+    finder.visit_file(&file);
+    finder.0
+}
+
+/// Every function is generic or `#[inline]`, so that a crate generates machine code only
+/// for those it calls (docs/compile-time.md); a function referred to by pointer in a
+/// catalog-wide table is compiled in any case, and is allowed.
+#[test]
+fn a_crate_compiles_only_the_functions_it_calls() {
+    let catalog = fixture();
+    let mut serde = rust::Options::default();
+    serde.set_serde(true);
+    for options in [rust::Options::default(), serde] {
+        let module = rust::module_with(&catalog, &options);
+        let mut uncalled = compiled_uncalled(&module);
+        // `CLIENT_EVENTS` holds each client event's `from_client_properties`.
+        uncalled.retain(|name| name != "from_client_properties");
+        assert!(
+            uncalled.is_empty(),
+            "neither generic nor #[inline]: {uncalled:?}"
+        );
+    }
+    // The check sees a function that is neither.
+    let plain = "impl A { fn f(&self) {} #[inline] fn g(&self) {} fn h<T>(&self) {} }";
+    assert_eq!(compiled_uncalled(plain), ["f"]);
+}

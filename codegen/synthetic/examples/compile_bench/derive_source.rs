@@ -80,7 +80,9 @@ pub(crate) fn files(catalog: &Catalog) -> Vec<(String, String)> {
         id
     };
     let mut families: BTreeMap<usize, String> = BTreeMap::new();
-    for (index, layer) in catalog.layers.iter().enumerate() {
+    // The operational layers and events are every catalog's: no crate declares them.
+    let layers = (catalog.layers.iter().enumerate()).filter(|(_, layer)| !layer.is_operational());
+    for (index, layer) in layers {
         let out = families.entry(root_of(LayerId(index)).0).or_default();
         out.push('\n');
         doc(out, "", layer.description.as_deref());
@@ -121,7 +123,11 @@ pub(crate) fn files(catalog: &Catalog) -> Vec<(String, String)> {
         out.push_str("}\n");
     }
     let mut outside = String::new();
-    for event in &catalog.events {
+    for event in catalog
+        .events
+        .iter()
+        .filter(|event| !event.is_operational())
+    {
         let out = match event.layer {
             Some(id) => families.entry(root_of(id).0).or_default(),
             None => &mut outside,
