@@ -641,23 +641,16 @@ pub enum Event {
 impl ::std::cmp::PartialEq for Event {
     #[inline]
     fn eq(&self, other: &Self) -> bool {
+        let other = other.as_any();
         match self {
             Event::OperationalSubscriberDisabled(event) => {
-                ::std::matches!(
-                    other, Event::OperationalSubscriberDisabled(other) if event == other
-                )
+                other.downcast_ref::<OperationalSubscriberDisabled>() == Some(event)
             }
             Event::OperationalSubscriberSecretRotated(event) => {
-                ::std::matches!(
-                    other, Event::OperationalSubscriberSecretRotated(other) if event ==
-                    other
-                )
+                other.downcast_ref::<OperationalSubscriberSecretRotated>() == Some(event)
             }
             Event::OperationalSubscriberDeliveryDead(event) => {
-                ::std::matches!(
-                    other, Event::OperationalSubscriberDeliveryDead(other) if event ==
-                    other
-                )
+                other.downcast_ref::<OperationalSubscriberDeliveryDead>() == Some(event)
             }
         }
     }
@@ -687,6 +680,15 @@ impl Event {
     /// The event, as the store records it.
     #[inline]
     pub fn as_stored(&self) -> &dyn ::event_runtime::StoredEvent {
+        match self {
+            Event::OperationalSubscriberDisabled(event) => event,
+            Event::OperationalSubscriberSecretRotated(event) => event,
+            Event::OperationalSubscriberDeliveryDead(event) => event,
+        }
+    }
+    /// The event, to downcast to its type.
+    #[inline]
+    pub fn as_any(&self) -> &dyn ::std::any::Any {
         match self {
             Event::OperationalSubscriberDisabled(event) => event,
             Event::OperationalSubscriberSecretRotated(event) => event,
