@@ -231,24 +231,13 @@ async fn a_recorded_row_loads_back_into_the_same_event() {
     let mut other_run = event.clone();
     other_run.failed_steps.clear();
     assert_ne!(loaded, Event::ProjectOneOffJobPipelineRunFailed(other_run));
-    let ProjectOneOffJobPipelineRunFailed {
-        uuid,
-        timestamp,
-        project,
-        job,
-        one_off_job,
-        one_off_job_pipeline_run,
-        ..
-    } = event.clone();
-    let started = ProjectOneOffJobPipelineRunStarted {
-        uuid,
-        timestamp,
-        project,
-        job,
-        one_off_job,
-        one_off_job_pipeline_run,
+    let created = ProjectCreated {
+        uuid: event.uuid,
+        timestamp: event.timestamp,
+        project: event.project.clone(),
+        projects_count: 1,
     };
-    assert_ne!(loaded, Event::ProjectOneOffJobPipelineRunStarted(started));
+    assert_ne!(loaded, Event::ProjectCreated(created));
     assert_eq!(
         loaded.as_stored().event_type(),
         "project:one-off-job:pipeline-run:failed"
