@@ -162,8 +162,8 @@ fn builder_refuses_an_attribute_that_is_not_rust() {
     std::fs::remove_dir_all(dir).expect("clean up");
 }
 
-/// The functions of the module whose machine code a crate compiles whether it calls them
-/// or not: those that are neither generic nor `#[inline]` (by name and where).
+/// The names of the functions of `module` whose machine code a crate compiles whether it
+/// calls them or not: those that are neither generic nor `#[inline]`.
 fn compiled_uncalled(module: &str) -> Vec<String> {
     use syn::visit::Visit;
 
@@ -219,8 +219,7 @@ fn compiled_uncalled(module: &str) -> Vec<String> {
 }
 
 /// Every function is generic or `#[inline]`, so that a crate generates machine code only
-/// for those it calls (docs/compile-time.md); a function referred to by pointer in a
-/// catalog-wide table is compiled in any case, and is allowed.
+/// for those it calls (docs/compile-time.md).
 #[test]
 fn a_crate_compiles_only_the_functions_it_calls() {
     let catalog = fixture();
@@ -228,9 +227,7 @@ fn a_crate_compiles_only_the_functions_it_calls() {
     serde.set_serde(true);
     for options in [rust::Options::default(), serde] {
         let module = rust::module_with(&catalog, &options);
-        let mut uncalled = compiled_uncalled(&module);
-        // `CLIENT_EVENTS` holds each client event's `from_client_properties`.
-        uncalled.retain(|name| name != "from_client_properties");
+        let uncalled = compiled_uncalled(&module);
         assert!(
             uncalled.is_empty(),
             "neither generic nor #[inline]: {uncalled:?}"

@@ -208,6 +208,7 @@ fn client_impls(catalog: &Catalog, event: &EventDef) -> TokenStream {
 
             /// The event from the `properties` a front end sent, which `PROPERTIES_SCHEMA`
             /// accepted, with a new id and the current time.
+            #[inline]
             pub fn from_client_properties(
                 properties: #rt::reexport::serde_json::Value,
             ) -> Result<Box<dyn #rt::TelemetryEvent + Send>, #rt::reexport::serde_json::Error> {
